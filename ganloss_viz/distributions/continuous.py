@@ -1,0 +1,304 @@
+"""The continuous 1-D families: log-density, CDF, quantiles for meshing, tails.
+
+Each family realises to a `Continuous1D` with float64 parameters shaped (..., 1), so a
+batch of parameter values (a sweep) evaluates on points x of shape (..., N) by
+broadcasting. Log-densities are written out here (not taken from torch.distributions)
+so that they stay finite and differentiable outside the support (-inf there).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.special as sc
+import torch
+
+from .quadrature import panel_nodes, tail_nodes
+
+LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+INF = math.inf
+# Quantile levels used to mesh a law for quadrature (both tails, geometric near 0 and 1).
+_LOW = [1e-12, 1e-10, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.07, 0.15, 0.25, 0.35]
+MESH_LEVELS = np.array(_LOW + [0.5] + [1 - u for u in reversed(_LOW)])
+# A coarser set for 2-D tensor meshes (one per axis).
+MESH_LEVELS_2D = np.array([1e-10, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3, 0.5,
+                           0.7, 0.85, 0.95, 0.99, 0.999, 1 - 1e-4, 1 - 1e-6, 1 - 1e-10])
+_CDF_NODES = 24
+
+
+def _np(t: torch.Tensor) -> np.ndarray:
+    return t.detach().cpu().numpy()
+
+
+class Continuous1D:
+    """A realised continuous law on the line (parameters shaped (..., 1))."""
+
+    lo: torch.Tensor | float = -INF     # support, attached to the parameters
+    hi: torch.Tensor | float = INF
+    tail_alpha: float = INF             # sf ~ coef * x**-alpha (power tails), else inf
+    gaussian: tuple[torch.Tensor, torch.Tensor] | None = None  # (mean, variance)
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def quantile_np(self, u: np.ndarray) -> np.ndarray:
+        """Quantiles (detached) at levels u; shape batch + (len(u),). Used for meshing."""
+        raise NotImplementedError
+
+    def ppf(self, u: torch.Tensor) -> torch.Tensor:
+        """Quantiles at levels u, for sampling (attached where the family allows)."""
+        return torch.as_tensor(self.quantile_np(u.detach().numpy()), dtype=torch.float64)
+
+    def tail_coef(self) -> np.ndarray:
+        """Coefficient c of the power tails sf(x) ~ c |x|^-alpha (both sides)."""
+        return np.zeros(())
+
+    def cdf(self, x: torch.Tensor) -> torch.Tensor:
+        """CDF by quadrature on the law's own quantile mesh (for families without one).
+
+        The value at each mesh point is its quantile level (exact); the quadrature
+        supplies the derivative with respect to the parameters, and the short panel
+        from the mesh point below x up to x supplies the rest.
+        """
+        b = torch.as_tensor(self.quantile_np(MESH_LEVELS), dtype=torch.float64)
+        batch = torch.broadcast_shapes(b.shape[:-1], x.shape[:-1])
+        b = b.expand(*batch, b.shape[-1]).contiguous()
+        x = x.expand(*batch, x.shape[-1])
+        lo = float(torch.as_tensor(self.lo).reshape(-1)[0])
+        width = (b[..., 1:2] - b[..., :1]).clamp(min=1e-300)
+        if math.isinf(lo):
+            hx, hw = tail_nodes(b[..., :1], width, _CDF_NODES, -1)
+        else:
+            hx, hw = panel_nodes(torch.full_like(b[..., :1], lo), b[..., :1], _CDF_NODES)
+        head = (hw * self._lp_panels(hx).exp()).sum(-1)                    # mass below b_0
+        px, pw = panel_nodes(b[..., :-1], b[..., 1:], _CDF_NODES)
+        cum = torch.cat([head, head + (pw * self._lp_panels(px).exp()).sum(-1).cumsum(-1)], -1)
+        at_b = torch.as_tensor(MESH_LEVELS, dtype=torch.float64) + (cum - cum.detach())
+        j = torch.searchsorted(b, x.detach().contiguous(), right=True) - 1
+        below = j < 0
+        jc = j.clamp(min=0)
+        start = torch.where(below, torch.full_like(x, lo if not math.isinf(lo) else 0.0),
+                            torch.gather(b, -1, jc))
+        base = torch.where(below, torch.zeros_like(x), torch.gather(at_b, -1, jc))
+        if math.isinf(lo):
+            # Far left of an unbounded law: integrate the tail up to x directly.
+            start = torch.where(below, x, start)
+            tx, tw = tail_nodes(x, width.expand_as(x), _CDF_NODES, -1)
+            base = torch.where(below, (tw * self._lp_panels(tx).exp()).sum(-1), base)
+        xx, ww = panel_nodes(start, x, _CDF_NODES)
+        return (base + (ww * self._lp_panels(xx).exp()).sum(-1)).clamp(0.0, 1.0)
+
+    def _lp_panels(self, x: torch.Tensor) -> torch.Tensor:
+        """log_prob on nodes shaped (..., K, n): parameters gain one axis."""
+        return self.log_prob(x.flatten(-2)).reshape(x.shape)
+
+
+def _z(x, loc, scale):
+    return (x - loc) / scale
+
+
+class _LocScale(Continuous1D):
+    def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
+        self.loc = loc.unsqueeze(-1)
+        self.scale = scale.unsqueeze(-1)
+
+    def quantile_np(self, u):
+        return _np(self.loc) + _np(self.scale) * self.std_quantile(u)
+
+    def ppf(self, u):
+        z = torch.as_tensor(self.std_quantile(u.detach().numpy()), dtype=torch.float64)
+        return self.loc + self.scale * z
+
+
+class NormalLaw(_LocScale):
+    def __init__(self, loc, scale):
+        super().__init__(loc, scale)
+        self.gaussian = (self.loc, self.scale**2)
+
+    def log_prob(self, x):
+        z = _z(x, self.loc, self.scale)
+        return -0.5 * z * z - self.scale.log() - LOG_SQRT_2PI
+
+    def cdf(self, x):
+        return torch.special.ndtr(_z(x, self.loc, self.scale))
+
+    @staticmethod
+    def std_quantile(u):
+        return sc.ndtri(u)
+
+
+class LaplaceLaw(_LocScale):
+    def log_prob(self, x):
+        return -_z(x, self.loc, self.scale).abs() - (2 * self.scale).log()
+
+    def cdf(self, x):
+        z = _z(x, self.loc, self.scale)
+        return torch.where(z < 0, 0.5 * torch.exp(z.clamp(max=0)),
+                           1 - 0.5 * torch.exp(-z.clamp(min=0)))
+
+    @staticmethod
+    def std_quantile(u):
+        return np.where(u < 0.5, np.log(2 * u), -np.log(2 * (1 - u)))
+
+
+class LogisticLaw(_LocScale):
+    def log_prob(self, x):
+        z = _z(x, self.loc, self.scale)
+        return -z - 2 * torch.nn.functional.softplus(-z) - self.scale.log()
+
+    def cdf(self, x):
+        return torch.sigmoid(_z(x, self.loc, self.scale))
+
+    @staticmethod
+    def std_quantile(u):
+        return np.log(u) - np.log1p(-u)
+
+
+class CauchyLaw(_LocScale):
+    tail_alpha = 1.0
+
+    def log_prob(self, x):
+        z = _z(x, self.loc, self.scale)
+        return -math.log(math.pi) - self.scale.log() - torch.log1p(z * z)
+
+    def cdf(self, x):
+        z = _z(x, self.loc, self.scale)
+        # atan2 keeps far tails accurate: F = atan2(1, -z) / pi.
+        return torch.atan2(torch.ones_like(z), -z) / math.pi
+
+    @staticmethod
+    def std_quantile(u):
+        return np.tan(np.pi * (u - 0.5))
+
+    def tail_coef(self):
+        return _np(self.scale)[..., 0] / math.pi
+
+
+class GumbelLaw(_LocScale):
+    def log_prob(self, x):
+        z = _z(x, self.loc, self.scale)
+        return -(z + torch.exp(-z)) - self.scale.log()
+
+    def cdf(self, x):
+        return torch.exp(-torch.exp(-_z(x, self.loc, self.scale)))
+
+    @staticmethod
+    def std_quantile(u):
+        return -np.log(-np.log(u))
+
+
+class StudentTLaw(_LocScale):
+    def __init__(self, df, loc, scale):
+        super().__init__(loc, scale)
+        self.df = df.unsqueeze(-1)
+        self.tail_alpha = float(df.detach().min())
+
+    def log_prob(self, x):
+        z = _z(x, self.loc, self.scale)
+        v = self.df
+        return (torch.lgamma((v + 1) / 2) - torch.lgamma(v / 2) - 0.5 * torch.log(v * math.pi)
+                - self.scale.log() - (v + 1) / 2 * torch.log1p(z * z / v))
+
+    def quantile_np(self, u):
+        return _np(self.loc) + _np(self.scale) * sc.stdtrit(_np(self.df), u)
+
+    def tail_coef(self):
+        v = _np(self.df)[..., 0]
+        c = np.exp(sc.gammaln((v + 1) / 2) - sc.gammaln(v / 2)) / np.sqrt(v * np.pi)
+        return c * v ** ((v - 1) / 2) * _np(self.scale)[..., 0] ** v
+
+
+class UniformLaw(Continuous1D):
+    def __init__(self, low, high):
+        self.lo = low.unsqueeze(-1)
+        self.hi = high.unsqueeze(-1)
+
+    def log_prob(self, x):
+        inside = (x > self.lo) & (x < self.hi)  # open: zero-width panels at the ends add 0
+        lp = -torch.log(self.hi - self.lo)
+        return torch.where(inside, lp, torch.full_like(lp, -INF))
+
+    def cdf(self, x):
+        return ((x - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0)
+
+    def quantile_np(self, u):
+        lo, hi = _np(self.lo), _np(self.hi)
+        return lo + (hi - lo) * u
+
+
+class _Positive(Continuous1D):
+    """Laws on [0, inf): log-density evaluated at a clamped point, -inf below 0."""
+
+    def __init__(self):
+        self.lo = torch.zeros(1, dtype=torch.float64)
+
+    def log_prob(self, x):
+        xs = x.clamp(min=1e-300)
+        lp = self._lp(xs)
+        return torch.where(x > 0, lp, torch.full_like(lp, -INF))
+
+
+class ExponentialLaw(_Positive):
+    def __init__(self, rate):
+        super().__init__()
+        self.rate = rate.unsqueeze(-1)
+
+    def _lp(self, x):
+        return self.rate.log() - self.rate * x
+
+    def cdf(self, x):
+        return -torch.expm1(-self.rate * x.clamp(min=0))
+
+    def quantile_np(self, u):
+        return -np.log1p(-u) / _np(self.rate)
+
+
+class GammaLaw(_Positive):
+    def __init__(self, concentration, rate):
+        super().__init__()
+        self.k = concentration.unsqueeze(-1)
+        self.rate = rate.unsqueeze(-1)
+
+    def _lp(self, x):
+        k, r = self.k, self.rate
+        return k * r.log() + (k - 1) * x.log() - r * x - torch.lgamma(k)
+
+    def quantile_np(self, u):
+        return sc.gammaincinv(_np(self.k), u) / _np(self.rate)
+
+
+class LogNormalLaw(_Positive):
+    def __init__(self, loc, scale):
+        super().__init__()
+        self.loc = loc.unsqueeze(-1)
+        self.scale = scale.unsqueeze(-1)
+
+    def _lp(self, x):
+        lx = x.log()
+        z = (lx - self.loc) / self.scale
+        return -0.5 * z * z - self.scale.log() - LOG_SQRT_2PI - lx
+
+    def cdf(self, x):
+        return torch.special.ndtr((x.clamp(min=1e-300).log() - self.loc) / self.scale)
+
+    def quantile_np(self, u):
+        return np.exp(_np(self.loc) + _np(self.scale) * sc.ndtri(u))
+
+
+class BetaLaw(Continuous1D):
+    def __init__(self, a, b):
+        self.a = a.unsqueeze(-1)
+        self.b = b.unsqueeze(-1)
+        self.lo = torch.zeros(1, dtype=torch.float64)
+        self.hi = torch.ones(1, dtype=torch.float64)
+
+    def log_prob(self, x):
+        xs = x.clamp(1e-300, 1 - 1e-16)
+        a, b = self.a, self.b
+        lbeta = torch.lgamma(a) + torch.lgamma(b) - torch.lgamma(a + b)
+        lp = (a - 1) * xs.log() + (b - 1) * torch.log1p(-xs) - lbeta
+        return torch.where((x > 0) & (x < 1), lp, torch.full_like(lp, -INF))
+
+    def quantile_np(self, u):
+        return sc.betaincinv(_np(self.a), _np(self.b), u)

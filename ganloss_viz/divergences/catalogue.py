@@ -1,0 +1,281 @@
+"""The 16 divergences of DESIGN.md: how each is computed, and what the UI shows of it.
+
+A compute function takes the realised measures P and Q, the Distributions they came
+from (for structural shortcuts) and the divergence's parameters, and returns
+(value tensor, infinite mask, method, error or None). Closed forms come first, the
+general path (quadrature over node sets) next, Monte Carlo last.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from . import gaussian as G
+from . import transport as T
+from .fdivs import (
+    GAN,
+    GENERATORS,
+    HELLINGER,
+    JEFFREYS,
+    JS,
+    KL,
+    NEYMAN,
+    PEARSON,
+    REVERSE_KL,
+    TV,
+    amari,
+    amari_generator,
+    chernoff,
+)
+from .integrals import QUADRATURE, SINGULAR, integral
+from .montecarlo import estimate
+from .registry import GROUP_F, GROUP_IPM, GROUP_OTHER, Divergence, register
+
+CLOSED = "closed_form"
+MONTE_CARLO = "monte_carlo"
+NO_INF = torch.zeros((), dtype=torch.bool)
+
+
+def _gauss(P, Q):
+    gp, gq = G.single_gaussian(P), G.single_gaussian(Q)
+    return (gp, gq) if gp is not None and gq is not None else None
+
+
+def _pure_atoms(M) -> bool:
+    if M.dim == 1:
+        return not M.has_continuous
+    return M.factors is not None and all(not f.has_continuous for f in M.factors)
+
+
+def _f_compute(h, closed=None):
+    def compute(P, Q, pd, qd, params):
+        if closed is not None and (g := _gauss(P, Q)) is not None:
+            value, inf = closed(*g)
+            return value, inf, CLOSED, 0.0
+        value, inf, method = integral(h, P, Q)
+        return value, inf, method, None
+    return compute
+
+
+def _chernoff_closed(P, Q, alpha):
+    return G.log_chernoff(P, Q, alpha)
+
+
+def _closed_kl(gp, gq):
+    return G.kl(gp, gq), NO_INF
+
+
+def _closed_rkl(gp, gq):
+    return G.kl(gq, gp), NO_INF
+
+
+def _closed_jeffreys(gp, gq):
+    return G.kl(gp, gq) + G.kl(gq, gp), NO_INF
+
+
+def _closed_pearson(gp, gq):
+    lc, inf = G.log_chernoff(gp, gq, 2.0)
+    return torch.expm1(lc), inf
+
+
+def _closed_neyman(gp, gq):
+    lc, inf = G.log_chernoff(gq, gp, 2.0)
+    return torch.expm1(lc), inf
+
+
+def _closed_hellinger(gp, gq):
+    lc, inf = G.log_chernoff(gp, gq, 0.5)
+    return -torch.expm1(lc), inf
+
+
+def _alpha_compute(P, Q, pd, qd, params):
+    a = params["alpha"]
+    if (g := _gauss(P, Q)) is not None:
+        lc, inf = G.log_chernoff(*g, a)
+        return torch.expm1(lc) / (a * (a - 1)), inf, CLOSED, 0.0
+    value, inf, method = integral(amari(a), P, Q)
+    return value, inf, method, None
+
+
+def _log_coefficient(P, Q, a):
+    """(log ∫ p^a q^(1-a), infinite mask, method)."""
+    if (g := _gauss(P, Q)) is not None:
+        lc, inf = G.log_chernoff(*g, a)
+        return lc, inf, CLOSED
+    c, inf, method = integral(chernoff(a), P, Q)
+    pos = c > 0
+    lc = torch.where(pos, torch.log(torch.where(pos, c, torch.ones_like(c))),
+                     torch.full_like(c, -math.inf))
+    return lc, inf, method
+
+
+def _renyi_compute(P, Q, pd, qd, params):
+    a = params["alpha"]
+    lc, inf, method = _log_coefficient(P, Q, a)
+    value = lc / (a - 1)
+    inf = inf | ~torch.isfinite(value.detach())
+    return torch.where(inf, torch.zeros_like(value), value), inf, method, \
+        (0.0 if method == CLOSED else None)
+
+
+def _bhattacharyya_compute(P, Q, pd, qd, params):
+    lc, inf, method = _log_coefficient(P, Q, 0.5)
+    value = -lc
+    inf = inf | ~torch.isfinite(value.detach())
+    return torch.where(inf, torch.zeros_like(value), value), inf, method, \
+        (0.0 if method == CLOSED else None)
+
+
+def _method_1d(P, Q) -> str:
+    return SINGULAR if _pure_atoms(P) and _pure_atoms(Q) else QUADRATURE
+
+
+def _shared_factor(pd, qd) -> int | None:
+    """Axis whose factor the two products share exactly (then W_r reduces to the other)."""
+    if pd.name == "product" and qd.name == "product":
+        for axis, key in ((0, "x"), (1, "y")):
+            if pd.values[key] == qd.values[key]:
+                return 1 - axis
+    return None
+
+
+def _point(M):
+    """The location (..., 2) when M is a single point of the plane, else None."""
+    if M.factors is None or not _pure_atoms(M):
+        return None
+    x, y = M.factors
+    if x.atom_loc.shape[-1] != 1 or y.atom_loc.shape[-1] != 1:
+        return None
+    return torch.stack(torch.broadcast_tensors(x.atom_loc[..., 0], y.atom_loc[..., 0]), -1)
+
+
+def _w_compute(order: int):
+    one_d = T.w1_1d if order == 1 else T.w2_1d
+
+    def compute(P, Q, pd, qd, params):
+        if P.dim == 1:
+            if (g := _gauss(P, Q)) is not None:
+                (m1, S1), (m2, S2) = g
+                if order == 2:
+                    return G.w2(*g), NO_INF, CLOSED, 0.0
+                if bool((S1 == S2).all()):
+                    return (m1 - m2).abs()[..., 0], NO_INF, CLOSED, 0.0
+            inf = T.tails_infinite(P, Q, order)
+            return one_d(P, Q), inf, _method_1d(P, Q), None
+        axis = _shared_factor(pd, qd)
+        if axis is not None:
+            a, b = P.factors[axis], Q.factors[axis]
+            return one_d(a, b), T.tails_infinite(a, b, order), _method_1d(a, b), None
+        if (g := _gauss(P, Q)) is not None:
+            (m1, S1), (m2, S2) = g
+            if order == 2:
+                return G.w2(*g), NO_INF, CLOSED, 0.0
+            if bool((S1 == S2).all()):
+                return ((m1 - m2) ** 2).sum(-1).sqrt(), NO_INF, CLOSED, 0.0
+        if order == 2 and P.factors is not None and Q.factors is not None:
+            wx = T.w2_1d(P.factors[0], Q.factors[0])
+            wy = T.w2_1d(P.factors[1], Q.factors[1])
+            inf = (T.tails_infinite(P.factors[0], Q.factors[0], 2)
+                   | T.tails_infinite(P.factors[1], Q.factors[1], 2))
+            method = SINGULAR if _pure_atoms(P) and _pure_atoms(Q) else QUADRATURE
+            return G.safe_sqrt(wx**2 + wy**2), inf, method, None
+        for point, other in ((_point(P), Q), (_point(Q), P)):
+            if point is not None and (gm := other.gaussian_mixture()) is not None:
+                fn = T.w1_point_gm_2d if order == 1 else T.w2_point_gm_2d
+                return fn(point, gm), NO_INF, CLOSED if order == 2 else QUADRATURE, None
+        value, se = estimate(f"w{order}", P, Q)
+        return value, NO_INF, MONTE_CARLO, se
+    return compute
+
+
+def _mmd_compute(P, Q, pd, qd, params):
+    ell = params["bandwidth"]
+    gp, gq = P.gaussian_mixture(), Q.gaussian_mixture()
+    if gp is not None and gq is not None:
+        fn = T.mmd_gm_1d if P.dim == 1 else T.mmd_gm_2d
+        return fn(gp, gq, ell).clamp(min=0.0), NO_INF, CLOSED, 0.0
+    if P.dim == 1:
+        return T.mmd_quad_1d(P, Q, ell).clamp(min=0.0), NO_INF, _method_1d(P, Q), None
+    if P.factors is not None and Q.factors is not None:
+        return T.mmd_quad_product(P, Q, ell).clamp(min=0.0), NO_INF, QUADRATURE, None
+    value, se = estimate("mmd", P, Q, ell)
+    return value, NO_INF, MONTE_CARLO, se
+
+
+def _energy_compute(P, Q, pd, qd, params):
+    gp, gq = P.gaussian_mixture(), Q.gaussian_mixture()
+    if gp is not None and gq is not None:
+        if P.dim == 1:
+            return T.energy_gm_1d(gp, gq).clamp(min=0.0), NO_INF, CLOSED, 0.0
+        return T.energy_gm_2d(gp, gq).clamp(min=0.0), NO_INF, QUADRATURE, None
+    if P.dim == 1:
+        return T.energy_1d(P, Q), T.tails_infinite(P, Q, 0.5), _method_1d(P, Q), None
+    value, se = estimate("energy", P, Q)
+    return value, NO_INF, MONTE_CARLO, se
+
+
+def _fdiv(name, label, latex, range_text, h, closed=None, symmetric=False, doc=""):
+    register(Divergence(
+        name=name, label=label, group=GROUP_F, latex=latex, range_text=range_text,
+        compute=_f_compute(h, closed), symmetric=symmetric, f0=h.f0,
+        fprime_inf=h.fprime_inf, doc=doc, **GENERATORS[name]))
+
+
+_fdiv("kl", "Kullback-Leibler KL(P‖Q)", r"\int p \log \frac{p}{q}\,dx", "[0, ∞]", KL,
+      _closed_kl, doc="Mode covering when Q is fitted to P; infinite if P has mass where q = 0.")
+_fdiv("reverse_kl", "Reverse KL, KL(Q‖P)", r"\int q \log \frac{q}{p}\,dx", "[0, ∞]",
+      REVERSE_KL, _closed_rkl, doc="Mode seeking when Q is fitted to P.")
+_fdiv("jeffreys", "Jeffreys (symmetrised KL)", r"\int (p - q) \log \frac{p}{q}\,dx", "[0, ∞]",
+      JEFFREYS, _closed_jeffreys, symmetric=True)
+_fdiv("js", "Jensen-Shannon",
+      r"\tfrac12 \int p \log \frac{2p}{p+q} + q \log \frac{2q}{p+q}\,dx", "[0, ln 2]", JS,
+      symmetric=True, doc="Constant ln 2, with zero gradient, when the supports are disjoint.")
+_fdiv("gan", "Minimax GAN value 2·JS − ln 4",
+      r"\int p \log \frac{p}{p+q} + q \log \frac{q}{p+q}\,dx = 2\,\mathrm{JS} - \ln 4",
+      "[−ln 4, 0]", GAN, symmetric=True,
+      doc="The minimax GAN objective at the optimal discriminator D* = p/(p+q).")
+_fdiv("pearson", "Pearson χ²", r"\int \frac{(p - q)^2}{q}\,dx", "[0, ∞]", PEARSON,
+      _closed_pearson)
+_fdiv("neyman", "Neyman χ²", r"\int \frac{(p - q)^2}{p}\,dx", "[0, ∞]", NEYMAN, _closed_neyman)
+_fdiv("hellinger", "Squared Hellinger",
+      r"\tfrac12 \int (\sqrt p - \sqrt q)^2\,dx = 1 - \int \sqrt{pq}\,dx", "[0, 1]",
+      HELLINGER, _closed_hellinger, symmetric=True)
+_fdiv("tv", "Total variation", r"\tfrac12 \int |p - q|\,dx", "[0, 1]", TV, symmetric=True)
+
+register(Divergence(
+    name="alpha", label="Amari α-divergence", group=GROUP_F,
+    latex=(r"\int q\, f(p/q)\,dx,\quad "
+           r"f(u) = \frac{u^\alpha - 1 - \alpha(u - 1)}{\alpha(\alpha - 1)}"),
+    range_text="[0, ∞]", compute=_alpha_compute, params={"alpha": 0.5},
+    doc="α → 1 gives KL, α → 0 reverse KL, α = ½ four times squared Hellinger, α = 2 half χ².",
+    **amari_generator(0.5)))
+register(Divergence(
+    name="renyi", label="Rényi divergence", group=GROUP_OTHER,
+    latex=r"\frac{1}{\alpha - 1} \log \int p^\alpha q^{1-\alpha}\,dx", range_text="[0, ∞]",
+    compute=_renyi_compute, params={"alpha": 0.5},
+    doc="α → 1 gives KL; α = ½ gives twice the Bhattacharyya distance."))
+register(Divergence(
+    name="bhattacharyya", label="Bhattacharyya distance", group=GROUP_OTHER,
+    latex=r"-\log \int \sqrt{p q}\,dx", range_text="[0, ∞]", compute=_bhattacharyya_compute,
+    symmetric=True))
+register(Divergence(
+    name="w1", label="Wasserstein-1 (earth mover's)", group=GROUP_IPM,
+    latex=r"\inf_{\gamma \in \Pi(P, Q)} \mathbb{E}_\gamma \|x - y\| "
+          r"\;\overset{1\text{-D}}{=}\; \int |F_P - F_Q|\,dx",
+    range_text="[0, ∞)", compute=_w_compute(1), symmetric=True,
+    doc="Keeps growing (slope 1) as P and Q move apart, where JS is stuck at ln 2."))
+register(Divergence(
+    name="w2", label="Wasserstein-2", group=GROUP_IPM,
+    latex=r"\Big(\inf_{\gamma \in \Pi(P, Q)} \mathbb{E}_\gamma \|x - y\|^2\Big)^{1/2}",
+    range_text="[0, ∞)", compute=_w_compute(2), symmetric=True))
+register(Divergence(
+    name="mmd", label="Squared MMD (Gaussian kernel)", group=GROUP_IPM,
+    latex=r"\mathbb{E}\,k(X, X') + \mathbb{E}\,k(Y, Y') - 2\,\mathbb{E}\,k(X, Y),\quad "
+          r"k(x, y) = e^{-\|x - y\|^2 / (2\ell^2)}",
+    range_text="[0, 2]", compute=_mmd_compute, params={"bandwidth": 1.0}, symmetric=True))
+register(Divergence(
+    name="energy", label="Energy distance", group=GROUP_IPM,
+    latex=r"2\,\mathbb{E}\|X - Y\| - \mathbb{E}\|X - X'\| - \mathbb{E}\|Y - Y'\|",
+    range_text="[0, ∞)", compute=_energy_compute, symmetric=True))

@@ -1,0 +1,222 @@
+"""Public entry points: `divergence`, `sweep` and `fit`.
+
+Values and gradients come from one autograd pass in float64: every flat parameter of
+P and Q becomes a leaf tensor ("p.loc", "q.cov.0.1", ...). A sweep replaces one leaf
+by a batch of values and evaluates the whole batch at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..distributions import Distribution, dist
+from . import catalogue  # noqa: F401  (registers the divergences)
+from .precision import coarse
+from .registry import Divergence, get
+
+METHODS = ("closed_form", "quadrature", "monte_carlo", "analytic_singular")
+
+
+@dataclass(frozen=True)
+class DivergenceResult:
+    """D(P‖Q) with how it was computed and its gradient in every parameter."""
+
+    div: str
+    value: float
+    method: str
+    error: float
+    grad: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Values and derivatives of D along one parameter (grads are nan where D = inf)."""
+
+    div: str
+    param: str
+    values: np.ndarray
+    div_values: np.ndarray
+    grads: np.ndarray
+    method: str
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Direct minimisation of D(P‖Q) over the parameters of Q."""
+
+    div: str
+    q: Distribution
+    params: dict[str, float]
+    value: float
+    trajectory: list[dict[str, float]]
+    values: list[float]
+    steps: int
+
+
+_PARAM_RULES = {
+    "alpha": (lambda d, a: math.isfinite(a) and a not in (0.0, 1.0) and (d != "renyi" or a > 0),
+              "a finite number other than 0 and 1 (and > 0 for renyi)"),
+    "bandwidth": (lambda d, a: math.isfinite(a) and a > 0, "a number > 0"),
+}
+
+
+def check_params(div: Divergence, params: Mapping[str, float]) -> dict[str, float]:
+    """The divergence's parameters with defaults filled in; ValueError on a bad one."""
+    unknown = set(params) - set(div.params)
+    if unknown:
+        allowed = ", ".join(div.params) or "none"
+        raise ValueError(f"divergence '{div.name}' has no parameter "
+                         f"{', '.join(sorted(unknown))}; its parameters: {allowed}")
+    out = dict(div.params)
+    for k, v in params.items():
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"parameter {k} must be a number, got {v!r}") from None
+        ok, text = _PARAM_RULES[k]
+        if not ok(div.name, v):
+            raise ValueError(f"parameter {k}={v:g} of '{div.name}' is not allowed; it must be "
+                             f"{text}")
+        out[k] = v
+    return out
+
+
+def _pair(p, q) -> tuple[Distribution, Distribution]:
+    pd, qd = dist(p), dist(q)
+    if pd.dim != qd.dim:
+        raise ValueError(f"P is {pd.dim}-D but Q is {qd.dim}-D; both must have the same dimension")
+    return pd, qd
+
+
+def _leaves(d: Distribution, requires_grad: bool) -> dict[str, torch.Tensor]:
+    return {k: torch.tensor(v, dtype=torch.float64, requires_grad=requires_grad)
+            for k, v in d.flat_params().items()}
+
+
+def _evaluate(div: Divergence, pd, qd, tp, tq, params):
+    value, inf, method, error = div.compute(pd.realize(tp), qd.realize(tq), pd, qd, params)
+    if torch.isnan(value.detach()).any():
+        raise ValueError(f"{div.name}: the computation failed numerically for "
+                         f"P = {pd.to_spec()}, Q = {qd.to_spec()}")
+    return value, inf, method, error
+
+
+def divergence(name: str, p, q, **params: float) -> DivergenceResult:
+    """D(P‖Q) for the divergence `name`, its method, error and gradient.
+
+    p, q: spec strings (``"normal(0, 1)"``) or Distributions of the same dimension.
+    params: the divergence's parameters (``alpha`` for alpha/renyi, ``bandwidth`` for mmd).
+    An infinite value is ``math.inf`` and its gradient entries are 0.
+    """
+    div = get(name)
+    pd, qd = _pair(p, q)
+    params = check_params(div, params)
+    tp, tq = _leaves(pd, True), _leaves(qd, True)
+    value, inf, method, error = _evaluate(div, pd, qd, tp, tq, params)
+    leaves = {**{f"p.{k}": t for k, t in tp.items()}, **{f"q.{k}": t for k, t in tq.items()}}
+    infinite = bool(inf.any())
+    grads = dict.fromkeys(leaves, 0.0)
+    if not infinite and value.requires_grad:
+        got = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
+        grads = {k: (0.0 if g is None else float(g)) for k, g in zip(leaves, got, strict=True)}
+    if error is None:
+        with torch.no_grad(), coarse():
+            rough, rough_inf, _, _ = _evaluate(div, pd, qd, _leaves(pd, False),
+                                               _leaves(qd, False), params)
+        error = 0.0 if infinite or bool(rough_inf.any()) else abs(value.item() - rough.item())
+    return DivergenceResult(div=div.name, value=math.inf if infinite else value.item(),
+                            method=method, error=0.0 if infinite else float(error), grad=grads)
+
+
+def sweep(name: str, p, q, param: str, values: Sequence[float], **params: float) -> SweepResult:
+    """D and dD/d(param) at every value of one parameter ("p.loc", "q.scale", ...), batched."""
+    div = get(name)
+    pd, qd = _pair(p, q)
+    params = check_params(div, params)
+    side, _, flat = param.partition(".")
+    target = {"p": pd, "q": qd}.get(side)
+    if target is None or flat not in target.flat_params():
+        known = [f"p.{k}" for k in pd.flat_params()] + [f"q.{k}" for k in qd.flat_params()]
+        raise ValueError(f"unknown parameter '{param}'; known: {', '.join(known)}")
+    xs = np.asarray(values, dtype=np.float64).reshape(-1)
+    constraint = target.flat_constraints()[flat]
+    bad = [x for x in xs if not constraint.check(float(x))]
+    if bad:
+        raise ValueError(f"{param} = {bad[0]:g} is not allowed; it must be {constraint!r}")
+    probe = divergence(name, p, q, **params) if pd.dim == 2 else None
+    if probe is not None and probe.method == "monte_carlo":
+        rows = [divergence(name, *_swap(pd, qd, side, flat, x), **params) for x in xs]
+        return SweepResult(div.name, param, xs, np.array([r.value for r in rows]),
+                           np.array([r.grad[param] if math.isfinite(r.value) else np.nan
+                                     for r in rows]), probe.method)
+    tp, tq = _leaves(pd, False), _leaves(qd, False)
+    leaf = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    (tp if side == "p" else tq)[flat] = leaf
+    value, inf, method, _ = _evaluate(div, pd, qd, tp, tq, params)
+    value = value.expand(leaf.shape)
+    inf = inf.expand(leaf.shape)
+    finite_sum = torch.where(inf, torch.zeros_like(value), value).sum()
+    (grad,) = torch.autograd.grad(finite_sum, leaf, allow_unused=True) \
+        if finite_sum.requires_grad else (None,)
+    grad = torch.zeros_like(leaf) if grad is None else grad
+    vals = np.where(inf.numpy(), np.inf, value.detach().numpy())
+    grads = np.where(inf.numpy(), np.nan, grad.detach().numpy())
+    return SweepResult(div.name, param, xs, vals, grads, method)
+
+
+def _swap(pd, qd, side, flat, x):
+    if side == "p":
+        return pd.with_params({flat: float(x)}), qd
+    return pd, qd.with_params({flat: float(x)})
+
+
+def fit(p, q0, name: str, steps: int = 200, lr: float = 0.05, **params: float) -> FitResult:
+    """Minimise D(P‖Q) over Q's parameters from Q0 by Adam (positive ones in log space).
+
+    Returns Q's parameters after every step (the trajectory) and the divergence along it.
+    A step that would leave the family's constraints is halved until it does not.
+    """
+    if not (isinstance(steps, int) and 0 <= steps <= 100_000):
+        raise ValueError(f"steps must be an integer in [0, 100000], got {steps!r}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a number > 0, got {lr!r}")
+    div = get(name)
+    pd, qd = _pair(p, q0)
+    params = check_params(div, params)
+    names = list(qd.flat_params())
+    cons = qd.flat_constraints()
+    logs = [cons[k].low == 0.0 and math.isinf(cons[k].high) for k in names]
+    x = np.array([qd.flat_params()[k] for k in names])
+    z = torch.tensor([math.log(v) if lg else v for v, lg in zip(x, logs, strict=True)],
+                     dtype=torch.float64)
+    opt_m, opt_v = torch.zeros_like(z), torch.zeros_like(z)
+    trajectory, values = [dict(qd.flat_params())], []
+    b1, b2 = 0.9, 0.999
+    for t in range(1, steps + 2):
+        r = divergence(name, pd, qd, **params)
+        values.append(r.value)
+        if t == steps + 1:
+            break
+        g = torch.tensor([r.grad[f"q.{k}"] * (qd.flat_params()[k] if lg else 1.0)
+                          for k, lg in zip(names, logs, strict=True)], dtype=torch.float64)
+        opt_m = b1 * opt_m + (1 - b1) * g
+        opt_v = b2 * opt_v + (1 - b2) * g * g
+        step = lr * (opt_m / (1 - b1**t)) / ((opt_v / (1 - b2**t)).sqrt() + 1e-12)
+        for _ in range(30):
+            cand = z - step
+            vals = {k: (math.exp(float(c)) if lg else float(c))
+                    for k, c, lg in zip(names, cand, logs, strict=True)}
+            try:
+                qd = qd.with_params(vals)
+                z = cand
+                break
+            except ValueError:
+                step = step / 2
+        trajectory.append(dict(qd.flat_params()))
+    return FitResult(div=div.name, q=qd, params=dict(qd.flat_params()), value=values[-1],
+                     trajectory=trajectory, values=values, steps=steps)

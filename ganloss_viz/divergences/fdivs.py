@@ -1,0 +1,168 @@
+"""Integrands of the f-divergences and of the Chernoff coefficient, in log space.
+
+Each `Integrand` gives q·f(p/q) from log p and log q (stable: no overflow where the
+true value is representable), the Lebesgue-decomposition constants f(0) (per unit of
+Q-mass where p = 0) and f'(inf) = lim f(u)/u (per unit of P-mass where q = 0), and,
+where the integral may diverge, the log of its dominant term (used to detect an
+infinite value from the tails, e.g. KL(Cauchy‖Normal) = inf).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch.nn.functional import softplus
+
+INF = math.inf
+LN2 = math.log(2.0)
+
+
+@dataclass(frozen=True)
+class Integrand:
+    value: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    f0: float                 # f(0)
+    fprime_inf: float         # lim f(u)/u
+    tail_log: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
+    kink: bool = False        # |p - q|: panels must break where p = q
+
+
+def _e(t: torch.Tensor) -> torch.Tensor:
+    return torch.exp(t)
+
+
+def _xlogx_diff(la: torch.Tensor, lb: torch.Tensor) -> torch.Tensor:
+    """a·log(a/b) from logs."""
+    return _e(la) * (la - lb)
+
+
+def _pearson(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
+    """(p - q)^2 / q without cancellation near p = q and without spurious overflow."""
+    d = lp - lq
+    big = d > 1.0
+    d_small = torch.where(big, torch.zeros_like(d), d)
+    small = _e(lq) * torch.expm1(d_small) ** 2
+    lp_big = torch.where(big, lp, lq + 2.0)
+    large = _e(2 * lp_big - lq) - 2 * _e(lp_big) + _e(lq)
+    return torch.where(big, large, small)
+
+
+def _js(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
+    lm = torch.logaddexp(lp, lq) - LN2
+    return 0.5 * (_xlogx_diff(lp, lm) + _xlogx_diff(lq, lm))
+
+
+def _gan(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
+    ls = torch.logaddexp(lp, lq)
+    return _xlogx_diff(lp, ls) + _xlogx_diff(lq, ls)
+
+
+def _log_abs_diff(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
+    return torch.log((lp - lq).abs() + 1e-300)
+
+
+KL = Integrand(lambda lp, lq: _xlogx_diff(lp, lq), 0.0, INF,
+               lambda lp, lq: lp + _log_abs_diff(lp, lq))
+REVERSE_KL = Integrand(lambda lp, lq: _xlogx_diff(lq, lp), INF, 0.0,
+                       lambda lp, lq: lq + _log_abs_diff(lp, lq))
+JEFFREYS = Integrand(lambda lp, lq: (_e(lp) - _e(lq)) * (lp - lq), INF, INF,
+                     lambda lp, lq: torch.logaddexp(lp, lq) + _log_abs_diff(lp, lq))
+JS = Integrand(_js, 0.5 * LN2, 0.5 * LN2)
+GAN = Integrand(_gan, 0.0, 0.0)
+PEARSON = Integrand(_pearson, 1.0, INF, lambda lp, lq: 2 * lp - lq)
+NEYMAN = Integrand(lambda lp, lq: _pearson(lq, lp), INF, 1.0, lambda lp, lq: 2 * lq - lp)
+HELLINGER = Integrand(lambda lp, lq: 0.5 * (_e(0.5 * lp) - _e(0.5 * lq)) ** 2, 0.5, 0.5)
+TV = Integrand(lambda lp, lq: 0.5 * (_e(lp) - _e(lq)).abs(), 0.5, 0.5, kink=True)
+
+
+def amari(alpha: float) -> Integrand:
+    """f(u) = (u^a - 1 - a(u - 1)) / (a(a - 1))."""
+    a = alpha
+    c = a * (a - 1)
+
+    def value(lp, lq):
+        return (_e(a * lp + (1 - a) * lq) - _e(lq) - a * (_e(lp) - _e(lq))) / c
+
+    f0 = 1 / a if a > 0 else INF
+    fprime_inf = INF if a > 1 else 1 / (1 - a)
+    tail = (lambda lp, lq: a * lp + (1 - a) * lq) if (a > 1 or a < 0) else None
+    return Integrand(value, f0, fprime_inf, tail)
+
+
+def chernoff(alpha: float) -> Integrand:
+    """The coefficient ∫ p^a q^(1-a) (a > 0): singular parts add 0, or inf when a > 1."""
+    a = alpha
+
+    def value(lp, lq):
+        return _e(a * lp + (1 - a) * lq)
+
+    tail = (lambda lp, lq: a * lp + (1 - a) * lq) if a > 1 else None
+    return Integrand(value, 0.0, INF if a > 1 else 0.0, tail)
+
+
+# --- generators, conjugates, activations (for the f-GAN losses and the theory page) ---
+
+def _xlogx(u: torch.Tensor) -> torch.Tensor:
+    return torch.xlogy(u, u)
+
+
+GENERATORS: dict[str, dict[str, Callable]] = {
+    "kl": dict(f=_xlogx, f_conj=lambda t: torch.exp(t - 1), activation=lambda v: v,
+               optimal_critic=lambda u: 1 + torch.log(u)),
+    "reverse_kl": dict(f=lambda u: -torch.log(u), f_conj=lambda t: -1 - torch.log(-t),
+                       activation=lambda v: -torch.exp(-v),
+                       optimal_critic=lambda u: -1 / u),
+    "jeffreys": dict(f=lambda u: (u - 1) * torch.log(u),
+                     f_conj=lambda t: _jeffreys_conj(t), activation=lambda v: v,
+                     optimal_critic=lambda u: 1 + torch.log(u) - 1 / u),
+    # Our JS is half the f-GAN paper's f; f*(t) = c g*(t / c) with c = 1/2.
+    "js": dict(f=lambda u: 0.5 * (_xlogx(u) - (u + 1) * torch.log((u + 1) / 2)),
+               f_conj=lambda t: -0.5 * torch.log(2 - torch.exp(2 * t)),
+               activation=lambda v: 0.5 * (LN2 - softplus(-v)),
+               optimal_critic=lambda u: 0.5 * torch.log(2 * u / (u + 1))),
+    "gan": dict(f=lambda u: _xlogx(u) - (u + 1) * torch.log(u + 1),
+                f_conj=lambda t: -torch.log1p(-torch.exp(t)),
+                activation=lambda v: -softplus(-v),
+                optimal_critic=lambda u: torch.log(u / (u + 1))),
+    "pearson": dict(f=lambda u: (u - 1) ** 2, f_conj=lambda t: t * t / 4 + t,
+                    activation=lambda v: v, optimal_critic=lambda u: 2 * (u - 1)),
+    "neyman": dict(f=lambda u: (1 - u) ** 2 / u, f_conj=lambda t: 2 - 2 * torch.sqrt(1 - t),
+                   activation=lambda v: 1 - torch.exp(v),
+                   optimal_critic=lambda u: 1 - 1 / u**2),
+    # Squared Hellinger with the 1/2: half the paper's (sqrt(u) - 1)^2.
+    "hellinger": dict(f=lambda u: 0.5 * (torch.sqrt(u) - 1) ** 2,
+                      f_conj=lambda t: t / (1 - 2 * t),
+                      activation=lambda v: 0.5 * (1 - torch.exp(-v)),
+                      optimal_critic=lambda u: 0.5 * (1 - 1 / torch.sqrt(u))),
+    "tv": dict(f=lambda u: 0.5 * (u - 1).abs(), f_conj=lambda t: t,
+               activation=lambda v: 0.5 * torch.tanh(v),
+               optimal_critic=lambda u: 0.5 * torch.sign(u - 1)),
+}
+
+
+def _jeffreys_conj(t: torch.Tensor) -> torch.Tensor:
+    """f*(t) for f(u) = (u - 1) log u: sup at u with log u + 1 - 1/u = t (Newton in log u)."""
+    y = torch.zeros_like(t)
+    for _ in range(60):
+        u = torch.exp(y)
+        g = y + 1 - 1 / u - t
+        y = y - g / (1 + 1 / u)
+    u = torch.exp(y)
+    return t * u - (u - 1) * y
+
+
+def amari_generator(alpha: float) -> dict[str, Callable]:
+    a = alpha
+    c = a * (a - 1)
+
+    def conj(t):
+        u = (1 + (a - 1) * t) ** (1 / (a - 1))
+        return (u**a - 1) / a
+
+    def act(v):
+        return softplus(v) - 1 / (a - 1) if a > 1 else 1 / (1 - a) - softplus(-v)
+
+    return dict(f=lambda u: (u**a - 1 - a * (u - 1)) / c, f_conj=conj, activation=act,
+                optimal_critic=lambda u: (u ** (a - 1) - 1) / (a - 1))

@@ -1,0 +1,187 @@
+"""Quadrature node sets: where and with which weights the engine evaluates densities.
+
+A node set is a list of points with weights and the log-densities of P and Q there,
+with respect to a common dominating measure: Gauss-Legendre nodes on panels fitted to
+both laws (Lebesgue part) plus one entry per atom (counting part). Every Lebesgue-
+decomposed integral of the engine is then a weighted sum over one node set.
+
+Panels break at quantiles of every component of P and Q (detached: moving them does
+not change the integral), at support ends and atoms (attached: their motion carries
+the Leibniz terms of the gradient) and, for integrands with kinks (|p - q|,
+|F_P - F_Q|), at the crossings, found by bisection (detached: the integrand vanishes
+there). Tails beyond the outermost break are mapped to (0, 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..distributions.continuous import MESH_LEVELS, MESH_LEVELS_2D
+from ..distributions.measure import Measure1D, Measure2D, _cat
+from ..distributions.quadrature import panel_nodes, tail_nodes
+from .precision import PANEL_NODES
+
+N_TAIL = 24
+N_PANEL_2D = 8
+N_TAIL_2D = 12
+
+
+@dataclass
+class Nodes:
+    """Points x (..., N) [or (..., N, 2)], weights w (..., N), log-densities lp, lq."""
+
+    x: torch.Tensor
+    w: torch.Tensor
+    lp: torch.Tensor
+    lq: torch.Tensor
+
+
+def _sorted_breaks(detached: np.ndarray, attached: torch.Tensor) -> torch.Tensor:
+    d = torch.as_tensor(np.ascontiguousarray(detached), dtype=torch.float64)
+    return torch.sort(_cat([d, attached]), dim=-1).values
+
+
+def line_points(breaks: torch.Tensor, n: int, n_tail: int
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ascending nodes and weights covering the line, given sorted breaks (..., K)."""
+    px, pw = panel_nodes(breaks[..., :-1], breaks[..., 1:], n)
+    span = (breaks[..., -1:] - breaks[..., :1]).detach()
+    left_scale = (breaks[..., 1:2] - breaks[..., :1]).detach().clamp(min=1e-3) + 1e-3 * span
+    right_scale = (breaks[..., -1:] - breaks[..., -2:-1]).detach().clamp(min=1e-3) + 1e-3 * span
+    lx, lw = tail_nodes(breaks[..., :1], left_scale, n_tail, -1)
+    rx, rw = tail_nodes(breaks[..., -1:], right_scale, n_tail, +1)
+    x = torch.cat([lx.flip(-1).flatten(-2), px.flatten(-2), rx.flatten(-2)], -1)
+    w = torch.cat([lw.flip(-1).flatten(-2), pw.flatten(-2), rw.flatten(-2)], -1)
+    return x, w
+
+
+def crossings(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+              iters: int = 60) -> torch.Tensor:
+    """Detached roots of fn between consecutive nodes x (..., N) where its sign changes.
+
+    Returns (..., C) with C the largest count over the batch; missing entries repeat
+    the first node (a zero-width panel, harmless).
+    """
+    with torch.no_grad():
+        xd = x.detach()
+        v = fn(xd)
+        change = (torch.sign(v[..., :-1]) * torch.sign(v[..., 1:])) < 0
+        count = int(change.sum(-1).max()) if change.numel() else 0
+        if count == 0:
+            return xd[..., :0]
+        # Indices of the sign changes, padded to `count` per batch element.
+        order = torch.argsort((~change).to(torch.int8), dim=-1, stable=True)[..., :count]
+        valid = torch.gather(change, -1, order)
+        lo = torch.gather(xd[..., :-1], -1, order)
+        hi = torch.gather(xd[..., 1:], -1, order)
+        s_lo = torch.sign(torch.gather(v[..., :-1], -1, order))
+        for _ in range(iters):
+            mid = 0.5 * (lo + hi)
+            same = torch.sign(fn(mid)) == s_lo
+            lo = torch.where(same, mid, lo)
+            hi = torch.where(same, hi, mid)
+        root = 0.5 * (lo + hi)
+        return torch.where(valid, root, xd[..., :1].expand_as(root))
+
+
+def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor,
+                                                      torch.Tensor, torch.Tensor]:
+    """Atoms of P and Q as node entries: (loc, weight, log P-mass, log Q-mass).
+
+    Every atom of either measure is one entry; entries at the same location share
+    the location's total masses and split its weight, so nothing counts twice.
+    """
+    loc = _cat([P.atom_loc, Q.atom_loc])
+    if loc.shape[-1] == 0:
+        return loc, loc, loc, loc
+    same = (loc.detach().unsqueeze(-1) == loc.detach().unsqueeze(-2)).to(torch.float64)
+    zeros_q = torch.zeros_like(Q.atom_loc)
+    zeros_p = torch.zeros_like(P.atom_loc)
+    mp = _cat([P.atom_w, zeros_q])
+    mq = _cat([zeros_p, Q.atom_w])
+    batch = torch.broadcast_shapes(same.shape[:-2], mp.shape[:-1])
+    same = same.expand(*batch, *same.shape[-2:])
+    mp, mq = mp.expand(*batch, mp.shape[-1]), mq.expand(*batch, mq.shape[-1])
+    tp = (same * mp.unsqueeze(-2)).sum(-1)
+    tq = (same * mq.unsqueeze(-2)).sum(-1)
+    w = 1.0 / same.sum(-1)
+    return loc.expand(*batch, loc.shape[-1]), w, tp.log(), tq.log()
+
+
+def nodes_1d(P: Measure1D, Q: Measure1D,
+             kink: Callable[[torch.Tensor], torch.Tensor] | None = None,
+             atoms: bool = True, n: int | None = None) -> Nodes:
+    """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels."""
+    n = n or PANEL_NODES.get()
+    detached = np.concatenate(np.broadcast_arrays(*_batch_align(P.mesh_np(MESH_LEVELS),
+                                                                Q.mesh_np(MESH_LEVELS))), -1)
+    breaks = _sorted_breaks(detached, _cat([P.jumps(), Q.jumps()]))
+    x, w = line_points(breaks, n, N_TAIL)
+    if kink is not None:
+        roots = crossings(kink, x)
+        if roots.shape[-1]:
+            breaks = torch.sort(_cat([breaks, roots]), dim=-1).values
+            x, w = line_points(breaks, n, N_TAIL)
+    lp, lq = P.log_density(x), Q.log_density(x)
+    if atoms:
+        aloc, aw, alp, alq = atom_entries(P, Q)
+        if aloc.shape[-1]:
+            x, w, lp, lq = (_cat([x, aloc]), _cat([w, aw]), _cat([lp, alp]), _cat([lq, alq]))
+    return Nodes(x, w, lp, lq)
+
+
+def _batch_align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+    return np.broadcast_to(a, batch + a.shape[-1:]), np.broadcast_to(b, batch + b.shape[-1:])
+
+
+def _axis_breaks(P: Measure2D, Q: Measure2D, axis: int) -> torch.Tensor:
+    pts = np.concatenate(_batch_align(P.mesh_np(axis, MESH_LEVELS_2D),
+                                      Q.mesh_np(axis, MESH_LEVELS_2D)), -1)
+    # Merge near-duplicates (ring and grid modes share coordinates): per batch row.
+    flat = pts.reshape(-1, pts.shape[-1])
+    rows = []
+    for r in flat:
+        r = np.sort(r)
+        tol = 1e-9 * (r[-1] - r[0] + 1.0)
+        rows.append(r[np.concatenate([[True], np.diff(r) > tol])])
+    k = max(len(r) for r in rows)
+    merged = np.stack([np.pad(r, (0, k - len(r)), mode="edge") for r in rows])
+    merged = merged.reshape(pts.shape[:-1] + (k,))
+    return _sorted_breaks(merged, _cat([P.jumps(axis), Q.jumps(axis)]))
+
+
+def nodes_2d(P: Measure2D, Q: Measure2D) -> Nodes:
+    """Tensor-product node set for the parts of P and Q with a density in the plane."""
+    n = N_PANEL_2D if PANEL_NODES.get() >= 16 else 5
+    xs, wx = line_points(_axis_breaks(P, Q, 0), n, N_TAIL_2D)
+    ys, wy = line_points(_axis_breaks(P, Q, 1), n, N_TAIL_2D)
+    batch = torch.broadcast_shapes(xs.shape[:-1], ys.shape[:-1])
+    xs, wx = xs.expand(*batch, xs.shape[-1]), wx.expand(*batch, wx.shape[-1])
+    ys, wy = ys.expand(*batch, ys.shape[-1]), wy.expand(*batch, wy.shape[-1])
+    gx = xs.unsqueeze(-1).expand(*batch, xs.shape[-1], ys.shape[-1])
+    gy = ys.unsqueeze(-2).expand(*batch, xs.shape[-1], ys.shape[-1])
+    xy = torch.stack([gx, gy], -1).flatten(-3, -2)
+    w = (wx.unsqueeze(-1) * wy.unsqueeze(-2)).flatten(-2)
+    return Nodes(xy, w, P.log_density(xy), Q.log_density(xy))
+
+
+def nodes_product(P: Measure2D, Q: Measure2D, n: int | None = None) -> Nodes:
+    """Node set of two products: the outer product of the factor node sets (all strata)."""
+    nx = nodes_1d(P.factors[0], Q.factors[0], n=n)
+    ny = nodes_1d(P.factors[1], Q.factors[1], n=n)
+
+    def outer(a: torch.Tensor, b: torch.Tensor, op) -> torch.Tensor:
+        batch = torch.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+        a, b = a.expand(*batch, a.shape[-1]), b.expand(*batch, b.shape[-1])
+        return op(a.unsqueeze(-1), b.unsqueeze(-2)).flatten(-2)
+
+    add = torch.add
+    xy = torch.stack([outer(nx.x, ny.x, lambda a, b: a + 0 * b),
+                      outer(nx.x, ny.x, lambda a, b: b + 0 * a)], -1)
+    return Nodes(xy, outer(nx.w, ny.w, torch.mul), outer(nx.lp, ny.lp, add),
+                 outer(nx.lq, ny.lq, add))

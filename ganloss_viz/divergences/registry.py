@@ -1,0 +1,55 @@
+"""The divergence registry: one entry per name, with what the UI and theory pages show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+GROUP_F = "f-divergence"
+GROUP_IPM = "IPM / optimal transport"
+GROUP_OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """A named divergence D(P‖Q) and its metadata.
+
+    `compute(P, Q, **params)` works on realised measures and returns
+    (value tensor, infinite mask, method, error). f-divergences also carry their
+    generator f, its conjugate f*, the f-GAN output activation, the optimal critic
+    T*(u) = f'(u) at u = p/q, f(0) and f'(inf) = lim f(u)/u.
+    """
+
+    name: str
+    label: str
+    group: str
+    latex: str
+    range_text: str
+    compute: Callable
+    params: dict[str, float] = field(default_factory=dict)
+    symmetric: bool = False
+    f: Callable[[torch.Tensor], torch.Tensor] | None = None
+    f_conj: Callable[[torch.Tensor], torch.Tensor] | None = None
+    activation: Callable[[torch.Tensor], torch.Tensor] | None = None
+    optimal_critic: Callable[[torch.Tensor], torch.Tensor] | None = None
+    f0: float | None = None
+    fprime_inf: float | None = None
+    doc: str = ""
+
+
+DIVERGENCES: dict[str, Divergence] = {}
+
+
+def register(div: Divergence) -> Divergence:
+    DIVERGENCES[div.name] = div
+    return div
+
+
+def get(name: str) -> Divergence:
+    """The registered divergence `name`; ValueError listing the known names otherwise."""
+    try:
+        return DIVERGENCES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown divergence '{name}'; known: {', '.join(DIVERGENCES)}") from None
