@@ -25,6 +25,8 @@ MESH_LEVELS = np.array(_LOW + [0.5] + [1 - u for u in reversed(_LOW)])
 MESH_LEVELS_2D = np.array([1e-10, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3, 0.5,
                            0.7, 0.85, 0.95, 0.99, 0.999, 1 - 1e-4, 1 - 1e-6, 1 - 1e-10])
 _CDF_NODES = 24
+# Geometric points towards 0, where gamma and beta densities may be singular.
+_GRADED = 10.0 ** -np.arange(1, 31, dtype=np.float64)
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
@@ -45,6 +47,10 @@ class Continuous1D:
     def quantile_np(self, u: np.ndarray) -> np.ndarray:
         """Quantiles (detached) at levels u; shape batch + (len(u),). Used for meshing."""
         raise NotImplementedError
+
+    def extra_mesh_np(self) -> np.ndarray | None:
+        """More mesh points (detached), e.g. graded towards a singular support end."""
+        return None
 
     def ppf(self, u: torch.Tensor) -> torch.Tensor:
         """Quantiles at levels u, for sampling (attached where the family allows)."""
@@ -267,6 +273,9 @@ class GammaLaw(_Positive):
     def quantile_np(self, u):
         return sc.gammaincinv(_np(self.k), u) / _np(self.rate)
 
+    def extra_mesh_np(self):
+        return _GRADED[None, :] / _np(self.rate).reshape(-1, 1)
+
 
 class LogNormalLaw(_Positive):
     def __init__(self, loc, scale):
@@ -302,3 +311,6 @@ class BetaLaw(Continuous1D):
 
     def quantile_np(self, u):
         return sc.betaincinv(_np(self.a), _np(self.b), u)
+
+    def extra_mesh_np(self):
+        return np.concatenate([_GRADED, 1 - _GRADED[:15]])[None, :]

@@ -86,6 +86,7 @@ class Measure1D:
     def mesh_np(self, levels: np.ndarray = MESH_LEVELS) -> np.ndarray:
         """Detached points where quadrature panels should break (quantiles, atoms)."""
         parts = [np.atleast_1d(law.quantile_np(levels)) for law in self.comps]
+        parts += [law.extra_mesh_np() for law in self.comps if law.extra_mesh_np() is not None]
         if not parts:                       # atoms only: they are in jumps()
             return np.zeros(_np(self.atom_loc).shape[:-1] + (0,))
         batch = np.broadcast_shapes(*(p.shape[:-1] for p in parts))

@@ -14,7 +14,7 @@ import torch
 
 from ..distributions.measure import Measure1D, Measure2D
 from .fdivs import Integrand
-from .nodes import Nodes, nodes_1d, nodes_2d, nodes_product
+from .nodes import Nodes, nodes_1d, nodes_2d, nodes_gauss_mixture_2d, nodes_product
 
 QUADRATURE = "quadrature"
 SINGULAR = "analytic_singular"
@@ -65,7 +65,8 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str]:
         total, inf, common = weighted_sum(h, nodes_1d(P, Q, kink=kink))
         inf = inf | _diverges_1d(h, P, Q)
     elif P.continuous and Q.continuous:
-        total, inf, common = weighted_sum(h, nodes_2d(P, Q))
+        nodes = nodes_gauss_mixture_2d(P, Q) or nodes_2d(P, Q)
+        total, inf, common = weighted_sum(h, nodes)
         inf = inf | _diverges_2d(h, P, Q)
     elif P.factors is not None and Q.factors is not None:
         total, inf, common = weighted_sum(h, nodes_product(P, Q))
@@ -95,7 +96,7 @@ def _diverges_1d(h: Integrand, P: Measure1D, Q: Measure1D) -> torch.Tensor:
     if h.tail_log is None:
         return torch.zeros((), dtype=torch.bool)
     with torch.no_grad():
-        pts = np.concatenate(np.broadcast_arrays(*_align(P.mesh_np(), Q.mesh_np())), -1)
+        pts = np.concatenate(_align(P.mesh_np(), Q.mesh_np()), -1)
         lo = torch.as_tensor(pts.min(-1), dtype=torch.float64)
         hi = torch.as_tensor(pts.max(-1), dtype=torch.float64)
         span = hi - lo + 1.0

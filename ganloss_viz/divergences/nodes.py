@@ -15,6 +15,7 @@ there). Tails beyond the outermost break are mapped to (0, 1).
 from __future__ import annotations
 
 from collections.abc import Callable
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,8 +118,7 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
              atoms: bool = True, n: int | None = None) -> Nodes:
     """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels."""
     n = n or PANEL_NODES.get()
-    detached = np.concatenate(np.broadcast_arrays(*_batch_align(P.mesh_np(MESH_LEVELS),
-                                                                Q.mesh_np(MESH_LEVELS))), -1)
+    detached = np.concatenate(_batch_align(P.mesh_np(MESH_LEVELS), Q.mesh_np(MESH_LEVELS)), -1)
     breaks = _sorted_breaks(detached, _cat([P.jumps(), Q.jumps()]))
     x, w = line_points(breaks, n, N_TAIL)
     if kink is not None:
@@ -185,3 +185,44 @@ def nodes_product(P: Measure2D, Q: Measure2D, n: int | None = None) -> Nodes:
                       outer(nx.x, ny.x, lambda a, b: b + 0 * a)], -1)
     return Nodes(xy, outer(nx.w, ny.w, torch.mul), outer(nx.lp, ny.lp, add),
                  outer(nx.lq, ny.lq, add))
+
+
+N_HERMITE = 24
+
+
+def nodes_gauss_mixture_2d(P: Measure2D, Q: Measure2D) -> Nodes | None:
+    """Node set for two Gaussian mixtures in the plane, by a partition of unity.
+
+    ∫ h = Σ_c ∫ h · r_c / (p + q), r_c the weighted density of component c of P or Q;
+    each term is a Gaussian-weighted integral of a smooth function, done by a
+    Gauss-Hermite rule in the component's own coordinates (a few hundred points per
+    component instead of a tensor mesh over the whole box). None if not applicable.
+    """
+    gp, gq = P.gaussian_mixture(), Q.gaussian_mixture()
+    if gp is None or gq is None:
+        return None
+    w = _cat([gp[0], gq[0]])
+    means = _bcat(gp[1], gq[1], -2)
+    covs = _bcat(gp[2], gq[2], -3)
+    z, wz = np.polynomial.hermite.hermgauss(N_HERMITE if PANEL_NODES.get() >= 16 else 14)
+    zz = torch.as_tensor(np.stack(np.meshgrid(z, z, indexing="ij"), -1).reshape(-1, 2))
+    ww = torch.as_tensor(np.outer(wz, wz).reshape(-1) / np.pi)
+    a, b, c = covs[..., 0, 0], covs[..., 0, 1], covs[..., 1, 1]
+    l00 = torch.sqrt(a)
+    l10 = b / l00
+    l11 = torch.sqrt(c - l10 * l10)
+    s2 = math.sqrt(2.0)
+    x0 = means[..., 0:1] + s2 * l00.unsqueeze(-1) * zz[:, 0]
+    x1 = means[..., 1:2] + s2 * (l10.unsqueeze(-1) * zz[:, 0] + l11.unsqueeze(-1) * zz[:, 1])
+    xy = torch.stack([x0, x1], -1).flatten(-3, -2)                    # (..., C*K, 2)
+    lp, lq = P.log_density(xy), Q.log_density(xy)
+    ls = torch.logaddexp(lp, lq)
+    wc = (w.unsqueeze(-1) * ww).flatten(-2)
+    return Nodes(xy, wc * torch.exp(-ls), lp, lq)
+
+
+def _bcat(a: torch.Tensor, b: torch.Tensor, dim: int) -> torch.Tensor:
+    """Concatenate along `dim` (counted from the end) after broadcasting batch shapes."""
+    k = -dim
+    batch = torch.broadcast_shapes(a.shape[:-k], b.shape[:-k])
+    return torch.cat([a.expand(*batch, *a.shape[-k:]), b.expand(*batch, *b.shape[-k:])], dim)
