@@ -14,8 +14,8 @@ there). Tails beyond the outermost break are mapped to (0, 1).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
