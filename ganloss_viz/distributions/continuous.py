@@ -93,7 +93,13 @@ class Continuous1D:
             tx, tw = tail_nodes(x, width.expand_as(x), _CDF_NODES, -1)
             base = torch.where(below, (tw * self._lp_panels(tx).exp()).sum(-1), base)
         xx, ww = panel_nodes(start, x, _CDF_NODES)
-        return (base + (ww * self._lp_panels(xx).exp()).sum(-1)).clamp(0.0, 1.0)
+        quad = base + (ww * self._lp_panels(xx).exp()).sum(-1)
+        exact = torch.as_tensor(self.cdf_np(x.detach().numpy()), dtype=torch.float64)
+        return exact + (quad - quad.detach())
+
+    def cdf_np(self, x: np.ndarray) -> np.ndarray:
+        """Exact CDF values (detached, scipy); the quadrature above supplies gradients."""
+        raise NotImplementedError
 
     def _lp_panels(self, x: torch.Tensor) -> torch.Tensor:
         """log_prob on nodes shaped (..., K, n): parameters gain one axis."""
@@ -150,8 +156,8 @@ class LaplaceLaw(_LocScale):
 
 class LogisticLaw(_LocScale):
     def log_prob(self, x):
-        z = _z(x, self.loc, self.scale)
-        return -z - 2 * torch.nn.functional.softplus(-z) - self.scale.log()
+        a = _z(x, self.loc, self.scale).abs()       # symmetric; exact in both tails
+        return -a - 2 * torch.log1p(torch.exp(-a)) - self.scale.log()
 
     def cdf(self, x):
         return torch.sigmoid(_z(x, self.loc, self.scale))
@@ -208,6 +214,9 @@ class StudentTLaw(_LocScale):
 
     def quantile_np(self, u):
         return _np(self.loc) + _np(self.scale) * sc.stdtrit(_np(self.df), u)
+
+    def cdf_np(self, x):
+        return sc.stdtr(_np(self.df), (x - _np(self.loc)) / _np(self.scale))
 
     def tail_coef(self):
         v = _np(self.df)[..., 0]
@@ -276,6 +285,9 @@ class GammaLaw(_Positive):
     def extra_mesh_np(self):
         return _GRADED[None, :] / _np(self.rate).reshape(-1, 1)
 
+    def cdf_np(self, x):
+        return sc.gammainc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
+
 
 class LogNormalLaw(_Positive):
     def __init__(self, loc, scale):
@@ -314,3 +326,6 @@ class BetaLaw(Continuous1D):
 
     def extra_mesh_np(self):
         return np.concatenate([_GRADED, 1 - _GRADED[:15]])[None, :]
+
+    def cdf_np(self, x):
+        return sc.betainc(_np(self.a), _np(self.b), np.clip(x, 0, 1))
