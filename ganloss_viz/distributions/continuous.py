@@ -19,8 +19,11 @@ from .quadrature import panel_nodes, tail_nodes
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 INF = math.inf
 # Quantile levels used to mesh a law for quadrature (both tails, geometric near 0 and 1).
-_LOW = [1e-12, 1e-10, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.07, 0.15, 0.25, 0.35]
+_LOW = [1e-12, 1e-9, 1e-6, 1e-4, 1e-3, 1e-2, 0.04, 0.1, 0.2, 0.33]
 MESH_LEVELS = np.array(_LOW + [0.5] + [1 - u for u in reversed(_LOW)])
+# Power tails need panels no wider than a decade of quantile level.
+_HEAVY = [10.0 ** (-k / 2) for k in range(24, 5, -1)] + [3e-3, 1e-2, 3e-2, 0.07, 0.15, 0.25, 0.35]
+MESH_LEVELS_HEAVY = np.array(_HEAVY + [0.5] + [1 - u for u in reversed(_HEAVY)])
 # A coarser set for 2-D tensor meshes (one per axis).
 MESH_LEVELS_2D = np.array([1e-10, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3, 0.5,
                            0.7, 0.85, 0.95, 0.99, 0.999, 1 - 1e-4, 1 - 1e-6, 1 - 1e-10])

@@ -134,6 +134,7 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
     return Nodes(x, w, lp, lq)
 
 
+
 def _batch_align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
     return np.broadcast_to(a, batch + a.shape[-1:]), np.broadcast_to(b, batch + b.shape[-1:])
@@ -157,7 +158,7 @@ def _axis_breaks(P: Measure2D, Q: Measure2D, axis: int) -> torch.Tensor:
 
 def nodes_2d(P: Measure2D, Q: Measure2D) -> Nodes:
     """Tensor-product node set for the parts of P and Q with a density in the plane."""
-    n = N_PANEL_2D if PANEL_NODES.get() >= 16 else 5
+    n = N_PANEL_2D if PANEL_NODES.get() >= 12 else 5
     xs, wx = line_points(_axis_breaks(P, Q, 0), n, N_TAIL_2D)
     ys, wy = line_points(_axis_breaks(P, Q, 1), n, N_TAIL_2D)
     batch = torch.broadcast_shapes(xs.shape[:-1], ys.shape[:-1])
@@ -204,7 +205,7 @@ def nodes_gauss_mixture_2d(P: Measure2D, Q: Measure2D) -> Nodes | None:
     w = _cat([gp[0], gq[0]])
     means = _bcat(gp[1], gq[1], -2)
     covs = _bcat(gp[2], gq[2], -3)
-    z, wz = np.polynomial.hermite.hermgauss(N_HERMITE if PANEL_NODES.get() >= 16 else 14)
+    z, wz = np.polynomial.hermite.hermgauss(N_HERMITE if PANEL_NODES.get() >= 12 else 14)
     zz = torch.as_tensor(np.stack(np.meshgrid(z, z, indexing="ij"), -1).reshape(-1, 2))
     ww = torch.as_tensor(np.outer(wz, wz).reshape(-1) / np.pi)
     a, b, c = covs[..., 0, 0], covs[..., 0, 1], covs[..., 1, 1]
