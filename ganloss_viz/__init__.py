@@ -1,6 +1,23 @@
-"""ganloss-viz: an exact, visual explorer of GAN losses and the divergences behind them."""
+"""ganloss-viz: an exact, visual explorer of GAN losses and the divergences behind them.
 
-from .distributions import dist
-from .divergences import DIVERGENCES, divergence, fit, sweep
+`dist`, `divergence`, `sweep`, `fit` and `DIVERGENCES` are imported on first use, so
+that `python -m ganloss_viz --help` and the app's first paint do not wait for torch.
+"""
 
-__all__ = ["DIVERGENCES", "dist", "divergence", "fit", "sweep"]
+from importlib import import_module
+
+_LAZY = {
+    "dist": "ganloss_viz.distributions",
+    "divergence": "ganloss_viz.divergences",
+    "sweep": "ganloss_viz.divergences",
+    "fit": "ganloss_viz.divergences",
+    "DIVERGENCES": "ganloss_viz.divergences",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ganloss_viz' has no attribute {name!r}")

@@ -8,7 +8,7 @@ by a batch of values and evaluates the whole batch at once.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,7 +129,7 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
             rough, rough_inf, _, _ = _evaluate(div, pd, qd, _leaves(pd, False),
                                                _leaves(qd, False), params)
         error = 0.0 if infinite or bool(rough_inf.any()) else abs(value.item() - rough.item())
-    return DivergenceResult(div=div.name, value=math.inf if infinite else value.item(),
+    return DivergenceResult(div=div.name, value=math.inf if infinite else value.item() + 0.0,
                             method=method, error=0.0 if infinite else float(error), grad=grads)
 
 
@@ -175,11 +175,13 @@ def _swap(pd, qd, side, flat, x):
     return pd, qd.with_params({flat: float(x)})
 
 
-def fit(p, q0, name: str, steps: int = 200, lr: float = 0.05, **params: float) -> FitResult:
+def fit(p, q0, name: str, steps: int = 200, lr: float = 0.05,
+        callback: Callable[[int, float], None] | None = None, **params: float) -> FitResult:
     """Minimise D(P‖Q) over Q's parameters from Q0 by Adam (positive ones in log space).
 
     Returns Q's parameters after every step (the trajectory) and the divergence along it.
     A step that would leave the family's constraints is halved until it does not.
+    `callback(step, value)` is called after every evaluation (for progress bars).
     """
     if not (isinstance(steps, int) and 0 <= steps <= 100_000):
         raise ValueError(f"steps must be an integer in [0, 100000], got {steps!r}")
@@ -200,6 +202,8 @@ def fit(p, q0, name: str, steps: int = 200, lr: float = 0.05, **params: float) -
     for t in range(1, steps + 2):
         r = divergence(name, pd, qd, **params)
         values.append(r.value)
+        if callback is not None:
+            callback(t - 1, r.value)
         if t == steps + 1:
             break
         g = torch.tensor([r.grad[f"q.{k}"] * (qd.flat_params()[k] if lg else 1.0)

@@ -99,6 +99,8 @@ def _grows(s_near: torch.Tensor, s_far: torch.Tensor, log_ratio: float) -> torch
 def _diverges_1d(h: Integrand, P: Measure1D, Q: Measure1D) -> torch.Tensor:
     if h.tail_log is None:
         return torch.zeros((), dtype=torch.bool)
+    if not (P.has_continuous and Q.has_continuous):
+        return torch.zeros((), dtype=torch.bool)      # atoms only on one side: no tails
     with torch.no_grad():
         pts = np.concatenate(_align(P.mesh_np(), Q.mesh_np()), -1)
         lo = torch.as_tensor(pts.min(-1), dtype=torch.float64)

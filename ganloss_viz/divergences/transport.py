@@ -48,7 +48,7 @@ def energy_1d(P: Measure1D, Q: Measure1D) -> torch.Tensor:
 def quantile(M: Measure1D, u: torch.Tensor) -> torch.Tensor:
     """Generalised inverse CDF at levels u (..., U), differentiable in M's parameters."""
     with torch.no_grad():
-        b = torch.as_tensor(M.mesh_np(), dtype=torch.float64)
+        b = _cat([torch.as_tensor(M.mesh_np(), dtype=torch.float64), M.jumps().detach()])
         span = (b.max(-1, keepdim=True).values - b.min(-1, keepdim=True).values) + 1.0
         lo = (b.min(-1, keepdim=True).values - span).expand_as(u).clone()
         hi = (b.max(-1, keepdim=True).values + span).expand_as(u).clone()
