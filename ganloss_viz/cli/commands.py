@@ -1,0 +1,180 @@
+"""The command handlers: each takes the parsed arguments and returns (JSON object, text).
+
+``list``
+    ``{"distributions": [...], "divergences": [...], "losses": [...], "targets": [...]}``
+``divergence P Q --div NAME [--param k=v ...]``
+    ``{"div", "value", "method", "error", "grad"}``: D(P‖Q) and its gradient with
+    respect to every parameter of P and Q.
+``fit P Q0 --div NAME [--steps N] [--lr LR] [--param k=v ...]``
+    ``{"div", "value", "q", "params", "steps"}``: Q, started at Q0, moved down
+    D(P‖Q) by gradient descent on its parameters (with a progress bar on stderr
+    unless ``--json``).
+
+The library (and with it torch) is reached only inside the handlers: ``ganloss_viz``
+imports its engine lazily, on first attribute access.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import importlib.util
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import ganloss_viz as gv
+from ganloss_viz.cli.output import PROG, fmt_number, params_text, table
+from ganloss_viz.cli.progress import ProgressBar
+from ganloss_viz.format import fmt, fmt_error, method_label
+
+Handler = Callable[[argparse.Namespace], tuple[dict[str, Any], str]]
+
+
+class UsageError(ValueError):
+    """Bad input found by the command line itself (printed as one line, exit 2)."""
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def optional_names(module: str) -> list[str]:
+    """Registered names of ``ganloss_viz.<module>``, or [] while it does not exist.
+
+    Looks for a ``names()`` function, then a registry mapping or list named after
+    the module (``LOSSES``, ``TARGETS``), ``REGISTRY`` or ``NAMES``.
+    """
+    full = f"{PROG}.{module}"
+    if importlib.util.find_spec(full) is None:
+        return []
+    mod = importlib.import_module(full)
+    names = getattr(mod, "names", None)
+    if callable(names):
+        return [str(n) for n in names()]
+    for attr in (module.upper(), "REGISTRY", "NAMES"):
+        registry = getattr(mod, attr, None)
+        if isinstance(registry, Mapping | list | tuple):
+            return [str(n) for n in registry]
+    return []
+
+
+def divergence_name(name: str) -> str:
+    if name not in gv.DIVERGENCES:
+        raise UsageError(f"unknown divergence {name!r}; known: {', '.join(gv.DIVERGENCES)}")
+    return name
+
+
+def divergence_params(name: str, pairs: list[tuple[str, float]]) -> dict[str, float]:
+    """The ``--param`` pairs as a dict, refusing unknown and repeated names."""
+    declared = dict(getattr(gv.DIVERGENCES[name], "params", {}) or {})
+    params: dict[str, float] = {}
+    for key, value in pairs:
+        if key not in declared:
+            known = (f"its parameters are {', '.join(declared)}" if declared
+                     else "it takes no parameters")
+            raise UsageError(f"--param {key}: unknown parameter of divergence {name!r}; {known}")
+        if key in params:
+            raise UsageError(f"--param {key} is given more than once")
+        params[key] = value
+    return params
+
+
+def distribution(text: str, label: str):
+    try:
+        return gv.dist(text)
+    except ValueError as exc:
+        raise UsageError(f"{label}: {exc}") from None
+
+
+def pair(p_text: str, q_text: str, q_label: str):
+    """P and Q parsed from their specs, refusing a dimension mismatch."""
+    p = distribution(p_text, "P")
+    q = distribution(q_text, q_label)
+    if p.dim != q.dim:
+        raise UsageError(f"P is {p.dim}-D but {q_label} is {q.dim}-D; "
+                         "both must have the same dimension")
+    return p, q
+
+
+def heading(command: str, params: Mapping[str, float]) -> str:
+    return command + (f", {params_text(params)}" if params else "")
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def cmd_list(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from ganloss_viz.distributions import FAMILIES
+
+    obj = {
+        "distributions": list(FAMILIES),
+        "divergences": list(gv.DIVERGENCES),
+        "losses": optional_names("losses"),
+        "targets": optional_names("targets"),
+    }
+    width = max(len(k) for k in obj)
+    lines = [f"{k + ':':<{width + 1}} {', '.join(v) if v else '(none yet)'}"
+             for k, v in obj.items()]
+    return obj, "\n".join(lines)
+
+
+def cmd_divergence(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    name = divergence_name(args.div)
+    params = divergence_params(name, args.param)
+    p, q = pair(args.p, args.q, "Q")
+    result = gv.divergence(name, p, q, **params)
+    obj = {
+        "div": name,
+        "value": float(result.value),
+        "method": str(result.method),
+        "error": float(result.error),
+        "grad": {str(k): float(v) for k, v in result.grad.items()},
+    }
+    label = getattr(gv.DIVERGENCES[name], "label", name)
+    lines = [
+        heading(f"{name} ({label})", params),
+        f"  P = {p.to_spec()}",
+        f"  Q = {q.to_spec()}",
+        f"  value  = {fmt_number(obj['value'])}",
+        f"  method = {method_label(obj['method'])}",
+        f"  error  = {fmt_error(obj['error'], obj['method'])}",
+    ]
+    if obj["grad"]:
+        lines.append("  gradient:")
+        lines.extend("    " + row for row in table(obj["grad"]))
+    return obj, "\n".join(lines)
+
+
+def cmd_fit(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    name = divergence_name(args.div)
+    params = divergence_params(name, args.param)
+    p, q0 = pair(args.p, args.q0, "Q0")
+    bar = None if args.json else ProgressBar(args.steps, label=f"fit {name}")
+    with bar if bar is not None else contextlib.nullcontext():
+        result = gv.fit(p, q0, name, steps=args.steps, lr=args.lr,
+                        callback=bar.update if bar is not None else None, **params)
+    obj = {
+        "div": name,
+        "value": float(result.value),
+        "q": result.q.to_spec(),
+        "params": {str(k): float(v) for k, v in result.params.items()},
+        "steps": int(result.steps),
+    }
+    lines = [
+        heading(f"fit {name}", params)
+        + f": {obj['steps']} steps, lr {fmt(args.lr, 9, pad=False)}",
+        f"  P  = {p.to_spec()}",
+        f"  Q0 = {q0.to_spec()}",
+        f"  Q  = {obj['q']}",
+        f"  value = {fmt_number(float(result.values[0]))} -> {fmt_number(obj['value'])}",
+        "  fitted parameters:",
+    ]
+    lines.extend("    " + row for row in table(obj["params"]))
+    return obj, "\n".join(lines)
+
+
+COMMANDS: dict[str, Handler] = {
+    "list": cmd_list,
+    "divergence": cmd_divergence,
+    "fit": cmd_fit,
+}

@@ -1,0 +1,118 @@
+"""The argument parser of ``python -m ganloss_viz``: commands, options, argument types.
+
+Every usage error is one line on stderr and exit status :data:`EXIT_USAGE` (see
+:class:`OneLineErrorParser`). Nothing here imports torch, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import NoReturn
+
+from ganloss_viz.cli.output import PROG, print_error
+
+EXIT_OK, EXIT_BUG, EXIT_USAGE = 0, 1, 2
+
+FIT_STEPS, FIT_LR = 200, 0.05
+"""``gv.fit``'s documented defaults: 200 Adam steps at learning rate 0.05."""
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print_error(f"{message} (see '{self.prog} --help')")
+        raise SystemExit(EXIT_USAGE)
+
+
+# ----------------------------------------------------------------------------- argument types
+
+
+def nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def finite_float(text: str, what: str = "a finite number") -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = finite_float(text, "a finite number > 0")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return value
+
+
+def key_value(text: str) -> tuple[str, float]:
+    """Parse one ``--param`` argument, ``name=number``."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key or not key.isidentifier():
+        raise argparse.ArgumentTypeError(
+            f"expected name=number (for example alpha=0.5), got {text!r}")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"the value of {key!r} must be a number, got {raw.strip()!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(
+            f"the value of {key!r} must be a finite number, got {raw.strip()!r}")
+    return key, value
+
+
+# ----------------------------------------------------------------------------- the parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m ganloss_viz``."""
+    parser = OneLineErrorParser(
+        prog=PROG,
+        description="Exact GAN-loss / divergence explorer: values, gradients, direct fits.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--json", action="store_true",
+                         help="print one JSON object on stdout (infinities as \"inf\")")
+        return sub
+
+    command("list", "list the distribution families, divergences, losses and targets")
+
+    div = command("divergence", "D(P||Q) and its gradient w.r.t. every parameter of P and Q")
+    div.add_argument("p", metavar="P", help='spec of P, e.g. "normal(0, 1)"')
+    div.add_argument("q", metavar="Q", help='spec of Q, e.g. "normal(1, 2)"')
+    add_div_options(div)
+
+    fit = command("fit", "move Q (from Q0) down D(P||Q) by gradient descent on its parameters")
+    fit.add_argument("p", metavar="P", help="spec of the fixed distribution P")
+    fit.add_argument("q0", metavar="Q0", help="spec of the starting point of Q")
+    add_div_options(fit)
+    fit.add_argument("--steps", type=nonnegative_int, default=FIT_STEPS,
+                     help="number of optimisation steps (default: %(default)s)")
+    fit.add_argument("--lr", type=positive_float, default=FIT_LR,
+                     help="learning rate (default: %(default)s)")
+    return parser
+
+
+def add_div_options(sub: argparse.ArgumentParser) -> None:
+    """``--div NAME`` (required) and ``--param K=V`` (repeatable)."""
+    sub.add_argument("--div", required=True, metavar="NAME",
+                     help="divergence name (see 'list'), e.g. js, kl, reverse_kl, w1")
+    sub.add_argument("--param", type=key_value, action="append", default=[],
+                     metavar="K=V", help="divergence parameter, e.g. alpha=0.5 (repeatable)")
