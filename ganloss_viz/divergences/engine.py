@@ -128,8 +128,10 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
         with torch.no_grad(), coarse():
             rough, rough_inf, _, _ = _evaluate(div, pd, qd, _leaves(pd, False),
                                                _leaves(qd, False), params)
-        error = 0.0 if infinite or bool(rough_inf.any()) else abs(value.item() - rough.item())
-    return DivergenceResult(div=div.name, value=math.inf if infinite else value.item() + 0.0,
+        fine = value.detach().item()
+        error = 0.0 if infinite or bool(rough_inf.any()) else abs(fine - rough.item())
+    return DivergenceResult(div=div.name,
+                            value=math.inf if infinite else value.detach().item() + 0.0,
                             method=method, error=0.0 if infinite else float(error), grad=grads)
 
 

@@ -1,0 +1,23 @@
+"""ganloss-viz: the Streamlit entry point (page config, navigation, shared sidebar).
+
+Run with ``streamlit run app.py``. The pages live in ``app_pages/`` (listed in
+`ganloss_viz.ui.shell.app_pages`); the root URL opens the divergence explorer at
+``/explorer``. torch and the engine are imported by the pages, when they run.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One math thread per process: hosts are shared (1-2 cores, several sessions), and
+# two threads fighting over one core run far slower than one. Read when torch loads.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import streamlit as st  # noqa: E402
+
+from ganloss_viz.ui import shell  # noqa: E402
+
+st.set_page_config(layout="wide", page_title="ganloss-viz", page_icon=shell.ICON)
+page = st.navigation(shell.app_pages())
+shell.sidebar()
+page.run()

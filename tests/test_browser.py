@@ -1,0 +1,119 @@
+"""The app in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+Starts ``streamlit run app.py`` on a free port, opens a shared link and waits for the
+number; then follows a sidebar preset link. Screenshots go to /tmp/shots/ (not kept).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = Path("/tmp/shots")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+START_TIMEOUT = 90      # seconds for the server to answer its health check
+TEXT_TIMEOUT = 120_000  # milliseconds for a number to appear
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="Debian's chromium is not installed at /usr/bin/chromium "
+                              "(apt-get install chromium); the real-browser test needs it"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """`streamlit run app.py` on a free port; yields the base URL."""
+    port = free_port()
+    log = (SHOTS / f"streamlit-{port}.log")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"streamlit exited early:\n{log.read_text()}")
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start in {START_TIMEOUT}s:\n"
+                                f"{log.read_text()}")
+                time.sleep(0.5)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1600, "height": 1000})
+        finally:
+            browser.close()
+
+
+def test_shared_link_shows_the_value(server, page):
+    page.goto(f"{server}/explorer?p=normal(0,%201)&q=normal(1,%202)&div=js")
+    page.get_by_text("0.128175").first.wait_for(timeout=TEXT_TIMEOUT)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TEXT_TIMEOUT)
+    assert "div=js" in page.url
+    assert page.get_by_text("Traceback").count() == 0
+    page.screenshot(path=str(SHOTS / "browser-test-js.png"), full_page=True)
+
+
+def test_sidebar_preset_link(server, page):
+    page.goto(server)
+    page.get_by_text("0.128175").first.wait_for(timeout=TEXT_TIMEOUT)
+    page.get_by_role("link", name="Two point masses").click()
+    page.get_by_text("0.693147").first.wait_for(timeout=TEXT_TIMEOUT)
+    page.wait_for_url("**preset=dirac**", timeout=TEXT_TIMEOUT)
+    page.screenshot(path=str(SHOTS / "browser-test-dirac.png"), full_page=True)
+
+
+def test_widgets_update_the_url(server, page):
+    page.goto(f"{server}/explorer?p=normal(0,%201)&q=normal(1,%202)&div=js")
+    page.get_by_text("0.128175").first.wait_for(timeout=TEXT_TIMEOUT)
+    page.get_by_test_id("stSelectbox").filter(has_text="Divergence").locator("input").click()
+    page.get_by_role("option", name="Total variation").click()
+    page.wait_for_url(lambda url: "div=tv" in url, timeout=TEXT_TIMEOUT)
+    q_loc = page.get_by_test_id("stNumberInput").filter(has_text="loc").nth(1).locator("input")
+    q_loc.fill("4")
+    q_loc.press("Enter")
+    page.wait_for_url(lambda url: "q=normal%284%2C+2%29" in url, timeout=TEXT_TIMEOUT)
+    page.get_by_text("0.830550").first.wait_for(timeout=TEXT_TIMEOUT)   # tv(N(0,1), N(4,2))

@@ -1,0 +1,141 @@
+"""Explorer state <-> URL query parameters: round trips, defaults, bad values, presets."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import pytest
+
+import ganloss_viz as gv
+from ganloss_viz.distributions import dist
+from ganloss_viz.state import EXPLORER_FIELDS, PRESETS, ExplorerState
+
+DEFAULT = ExplorerState()
+
+
+def read(params):
+    return ExplorerState.from_query_params(params)
+
+
+def test_field_table_covers_the_dataclass():
+    assert [f.name for f in EXPLORER_FIELDS] == [
+        "preset", "p", "q", "div", "alpha", "bandwidth"]
+    assert {f.name for f in EXPLORER_FIELDS} == {f.name for f in fields(ExplorerState)}
+
+
+def test_missing_keys_take_defaults():
+    state, errors = read({})
+    assert errors == []
+    assert state == DEFAULT
+    assert state.to_query_params() == {"p": "normal(0, 1)", "q": "normal(1, 2)", "div": "js"}
+
+
+ROUND_TRIPS = [
+    ExplorerState(),
+    ExplorerState(p="dirac(0)", q="dirac(3)", div="w1"),
+    ExplorerState(p="mixture(components=[normal(-2, 0.5), normal(2, 0.5)], weights=[0.3, 0.7])",
+                  q="laplace(0, 1)", div="kl"),
+    ExplorerState(p="mvnormal(loc=[0, 1], cov=[[1, 0.5], [0.5, 2]])",
+                  q="product(dirac(0), uniform(0, 1))", div="energy"),
+    ExplorerState(div="alpha", alpha=-0.75),
+    ExplorerState(div="renyi", alpha=2.5),
+    ExplorerState(div="mmd", bandwidth=0.25),
+]
+
+
+@pytest.mark.parametrize("state", ROUND_TRIPS, ids=lambda s: s.div)
+def test_round_trip(state):
+    params = state.to_query_params()
+    assert all(isinstance(v, str) for v in params.values())
+    back, errors = read(params)
+    assert errors == []
+    assert back.to_query_params() == params
+    assert back == state
+
+
+def test_only_the_divergence_s_own_parameters_are_written():
+    assert "alpha" in ExplorerState(div="alpha").to_query_params()
+    assert "alpha" in ExplorerState(div="renyi").to_query_params()
+    assert "bandwidth" in ExplorerState(div="mmd").to_query_params()
+    params = ExplorerState(div="kl", alpha=3.0, bandwidth=2.0).to_query_params()
+    assert set(params) == {"p", "q", "div"}
+
+
+def test_specs_are_made_canonical():
+    state, errors = read({"p": "normal(loc=0,scale=1)", "q": " dirac( 3 ) ", "div": "js"})
+    assert errors == []
+    assert (state.p, state.q) == ("normal(0, 1)", "dirac(3)")
+
+
+def test_repeated_key_means_the_last_value():
+    state, errors = read({"div": ["kl", "tv"]})
+    assert errors == [] and state.div == "tv"
+
+
+@pytest.mark.parametrize(("params", "field", "words"), [
+    ({"p": "normal(0,"}, "p", ["p='normal(0,'", "not valid spec syntax", "p=normal(0, 1)"]),
+    ({"q": "normal(0, -1)"}, "q", ["scale", "q=normal(1, 2)"]),
+    ({"q": "nosuch(1)"}, "q", ["unknown distribution family", "q=normal(1, 2)"]),
+    ({"div": "nope"}, "div", ["div='nope'", "unknown divergence", "div=js"]),
+    ({"div": "alpha", "alpha": "abc"}, "alpha", ["alpha='abc'", "not a number", "alpha="]),
+    ({"div": "renyi", "alpha": "inf"}, "alpha", ["not a finite number"]),
+    ({"div": "mmd", "bandwidth": "-1"}, "bandwidth", ["must be > 0", "bandwidth=1"]),
+    ({"preset": "nope"}, "preset", ["preset='nope'", "unknown preset", "ignoring it"]),
+])
+def test_bad_values_are_replaced_by_defaults(params, field, words):
+    state, errors = read(params)
+    assert len(errors) == 1, errors
+    for word in words:
+        assert word in errors[0], (word, errors[0])
+    default = getattr(read({k: v for k, v in params.items() if k != field})[0], field)
+    assert getattr(state, field) == default
+    # everything else still parses
+    good = {k: v for k, v in params.items() if k != field}
+    assert all(getattr(state, k) == getattr(read(good)[0], k) for k in good)
+
+
+def test_bad_value_keeps_the_other_fields():
+    state, errors = read({"p": "normal(0,", "q": "dirac(3)", "div": "tv"})
+    assert len(errors) == 1
+    assert (state.p, state.q, state.div) == ("normal(0, 1)", "dirac(3)", "tv")
+
+
+def test_parameter_of_another_divergence_is_ignored():
+    state, errors = read({"div": "js", "alpha": "abc", "bandwidth": "zzz"})
+    assert errors == [] and state.div == "js"
+
+
+def test_parameter_defaults_come_from_the_registry():
+    for name in ("alpha", "renyi", "mmd"):
+        state, _ = read({"div": name})
+        for k, v in gv.DIVERGENCES[name].params.items():
+            assert getattr(state, k) == v
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_presets(name):
+    pr = PRESETS[name]
+    assert pr.div in gv.DIVERGENCES and pr.caption and pr.title
+    assert dist(pr.p).to_spec() == pr.p and dist(pr.q).to_spec() == pr.q   # canonical
+    state, errors = read({"preset": name})
+    assert errors == []
+    assert (state.p, state.q, state.div, state.preset) == (pr.p, pr.q, pr.div, name)
+    assert state.matches_preset()
+    params = state.to_query_params()
+    assert params["preset"] == name and params["p"] == pr.p
+    assert read(params) == (state, [])
+
+
+def test_explicit_keys_override_a_preset_and_drop_it():
+    state, errors = read({"preset": "dirac", "q": "dirac(1)"})
+    assert errors == []
+    assert (state.p, state.q, state.div) == ("dirac(0)", "dirac(1)", "js")
+    assert not state.matches_preset()
+    assert "preset" not in state.to_query_params()
+    assert state.without_stale_preset().preset == ""
+
+
+def test_bad_value_under_a_preset_falls_back_to_the_preset():
+    state, errors = read({"preset": "heavy-tails", "q": "normal(0,"})
+    assert len(errors) == 1 and "q=normal(0, 1)" in errors[0]
+    assert state.q == PRESETS["heavy-tails"].q
