@@ -265,7 +265,11 @@ def _once(fn: Callable[[], object]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (rough figures)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch intra-op threads (default 1, as the app runs: with a "
+                             "shared or busy CPU, 2 threads fight and run far slower)")
     args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
     min_repeats, budget, loops = (5, 0.2, 1) if args.quick else (30, 2.0, 3)
     header()
     part_a(min_repeats, budget)
