@@ -104,7 +104,7 @@ def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor
     zeros_p = torch.zeros_like(P.atom_loc)
     mp = _cat([P.atom_w, zeros_q])
     mq = _cat([zeros_p, Q.atom_w])
-    batch = torch.broadcast_shapes(same.shape[:-2], mp.shape[:-1])
+    batch = torch.broadcast_shapes(same.shape[:-2], mp.shape[:-1], mq.shape[:-1])
     same = same.expand(*batch, *same.shape[-2:])
     mp, mq = mp.expand(*batch, mp.shape[-1]), mq.expand(*batch, mq.shape[-1])
     tp = (same * mp.unsqueeze(-2)).sum(-1)

@@ -49,6 +49,7 @@ def quantile(M: Measure1D, u: torch.Tensor) -> torch.Tensor:
     """Generalised inverse CDF at levels u (..., U), differentiable in M's parameters."""
     with torch.no_grad():
         b = _cat([torch.as_tensor(M.mesh_np(), dtype=torch.float64), M.jumps().detach()])
+        u = u.expand(*torch.broadcast_shapes(b.shape[:-1], u.shape[:-1]), u.shape[-1])
         span = (b.max(-1, keepdim=True).values - b.min(-1, keepdim=True).values) + 1.0
         lo = (b.min(-1, keepdim=True).values - span).expand_as(u).clone()
         hi = (b.max(-1, keepdim=True).values + span).expand_as(u).clone()
