@@ -33,7 +33,7 @@ def test_js_sweep_saturates_and_matches_quadrature():
     h = 1e-4
     fd = (js_normals(0, 1, 0.7 + h, 1) - js_normals(0, 1, 0.7 - h, 1)) / (2 * h)
     assert s.grads[4] == pytest.approx(fd, rel=1e-5)
-    assert s.div_values[-1] == pytest.approx(math.log(2), abs=1e-12)
+    assert math.log(2) - 1e-8 < s.div_values[-1] <= math.log(2)
 
 
 def test_w1_sweep_keeps_slope_one():
