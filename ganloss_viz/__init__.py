@@ -1,7 +1,8 @@
 """ganloss-viz: an exact, visual explorer of GAN losses and the divergences behind them.
 
-`dist`, `divergence`, `sweep`, `fit` and `DIVERGENCES` are imported on first use, so
-that `python -m ganloss_viz --help` and the app's first paint do not wait for torch.
+`dist`, `divergence`, `sweep`, `fit`, `DIVERGENCES` and the submodules `losses`,
+`targets` and `metrics` are imported on first use, so that `python -m ganloss_viz
+--help` and the app's first paint do not wait for torch.
 """
 
 from importlib import import_module
@@ -17,7 +18,14 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
+_SUBMODULES = ("losses", "targets", "metrics")
+
+__all__ += list(_SUBMODULES)
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return import_module(f"ganloss_viz.{name}")
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'ganloss_viz' has no attribute {name!r}")

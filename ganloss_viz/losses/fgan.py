@@ -1,0 +1,146 @@
+"""f-GAN losses (Nowozin et al. 2016), one per f-divergence of the registry.
+
+With T = activation(v) the critic value of the raw output v (the registry's output
+activation, already rescaled to our f, e.g. our JS f is half the paper's), the
+variational bound D_f(P‖Q) >= E_P[T] - E_Q[f*(T)] is tight at T* = f'(p/q). So
+
+  D: -(E_P[T(v)] - E_Q[f*(T(v))])     (= -D_f(P‖Q) at the optimal critic),
+  G: -E_Q[f*(T(v))]                    (saturating: G minimises the bound itself),
+
+or, with nonsaturating=True, G: -E_Q[T(v)] (the paper's practical alternative). The
+composites T(v) and f*(T(v)) are written in closed form in v, so that no intermediate
+overflows where the result is finite (e.g. reverse KL: f*(T(v)) = v - 1 although
+T(v) = -e^{-v} underflows). A registry f-divergence without such a form here falls
+back to the registry's f_conj(activation(v)).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ..divergences.registry import DIVERGENCES
+from .base import Loss, log_ratio, ops, softplus
+from .classic import DCGAN
+
+LN2 = math.log(2.0)
+DIVS = ("kl", "reverse_kl", "pearson", "neyman", "hellinger", "jeffreys", "js", "tv")
+
+
+class _JeffreysConj(torch.autograd.Function):
+    """f*(t) for f(u) = (u - 1) log u, exact for every finite t.
+
+    The maximiser u of t·u - f(u) solves log u + 1 - 1/u = t; with s = 1/u this is
+    s + log s = 1 - t, i.e. s = ω(1 - t) (Wright omega, s = W(e^{1-t})), found by
+    Newton on ℓ = log s: e^ℓ + ℓ = z. Then f*(t) = u - 1 + log u = expm1(-ℓ) - ℓ,
+    which is the f-GAN table's W(e^{1-t}) + 1/W(e^{1-t}) + t - 2; df*/dt = u.
+    """
+
+    @staticmethod
+    def forward(ctx, t):
+        with torch.no_grad():
+            z = 1 - t
+            ell = torch.where(z > 1, torch.log(z.clamp(min=1)), z - 1)
+            for _ in range(60):
+                e = torch.exp(ell)
+                ell = ell - (e + ell - z) / (e + 1)
+            u = torch.exp(-ell)
+        ctx.save_for_backward(u)
+        return torch.expm1(-ell) - ell
+
+    @staticmethod
+    def backward(ctx, grad):
+        (u,) = ctx.saved_tensors
+        return grad * u
+
+
+def _sign_inf(lr):
+    """+inf where lr > 0, -inf where lr < 0, 0 where lr = 0 (tanh's preimage of ±½, 0)."""
+    inf = math.inf
+    if isinstance(lr, torch.Tensor):
+        big = torch.full_like(lr, inf)
+        return torch.where(lr > 0, big, torch.where(lr < 0, -big, torch.zeros_like(lr)))
+    return np.where(lr > 0, inf, np.where(lr < 0, -inf, 0.0))
+
+
+# name -> (T(v), f*(T(v)), optimal raw output from lr = log(p/q)); our f conventions.
+FORMS = {
+    "kl": (lambda v: v, lambda v: torch.exp(v - 1), lambda lr: 1 + lr),
+    "reverse_kl": (lambda v: -torch.exp(-v), lambda v: v - 1, lambda lr: lr),
+    "pearson": (lambda v: v, lambda v: v * v / 4 + v, lambda lr: 2 * ops(lr).expm1(lr)),
+    "neyman": (lambda v: -torch.expm1(v), lambda v: 2 - 2 * torch.exp(v / 2),
+               lambda lr: -2 * lr),
+    "hellinger": (lambda v: -0.5 * torch.expm1(-v), lambda v: 0.5 * torch.expm1(v),
+                  lambda lr: 0.5 * lr),
+    "jeffreys": (lambda v: v, _JeffreysConj.apply,
+                 lambda lr: 1 + lr - ops(lr).exp(-lr)),
+    "js": (lambda v: 0.5 * (LN2 - softplus(-v)), lambda v: 0.5 * (softplus(v) - LN2),
+           lambda lr: lr),
+    "tv": (lambda v: 0.5 * torch.tanh(v), lambda v: 0.5 * torch.tanh(v), _sign_inf),
+}
+
+
+class FGan(Loss):
+    """The f-GAN loss for registry f-divergence `div` (see the module docstring)."""
+
+    divergence: str
+    identity = "d_loss(T*) = −D_f(P‖Q) at the optimal critic T* = f'(p/q)"
+    # The DCGAN settings shared by the sigmoid-family losses (see classic.DCGAN), so
+    # that f-GAN runs compare with minimax / ns on equal terms.
+    defaults = DCGAN
+
+    def __init__(self, div: str, nonsaturating: bool = False):
+        entry = DIVERGENCES.get(div)
+        if entry is None or entry.f_conj is None or entry.activation is None:
+            known = [k for k, d in DIVERGENCES.items() if d.f_conj is not None]
+            raise ValueError(f"f-GAN needs an f-divergence with a conjugate and an activation; "
+                             f"got '{div}', known: {', '.join(known)}")
+        self.divergence = div
+        self.nonsaturating = nonsaturating
+        self.name = f"fgan_{div}" + ("_ns" if nonsaturating else "")
+        self.label = f"f-GAN ({entry.label})" + (", non-saturating G" if nonsaturating else "")
+        g_text = "−E_Q[T(G(z))] (non-saturating)" if nonsaturating else \
+            "−E_Q[f*(T(G(z)))] (saturating)"
+        self.doc = f"Nowozin et al. 2016 with f = {div}: D maximises E_P[T] − E_Q[f*(T)]; " \
+                   f"G: {g_text}"
+        self.minimises = f"D_f(P‖Q) for f = {div}"
+        if div in FORMS:
+            self._act, self._conj, self._opt = FORMS[div]
+        else:
+            self._act = entry.activation
+            self._conj = lambda v: entry.f_conj(entry.activation(v))
+            self._opt = None
+
+    def activation(self, v: torch.Tensor) -> torch.Tensor:
+        """The critic value T(v) (inside dom f*)."""
+        return self._act(v)
+
+    def conjugate(self, v: torch.Tensor) -> torch.Tensor:
+        """f*(T(v))."""
+        return self._conj(v)
+
+    def d_real(self, v):
+        return -self._act(v)
+
+    def d_fake(self, v):
+        return self._conj(v)
+
+    def g_fake(self, v):
+        return -self._act(v) if self.nonsaturating else -self._conj(v)
+
+    @staticmethod
+    def optimum_value(v: float) -> float:
+        return -v
+
+    @property
+    def optimal_d(self):
+        if self._opt is None:
+            return None
+        opt = self._opt
+
+        def optimal_d(p, q):
+            """Raw output v* with T(v*) = f'(p/q); ±inf where T* is an end of T's range."""
+            return opt(log_ratio(p, q))
+        return optimal_d

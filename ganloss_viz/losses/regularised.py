@@ -1,0 +1,27 @@
+"""Non-saturating GAN with the R1 penalty (Mescheder et al. 2018)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .classic import DCGAN, NonSaturating
+from .penalties import R1Penalty
+
+
+class NonSaturatingR1(NonSaturating):
+    """Non-saturating GAN + (γ/2) E_P[‖∇D(x)‖²] on real data (Mescheder et al. 2018).
+
+    The losses are those of `ns`; the penalty is separate (`penalty`). `optimal_d` is
+    the unpenalised optimum log(p/q): the penalty only acts where D has a gradient.
+    """
+
+    name = "ns_r1"
+    label = "Non-saturating GAN + R1"
+    doc = "Mescheder et al. 2018: non-saturating GAN with (γ/2) E_P[‖∇D(x)‖²] on real data"
+    # The `ns` settings, so ns and ns_r1 differ only by the penalty; γ = 10 as in
+    # Mescheder et al.'s experiments (GAN_stability configurations).
+    defaults = replace(DCGAN, penalty_weight=10.0)
+
+    def __init__(self, weight: float = 10.0):
+        self.penalty = R1Penalty(weight)
+        self.defaults = replace(type(self).defaults, penalty_weight=float(weight))
