@@ -144,7 +144,8 @@ GENERATORS: dict[str, dict[str, Callable]] = {
 
 def _jeffreys_conj(t: torch.Tensor) -> torch.Tensor:
     """f*(t) for f(u) = (u - 1) log u: sup at u with log u + 1 - 1/u = t (Newton in log u)."""
-    y = torch.zeros_like(t)
+    # Start near the root: y ~ t - 1 for large t, y ~ -log(1 - t) for very negative t.
+    y = torch.where(t >= 1, t - 1, -torch.log(2 - t.clamp(max=1)))
     for _ in range(60):
         u = torch.exp(y)
         g = y + 1 - 1 / u - t
