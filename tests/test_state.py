@@ -19,7 +19,8 @@ def read(params):
 
 def test_field_table_covers_the_dataclass():
     assert [f.name for f in EXPLORER_FIELDS] == [
-        "preset", "p", "q", "div", "alpha", "bandwidth"]
+        "preset", "p", "q", "div", "alpha", "bandwidth", "view", "vs", "sweep", "range",
+        "points", "lx", "ly", "xrange", "yrange", "grid", "steps", "lr"]
     assert {f.name for f in EXPLORER_FIELDS} == {f.name for f in fields(ExplorerState)}
 
 

@@ -1,163 +1,56 @@
-"""Page state <-> URL query parameters, and the named presets used in talks.
-
-Each page keeps its whole state in one frozen dataclass, and one table of `Field`s
-drives both directions (as TensorFlow Playground's ``state.ts`` does):
-
-* `to_query_params(state)` writes every relevant field, in table order;
-* `from_query_params(params)` reads them back: a missing key takes its default, a bad
-  value is replaced by its default and reported as a human-readable sentence, so the
-  page can show ``st.error(...)`` beside a working view instead of a traceback.
+"""The divergence explorer's state: one dataclass, one field table, one URL.
 
 `preset=<name>` is read first and supplies the base values; explicit keys override it
 (``?preset=dirac&q=dirac(1)``). The written URL keeps ``preset`` only while the state
-still equals that preset's state.
+still equals that preset's state (the open section aside).
 
-This module imports neither Streamlit nor torch at import time (the entry script reads
-the presets for its sidebar); spec strings and divergence names are validated lazily
-with the library.
+The sections' settings have *automatic* defaults that follow P and Q: an empty
+`sweep` means Q's first parameter, a `range` of None means `params.default_range` of
+the swept parameter, and so on. `resolved()` fills them in; the URL carries a setting
+only where it differs from its default, so links stay short and still reproduce the
+view exactly.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
-QueryParams = Mapping[str, "str | list[str]"]
+from . import params as pm
+from .fields import (
+    Field,
+    QueryParams,
+    int_parser,
+    interval_text,
+    number_text,
+    parse_float,
+    parse_interval,
+    parse_names,
+    parse_positive,
+    state_from_query_params,
+    state_to_query_params,
+)
+from .presets import PRESETS
+
+DEFAULT_P = "normal(0, 1)"
+DEFAULT_Q = "normal(1, 2)"
+DEFAULT_DIV = "js"
+
+VIEWS = ("value", "sweep", "landscape", "fit")   # the page's sections, in order
+MAX_VS = 4                  # divergences compared with the chosen one
+POINTS = (3, 401)           # sweep points: bounds
+GRID = (5, 41)              # landscape grid points per axis: bounds
+STEPS = (1, 500)            # direct-fit steps: bounds
+MAX_LR = 10.0               # direct-fit learning rate: upper bound
+SETTINGS = ("view", "vs", "sweep", "range", "points", "lx", "ly", "xrange", "yrange",
+            "grid", "steps", "lr")
 
 
-# --- presets ------------------------------------------------------------------------
+# --- lazily imported library ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Preset:
-    """A named explorer state for talks: P, Q, the divergence and a one-line caption."""
-
-    name: str
-    title: str
-    p: str
-    q: str
-    div: str
-    caption: str
-    params: tuple[tuple[str, float], ...] = ()
-
-
-PRESETS: dict[str, Preset] = {pr.name: pr for pr in (
-    Preset("js-vanishing", "JS saturates: vanishing gradient",
-           "normal(0, 1)", "normal(6, 1)", "js",
-           "JS saturates at ln 2 ≈ 0.693147 once P and Q barely overlap, and its gradient "
-           "in q.loc all but vanishes: the original GAN's generator stops learning. "
-           "Compare W1 in the table below."),
-    Preset("parallel-lines", "Parallel lines (WGAN paper)",
-           "product(dirac(0), uniform(0, 1))",
-           "product(dirac(1), uniform(0, 1))", "w1",
-           "Two parallel segments, the WGAN paper's example: W1 equals their distance and "
-           "has a useful gradient, while JS is stuck at ln 2 and KL is infinite."),
-    Preset("disjoint-kl", "Disjoint supports: KL = ∞",
-           "uniform(0, 1)", "uniform(2, 3)", "kl",
-           "KL is infinite, JS is ln 2 and TV is 1 whatever the gap between the supports; "
-           "only the transport distances see how far apart they are."),
-    Preset("dirac", "Two point masses",
-           "dirac(0)", "dirac(3)", "js",
-           "JS is exactly ln 2 with a zero gradient, however close the two atoms are; "
-           "W1 is their distance."),
-    Preset("heavy-tails", "Heavy tails: Cauchy vs normal",
-           "cauchy(0, 1)", "normal(0, 1)", "kl",
-           "KL(Cauchy ‖ Normal) is infinite: the Cauchy puts mass in tails where the "
-           "normal's log-density falls like −x²/2. The reverse KL is finite."),
-    Preset("correlated-2d", "Correlated 2-D Gaussians",
-           "mvnormal(loc=[0, 0], cov=[[1, 0.8], [0.8, 1]])",
-           "mvnormal(loc=[0, 0], cov=[[1, -0.8], [-0.8, 1]])", "hellinger",
-           "Same marginals, opposite correlations: every 1-D marginal agrees, yet the "
-           "joint laws are far apart (squared Hellinger 0.4, KL 3.56)."),
-)}
-
-
-# --- the field table machinery ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Field:
-    """One URL query parameter of a page state.
-
-    name: the query parameter and the dataclass attribute (the CLI's name).
-    parse: text -> value given the state parsed so far; raises ValueError(why).
-    show: value -> URL text.
-    default: the state's default value given the state parsed so far (None: the
-        dataclass default).
-    relevant: whether the field is written to the URL for a given state.
-    ignored: whether a value in the URL is ignored (silently) given the state parsed
-        so far, e.g. ``alpha`` when the divergence has no parameter alpha.
-    """
-
-    name: str
-    parse: Callable[[str, Any], Any]
-    show: Callable[[Any], str] = str
-    default: Callable[[Any], Any] | None = None
-    relevant: Callable[[Any], bool] = lambda state: True
-    ignored: Callable[[Any], bool] = lambda state: False
-
-
-def _last(value: str | list[str]) -> str:
-    """st.query_params semantics: a repeated key means its last value."""
-    if isinstance(value, (list, tuple)):
-        return str(value[-1]) if value else ""
-    return str(value)
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def number_text(x: float) -> str:
-    """Shortest text that reads back as `x`: ``0.5``, ``2`` (not ``2.0``)."""
-    text = repr(float(x))
-    return text[:-2] if text.endswith(".0") else text
-
-
-def state_to_query_params(state: Any, table: tuple[Field, ...]) -> dict[str, str]:
-    """The URL query parameters of `state`: every relevant field, in table order."""
-    out: dict[str, str] = {}
-    for f in table:
-        if f.relevant(state):
-            out[f.name] = f.show(getattr(state, f.name))
-    return out
-
-
-def state_from_query_params(cls: type, table: tuple[Field, ...],
-                            params: QueryParams) -> tuple[Any, list[str]]:
-    """(state, errors): parse `params` field by field; bad values fall back to defaults."""
-    state = cls()
-    errors: list[str] = []
-    for f in table:
-        default = f.default(state) if f.default is not None else getattr(cls(), f.name)
-        if f.name not in params or f.ignored(state):
-            state = replace(state, **{f.name: default})
-            continue
-        raw = _last(params[f.name])
-        try:
-            value = f.parse(raw, state)
-        except ValueError as exc:
-            shown = f.show(default)
-            instead = f"using {f.name}={shown} instead" if shown else "ignoring it"
-            errors.append(f"URL parameter {f.name}={_short(raw)!r} was not used ({exc}); "
-                          f"{instead}.")
-            value = default
-        state = replace(state, **{f.name: value})
-    return state, errors
-
-
-# --- parsers ------------------------------------------------------------------------
-
-
-def parse_spec_text(text: str, state: Any = None) -> str:
-    """A spec string, validated and made canonical (``normal(0,1)`` -> ``normal(0, 1)``)."""
-    from ganloss_viz.distributions import dist
-    return dist(text).to_spec()
-
-
-def divergence_registry() -> Mapping[str, Any]:
+def divergence_registry():
     """The divergence registry (`ganloss_viz.DIVERGENCES`), imported on first use."""
     import ganloss_viz as gv
     return gv.DIVERGENCES
@@ -169,52 +62,22 @@ def divergence_params(div: str) -> dict[str, float]:
     return dict(d.params) if d is not None else {}
 
 
-def parse_div(text: str, state: Any = None) -> str:
-    name = text.strip()
-    known = divergence_registry()
-    if name not in known:
-        raise ValueError(f"unknown divergence; known: {', '.join(known)}")
-    return name
-
-
-def parse_float(text: str) -> float:
-    try:
-        x = float(text.strip())
-    except ValueError:
-        raise ValueError("not a number") from None
-    if not math.isfinite(x):
-        raise ValueError("not a finite number")
-    return x
-
-
-def parse_positive(text: str, state: Any = None) -> float:
-    x = parse_float(text)
-    if not x > 0:
-        raise ValueError("must be > 0")
-    return x
-
-
-def parse_alpha(text: str, state: Any = None) -> float:
-    return parse_float(text)
-
-
-def parse_preset(text: str, state: Any = None) -> str:
-    name = text.strip()
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset; known: {', '.join(PRESETS)}")
-    return name
-
-
-# --- the explorer -------------------------------------------------------------------
-
-DEFAULT_P = "normal(0, 1)"
-DEFAULT_Q = "normal(1, 2)"
-DEFAULT_DIV = "js"
+# --- the state ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ExplorerState:
-    """Everything the divergence explorer shows: P, Q, the divergence, its parameters."""
+    """Everything the divergence explorer shows.
+
+    p, q, div: the pair and the divergence; alpha, bandwidth: its parameters (used by
+    alpha/renyi and mmd); preset: the preset it came from ("" if none).
+    view: the open section (value, sweep, landscape, fit).
+    vs: divergences overlaid for comparison (sweep) or fitted alongside (fit).
+    sweep, range, points: the swept parameter ("" = Q's first), its range (None =
+    automatic) and the number of points.
+    lx, ly, xrange, yrange, grid: the landscape's two parameters, their ranges and the
+    grid size per axis. steps, lr: the direct fit (Adam) from Q's current parameters.
+    """
 
     p: str = DEFAULT_P
     q: str = DEFAULT_Q
@@ -222,6 +85,18 @@ class ExplorerState:
     alpha: float = 0.5
     bandwidth: float = 1.0
     preset: str = ""
+    view: str = "value"
+    vs: tuple[str, ...] = ()
+    sweep: str = ""
+    range: tuple[float, float] | None = None
+    points: int = 201
+    lx: str = ""
+    ly: str = ""
+    xrange: tuple[float, float] | None = None
+    yrange: tuple[float, float] | None = None
+    grid: int = 25
+    steps: int = 200
+    lr: float = 0.05
 
     # The divergence's own parameters, passed as keywords to the engine.
     def div_kwargs(self) -> dict[str, float]:
@@ -232,6 +107,26 @@ class ExplorerState:
     def all_params(self) -> dict[str, float]:
         """Every divergence parameter of the state, used or not by `div`."""
         return {"alpha": float(self.alpha), "bandwidth": float(self.bandwidth)}
+
+    def resolved(self) -> ExplorerState:
+        """The state with its automatic settings filled in from P and Q."""
+        names = pm.parameters(self.p, self.q)
+        sweep = self.sweep if self.sweep in names else names[0]
+        lx = self.lx if self.lx in names else names[0]
+        ly = self.ly if self.ly in names and self.ly != lx else \
+            next(n for n in names if n != lx)
+        return replace(
+            self, sweep=sweep, lx=lx, ly=ly,
+            range=_range_for(self, sweep, self.sweep, self.range),
+            xrange=_range_for(self, lx, self.lx, self.xrange),
+            yrange=_range_for(self, ly, self.ly, self.yrange))
+
+    def baseline(self) -> ExplorerState:
+        """The state a link with only p, q, div (and preset) would give."""
+        if self.preset in PRESETS:
+            return ExplorerState.from_preset(self.preset)
+        return ExplorerState(p=self.p, q=self.q, div=self.div, alpha=self.alpha,
+                             bandwidth=self.bandwidth)
 
     def to_query_params(self) -> dict[str, str]:
         return state_to_query_params(self, EXPLORER_FIELDS)
@@ -245,18 +140,28 @@ class ExplorerState:
         """The state of preset `name` (ValueError if unknown)."""
         pr = PRESETS[parse_preset(name)]
         base = cls(p=pr.p, q=pr.q, div=pr.div, preset=pr.name)
-        return replace(base, **{**_div_defaults(base), **dict(pr.params)})
+        return replace(base, **{**_div_defaults(base), **dict(pr.settings)})
 
     def matches_preset(self) -> bool:
-        """True while the state still equals the state of its `preset`."""
+        """True while the state still equals its `preset`'s (whichever section is open)."""
         if not self.preset or self.preset not in PRESETS:
             return False
-        return replace(self, preset="") == replace(ExplorerState.from_preset(self.preset),
-                                                     preset="")
+        mine = replace(self.resolved(), preset="", view="")
+        theirs = replace(ExplorerState.from_preset(self.preset).resolved(), preset="",
+                         view="")
+        return mine == theirs
 
     def without_stale_preset(self) -> ExplorerState:
         """Drop `preset` once the state no longer equals it."""
         return self if self.matches_preset() else replace(self, preset="")
+
+
+def _range_for(state: ExplorerState, name: str, chosen: str,
+               given: tuple[float, float] | None) -> tuple[float, float]:
+    """`given` while it belongs to parameter `name`, else name's default range."""
+    if given is not None and chosen == name:
+        return given
+    return pm.default_range(state.p, state.q, name)
 
 
 def _div_defaults(state: ExplorerState) -> dict[str, float]:
@@ -264,12 +169,107 @@ def _div_defaults(state: ExplorerState) -> dict[str, float]:
     return {k: float(v) for k, v in params.items() if k in ("alpha", "bandwidth")}
 
 
-def _from_preset(attr: str) -> Callable[[ExplorerState], Any]:
-    """Default of `attr`: the preset's value when a preset was read, else the class's."""
+STATIC = ExplorerState()
+
+
+# --- parsers ------------------------------------------------------------------------------
+
+
+def parse_spec_text(text: str, state: Any = None) -> str:
+    """A spec string, validated and made canonical (``normal(0,1)`` -> ``normal(0, 1)``)."""
+    from ganloss_viz.distributions import dist
+    return dist(text).to_spec()
+
+
+def parse_div(text: str, state: Any = None) -> str:
+    name = text.strip()
+    known = divergence_registry()
+    if name not in known:
+        raise ValueError(f"unknown divergence; known: {', '.join(known)}")
+    return name
+
+
+def parse_alpha(text: str, state: Any = None) -> float:
+    return parse_float(text)
+
+
+def parse_preset(text: str, state: Any = None) -> str:
+    name = text.strip()
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset; known: {', '.join(PRESETS)}")
+    return name
+
+
+def parse_view(text: str, state: Any = None) -> str:
+    name = text.strip()
+    if name not in VIEWS:
+        raise ValueError(f"unknown section; known: {', '.join(VIEWS)}")
+    return name
+
+
+def parse_vs(text: str, state: Any = None) -> tuple[str, ...]:
+    names = parse_names(text, divergence_registry(), "divergence")
+    if len(names) > MAX_VS:
+        raise ValueError(f"at most {MAX_VS} divergences to compare with")
+    return names
+
+
+def _parse_param(text: str, state: ExplorerState) -> str:
+    name = text.strip()
+    known = pm.parameters(state.p, state.q)
+    if name not in known:
+        raise ValueError(f"unknown parameter; known: {', '.join(known)}")
+    return name
+
+
+def parse_sweep(text: str, state: ExplorerState) -> str:
+    return _parse_param(text, state)
+
+
+def parse_lx(text: str, state: ExplorerState) -> str:
+    return _parse_param(text, state)
+
+
+def parse_ly(text: str, state: ExplorerState) -> str:
+    name = _parse_param(text, state)
+    if name == state.resolved().lx:
+        raise ValueError(f"the landscape's two parameters must differ (lx is {name})")
+    return name
+
+
+def _range_parser(param: Callable[[ExplorerState], str], jointly: bool):
+    """A parser of ``from,to`` whose ends the parameter (from the state) may take."""
+    def parse(text: str, state: ExplorerState) -> tuple[float, float]:
+        lo, hi = parse_interval(text)
+        name = param(state.resolved())
+        for x in (lo, hi):
+            why = pm.allowed(state.p, state.q, name, x) if jointly else \
+                pm.constraint_error(state.p, state.q, name, x)
+            if why:
+                raise ValueError(why)
+        return lo, hi
+    return parse
+
+
+def parse_lr(text: str, state: Any = None) -> float:
+    x = parse_positive(text)
+    if x > MAX_LR:
+        raise ValueError(f"must be at most {number_text(MAX_LR)}")
+    return x
+
+
+# --- defaults and relevance --------------------------------------------------------------
+
+
+def _from_preset(attr: str, *needs: str) -> Callable[[ExplorerState], Any]:
+    """Default of `attr`: the preset's value when a preset was read (and the fields in
+    `needs` still equal the preset's), else the dataclass default."""
     def default(state: ExplorerState) -> Any:
         if state.preset:
-            return getattr(ExplorerState.from_preset(state.preset), attr)
-        return getattr(ExplorerState(), attr)
+            pre = ExplorerState.from_preset(state.preset)
+            if all(getattr(state, n) == getattr(pre, n) for n in needs):
+                return getattr(pre, attr)
+        return getattr(STATIC, attr)
     return default
 
 
@@ -280,7 +280,7 @@ def _param_default(attr: str) -> Callable[[ExplorerState], float]:
             pre = ExplorerState.from_preset(state.preset)
             if pre.div == state.div:
                 return getattr(pre, attr)
-        return float(divergence_params(state.div).get(attr, getattr(ExplorerState(), attr)))
+        return float(divergence_params(state.div).get(attr, getattr(STATIC, attr)))
     return default
 
 
@@ -290,6 +290,18 @@ def _uses(attr: str) -> Callable[[ExplorerState], bool]:
 
 def _unused(attr: str) -> Callable[[ExplorerState], bool]:
     return lambda state: attr not in divergence_params(state.div)
+
+
+def _differs(attr: str) -> Callable[[ExplorerState], bool]:
+    """Written to the URL when the resolved value differs from the baseline's."""
+    def relevant(state: ExplorerState) -> bool:
+        mine = getattr(state.resolved(), attr)
+        return mine != getattr(state.baseline().resolved(), attr)
+    return relevant
+
+
+def _setting(name: str, parse, show=str, needs: tuple[str, ...] = ()) -> Field:
+    return Field(name, parse, show, _from_preset(name, *needs), _differs(name))
 
 
 EXPLORER_FIELDS: tuple[Field, ...] = (
@@ -302,5 +314,21 @@ EXPLORER_FIELDS: tuple[Field, ...] = (
           _unused("alpha")),
     Field("bandwidth", parse_positive, number_text, _param_default("bandwidth"),
           _uses("bandwidth"), _unused("bandwidth")),
+    _setting("view", parse_view),
+    _setting("vs", parse_vs, ",".join),
+    _setting("sweep", parse_sweep, needs=("p", "q")),
+    _setting("range", _range_parser(lambda s: s.sweep, jointly=True), interval_text,
+             needs=("p", "q", "sweep")),
+    _setting("points", int_parser(*POINTS)),
+    _setting("lx", parse_lx, needs=("p", "q")),
+    _setting("ly", parse_ly, needs=("p", "q")),
+    _setting("xrange", _range_parser(lambda s: s.lx, jointly=False), interval_text,
+             needs=("p", "q", "lx")),
+    _setting("yrange", _range_parser(lambda s: s.ly, jointly=False), interval_text,
+             needs=("p", "q", "ly")),
+    _setting("grid", int_parser(*GRID)),
+    _setting("steps", int_parser(*STEPS)),
+    _setting("lr", parse_lr, number_text),
 )
 
+assert {f.name for f in EXPLORER_FIELDS} == {f.name for f in fields(ExplorerState)}
