@@ -1,0 +1,120 @@
+"""The direct fit, as data for its animation: Q's density at a few frames.
+
+`fit_run` wraps `gv.fit` (Adam on Q's parameters from Q0) into plain values;
+`frames_1d` / `frames_2d` evaluate P once and each fitted Q at the frames' steps on
+one grid that frames P, Q0 and every Q along the way. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+import ganloss_viz as gv
+from ganloss_viz.distributions import dist
+from ganloss_viz.ui.densities import (
+    _density_2d,
+    _frame_1d,
+    _frame_2d,
+    _np,
+    _padded,
+    density_on,
+    grid_1d,
+)
+
+MAX_FRAMES = 41          # frames of an animation at most (the slider's stops)
+N_1D = 400               # grid points of an animated 1-D frame
+N_2D = 61                # grid points per axis of an animated 2-D frame
+
+
+@dataclass(frozen=True)
+class FitRun:
+    """One direct fit: the divergence, Q0, the fitted Q, D after every step and Q's
+    parameters after every step (steps + 1 of each)."""
+
+    div: str
+    q0: str
+    q: str
+    value: float
+    values: tuple[float, ...]
+    trajectory: tuple[dict[str, float], ...]
+
+
+def fit_run(p: str, q0: str, div: str, steps: int, lr: float,
+            params: dict[str, float] | None = None,
+            progress: Callable[[int, float], None] | None = None) -> FitRun:
+    """`gv.fit(p, q0, div, steps, lr, **params)` as plain values (ValueError on bad input)."""
+    r = gv.fit(p, q0, div, steps=steps, lr=lr, callback=progress, **(params or {}))
+    return FitRun(div, q0, r.q.to_spec(), float(r.value), tuple(float(v) for v in r.values),
+                  tuple(dict(t) for t in r.trajectory))
+
+
+def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
+    """The steps shown by the frames: 0, ..., steps, evenly spread, at most `max_frames`."""
+    return np.unique(np.round(np.linspace(0, steps, min(steps + 1, max_frames))).astype(int))
+
+
+def _qs(run: FitRun, at: np.ndarray):
+    q0 = dist(run.q0)
+    return [q0.with_params(run.trajectory[int(k)]) for k in at]
+
+
+@dataclass
+class Frames1D:
+    """x (N,); P's density and atoms; per run: Q's density (F, N) and atoms per frame."""
+
+    x: np.ndarray
+    p_density: np.ndarray
+    p_atoms: tuple[np.ndarray, np.ndarray]
+    densities: list[np.ndarray]
+    atoms: list[list[tuple[np.ndarray, np.ndarray]]]
+
+
+def frames_1d(p: str, runs: Sequence[FitRun], at: np.ndarray, n: int = N_1D) -> Frames1D:
+    """P and every run's Q at the steps `at`, on one grid framing all of them."""
+    mp = dist(p).realize()
+    qs = [[q.realize() for q in _qs(run, at)] for run in runs]
+    pts = _frame_1d(mp) + [v for ms in qs for m in ms for v in _frame_1d(m)]
+    lo, hi = _padded(pts)
+    x = grid_1d(lo, hi, mp, *[m for ms in qs for m in ms], n=n) if n else None
+    densities, atoms = [], []
+    for ms in qs:
+        densities.append(np.stack([density_on(m, x) for m in ms]))
+        atoms.append([(_np(m.atom_loc).ravel(), _np(m.atom_w).ravel()) for m in ms])
+    return Frames1D(x, density_on(mp, x), (_np(mp.atom_loc).ravel(), _np(mp.atom_w).ravel()),
+                    densities, atoms)
+
+
+@dataclass
+class Frames2D:
+    """x (nx,), y (ny,); P's density / segments / points; per run: Q's density
+    (F, ny, nx) (None if Q has no density in the plane)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    p_z: np.ndarray | None
+    p_lines: list
+    p_points: list
+    densities: list[np.ndarray | None]
+
+
+def frames_2d(p: str, runs: Sequence[FitRun], at: np.ndarray, n: int = N_2D) -> Frames2D:
+    """P and every run's Q at the steps `at`, on one plane grid framing all of them."""
+    mp = dist(p).realize()
+    qs = [[q.realize() for q in _qs(run, at)] for run in runs]
+    xs, ys = _frame_2d(mp)
+    for ms in qs:
+        for m in ms:
+            fx, fy = _frame_2d(m)
+            xs, ys = xs + fx, ys + fy
+    (x0, x1), (y0, y1) = _padded(xs), _padded(ys)
+    x, y = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    dp = _density_2d(mp, x, y)
+    densities: list[np.ndarray | None] = []
+    for ms in qs:
+        zs = [_density_2d(m, x, y).z for m in ms]
+        densities.append(None if any(z is None for z in zs)
+                         else np.stack(zs).astype(np.float32))
+    return Frames2D(x, y, dp.z, dp.lines, dp.points, densities)

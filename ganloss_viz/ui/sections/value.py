@@ -1,0 +1,132 @@
+"""Section "Value & gradient": the densities, the integrand, ∂D/∂θ, every divergence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ganloss_viz import figures
+from ganloss_viz.format import fmt, fmt_error, method_label
+from ganloss_viz.ui import compute
+from ganloss_viz.ui import widgets as w
+
+from .common import CHART_CONFIG, Context
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def density_figure(p: str, q: str, dim: int):
+    """The densities of P and Q (shared, never modified: st.plotly_chart copies it)."""
+    if dim == 1:
+        d = compute.densities_1d(p, q)
+        if not d["ok"]:
+            return d["message"]
+        return figures.density_1d(d["x"], d["p_density"], d["q_density"], d["p_atoms"],
+                                  d["q_atoms"], height=440)
+    d = compute.densities_2d(p, q)
+    if not d["ok"]:
+        return d["message"]
+    return figures.density_2d(d["x"], d["y"], d["p_z"], d["q_z"], d["p_lines"],
+                              d["q_lines"], d["p_points"], d["q_points"], height=540)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def integrand_figure(div: str, p: str, q: str, dim: int, params: tuple):
+    """(figure, caption) of the integrand of `div`, or None when there is none."""
+    it = compute.integrand(div, p, q, params)
+    if not it["ok"] or it["values"] is None:
+        return None
+    if not np.nanmax(np.abs(it["values"])) > 0:
+        return None, (f"Where {div} comes from: nowhere do both densities overlap, so its "
+                      "integrand is 0 and all of its value comes from the singular parts, "
+                      "the mass of P where q = 0 and of Q where p = 0.")
+    if dim == 1:
+        d = compute.densities_1d(p, q)
+        fig = figures.integrand_1d(d["x"], it["values"], name=it["name"], height=280)
+    else:
+        d = compute.densities_2d(p, q)
+        fig = figures.integrand_2d(d["x"], d["y"], it["values"], d["p_z"], d["q_z"],
+                                   name=it["name"], height=540)
+    return fig, it["caption"]
+
+
+def error_text(r: dict) -> str:
+    """The error estimate of a result; none for an infinite value (∞ is exact)."""
+    return fmt_error(r["error"], r["method"]) if np.isfinite(r["value"]) else "—"
+
+
+def gradient_table(ctx: Context) -> None:
+    st.markdown("**Gradient** ∂D/∂θ for every parameter θ of P and Q")
+    if not ctx.result["ok"]:
+        st.caption("No gradient: the value could not be computed.")
+        return
+    values = {f"p.{k}": v for k, v in ctx.P.flat_params().items()}
+    values |= {f"q.{k}": v for k, v in ctx.Q.flat_params().items()}
+    rows = [{"parameter θ": name, "value": fmt(values.get(name, float("nan")), pad=False),
+             "∂D/∂θ": fmt(g)} for name, g in ctx.result["grad"].items()]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 height=38 + 35 * len(rows))
+    st.caption("Exact, by automatic differentiation; 0 where D is flat or infinite.")
+
+
+def every_divergence(ctx: Context) -> None:
+    st.subheader("Every divergence for this pair")
+    s = ctx.state
+    results = compute.every_divergence(s.p, s.q, tuple(sorted(s.all_params().items())))
+    rows = []
+    for name in w.divergence_options(ctx.registry):
+        d, r = ctx.registry[name], results[name]
+        rows.append({
+            "": "▶" if name == s.div else "",
+            "divergence": d.label, "name": name,
+            "value": fmt(r["value"]) if r["ok"] else "—",
+            "method": method_label(r["method"]) if r["ok"] else f"error: {r['message']}",
+            "error": error_text(r) if r["ok"] else "",
+            "range": d.range_text,
+            "parameters": ", ".join(f"{k}={fmt(v, pad=False)}" for k, v in ctx.params_for(name)),
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 height=38 + 35 * len(rows))
+
+
+def render(ctx: Context) -> None:
+    s, dim = ctx.state, ctx.P.dim
+    fig = density_figure(s.p, s.q, dim)
+    integ = integrand_figure(s.div, s.p, s.q, dim, ctx.params)
+    if dim == 1:
+        c_fig, c_grad = st.columns([2.3, 1], gap="large")
+        with c_fig:
+            _chart(fig, "the densities")
+            if integ is not None:
+                _integrand_chart(*integ)
+        with c_grad:
+            gradient_table(ctx)
+    else:
+        c_fig, c_int = st.columns(2, gap="large")
+        with c_fig:
+            _chart(fig, "the densities")
+            st.caption("P and Q: filled contours of the densities; segments and point "
+                       "masses as lines and dots.")
+        with c_int:
+            if integ is not None:
+                _integrand_chart(integ[0], integ[1] + (" Lines: contours of P (blue) and Q "
+                                                       "(orange)." if integ[0] else ""))
+            else:
+                st.info(f"No pointwise picture of {s.div} for this pair in 2-D: it needs "
+                        "both densities in the plane (f-divergences, Rényi, Bhattacharyya).",
+                        icon=":material/info:")
+        gradient_table(ctx)
+    every_divergence(ctx)
+
+
+def _integrand_chart(fig, caption: str) -> None:
+    if fig is not None:
+        st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+    st.caption(caption)
+
+
+def _chart(fig, what: str) -> None:
+    if isinstance(fig, str):
+        st.error(f"Could not draw {what}: {fig}")
+    else:
+        st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
