@@ -14,7 +14,7 @@ import torch
 
 from ..distributions.measure import Measure1D, Measure2D
 from .fdivs import Integrand
-from .nodes import Nodes, nodes_1d, nodes_2d, nodes_gauss_mixture_2d, nodes_product
+from .nodes import MAX_MESH_2D, Nodes, nodes_1d, nodes_2d, nodes_gauss_mixture_2d, nodes_product
 
 QUADRATURE = "quadrature"
 SINGULAR = "analytic_singular"
@@ -69,7 +69,10 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str]:
         total, inf, common = weighted_sum(h, nodes_1d(P, Q, kink=kink))
         inf = inf | _diverges_1d(h, P, Q)
     elif P.continuous and Q.continuous:
-        nodes = nodes_gauss_mixture_2d(P, Q) or nodes_2d(P, Q)
+        # A tensor mesh is exact to ~1e-12 on smooth integrands; with many narrow
+        # modes it would be too large, and Gaussian mixtures go to Gauss-Hermite.
+        nodes = (nodes_2d(P, Q, MAX_MESH_2D) or nodes_gauss_mixture_2d(P, Q)
+                 or nodes_2d(P, Q))
         total, inf, common = weighted_sum(h, nodes)
         inf = inf | _diverges_2d(h, P, Q)
     elif P.factors is not None and Q.factors is not None:

@@ -156,11 +156,23 @@ def _axis_breaks(P: Measure2D, Q: Measure2D, axis: int) -> torch.Tensor:
     return _sorted_breaks(merged, _cat([P.jumps(axis), Q.jumps(axis)]))
 
 
-def nodes_2d(P: Measure2D, Q: Measure2D) -> Nodes:
-    """Tensor-product node set for the parts of P and Q with a density in the plane."""
+MAX_MESH_2D = 400_000
+
+
+def nodes_2d(P: Measure2D, Q: Measure2D, max_points: int | None = None) -> Nodes | None:
+    """Tensor-product node set for the parts of P and Q with a density in the plane.
+
+    None when it would exceed `max_points` (many narrow modes: see the Gauss-Hermite
+    partition of unity below).
+    """
     n = N_PANEL_2D if PANEL_NODES.get() >= 12 else 5
-    xs, wx = line_points(_axis_breaks(P, Q, 0), n, N_TAIL_2D)
-    ys, wy = line_points(_axis_breaks(P, Q, 1), n, N_TAIL_2D)
+    bx, by = _axis_breaks(P, Q, 0), _axis_breaks(P, Q, 1)
+    size = (bx.shape[-1] * n + 2 * N_TAIL_2D) * (by.shape[-1] * n + 2 * N_TAIL_2D)
+    batch_size = int(np.prod(torch.broadcast_shapes(bx.shape[:-1], by.shape[:-1])))
+    if max_points is not None and size * batch_size > max_points:
+        return None
+    xs, wx = line_points(bx, n, N_TAIL_2D)
+    ys, wy = line_points(by, n, N_TAIL_2D)
     batch = torch.broadcast_shapes(xs.shape[:-1], ys.shape[:-1])
     xs, wx = xs.expand(*batch, xs.shape[-1]), wx.expand(*batch, wx.shape[-1])
     ys, wy = ys.expand(*batch, ys.shape[-1]), wy.expand(*batch, wy.shape[-1])
@@ -188,7 +200,7 @@ def nodes_product(P: Measure2D, Q: Measure2D, n: int | None = None) -> Nodes:
                  outer(nx.lq, ny.lq, add))
 
 
-N_HERMITE = 24
+N_HERMITE = 48
 
 
 def nodes_gauss_mixture_2d(P: Measure2D, Q: Measure2D) -> Nodes | None:
@@ -205,7 +217,7 @@ def nodes_gauss_mixture_2d(P: Measure2D, Q: Measure2D) -> Nodes | None:
     w = _cat([gp[0], gq[0]])
     means = _bcat(gp[1], gq[1], -2)
     covs = _bcat(gp[2], gq[2], -3)
-    z, wz = np.polynomial.hermite.hermgauss(N_HERMITE if PANEL_NODES.get() >= 12 else 14)
+    z, wz = np.polynomial.hermite.hermgauss(N_HERMITE if PANEL_NODES.get() >= 12 else 32)
     zz = torch.as_tensor(np.stack(np.meshgrid(z, z, indexing="ij"), -1).reshape(-1, 2))
     ww = torch.as_tensor(np.outer(wz, wz).reshape(-1) / np.pi)
     a, b, c = covs[..., 0, 0], covs[..., 0, 1], covs[..., 1, 1]
