@@ -216,11 +216,12 @@ def _energy_compute(P, Q, pd, qd, params):
     return value, NO_INF, MONTE_CARLO, se
 
 
-def _fdiv(name, label, latex, range_text, h, closed=None, symmetric=False, doc=""):
+def _fdiv(name, label, latex, range_text, h, closed=None, symmetric=False, doc="",
+          at_equality=0.0):
     register(Divergence(
         name=name, label=label, group=GROUP_F, latex=latex, range_text=range_text,
         compute=_f_compute(h, closed), symmetric=symmetric, f0=h.f0,
-        fprime_inf=h.fprime_inf, doc=doc, **GENERATORS[name]))
+        fprime_inf=h.fprime_inf, at_equality=at_equality, doc=doc, **GENERATORS[name]))
 
 
 _fdiv("kl", "Kullback-Leibler KL(P‖Q)", r"\int p \log \frac{p}{q}\,dx", "[0, ∞]", KL,
@@ -234,7 +235,7 @@ _fdiv("js", "Jensen-Shannon",
       symmetric=True, doc="Constant ln 2, with zero gradient, when the supports are disjoint.")
 _fdiv("gan", "Minimax GAN value 2·JS − ln 4",
       r"\int p \log \frac{p}{p+q} + q \log \frac{q}{p+q}\,dx = 2\,\mathrm{JS} - \ln 4",
-      "[−ln 4, 0]", GAN, symmetric=True,
+      "[−ln 4, 0]", GAN, symmetric=True, at_equality=-math.log(4.0),
       doc="The minimax GAN objective at the optimal discriminator D* = p/(p+q).")
 _fdiv("pearson", "Pearson χ²", r"\int \frac{(p - q)^2}{q}\,dx", "[0, ∞]", PEARSON,
       _closed_pearson)

@@ -116,6 +116,10 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
     div = get(name)
     pd, qd = _pair(p, q)
     params = check_params(div, params)
+    if pd == qd:
+        # P = Q: the divergence's minimum, exactly, where every gradient vanishes.
+        zeros = {f"{s}.{k}": 0.0 for s, d in (("p", pd), ("q", qd)) for k in d.flat_params()}
+        return DivergenceResult(div.name, div.at_equality, "closed_form", 0.0, zeros)
     tp, tq = _leaves(pd, True), _leaves(qd, True)
     value, inf, method, error = _evaluate(div, pd, qd, tp, tq, params)
     leaves = {**{f"p.{k}": t for k, t in tp.items()}, **{f"q.{k}": t for k, t in tq.items()}}

@@ -36,6 +36,7 @@ class Divergence:
     optimal_critic: Callable[[torch.Tensor], torch.Tensor] | None = None
     f0: float | None = None
     fprime_inf: float | None = None
+    at_equality: float = 0.0     # D(P‖P): 0, or f(1) = −ln 4 for the GAN value
     doc: str = ""
 
 
