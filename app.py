@@ -19,5 +19,6 @@ from ganloss_viz.ui import shell  # noqa: E402
 
 st.set_page_config(layout="wide", page_title="ganloss-viz", page_icon=shell.ICON)
 page = st.navigation(shell.app_pages())
+shell.style()
 shell.sidebar()
 page.run()

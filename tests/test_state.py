@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import pytest
 
@@ -140,3 +140,121 @@ def test_bad_value_under_a_preset_falls_back_to_the_preset():
     state, errors = read({"preset": "heavy-tails", "q": "normal(0,"})
     assert len(errors) == 1 and "q=normal(0, 1)" in errors[0]
     assert state.q == PRESETS["heavy-tails"].q
+
+
+# --- the sections' settings ------------------------------------------------------------------
+
+from ganloss_viz.state import allowed, default_range, parameters  # noqa: E402
+
+SECTION_ROUND_TRIPS = [
+    ExplorerState(view="sweep", sweep="q.scale", range=(0.5, 4.0), points=101, vs=("w1", "kl")),
+    ExplorerState(view="landscape", lx="q.scale", ly="p.loc", xrange=(0.5, 3.0),
+                  yrange=(-2.0, 2.0), grid=11),
+    ExplorerState(view="fit", steps=50, lr=0.2, vs=("reverse_kl",)),
+    ExplorerState(p="uniform(0, 1)", q="uniform(2, 3)", view="sweep", sweep="q.high",
+                  range=(2.5, 6.0)),
+]
+
+
+@pytest.mark.parametrize("state", SECTION_ROUND_TRIPS, ids=lambda s: s.view)
+def test_section_settings_round_trip(state):
+    params = state.to_query_params()
+    back, errors = read(params)
+    assert errors == []
+    assert back.resolved() == state.resolved()
+    assert back.to_query_params() == params
+
+
+def test_automatic_settings_follow_p_and_q():
+    s = ExplorerState(p="normal(0, 1)", q="normal(1, 2)").resolved()
+    assert (s.sweep, s.lx, s.ly) == ("q.loc", "q.loc", "q.scale")
+    assert s.range == (-4.0, 4.0) and s.yrange == (0.25, 8.0)
+    s = ExplorerState(p="dirac(0)", q="dirac(3)").resolved()
+    assert (s.sweep, s.lx, s.ly) == ("q.loc", "q.loc", "p.loc")      # Q has one parameter
+    s = ExplorerState(q="uniform(2, 3)", sweep="q.loc").resolved()   # q.loc is gone
+    assert s.sweep == "q.low"
+
+
+def test_only_settings_that_differ_from_their_default_are_written():
+    assert ExplorerState().resolved().to_query_params() == ExplorerState().to_query_params()
+    params = ExplorerState(view="sweep", sweep="q.scale").to_query_params()
+    assert params["sweep"] == "q.scale" and "range" not in params    # its automatic range
+    params = ExplorerState(view="sweep", sweep="q.scale", range=(1.0, 2.0)).to_query_params()
+    assert params["range"] == "1,2"
+
+
+def test_presets_carry_their_sections_and_keep_matching_across_tabs():
+    state = ExplorerState.from_preset("js-vanishing")
+    assert (state.view, state.sweep, state.range, state.vs) == ("sweep", "q.loc",
+                                                               (-10.0, 10.0), ("w1",))
+    assert ExplorerState.from_preset("mode-seeking").view == "fit"
+    assert ExplorerState.from_preset("js-landscape").view == "landscape"
+    assert replace(state, view="value").matches_preset()             # another tab: still it
+    assert not replace(state, range=(-5.0, 5.0)).matches_preset()
+    params = replace(state, view="fit").to_query_params()
+    assert params["preset"] == "js-vanishing" and params["view"] == "fit"
+    assert "range" not in params and "vs" not in params              # the preset's
+
+
+def test_a_preset_range_does_not_leak_to_another_parameter():
+    state, errors = read({"preset": "js-vanishing", "sweep": "q.scale"})
+    assert errors == [] and state.resolved().range == default_range(
+        "normal(0, 1)", "normal(6, 1)", "q.scale")
+
+
+@pytest.mark.parametrize(("params", "field", "words"), [
+    ({"view": "plot"}, "view", ["unknown section", "value, sweep, landscape, fit"]),
+    ({"vs": "w1,nope"}, "vs", ["unknown divergence nope"]),
+    ({"vs": "kl,js,tv,w1,w2"}, "vs", ["at most 4"]),
+    ({"sweep": "q.nope"}, "sweep", ["unknown parameter", "q.loc, q.scale, p.loc, p.scale"]),
+    ({"range": "1"}, "range", ["two numbers"]),
+    ({"range": "3,1"}, "range", ["below the second"]),
+    ({"sweep": "q.scale", "range": "0,2"}, "range", ["q.scale = 0", "> 0"]),
+    ({"q": "uniform(2, 3)", "sweep": "q.low", "range": "0,4"}, "range", ["low < high"]),
+    ({"points": "2"}, "points", ["between 3 and 401"]),
+    ({"points": "abc"}, "points", ["not a whole number"]),
+    ({"lx": "q.scale", "ly": "q.scale"}, "ly", ["must differ"]),
+    ({"xrange": "a,b"}, "xrange", ["not a number"]),
+    ({"grid": "100"}, "grid", ["between 5 and 41"]),
+    ({"steps": "501"}, "steps", ["between 1 and 500"]),
+    ({"lr": "20"}, "lr", ["at most 10"]),
+])
+def test_bad_section_values_are_replaced_by_defaults(params, field, words):
+    state, errors = read(params)
+    assert len(errors) == 1, errors
+    for word in words:
+        assert word in errors[0], (word, errors[0])
+    good = {k: v for k, v in params.items() if k != field}
+    assert getattr(state, field) == getattr(read(good)[0], field)
+
+
+def test_parameters_list_q_first():
+    assert parameters("normal(0, 1)", "product(dirac(1), uniform(0, 1))") == (
+        "q.x.loc", "q.y.low", "q.y.high", "p.loc", "p.scale")
+
+
+@pytest.mark.parametrize(("p", "q", "name"), [
+    ("normal(0, 1)", "normal(6, 1)", "q.loc"),
+    ("normal(0, 1)", "normal(1, 2)", "q.scale"),
+    ("uniform(0, 1)", "uniform(2, 3)", "q.low"),
+    ("uniform(0, 1)", "uniform(2, 3)", "q.high"),
+    ("mvnormal(loc=[0, 0], cov=[[1, 0.8], [0.8, 1]])",
+     "mvnormal(loc=[0, 0], cov=[[1, -0.8], [-0.8, 1]])", "q.cov.0.1"),
+    ("beta(2, 2)", "beta(1, 3)", "q.a"),
+    ("normal(0, 1)", "mixture(components=[normal(-2, 0.5), normal(2, 0.5)], "
+     "weights=[0.5, 0.5])", "q.weights.0"),
+])
+def test_default_ranges_are_allowed_and_contain_the_value(p, q, name):
+    lo, hi = default_range(p, q, name)
+    assert lo < hi
+    assert allowed(p, q, name, lo) is None and allowed(p, q, name, hi) is None
+    side, _, flat = name.partition(".")
+    v = dist({"p": p, "q": q}[side]).flat_params()[flat]
+    assert lo <= v <= hi
+
+
+def test_default_range_is_centred_on_p():
+    assert default_range("normal(0, 1)", "normal(6, 1)", "q.loc") == (-12.0, 12.0)
+    lo, hi = default_range("mvnormal(loc=[0, 0], cov=[[1, 0.8], [0.8, 1]])",
+                           "mvnormal(loc=[0, 0], cov=[[1, -0.8], [-0.8, 1]])", "q.cov.0.1")
+    assert -1 < lo < -0.9 and 0.9 < hi < 1                           # |b| < 1 for PSD

@@ -292,11 +292,22 @@ def _unused(attr: str) -> Callable[[ExplorerState], bool]:
     return lambda state: attr not in divergence_params(state.div)
 
 
+AXIS_OF_RANGE = {"range": "sweep", "xrange": "lx", "yrange": "ly"}
+
+
 def _differs(attr: str) -> Callable[[ExplorerState], bool]:
-    """Written to the URL when the resolved value differs from the baseline's."""
+    """Written to the URL when the resolved value differs from the baseline's.
+
+    A range is compared with the baseline's range *of the same parameter*: the
+    preset's when the preset sweeps that parameter too, else the automatic one.
+    """
     def relevant(state: ExplorerState) -> bool:
-        mine = getattr(state.resolved(), attr)
-        return mine != getattr(state.baseline().resolved(), attr)
+        mine = state.resolved()
+        base = state.baseline()
+        axis = AXIS_OF_RANGE.get(attr)
+        if axis is not None and getattr(base.resolved(), axis) != getattr(mine, axis):
+            base = replace(base, **{axis: getattr(mine, axis), attr: None})
+        return getattr(mine, attr) != getattr(base.resolved(), attr)
     return relevant
 
 

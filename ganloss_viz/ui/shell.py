@@ -38,6 +38,18 @@ def app_pages() -> list[st.Page]:
     return [landing, explorer_page()]
 
 
+# Larger section tabs: they are what a speaker clicks on a projected page.
+STYLE = """<style>
+[data-testid="stTab"] p { font-size: 1.2rem; font-weight: 600; }
+[data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+</style>"""
+
+
+def style() -> None:
+    """A few CSS rules for projectors (drawn once per run, invisible)."""
+    st.html(STYLE)
+
+
 def sidebar() -> None:
     """What the app is, and the presets for talks (links that reproduce a view)."""
     with st.sidebar:
