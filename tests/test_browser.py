@@ -88,13 +88,58 @@ def page():
             browser.close()
 
 
+def metric(page) -> str:
+    value = page.get_by_test_id("stMetricValue").first
+    value.wait_for(timeout=TEXT_TIMEOUT)
+    return value.inner_text().strip()
+
+
 def test_shared_link_shows_the_value(server, page):
     page.goto(f"{server}/explorer?p=normal(0,%201)&q=normal(1,%202)&div=js")
     page.get_by_text("0.128175").first.wait_for(timeout=TEXT_TIMEOUT)
     page.locator(".js-plotly-plot").first.wait_for(timeout=TEXT_TIMEOUT)
+    page.get_by_text("∂D/∂θ").first.wait_for(timeout=TEXT_TIMEOUT)     # the gradient table
     assert "div=js" in page.url
     assert page.get_by_text("Traceback").count() == 0
     page.screenshot(path=str(SHOTS / "browser-test-js.png"), full_page=True)
+
+
+@pytest.mark.parametrize(("query", "value"), [
+    ("p=dirac(0)&q=dirac(3)&div=js", "0.693147"),
+    ("p=uniform(0,%201)&q=uniform(2,%203)&div=kl", "∞"),
+    ("p=mvnormal(loc%3D%5B0%2C%200%5D%2C%20cov%3D%5B%5B1%2C%200.8%5D%2C%20%5B0.8%2C%201%5D%5D)"
+     "&q=mvnormal(loc%3D%5B0%2C%200%5D%2C%20cov%3D%5B%5B1%2C%20-0.8%5D%2C%20%5B-0.8%2C%201%5D"
+     "%5D)&div=hellinger", "0.400000"),
+])
+def test_values_of_shared_links(server, page, query, value):
+    page.goto(f"{server}/explorer?{query}")
+    page.get_by_test_id("stMetricValue").filter(has_text=value).first.wait_for(
+        timeout=TEXT_TIMEOUT)
+    assert metric(page) == value
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TEXT_TIMEOUT)
+    assert page.get_by_text("Traceback").count() == 0
+
+
+def test_bad_link_shows_an_error_and_a_working_page(server, page):
+    page.goto(f"{server}/explorer?p=normal(0,&q=normal(1,%202)&div=nope")
+    page.get_by_text("0.128175").first.wait_for(timeout=TEXT_TIMEOUT)
+    errors = page.get_by_test_id("stAlertContentError")
+    errors.first.wait_for(timeout=TEXT_TIMEOUT)
+    text = " ".join(errors.all_inner_texts())
+    assert "p='normal(0,'" in text and "unknown divergence" in text
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TEXT_TIMEOUT)
+    assert page.get_by_text("Traceback").count() == 0
+
+
+def test_preset_opens_its_section_and_tabs_go_to_the_url(server, page):
+    page.goto(f"{server}/explorer?preset=js-vanishing")
+    page.get_by_text("now: q.loc = 6").first.wait_for(timeout=TEXT_TIMEOUT)  # the sweep
+    page.get_by_test_id("stTab").filter(has_text="Landscape").click()
+    page.wait_for_url(lambda url: "view=landscape" in url, timeout=TEXT_TIMEOUT)
+    page.get_by_text("grid points per axis").first.wait_for(timeout=TEXT_TIMEOUT)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TEXT_TIMEOUT)
+    assert "preset=js-vanishing" in page.url                 # still the preset's pair
+    assert page.get_by_text("Traceback").count() == 0
 
 
 def test_sidebar_preset_link(server, page):
