@@ -104,6 +104,14 @@ class Continuous1D:
         """Exact CDF values (detached, scipy); the quadrature above supplies gradients."""
         raise NotImplementedError
 
+    def cdf_value(self, x: torch.Tensor) -> torch.Tensor:
+        """Detached CDF values, fast: scipy where the family has it, else the formula."""
+        try:
+            return torch.as_tensor(self.cdf_np(x.detach().numpy()), dtype=torch.float64)
+        except NotImplementedError:
+            with torch.no_grad():
+                return self.cdf(x)
+
     def _lp_panels(self, x: torch.Tensor) -> torch.Tensor:
         """log_prob on nodes shaped (..., K, n): parameters gain one axis."""
         return self.log_prob(x.flatten(-2)).reshape(x.shape)

@@ -83,6 +83,17 @@ class Measure1D:
             total = total + (self.atom_w.unsqueeze(-1) * step).sum(-2)
         return total
 
+    def cdf_value(self, x: torch.Tensor) -> torch.Tensor:
+        """P(X <= x), detached and fast (exact values; no gradient bookkeeping)."""
+        with torch.no_grad():
+            total = torch.zeros_like(x)
+            for c, law in enumerate(self.comps):
+                total = total + self.comp_w[..., c:c + 1].detach() * law.cdf_value(x)
+            if self.has_atoms:
+                step = self.atom_loc.detach().unsqueeze(-1) <= x.unsqueeze(-2)
+                total = total + (self.atom_w.detach().unsqueeze(-1) * step).sum(-2)
+            return total
+
     def mesh_np(self, levels: np.ndarray = MESH_LEVELS) -> np.ndarray:
         """Detached points where quadrature panels should break (quantiles, atoms)."""
         heavy = levels is MESH_LEVELS

@@ -16,13 +16,14 @@ import math
 import numpy as np
 import torch
 
-from ..distributions.continuous import MESH_LEVELS
 from ..distributions.measure import Measure1D, _cat
 from ..distributions.quadrature import panel_nodes
 from .gaussian import expected_abs, safe_sqrt
 from .nodes import nodes_1d
+from .precision import PANEL_NODES
 
-N_U = 16
+_GRADED_U = 10.0 ** -np.arange(1, 31, dtype=np.float64)      # a break every decade
+_TOP = 1e-15          # levels above 1 - _TOP are not representable: tails done analytically
 
 
 def tails_infinite(P: Measure1D, Q: Measure1D, order: float) -> torch.Tensor:
@@ -45,27 +46,42 @@ def energy_1d(P: Measure1D, Q: Measure1D) -> torch.Tensor:
     return 2 * (n.w * (P.cdf(n.x) - Q.cdf(n.x)) ** 2).sum(-1)
 
 
-def quantile(M: Measure1D, u: torch.Tensor) -> torch.Tensor:
-    """Generalised inverse CDF at levels u (..., U), differentiable in M's parameters."""
+def _mesh(M: Measure1D) -> torch.Tensor:
+    return torch.sort(_cat([torch.as_tensor(M.mesh_np(), dtype=torch.float64),
+                            M.jumps().detach()]), dim=-1).values
+
+
+def quantile(M: Measure1D, u: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
+    """Generalised inverse CDF at levels u (..., U), differentiable in M's parameters.
+
+    The value comes from bisection (detached) inside the mesh cell that holds u; the
+    gradient from the implicit function theorem, dx/dθ = -∂F/∂θ / p, or from the atom.
+    """
     with torch.no_grad():
-        b = _cat([torch.as_tensor(M.mesh_np(), dtype=torch.float64), M.jumps().detach()])
-        u = u.expand(*torch.broadcast_shapes(b.shape[:-1], u.shape[:-1]), u.shape[-1])
-        span = (b.max(-1, keepdim=True).values - b.min(-1, keepdim=True).values) + 1.0
-        lo = (b.min(-1, keepdim=True).values - span).expand_as(u).clone()
-        hi = (b.max(-1, keepdim=True).values + span).expand_as(u).clone()
-        for k in range(200):
-            need = M.cdf(lo) >= u
-            if not need.any():
+        b = _mesh(M) if b is None else b
+        batch = torch.broadcast_shapes(b.shape[:-1], u.shape[:-1])
+        b = b.expand(*batch, b.shape[-1]).contiguous()
+        u = u.expand(*batch, u.shape[-1]).contiguous()
+        fb = M.cdf_value(b)
+        j = torch.searchsorted(fb, u, right=False)           # first mesh point with F >= u
+        span = (b[..., -1:] - b[..., :1]) + 1.0
+        hi = torch.gather(b, -1, j.clamp(max=b.shape[-1] - 1))
+        lo = torch.gather(b, -1, (j - 1).clamp(min=0))
+        lo = torch.where(j == 0, hi - span, lo)
+        beyond = j >= b.shape[-1]
+        hi = torch.where(beyond, b[..., -1:] + span, hi)
+        lo = torch.where(beyond, b[..., -1:].expand_as(lo), lo)
+        for k in range(64):                                  # far tails: widen the bracket
+            low_bad = M.cdf_value(lo) >= u
+            high_bad = M.cdf_value(hi) < u
+            if not (low_bad.any() or high_bad.any()):
                 break
-            lo = torch.where(need, lo - span * 2.0 ** min(k, 60), lo)
-        for k in range(200):
-            need = M.cdf(hi) < u
-            if not need.any():
-                break
-            hi = torch.where(need, hi + span * 2.0 ** min(k, 60), hi)
-        for _ in range(110):
+            step = span * 2.0 ** min(k, 60)
+            lo = torch.where(low_bad, lo - step, lo)
+            hi = torch.where(high_bad, hi + step, hi)
+        for _ in range(64):
             mid = 0.5 * (lo + hi)
-            ge = M.cdf(mid) >= u
+            ge = M.cdf_value(mid) >= u
             hi = torch.where(ge, mid, hi)
             lo = torch.where(ge, lo, mid)
         x = hi
@@ -99,12 +115,42 @@ def _levels(M: Measure1D) -> torch.Tensor:
 
 
 def w2_1d(P: Measure1D, Q: Measure1D) -> torch.Tensor:
-    fixed = torch.as_tensor(np.concatenate([[0.0], MESH_LEVELS, [1.0]]), dtype=torch.float64)
-    br = torch.sort(_cat([fixed, _levels(P), _levels(Q)]).clamp(0.0, 1.0), dim=-1).values
-    u, w = panel_nodes(br[..., :-1], br[..., 1:], N_U)
+    """W2 by quadrature over u of (F_P^-1 - F_Q^-1)^2.
+
+    The u-panels break at F_P and F_Q of both meshes (so each quantile function is
+    smooth on every panel) and at the levels of atoms and support ends.
+    """
+    with torch.no_grad():
+        b = torch.sort(_cat([_mesh(P), _mesh(Q)]), dim=-1).values
+        mesh_levels = _cat([P.cdf_value(b), Q.cdf_value(b)])
+    # Graded levels towards 0 and 1: heavy tails make (F_P^-1 - F_Q^-1)^2 singular there.
+    fixed = torch.as_tensor(np.concatenate([[0.0], _GRADED_U, 1 - _GRADED_U[:15]]))
+    br = torch.sort(_cat([fixed, mesh_levels, _levels(P), _levels(Q)]).clamp(0.0, 1 - _TOP),
+                    dim=-1).values
+    u, w = panel_nodes(br[..., :-1], br[..., 1:], PANEL_NODES.get())
     u, w = u.flatten(-2), w.flatten(-2)
-    d = quantile(P, u.detach()) - quantile(Q, u.detach())
-    return safe_sqrt((w * d * d).sum(-1))
+    d = quantile(P, u.detach(), b) - quantile(Q, u.detach(), b)
+    return safe_sqrt((w * d * d).sum(-1) + _upper_tail_w2(P, Q, _TOP))
+
+
+def _upper_tail_w2(P: Measure1D, Q: Measure1D, eps: float) -> torch.Tensor:
+    """∫ (F_P^-1 - F_Q^-1)^2 over u in (1 - eps, 1), from the power tails (detached).
+
+    Levels this close to 1 are not representable; with sf(x) ~ c x^-a the quantile is
+    (c / s)^(1/a) at s = 1 - u, and the integral has a closed form (light tails: 0).
+    """
+    terms = []
+    for M, sign in ((P, 1.0), (Q, -1.0)):
+        a, c = M.tails()
+        if math.isfinite(a):
+            terms.append((sign * np.asarray(c) ** (1 / a), 1 / a))
+    total = np.zeros(())
+    for ki, ei in terms:
+        for kj, ej in terms:
+            e = ei + ej                          # ∫_0^eps s^-e ds = eps^(1-e) / (1-e), e < 1
+            if e < 1:
+                total = total + ki * kj * eps ** (1 - e) / (1 - e)
+    return torch.as_tensor(total, dtype=torch.float64)
 
 
 # --- Gaussian mixtures: MMD and energy in closed form -----------------------------------
