@@ -333,3 +333,13 @@ def test_divergence_parameter_goes_to_the_url():
     at.number_input(key="ex.bandwidth").set_value(0.5).run()
     assert at.query_params["bandwidth"] == "0.5"
     assert not at.error
+
+
+@pytest.mark.parametrize("view", ["sweep", "landscape"])
+def test_changing_q_s_family_moves_the_section_to_its_parameters(view):
+    at = run({"view": view})
+    at.selectbox(key="ex.q.family").set_value("uniform").run()
+    assert not at.exception and not at.error
+    key = "ex.sweep" if view == "sweep" else "ex.lx"
+    assert at.selectbox(key=key).value == "q.low"
+    assert at.get("plotly_chart")
