@@ -51,6 +51,10 @@ class Continuous1D:
         """Quantiles (detached) at levels u; shape batch + (len(u),). Used for meshing."""
         raise NotImplementedError
 
+    def char_fn(self, w: torch.Tensor) -> torch.Tensor | None:
+        """E exp(i w X) (complex), or None where it has no simple closed form."""
+        return None
+
     def extra_mesh_np(self) -> np.ndarray | None:
         """More mesh points (detached), e.g. graded towards a singular support end."""
         return None
@@ -150,6 +154,8 @@ class NormalLaw(_LocScale):
     def std_quantile(u):
         return sc.ndtri(u)
 
+    def char_fn(self, w):
+        return torch.exp(1j * self.loc * w - 0.5 * (self.scale * w) ** 2)
 
 class LaplaceLaw(_LocScale):
     def log_prob(self, x):
@@ -164,6 +170,8 @@ class LaplaceLaw(_LocScale):
     def std_quantile(u):
         return np.where(u < 0.5, np.log(2 * u), -np.log(2 * (1 - u)))
 
+    def char_fn(self, w):
+        return torch.exp(1j * self.loc * w) / (1 + (self.scale * w) ** 2)
 
 class LogisticLaw(_LocScale):
     def log_prob(self, x):
@@ -177,6 +185,11 @@ class LogisticLaw(_LocScale):
     def std_quantile(u):
         return np.log(u) - np.log1p(-u)
 
+    def char_fn(self, w):
+        a = math.pi * self.scale * w
+        safe = torch.where(a == 0, torch.ones_like(a), a)
+        ratio = torch.where(a == 0, torch.ones_like(a), safe / torch.sinh(safe))
+        return torch.exp(1j * self.loc * w) * ratio
 
 class CauchyLaw(_LocScale):
     tail_alpha = 1.0
@@ -197,6 +210,8 @@ class CauchyLaw(_LocScale):
     def tail_coef(self):
         return _np(self.scale)[..., 0] / math.pi
 
+    def char_fn(self, w):
+        return torch.exp(1j * self.loc * w - self.scale * w.abs())
 
 class GumbelLaw(_LocScale):
     def log_prob(self, x):
@@ -252,6 +267,12 @@ class UniformLaw(Continuous1D):
         lo, hi = _np(self.lo), _np(self.hi)
         return lo + (hi - lo) * u
 
+    def char_fn(self, w):
+        mid, half = (self.lo + self.hi) / 2, (self.hi - self.lo) / 2
+        a = half * w
+        safe = torch.where(a == 0, torch.ones_like(a), a)
+        sinc = torch.where(a == 0, torch.ones_like(a), torch.sin(safe) / safe)
+        return torch.exp(1j * mid * w) * sinc
 
 class _Positive(Continuous1D):
     """Laws on [0, inf): log-density evaluated at a clamped point, -inf below 0."""
@@ -279,6 +300,8 @@ class ExponentialLaw(_Positive):
     def quantile_np(self, u):
         return -np.log1p(-u) / _np(self.rate)
 
+    def char_fn(self, w):
+        return 1 / (1 - 1j * w / self.rate)
 
 class GammaLaw(_Positive):
     def __init__(self, concentration, rate):
@@ -299,6 +322,8 @@ class GammaLaw(_Positive):
     def cdf_np(self, x):
         return sc.gammainc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
 
+    def char_fn(self, w):
+        return torch.exp(-self.k * torch.log(1 - 1j * w / self.rate))
 
 class LogNormalLaw(_Positive):
     def __init__(self, loc, scale):

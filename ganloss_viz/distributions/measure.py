@@ -126,6 +126,19 @@ class Measure1D:
                     coef = coef + w[..., c] * law.tail_coef()
         return alpha, coef
 
+    def char_fn(self, w: torch.Tensor) -> torch.Tensor | None:
+        """E exp(i w X) at frequencies w (..., N), or None if a component has none."""
+        parts = [law.char_fn(w) for law in self.comps]
+        if any(p is None for p in parts):
+            return None
+        total = torch.zeros_like(w, dtype=torch.complex128)
+        for c, p in enumerate(parts):
+            total = total + self.comp_w[..., c:c + 1] * p
+        if self.has_atoms:
+            phase = torch.exp(1j * self.atom_loc.unsqueeze(-1) * w.unsqueeze(-2))
+            total = total + (self.atom_w.unsqueeze(-1) * phase).sum(-2)
+        return total
+
     def gaussian_mixture(self):
         """(weights, means, variances) when every part is Gaussian or an atom, else None."""
         if any(law.gaussian is None for law in self.comps):

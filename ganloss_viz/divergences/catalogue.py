@@ -197,7 +197,10 @@ def _mmd_compute(P, Q, pd, qd, params):
         fn = T.mmd_gm_1d if P.dim == 1 else T.mmd_gm_2d
         return fn(gp, gq, ell).clamp(min=0.0), NO_INF, CLOSED, 0.0
     if P.dim == 1:
-        return T.mmd_quad_1d(P, Q, ell).clamp(min=0.0), NO_INF, _method_1d(P, Q), None
+        value = T.mmd_cf_1d(P, Q, ell)
+        if value is None:
+            value = T.mmd_quad_1d(P, Q, ell)
+        return value.clamp(min=0.0), NO_INF, _method_1d(P, Q), None
     if P.factors is not None and Q.factors is not None:
         return T.mmd_quad_product(P, Q, ell).clamp(min=0.0), NO_INF, QUADRATURE, None
     value, se = estimate("mmd", P, Q, ell)
