@@ -101,7 +101,8 @@ class Loss:
     optimal D, as text); divergence (registry name of the divergence that the D loss
     at its optimum measures, or None); identity (that relation, as text);
     optimum_value (divergence value -> D loss at the optimal D, or None);
-    optimal_d ((p, q) density values -> optimal raw output, or None); penalty (None,
+    optimal_d ((p, q) density values -> optimal raw output, or None); g_uses_real
+    (whether g_loss reads real_out); penalty (None,
     or penalty(D, real, fake, generator=None) -> weighted scalar); clip (None, or c:
     clamp every D parameter to [-c, c] after each D step); defaults (LossDefaults).
     """
@@ -127,6 +128,15 @@ class Loss:
     def g_loss(self, fake_out: torch.Tensor, real_out: torch.Tensor | None = None
                ) -> torch.Tensor:
         return self.g_fake(fake_out).mean()
+
+    @property
+    def g_uses_real(self) -> bool:
+        """Whether g_loss reads real_out: True unless the loss is separable (g_fake set).
+
+        A trainer computes D on real data for the generator step only when this holds
+        (the relativistic losses).
+        """
+        return self.g_fake is None
 
     def with_penalty_weight(self, weight: float) -> Loss:
         """A copy whose penalty (and defaults.penalty_weight) uses `weight`."""

@@ -4,6 +4,11 @@ A penalty is called as penalty(D, real, fake, generator=None) with D a module ma
 (n, dim) -> (n, 1); it returns a scalar tensor, already multiplied by its weight, whose
 graph reaches D's parameters (create_graph=True), so it is simply added to the D loss.
 `real` and `fake` are detached inside: a penalty only ever trains the discriminator.
+
+Each penalty here has the form P = of_gradient(∇_x D(x)) at x = points(real, fake,
+generator), and exposes those two parts, so that a trainer may compute ∇_x D and the
+penalty's parameter gradient by other means (ganloss_viz.models does it by hand for
+piecewise-linear networks) and still leave the penalty's formula to the penalty.
 """
 
 from __future__ import annotations
@@ -46,8 +51,9 @@ class GradientPenalty:
     def with_weight(self, weight: float) -> GradientPenalty:
         return GradientPenalty(weight, self.one_sided)
 
-    def __call__(self, D, real: torch.Tensor, fake: torch.Tensor,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+    def points(self, real: torch.Tensor, fake: torch.Tensor,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """The interpolates x̂ = εx + (1 − ε)G(z), detached, one ε per sample."""
         if real.shape != fake.shape:
             raise ValueError(f"{self.name} interpolates real and fake samples; shapes must "
                              f"match, got {tuple(real.shape)} and {tuple(fake.shape)}")
@@ -55,12 +61,18 @@ class GradientPenalty:
         device = generator.device if generator is not None else real.device
         eps = torch.rand(shape, generator=generator, device=device, dtype=real.dtype)
         eps = eps.to(real.device)
-        x_hat = eps * real.detach() + (1 - eps) * fake.detach()
-        norm = input_gradient(D, x_hat).flatten(1).norm(dim=1)
-        gap = norm - 1
+        return eps * real.detach() + (1 - eps) * fake.detach()
+
+    def of_gradient(self, grad: torch.Tensor) -> torch.Tensor:
+        """λ mean (‖g‖ − 1)² (two-sided) or λ mean max(0, ‖g‖ − 1)² for per-sample gradients g."""
+        gap = grad.flatten(1).norm(dim=1) - 1
         if self.one_sided:
             gap = gap.clamp(min=0)
         return self.weight * (gap**2).mean()
+
+    def __call__(self, D, real: torch.Tensor, fake: torch.Tensor,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.of_gradient(input_gradient(D, self.points(real, fake, generator)))
 
     def __repr__(self) -> str:
         return f"<penalty {self.name}: {self.formula}, λ = {self.weight:g}>"
@@ -79,10 +91,18 @@ class R1Penalty:
     def with_weight(self, weight: float) -> R1Penalty:
         return R1Penalty(weight)
 
+    def points(self, real: torch.Tensor, fake: torch.Tensor | None = None,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """The real samples, detached."""
+        return real.detach()
+
+    def of_gradient(self, grad: torch.Tensor) -> torch.Tensor:
+        """(γ/2) mean ‖g‖² for per-sample gradients g."""
+        return 0.5 * self.weight * grad.flatten(1).pow(2).sum(dim=1).mean()
+
     def __call__(self, D, real: torch.Tensor, fake: torch.Tensor | None = None,
                  generator: torch.Generator | None = None) -> torch.Tensor:
-        sq = input_gradient(D, real).flatten(1).pow(2).sum(dim=1)
-        return 0.5 * self.weight * sq.mean()
+        return self.of_gradient(input_gradient(D, self.points(real, fake, generator)))
 
     def __repr__(self) -> str:
         return f"<penalty r1: {self.formula}, γ = {self.weight:g}>"
