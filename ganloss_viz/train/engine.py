@@ -1,0 +1,371 @@
+"""The training engine: one GAN run from a `TrainConfig` to a `TrainResult`.
+
+One generator step (an "iteration") is n_critic discriminator steps followed by one
+generator step that reuses the last discriminator step's noise (the usual DCGAN /
+WGAN loop):
+
+  for each critic step: x ~ target, z ~ N(0, I), D descends d_loss(D(x), D(G(z)))
+      (+ the loss's penalty; then its weight clip, if any);
+  G descends g_loss(D(G(z)), D(x)) with the updated D.
+
+The step is written for speed (benchmarks/train.py measures it against a plain
+PyTorch loop): the networks run on the hand-written forward / backward of
+ganloss_viz.models (no autograd graph of the networks; autograd only differentiates
+the loss with respect to the (batch, 1) outputs, so ANY loss object works), one
+discriminator pass over the concatenated real and fake batch, the generator step
+backpropagates through D without computing D's parameter gradients, gradient
+penalties (R1, GP, LP) on a relu / leaky-relu D are differentiated by hand too,
+optimizers act on
+one flat vector per network (ganloss_viz.train.optim), data and noise are drawn in
+blocks of about BLOCK_ROWS rows, and nothing reads a value back from the device inside
+the loop: per-step losses and gradient norms are written into a device tensor and read
+at snapshots. A penalty that does not expose points / of_gradient, or a D with a
+smooth activation (tanh, elu), takes the autograd path for the discriminator step.
+
+Finiteness is checked at every snapshot: a non-finite loss, gradient norm, parameter
+or generated sample ends the run with diverged=True and the message "diverged at step
+N" (N the first step whose recorded loss or gradient norm is not finite, or the
+snapshot's step when only a parameter or sample is), keeping the snapshots before it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from ..losses import Loss
+from ..metrics import coverage_reached, evaluate
+from ..models import MLP, make_discriminator, make_generator
+from ..targets import Target
+from .config import TrainConfig
+from .optim import make_optimizer
+from .record import HISTORY, Frame, Progress, Snapshot, TrainResult
+
+BLOCK_ROWS = 1 << 15          # data / noise rows drawn at once
+CALLBACK_INTERVAL = 0.2       # seconds between progress callbacks (plus one per snapshot)
+STOP_POLL = 0.1               # seconds between should_stop() calls
+EXTENT_FACTOR = 1.25          # plot window: EXTENT_FACTOR * target.scale
+LATTICE_2D, LATTICE_1D, LATTICE_SPAN = 21, 201, 2.0
+NO_GPU = "CUDA was requested but no GPU is available; use device 'auto' or 'cpu'"
+
+
+def resolve_device(name: str) -> torch.device:
+    """"auto" -> CUDA when available, else CPU; "cuda" without a GPU -> ValueError."""
+    if name == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(NO_GPU)
+        return torch.device("cuda")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    raise ValueError(f"device must be one of auto, cpu, cuda, got {name!r}")
+
+
+def g_uses_real(loss: Loss) -> bool:
+    """Whether the loss's g_loss reads real_out (declared by the loss; see Loss.g_uses_real)."""
+    return bool(loss.g_uses_real)
+
+
+def noise_lattice(noise_dim: int, device) -> tuple[torch.Tensor, tuple[int, ...], str]:
+    """The noise points whose image under G is drawn as the generator's "manifold".
+
+    noise_dim 1: LATTICE_1D points on [-2, 2]; otherwise a LATTICE_2D x LATTICE_2D
+    lattice of [-2, 2]^2 in the first two noise coordinates, the others 0 (for
+    noise_dim > 2 the image of a plane through the noise mean). Returns the points
+    (n, noise_dim), the lattice shape and a description.
+    """
+    if noise_dim == 1:
+        z = torch.linspace(-LATTICE_SPAN, LATTICE_SPAN, LATTICE_1D).reshape(-1, 1)
+        return z.to(device), (LATTICE_1D,), "G(z) for z on [-2, 2] (201 points)"
+    t = torch.linspace(-LATTICE_SPAN, LATTICE_SPAN, LATTICE_2D)
+    zy, zx = torch.meshgrid(t, t, indexing="ij")
+    z = torch.zeros(LATTICE_2D * LATTICE_2D, noise_dim)
+    z[:, 0], z[:, 1] = zx.reshape(-1), zy.reshape(-1)
+    text = "G on a 21×21 lattice of [−2, 2]² in noise coordinates 1-2"
+    if noise_dim > 2:
+        text += f", the other {noise_dim - 2} at 0"
+    return z.to(device), (LATTICE_2D, LATTICE_2D), text
+
+
+class RunState:
+    """Everything one run holds: networks, optimizers, random streams, buffers, fixed inputs."""
+
+    def __init__(self, cfg: TrainConfig, device: torch.device):
+        self.cfg, self.device = cfg, device
+        self.loss: Loss = cfg.loss_object()
+        self.target: Target = cfg.target_object()
+        dim = self.target.dim
+        seeds = [int(s) for s in np.random.SeedSequence(cfg.seed).generate_state(4)]
+        init_gen = torch.Generator().manual_seed(seeds[0])
+        self.G: MLP = make_generator(cfg.noise_dim, dim, cfg.width, cfg.depth, cfg.activation,
+                                     init_gen, device)
+        self.D: MLP = make_discriminator(dim, cfg.width, cfg.depth, cfg.activation, init_gen,
+                                         device)
+        self.opt_g = make_optimizer(cfg.optimizer, self.G.flat.detach(), cfg.lr_g, cfg.betas)
+        self.opt_d = make_optimizer(cfg.optimizer, self.D.flat.detach(), cfg.lr_d, cfg.betas)
+        self.data_gen = torch.Generator().manual_seed(seeds[1])
+        self.noise_gen = torch.Generator(device=device).manual_seed(seeds[2])
+        self.batch, self.n_critic = cfg.batch, cfg.n_critic
+        rows = cfg.batch * cfg.n_critic
+        self.block_iters = max(1, BLOCK_ROWS // rows)
+        self.pos, self.block_len = 0, 0
+        self.real_block = self.noise_block = None
+        self.g_uses_real = g_uses_real(self.loss)
+        self.clip = self.loss.clip
+        self.penalty = self.loss.penalty
+        # penalties of the form of_gradient(∇_x D) at points(...), on a piecewise-linear D,
+        # are differentiated by hand (see ganloss_viz.models); any other by autograd
+        self.fast_penalty = (self.penalty is not None and self.D.piecewise_linear
+                             and hasattr(self.penalty, "points")
+                             and hasattr(self.penalty, "of_gradient"))
+        # fixed inputs of the snapshots
+        fixed = torch.Generator().manual_seed(seeds[3])
+        self.z_fixed = torch.randn(cfg.points, cfg.noise_dim, generator=fixed).to(device)
+        self.z_metric = torch.randn(cfg.metric_samples, cfg.noise_dim, generator=fixed).to(device)
+        real = self.target.sample(cfg.points, fixed)
+        self.real_fixed = real.to(device)
+        self.lattice, lattice_shape, lattice_text = noise_lattice(cfg.noise_dim, device)
+        self.lattice_shape = lattice_shape
+        extent = EXTENT_FACTOR * self.target.scale
+        n_axis = cfg.grid if dim == 2 else 4 * cfg.grid
+        axis = torch.linspace(-extent, extent, n_axis, dtype=torch.float64)
+        if dim == 2:
+            gy, gx = torch.meshgrid(axis, axis, indexing="ij")
+            pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+            shape = (cfg.grid, cfg.grid)
+        else:
+            pts, shape = axis.reshape(-1, 1), (n_axis,)
+        self.grid_points, self.grid_shape = pts.to(device, torch.float32), shape
+        dens = self.target.density(pts) if self.target.has_density else None
+        modes = self.target.modes
+        self.frame = Frame(
+            dim=dim, extent=float(extent), axis=axis.numpy().astype(np.float32),
+            target_density=None if dens is None else dens.reshape(shape).numpy(),
+            real=real.numpy(), modes=None if modes is None else modes.numpy(),
+            mode_std=self.target.mode_std, manifold=lattice_text)
+
+    # ------------------------------------------------------------------- data
+
+    def refill(self) -> None:
+        n = self.block_iters * self.batch * self.n_critic
+        self.real_block = self.target.sample(n, self.data_gen).to(self.device)
+        self.noise_block = torch.randn(n, self.cfg.noise_dim, generator=self.noise_gen,
+                                       device=self.device)
+        self.pos, self.block_len = 0, n
+
+    # ------------------------------------------------------------------- steps
+
+    def d_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """One discriminator step; returns its loss (without the penalty), on the device."""
+        B, D, loss = self.batch, self.D, self.loss
+        x = torch.cat([real, fake])
+        if self.penalty is None or self.fast_penalty:
+            out = D.forward_fast(x).detach().requires_grad_()
+            value = loss.d_loss(out[:B], out[B:])
+            (g,) = torch.autograd.grad(value, out)
+            D.backward_fast(g)
+            grad = D.grad
+            if self.penalty is not None:
+                pen = self.penalty
+                D.forward_fast(pen.points(real, fake, self.noise_gen))
+                gx = D.input_grad_fast().detach().requires_grad_()
+                (r,) = torch.autograd.grad(pen.of_gradient(gx), gx)
+                D.penalty_backward_fast(r)
+        else:
+            out = D(x)
+            value = loss.d_loss(out[:B], out[B:])
+            total = value + self.penalty(D, real, fake, generator=self.noise_gen)
+            (grad,) = torch.autograd.grad(total, D.flat)
+        self.opt_d.step(grad)
+        if self.clip is not None:
+            D.flat.detach().clamp_(-self.clip, self.clip)
+        return value.detach()
+
+    def g_step(self, real: torch.Tensor, fake: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One generator step; `fake` must be the output of the last G.forward_fast.
+
+        Returns (loss, ‖∇θ L_G‖, Σ_i ‖∇_{x_i} L_G‖), on the device.
+        """
+        D, G = self.D, self.G
+        real_out = D.forward_fast(real).clone() if self.g_uses_real else None
+        out = D.forward_fast(fake).detach().requires_grad_()
+        value = self.loss.g_loss(out, real_out)
+        (g,) = torch.autograd.grad(value, out)
+        dx = D.backward_fast(g, param_grad=False, input_grad=True)
+        G.backward_fast(dx)
+        self.opt_g.step(G.grad)
+        # per-sample gradient B * dx_i: its mean norm is the sum of the ‖dx_i‖
+        return (value.detach(), torch.linalg.vector_norm(G.grad),
+                torch.linalg.vector_norm(dx, dim=1).sum())
+
+    def iterate(self, hist_row: torch.Tensor) -> None:
+        """One generator step (n_critic D steps first); records into hist_row."""
+        B, G = self.batch, self.G
+        for _ in range(self.n_critic):
+            if self.pos >= self.block_len:
+                self.refill()
+            p = self.pos
+            real, z = self.real_block[p:p + B], self.noise_block[p:p + B]
+            self.pos = p + B
+            fake = G.forward_fast(z)
+            d_value = self.d_step(real, fake)
+        g_value, g_norm, x_norm = self.g_step(real, fake)
+        torch.stack([d_value, g_value, g_norm, x_norm], out=hist_row)
+
+    # ------------------------------------------------------------------- snapshots
+
+    def snapshot(self, step: int, seconds: float, with_metrics: bool) -> Snapshot | None:
+        """The run's state now; None when a generated sample is not finite."""
+        G, D, loss = self.G, self.D, self.loss
+        with torch.no_grad():
+            samples = G(self.z_fixed)
+            d_values = D(self.grid_points).reshape(self.grid_shape)
+            manifold = G(self.lattice).reshape(*self.lattice_shape, -1)
+            metric_samples = G(self.z_metric) if with_metrics else None
+        if not (bool(torch.isfinite(samples).all()) and bool(torch.isfinite(manifold).all())):
+            return None
+        x = samples.detach().requires_grad_()
+        real_out = D(self.real_fixed).detach() if self.g_uses_real else None
+        (grad,) = torch.autograd.grad(loss.g_loss(D(x), real_out), x)
+        grad = grad * x.shape[0]
+        metrics = None
+        if with_metrics:
+            if not bool(torch.isfinite(metric_samples).all()):
+                return None
+            metrics = evaluate(metric_samples.cpu(), self.target)
+        cpu = lambda t: t.detach().to("cpu", torch.float32).numpy()  # noqa: E731
+        return Snapshot(step=step, seconds=seconds, samples=cpu(samples), grad=cpu(grad),
+                        d_values=cpu(d_values), manifold=cpu(manifold), metrics=metrics)
+
+    def params_finite(self) -> bool:
+        return bool(torch.isfinite(self.G.flat).all()) and bool(torch.isfinite(self.D.flat).all())
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _summarise(snap: Snapshot, hist: np.ndarray, steps: int, seconds: float) -> None:
+    if len(hist):
+        means = hist.mean(axis=0)
+        snap.d_loss, snap.g_loss, snap.g_grad_norm, snap.fake_grad_norm = (
+            float(v) for v in means)
+    snap.steps_per_s = steps / seconds if seconds > 0 else None
+
+
+def run(cfg: TrainConfig, callback: Callable[[Progress], None] | None = None,
+        should_stop: Callable[[], bool] | None = None) -> TrainResult:
+    """One run of a resolved config (see `train`); the per-run core of the engine."""
+    wall0 = time.perf_counter()
+    device = resolve_device(cfg.device)
+    st = RunState(cfg, device)
+    steps, every = cfg.steps, cfg.snapshot_every
+    hist = torch.zeros(steps, len(HISTORY), device=device)
+    hist_np = np.zeros((0, len(HISTORY)), dtype=np.float32)
+    snaps: list[Snapshot] = []
+    seconds, done = 0.0, 0
+    diverged, stopped, message = False, False, None
+    first = st.snapshot(0, 0.0, True)
+    if first is None:
+        raise ValueError("the initial generator produced non-finite samples")
+    snaps.append(first)
+    coverage = 0.0 if coverage_reached(first.metrics) else None
+    snap_count = 0
+    if callback is not None:
+        callback(Progress(0, steps, 0.0, 0.0, first))
+    while done < steps and not stopped:
+        stop_at = min(done + every, steps)
+        start = done
+        _sync(device)
+        t0 = time.perf_counter()
+        next_cb, next_poll = t0 + CALLBACK_INTERVAL, t0 + STOP_POLL
+        while done < stop_at:
+            st.iterate(hist[done])
+            done += 1
+            if callback is None and should_stop is None:
+                continue
+            now = time.perf_counter()
+            if should_stop is not None and now >= next_poll:
+                next_poll = now + STOP_POLL
+                if should_stop():
+                    stopped = True
+                    break
+            if callback is not None and now >= next_cb:
+                next_cb = now + CALLBACK_INTERVAL
+                so_far = seconds + now - t0
+                callback(Progress(done, steps, so_far, done / so_far if so_far else 0.0,
+                                  snaps[-1]))
+        _sync(device)
+        interval = time.perf_counter() - t0
+        seconds += interval
+        # ---- snapshot boundary: the only place values come back from the device
+        chunk = hist[start:done].cpu().numpy()
+        bad_rows = ~np.isfinite(chunk).all(axis=1)
+        snap = None
+        if not bad_rows.any() and st.params_finite():
+            snap_count += 1
+            with_metrics = done == steps or stopped or snap_count % cfg.metrics_every == 0
+            snap = st.snapshot(done, seconds, with_metrics)
+        if snap is None:
+            diverged = True
+            bad_step = start + int(np.argmax(bad_rows)) + 1 if bad_rows.any() else done
+            message = f"diverged at step {bad_step}"
+            hist_np = np.concatenate([hist_np, chunk[:bad_step - 1 - start]])
+            done = bad_step - 1 if bad_rows.any() else done
+            break
+        hist_np = np.concatenate([hist_np, chunk])
+        _summarise(snap, chunk, done - start, interval)
+        snaps.append(snap)
+        if coverage is None and snap.metrics is not None and coverage_reached(snap.metrics):
+            coverage = seconds
+        if callback is not None:
+            callback(Progress(done, steps, seconds, done / seconds if seconds else 0.0, snap))
+    metrics = next((s.metrics for s in reversed(snaps) if s.metrics is not None), {})
+    return TrainResult(
+        config=cfg, device=device.type, steps=done, seconds=seconds,
+        wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=snaps,
+        history={name: hist_np[:, i].copy() for i, name in enumerate(HISTORY)},
+        diverged=diverged, stopped=stopped, message=message,
+        seconds_to_coverage=coverage, metrics=dict(metrics), generator=st.G,
+        discriminator=st.D)
+
+
+def train(config: TrainConfig | None = None, callback: Callable[[Progress], None] | None = None,
+          should_stop: Callable[[], bool] | None = None, **settings) -> TrainResult:
+    """Train a GAN: `config` (or TrainConfig(**settings)) -> TrainResult.
+
+    callback(progress): called at most every CALLBACK_INTERVAL seconds and at every
+    snapshot, with a Progress (steps done, training seconds, steps/s, latest snapshot).
+    should_stop(): polled every STOP_POLL seconds; True ends the run early (the result
+    is marked stopped and ends with a snapshot of that step).
+    On CPU, torch runs with config.threads threads during the run (restored after),
+    and a run is deterministic: the same config and seed give the same result.
+    Raises ValueError for a bad setting (naming it and, for a cap, the cap) and for
+    device "cuda" without a GPU.
+    """
+    if config is None:
+        config = TrainConfig(**settings)
+    elif settings:
+        raise ValueError("give either a TrainConfig or keyword settings, not both")
+    cfg = config.resolved()
+    device = resolve_device(cfg.device)
+    old_threads = torch.get_num_threads()
+    set_threads = device.type == "cpu" and cfg.threads is not None \
+        and cfg.threads != old_threads
+    if set_threads:
+        torch.set_num_threads(cfg.threads)
+    try:
+        return run(cfg, callback, should_stop)
+    finally:
+        if set_threads:
+            torch.set_num_threads(old_threads)
+
+
+__all__ = ["BLOCK_ROWS", "CALLBACK_INTERVAL", "NO_GPU", "RunState", "resolve_device", "run",
+           "train"]

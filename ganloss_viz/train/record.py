@@ -1,0 +1,139 @@
+"""What a training run records: `Frame` (fixed per run), `Snapshot`s, `Progress`, `TrainResult`.
+
+All arrays are numpy float32 on the CPU, so figures and pages never touch torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .config import TrainConfig
+
+
+@dataclass
+class Frame:
+    """The fixed stage of a run's animation.
+
+    dim: 1 or 2; extent: the plot window is [-extent, extent]^dim (1.25 times the
+    target's scale); axis: the coordinates of the discriminator grid along each axis
+    (2-D: `grid` points; 1-D: 4·grid points); target_density: the target's density on
+    that grid ((grid, grid), row = y, column = x) or line, None when it has none;
+    real: target samples as many as a snapshot's generator samples (fixed for the
+    run; also the real batch of relativistic losses' gradient arrows); modes
+    (K, dim) and mode_std, or None; manifold: how the noise lattice was built (text).
+    """
+
+    dim: int
+    extent: float
+    axis: np.ndarray
+    target_density: np.ndarray | None
+    real: np.ndarray
+    modes: np.ndarray | None
+    mode_std: float | None
+    manifold: str
+
+
+@dataclass
+class Snapshot:
+    """The state of a run after `step` generator steps.
+
+    seconds: training seconds so far (snapshot and metric time excluded);
+    samples (n, dim): G on fixed noise; grad (n, dim): the gradient of the chosen
+    generator loss with respect to each of those samples, per sample (n times the
+    gradient of the batch mean, i.e. ∇_x of the per-sample term for separable losses;
+    G moves samples along -grad); d_values: the discriminator's raw output on the
+    frame's grid ((grid, grid), row = y) or line; manifold: G on the noise lattice,
+    (L, L, dim) for a 2-D lattice or (L, dim) for a line (see Frame.manifold);
+    d_loss, g_loss, g_grad_norm (‖∇_θG L_G‖) and fake_grad_norm (mean per-sample
+    ‖∇_x L_G‖): means over the steps since the previous snapshot (None at step 0);
+    steps_per_s over those steps; metrics: ganloss_viz.metrics.evaluate's dict on
+    `metric_samples` fresh samples, or None at snapshots without metrics.
+    """
+
+    step: int
+    seconds: float
+    samples: np.ndarray
+    grad: np.ndarray
+    d_values: np.ndarray
+    manifold: np.ndarray
+    d_loss: float | None = None
+    g_loss: float | None = None
+    g_grad_norm: float | None = None
+    fake_grad_norm: float | None = None
+    steps_per_s: float | None = None
+    metrics: dict | None = None
+
+
+@dataclass
+class Progress:
+    """What a live UI is told a few times a second: steps done, training seconds, speed,
+    and the latest snapshot (None before the first)."""
+
+    step: int
+    steps: int
+    seconds: float
+    steps_per_s: float
+    snapshot: Snapshot | None = None
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.steps if self.steps else 1.0
+
+
+HISTORY = ("d_loss", "g_loss", "g_grad_norm", "fake_grad_norm")
+
+
+@dataclass
+class TrainResult:
+    """A finished (or stopped, or diverged) run.
+
+    steps: generator steps done; seconds: training seconds (snapshots and metrics
+    excluded); wall_seconds: everything; steps_per_s = steps / seconds; diverged: a
+    non-finite loss or parameter appeared (message "diverged at step N"; the snapshots
+    stop at the last good one); stopped: should_stop() ended the run early;
+    history: per-step arrays named in HISTORY; metrics: those of the last snapshot
+    with metrics, plus seconds_to_coverage (training seconds until the first snapshot
+    where every mode is covered and at least half the samples are high-quality; None
+    if never or for targets without modes); generator / discriminator: the networks
+    (ganloss_viz.models.MLP) as the run left them (after divergence: non-finite).
+    """
+
+    config: TrainConfig
+    device: str
+    steps: int
+    seconds: float
+    wall_seconds: float
+    frame: Frame
+    snapshots: list[Snapshot]
+    history: dict[str, np.ndarray]
+    diverged: bool = False
+    stopped: bool = False
+    message: str | None = None
+    seconds_to_coverage: float | None = None
+    metrics: dict = field(default_factory=dict)
+    generator: Any = None
+    discriminator: Any = None
+
+    @property
+    def steps_per_s(self) -> float:
+        return self.steps / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def final(self) -> Snapshot:
+        """The last (good) snapshot."""
+        return self.snapshots[-1]
+
+    def to_dict(self) -> dict:
+        """The CLI's JSON object (DESIGN.md, `train`), plus stopped / message / wall_seconds."""
+        cfg = self.config.to_dict()
+        return {
+            "loss": cfg["loss"], "target": cfg["target"], "steps": self.steps,
+            "seconds": self.seconds, "steps_per_s": self.steps_per_s, "device": self.device,
+            "diverged": self.diverged, "stopped": self.stopped, "message": self.message,
+            "wall_seconds": self.wall_seconds,
+            "metrics": dict(self.metrics, seconds_to_coverage=self.seconds_to_coverage),
+            "config": cfg,
+        }

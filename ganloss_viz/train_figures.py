@@ -1,0 +1,190 @@
+"""Replay figures of a training run: plain data in (a Frame and Snapshots), go.Figure out.
+
+`replay_figure(frame, snapshots)` is a Plotly animation with one frame per snapshot,
+play / pause buttons and a step slider, played entirely in the browser:
+
+- 2-D: the discriminator's raw output as a heatmap (colours rescaled per frame: only
+  the shape of D is compared across frames, its level is in the hover), the target's
+  samples (grey), the generator's samples (fixed noise), the generator's image of
+  the noise lattice (thin lines: its "manifold"), and arrows from a subset of the
+  samples along -∇_x of the generator loss (the direction G moves them), on one length
+  scale for the whole run, so vanishing gradients show as shrinking arrows.
+- 1-D: a histogram of the generator's samples (as a density, fixed bins), the target's
+  density (when it has one) and the discriminator's raw output on a second y-axis.
+
+`write_replay_html(path, frame, snapshots)` saves a standalone HTML file (plotly.js
+inlined, works offline). Nothing here imports torch or streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+ARROWS = 120          # arrows drawn per frame (a fixed subset of the samples)
+ARROW_FRACTION = 0.12  # the 95th-percentile gradient of the run is drawn this long (× extent)
+BINS_1D = 80
+FRAME_MS = 120
+
+
+def _title(snap, label: str) -> str:
+    parts = [f"{label}step {snap.step}" if label else f"step {snap.step}",
+             f"{snap.seconds:.1f} s"]
+    if snap.d_loss is not None:
+        parts.append(f"D loss {snap.d_loss:.4g}, G loss {snap.g_loss:.4g}")
+    m = snap.metrics
+    if m:
+        if "modes" in m:
+            parts.append(f"modes {m['modes_covered']}/{m['modes']}, HQ {m['hq_fraction']:.2f}")
+        parts.append(f"W1 {m['w1']:.3g}")
+    return " · ".join(parts)
+
+
+def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x, y of line segments starts[i] -> ends[i], separated by NaN (Plotly's gaps)."""
+    n = len(starts)
+    pts = np.full((3 * n, 2), np.nan)
+    pts[0::3], pts[1::3] = starts, ends
+    return pts[:, 0], pts[:, 1]
+
+
+def _lattice_lines(manifold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and columns of a (L, L, 2) lattice image (or a (L, 2) curve), NaN-separated."""
+    if manifold.ndim == 2:
+        return manifold[:, 0], manifold[:, 1]
+    lines = [manifold[i] for i in range(manifold.shape[0])]
+    lines += [manifold[:, j] for j in range(manifold.shape[1])]
+    gap = np.full((1, 2), np.nan)
+    pts = np.concatenate([np.concatenate([ln, gap]) for ln in lines])
+    return pts[:, 0], pts[:, 1]
+
+
+def _arrow_scale(snapshots: Sequence, extent: float) -> float:
+    norms = np.concatenate([np.linalg.norm(s.grad, axis=1) for s in snapshots])
+    norms = norms[np.isfinite(norms)]
+    ref = float(np.percentile(norms, 95)) if len(norms) else 0.0
+    return ARROW_FRACTION * extent / ref if ref > 0 else 0.0
+
+
+def _frames_2d(frame, snapshots, label):
+    scale = _arrow_scale(snapshots, frame.extent)
+    idx = np.linspace(0, len(snapshots[0].samples) - 1,
+                      min(ARROWS, len(snapshots[0].samples))).astype(int)
+
+    def traces(snap):
+        z = snap.d_values
+        lo, hi = float(np.nanmin(z)), float(np.nanmax(z))
+        if not hi > lo:
+            lo, hi = lo - 1.0, hi + 1.0
+        start = snap.samples[idx]
+        ax, ay = _segments(start, start - scale * snap.grad[idx])
+        mx, my = _lattice_lines(snap.manifold)
+        return [
+            go.Heatmap(x=frame.axis, y=frame.axis, z=z, zmin=lo, zmax=hi, colorscale="RdBu",
+                       reversescale=True, showscale=False, name="D(x)",
+                       hovertemplate="x %{x:.3f}<br>y %{y:.3f}<br>D %{z:.6g}<extra></extra>"),
+            go.Scatter(x=mx, y=my, mode="lines", name="G(noise lattice)",
+                       line=dict(color="rgba(40,40,40,0.18)", width=1), hoverinfo="skip"),
+            go.Scatter(x=snap.samples[:, 0], y=snap.samples[:, 1], mode="markers",
+                       name="generated", marker=dict(color="#d62728", size=4)),
+            go.Scatter(x=ax, y=ay, mode="lines", name="−∇ G loss",
+                       line=dict(color="#111111", width=1), hoverinfo="skip"),
+        ]
+
+    static = go.Scatter(x=frame.real[:, 0], y=frame.real[:, 1], mode="markers", name="target",
+                        marker=dict(color="rgba(90,90,90,0.55)", size=4))
+    ext = frame.extent
+    layout = dict(xaxis=dict(range=[-ext, ext], constrain="domain", title="x"),
+                  yaxis=dict(range=[-ext, ext], scaleanchor="x", scaleratio=1, title="y"))
+    first = traces(snapshots[0])
+    return [first[0], static] + first[1:], [0, 2, 3, 4], traces, layout
+
+
+def _frames_1d(frame, snapshots, label):
+    ext = frame.extent
+    edges = np.linspace(-ext, ext, BINS_1D + 1)
+    width = edges[1] - edges[0]
+    centres = (edges[:-1] + edges[1:]) / 2
+
+    def traces(snap):
+        x = snap.samples[:, 0]
+        counts, _ = np.histogram(x[np.isfinite(x)], bins=edges)
+        dens = counts / (len(x) * width)
+        return [
+            go.Bar(x=centres, y=dens, width=width, name="generated (histogram)",
+                   marker=dict(color="rgba(214,39,40,0.55)")),
+            go.Scatter(x=frame.axis, y=snap.d_values, mode="lines", name="D(x) (raw output)",
+                       yaxis="y2", line=dict(color="#1f77b4")),
+        ]
+
+    static = []
+    if frame.target_density is not None:
+        static.append(go.Scatter(x=frame.axis, y=frame.target_density, mode="lines",
+                                 name="target density", line=dict(color="#333333", width=2)))
+    else:
+        static.append(go.Scatter(x=frame.real[:, 0], y=np.zeros(len(frame.real)),
+                                 mode="markers", name="target samples",
+                                 marker=dict(color="#333333", symbol="line-ns-open", size=10)))
+    if frame.target_density is not None:          # room for a histogram a bit too peaked
+        top = 1.6 * float(np.max(frame.target_density))
+    else:
+        top = max(float(np.max(np.histogram(s.samples[:, 0][np.isfinite(s.samples[:, 0])],
+                                            bins=edges)[0])) / (len(s.samples) * width)
+                  for s in snapshots)
+    dmin = min(float(np.nanmin(s.d_values)) for s in snapshots)
+    dmax = max(float(np.nanmax(s.d_values)) for s in snapshots)
+    pad = 0.05 * (dmax - dmin) if dmax > dmin else 1.0
+    layout = dict(xaxis=dict(range=[-ext, ext], title="x"),
+                  yaxis=dict(range=[0, 1.1 * top if top > 0 else 1.0], title="density"),
+                  yaxis2=dict(overlaying="y", side="right", title="D(x)",
+                              range=[dmin - pad, dmax + pad], showgrid=False),
+                  barmode="overlay")
+    return static + traces(snapshots[0]), [1, 2], traces, layout
+
+
+def replay_figure(frame, snapshots: Sequence, title: str = "") -> go.Figure:
+    """The animated replay of a run (see the module docstring).
+
+    frame: ganloss_viz.train.Frame; snapshots: its Snapshots (at least one); title:
+    prefix of every frame's title (e.g. "ns on ring8 · ").
+    """
+    if not snapshots:
+        raise ValueError("a replay needs at least one snapshot")
+    build = _frames_2d if frame.dim == 2 else _frames_1d
+    data, moving, traces, layout = build(frame, snapshots, title)
+    frames = [go.Frame(data=traces(s), traces=moving, name=str(s.step),
+                       layout=dict(title=dict(text=_title(s, title))))
+              for s in snapshots]
+    play = dict(frame=dict(duration=FRAME_MS, redraw=True), fromcurrent=True,
+                transition=dict(duration=0))
+    pause = dict(frame=dict(duration=0, redraw=False), mode="immediate",
+                 transition=dict(duration=0))
+    slider = dict(
+        active=0, currentvalue=dict(prefix="step "), x=0.22, len=0.78, y=-0.1,
+        yanchor="top", pad=dict(t=0),
+        steps=[dict(method="animate", label=str(s.step),
+                    args=[[str(s.step)], dict(mode="immediate", frame=dict(duration=0,
+                                                                              redraw=True),
+                                              transition=dict(duration=0))])
+               for s in snapshots])
+    fig = go.Figure(data=data, frames=frames)
+    fig.update_layout(
+        title=dict(text=_title(snapshots[0], title)), template="plotly_white",
+        height=700, margin=dict(t=110, b=40),
+        legend=dict(orientation="h", x=0.0, y=1.02, xanchor="left", yanchor="bottom"),
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.1, xanchor="left",
+                          yanchor="top",
+                          showactive=False,
+                          buttons=[dict(label="▶ play", method="animate", args=[None, play]),
+                                   dict(label="❚❚ pause", method="animate",
+                                        args=[[None], pause])])],
+        sliders=[slider], **layout)
+    return fig
+
+
+def write_replay_html(path, frame, snapshots: Sequence, title: str = "") -> None:
+    """Write the replay as a standalone HTML file (plotly.js inlined)."""
+    replay_figure(frame, snapshots, title).write_html(str(path), include_plotlyjs=True,
+                                                      auto_play=False)

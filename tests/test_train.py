@@ -1,0 +1,335 @@
+"""Tests of the training engine (ganloss_viz.train) and its replay figures.
+
+Runs are tiny (tens of steps, width 16) so the file stays fast; whether the default
+runs are good demos is measured by benchmarks/train.py, not asserted here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from ganloss_viz import losses
+from ganloss_viz.losses import Loss, NonSaturating
+from ganloss_viz.metrics import coverage_reached
+from ganloss_viz.train import (
+    CAPS,
+    HISTORY,
+    HOSTED_CAPS,
+    NO_GPU,
+    TrainConfig,
+    default_steps,
+    resolve_device,
+    train,
+)
+from ganloss_viz.train.optim import FlatAdam, FlatRMSprop, FlatSGD
+from ganloss_viz.train_figures import replay_figure
+
+torch.set_num_threads(1)
+
+TINY = dict(steps=30, width=16, depth=2, batch=32, snapshot_every=10, points=40, grid=8,
+            metric_samples=300)
+
+
+def tiny(**kw) -> TrainConfig:
+    return TrainConfig(**{**TINY, **kw})
+
+
+# ----------------------------------------------------------------------------- optimizers
+
+
+@pytest.mark.parametrize("name, ours, ref", [
+    ("adam", lambda p: FlatAdam(p, 1e-2, (0.5, 0.9)),
+     lambda q: torch.optim.Adam([q], 1e-2, betas=(0.5, 0.9), fused=True)),
+    ("adam-unfused", lambda p: FlatAdam(p, 1e-2, (0.0, 0.99)),
+     lambda q: torch.optim.Adam([q], 1e-2, betas=(0.0, 0.99))),
+    ("rmsprop", lambda p: FlatRMSprop(p, 5e-3), lambda q: torch.optim.RMSprop([q], 5e-3)),
+    ("sgd", lambda p: FlatSGD(p, 0.1), lambda q: torch.optim.SGD([q], 0.1)),
+])
+def test_flat_optimizers_match_torch_optim(name, ours, ref):
+    gen = torch.Generator().manual_seed(0)
+    p0 = torch.randn(50, generator=gen)
+    a, b = p0.clone(), nn.Parameter(p0.clone())
+    opt, ref_opt = ours(a), ref(b)
+    if name == "adam-unfused":
+        opt.fused = False
+    for _ in range(25):
+        g = torch.randn(50, generator=gen)
+        opt.step(g)
+        b.grad = g.clone()
+        ref_opt.step()
+    torch.testing.assert_close(a, b.detach(), rtol=1e-6, atol=1e-7)
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+@pytest.mark.parametrize("target", ["ring8", "trimodal"])
+@pytest.mark.parametrize("loss", list(losses.LOSSES))
+def test_short_run_every_loss_is_finite_with_snapshot_shapes(loss, target):
+    r = train(tiny(loss=loss, target=target))
+    dim = 2 if target == "ring8" else 1
+    assert not r.diverged and r.message is None and not r.stopped
+    assert r.steps == 30 and r.device == "cpu"
+    assert [s.step for s in r.snapshots] == [0, 10, 20, 30]
+    for s in r.snapshots:
+        assert s.samples.shape == (40, dim) and s.grad.shape == (40, dim)
+        assert s.d_values.shape == ((8, 8) if dim == 2 else (32,))
+        assert s.manifold.shape == (21, 21, dim)
+        for arr in (s.samples, s.grad, s.d_values, s.manifold):
+            assert arr.dtype == np.float32 and np.isfinite(arr).all()
+        assert s.metrics is not None and math.isfinite(s.metrics["w1"])
+        assert s.metrics["modes"] == (8 if dim == 2 else 3)
+    for s in r.snapshots[1:]:
+        assert all(math.isfinite(v) for v in (s.d_loss, s.g_loss, s.g_grad_norm,
+                                              s.fake_grad_norm, s.steps_per_s))
+    assert set(r.history) == set(HISTORY)
+    assert all(len(v) == 30 and np.isfinite(v).all() for v in r.history.values())
+    assert r.seconds > 0 and r.wall_seconds >= r.seconds and r.steps_per_s > 0
+    assert r.frame.dim == dim and r.frame.real.shape == (40, dim)
+    assert r.frame.target_density is not None
+    cfg = r.config
+    d = losses.get(loss).defaults
+    assert (cfg.optimizer, cfg.lr_g, cfg.lr_d, cfg.n_critic) == (d.optimizer, d.lr_g, d.lr_d,
+                                                                  d.n_critic)
+
+
+def test_same_seed_same_run_on_cpu_and_other_seed_differs():
+    a = train(tiny(loss="wgan_gp", steps=12, snapshot_every=6, seed=3))
+    b = train(tiny(loss="wgan_gp", steps=12, snapshot_every=6, seed=3))
+    c = train(tiny(loss="wgan_gp", steps=12, snapshot_every=6, seed=4))
+    for sa, sb in zip(a.snapshots, b.snapshots, strict=True):
+        assert np.array_equal(sa.samples, sb.samples)
+        assert np.array_equal(sa.d_values, sb.d_values)
+        assert np.array_equal(sa.grad, sb.grad)
+    for k in HISTORY:
+        assert np.array_equal(a.history[k], b.history[k])
+    assert torch.equal(a.generator.flat, b.generator.flat)
+    assert not np.array_equal(a.final.samples, c.final.samples)
+
+
+def test_snapshot_gradient_is_the_per_sample_generator_loss_gradient():
+    """Against an independent nn.Sequential copy of the final D, differentiated by autograd."""
+    r = train(tiny(loss="ns", steps=20))
+    D = r.discriminator
+    layers = []
+    for k, (o, i) in enumerate(D.shapes):
+        lin = nn.Linear(i, o)
+        with torch.no_grad():
+            lin.weight.copy_(D.W[k])
+            lin.bias.copy_(D.b[k])
+        layers += [lin, nn.ReLU()]
+    ref = nn.Sequential(*layers[:-1])
+    x = torch.tensor(r.final.samples, requires_grad=True)
+    # ns: per-sample G loss softplus(-D(x)) = -log sigmoid(D(x))
+    per_sample = -torch.nn.functional.logsigmoid(ref(x))
+    (g,) = torch.autograd.grad(per_sample.sum(), x)
+    np.testing.assert_allclose(r.final.grad, g.numpy(), rtol=1e-4, atol=1e-6)
+    with torch.no_grad():
+        gy, gx = np.meshgrid(r.frame.axis, r.frame.axis, indexing="ij")
+        pts = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1))
+        np.testing.assert_allclose(r.final.d_values, ref(pts).reshape(8, 8).numpy(),
+                                   rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("loss", ["wgan_gp", "ns_r1"])
+def test_hand_written_penalty_step_matches_the_autograd_step(loss):
+    from ganloss_viz.train.engine import RunState
+
+    cfg = tiny(loss=loss).resolved()
+    fast, slow = RunState(cfg, torch.device("cpu")), RunState(cfg, torch.device("cpu"))
+    assert fast.fast_penalty
+    slow.fast_penalty = False
+    h1, h2 = torch.zeros(5, len(HISTORY)), torch.zeros(5, len(HISTORY))
+    for i in range(5):
+        fast.iterate(h1[i])
+        slow.iterate(h2[i])
+    torch.testing.assert_close(fast.D.flat, slow.D.flat, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(fast.G.flat, slow.G.flat, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(h1, h2, rtol=1e-4, atol=1e-6)
+
+
+def test_smooth_activation_takes_the_autograd_penalty_path():
+    r = train(tiny(loss="wgan_gp", activation="tanh", steps=10))
+    assert not r.diverged and np.isfinite(r.final.samples).all()
+
+
+def test_wgan_clip_keeps_every_critic_parameter_in_range():
+    r = train(tiny(loss="wgan", steps=10))
+    c = losses.get("wgan").clip
+    assert float(r.discriminator.flat.detach().abs().max()) <= c
+
+
+def test_seconds_to_coverage_is_the_first_covered_snapshot():
+    r = train(tiny(loss="ns", steps=40, lr_g=1e-3, lr_d=1e-3))
+    first = next((s.seconds for s in r.snapshots if coverage_reached(s.metrics)), None)
+    assert r.seconds_to_coverage == first
+    assert r.to_dict()["metrics"]["seconds_to_coverage"] == first
+
+
+def test_metrics_every_skips_metrics_but_not_the_last_snapshot():
+    r = train(tiny(steps=40, metrics_every=3))
+    have = [s.metrics is not None for s in r.snapshots]
+    assert have == [True, False, False, True, True]
+
+
+# ----------------------------------------------------------------------------- divergence
+
+
+def test_huge_learning_rate_diverges_and_keeps_last_good_snapshot():
+    r = train(tiny(loss="ns", steps=40, lr_g=1e30, lr_d=1e30))
+    assert r.diverged and r.message.startswith("diverged at step ")
+    n = int(r.message.split()[-1])
+    assert 1 <= n <= 40 and r.steps == n - 1
+    assert all(np.isfinite(s.samples).all() for s in r.snapshots)
+    assert r.final.step <= r.steps
+    assert all(len(v) == r.steps and np.isfinite(v).all() for v in r.history.values())
+
+
+class NaNAfter(NonSaturating):
+    """ns, except that the discriminator loss is NaN from its `after`-th call on."""
+
+    name = "nan_after"
+
+    def __init__(self, after: int):
+        self.after, self.calls = after, 0
+
+    def d_loss(self, real_out, fake_out):
+        self.calls += 1
+        value = super().d_loss(real_out, fake_out)
+        return value * math.nan if self.calls >= self.after else value
+
+
+def test_nan_loss_ends_the_run_at_that_exact_step():
+    r = train(tiny(loss=NaNAfter(16), steps=30))
+    assert r.diverged and r.message == "diverged at step 16"
+    assert r.steps == 15 and [s.step for s in r.snapshots] == [0, 10]
+    assert r.metrics == r.snapshots[-1].metrics
+    assert r.to_dict()["diverged"] is True
+
+
+# ----------------------------------------------------------------------------- control
+
+
+def test_callback_and_stop():
+    seen = []
+    polls = iter(range(10**6))
+
+    def stop():
+        return next(polls) >= 2
+
+    import ganloss_viz.train.engine as engine
+    old = engine.STOP_POLL, engine.CALLBACK_INTERVAL
+    engine.STOP_POLL = engine.CALLBACK_INTERVAL = 0.0
+    try:
+        r = train(tiny(steps=30), callback=seen.append, should_stop=stop)
+    finally:
+        engine.STOP_POLL, engine.CALLBACK_INTERVAL = old
+    assert r.stopped and not r.diverged and r.steps == 3
+    assert r.final.step == 3 and r.final.metrics is not None
+    steps = [p.step for p in seen]
+    assert steps[0] == 0 and steps == sorted(steps) and steps[-1] == 3
+    assert all(p.steps == 30 for p in seen) and seen[-1].snapshot is r.final
+
+
+# ----------------------------------------------------------------------------- config
+
+
+def test_defaults_resolve_from_loss_and_target():
+    cfg = TrainConfig(loss="wgan_gp", target="ring8").resolved()
+    d = losses.get("wgan_gp").defaults
+    assert cfg.steps == default_steps(cfg.target_object())
+    assert (cfg.optimizer, cfg.lr_g, cfg.n_critic, cfg.penalty_weight) == (
+        d.optimizer, d.lr_g, d.n_critic, d.penalty_weight)
+    assert cfg.n_snapshots <= CAPS.snapshots
+    over = TrainConfig(loss="wgan_gp", lr_g=3e-4, n_critic=2, penalty_weight=1.0).resolved()
+    assert (over.lr_g, over.n_critic, over.penalty_weight) == (3e-4, 2, 1.0)
+    assert over.loss_object().penalty.weight == 1.0
+    assert over.to_dict()["loss"] == "wgan_gp" and over.to_dict()["target"] == "ring8"
+
+
+@pytest.mark.parametrize("kwargs, text", [
+    (dict(steps=CAPS.steps + 1), f"steps = {CAPS.steps + 1} exceeds the cap of {CAPS.steps}"),
+    (dict(steps=HOSTED_CAPS.steps + 1, hosted=True), "exceeds the hosted cap"),
+    (dict(batch=CAPS.batch + 1), "batch"),
+    (dict(width=HOSTED_CAPS.width + 1, hosted=True),
+     f"width = {HOSTED_CAPS.width + 1} exceeds the hosted cap of {HOSTED_CAPS.width}"),
+    (dict(depth=CAPS.depth + 1), "depth"),
+    (dict(grid=CAPS.grid + 1), "grid"),
+    (dict(points=CAPS.points + 1), "points"),
+    (dict(noise_dim=CAPS.noise_dim + 1), "noise_dim"),
+    (dict(steps=1000, snapshot_every=1), "snapshots, over the cap"),
+    (dict(steps=0), "steps must be >= 1"),
+    (dict(steps=2.5), "steps must be a whole number"),
+    (dict(lr_g=-1.0), "lr_g must be a finite number > 0"),
+    (dict(device="tpu"), "device must be one of auto, cpu, cuda"),
+    (dict(loss="nope"), "unknown loss 'nope'"),
+    (dict(target="nope"), "unknown target 'nope'"),
+    (dict(penalty_weight=5.0), "loss 'ns' has no penalty"),
+    (dict(optimizer="lbfgs"), "optimizer must be one of"),
+    (dict(activation="swish"), "unknown activation"),
+])
+def test_bad_settings_and_caps_raise_clear_errors(kwargs, text):
+    with pytest.raises(ValueError, match=text.replace("(", r"\(")):
+        train(TrainConfig(**{**TINY, **kwargs}))
+
+
+def test_cuda_without_gpu_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="CUDA was requested but no GPU is available"):
+        train(tiny(device="cuda"))
+    assert NO_GPU.startswith("CUDA was requested but no GPU is available")
+    assert resolve_device("auto").type == "cpu"
+
+
+def test_threads_are_restored():
+    before = torch.get_num_threads()
+    train(tiny(steps=2, snapshot_every=2, threads=2))
+    assert torch.get_num_threads() == before
+
+
+def test_custom_loss_object_without_a_name_in_the_registry():
+    class Half(Loss):
+        name = "half"
+        d_real = staticmethod(lambda v: torch.nn.functional.softplus(-v))
+        d_fake = staticmethod(lambda v: torch.nn.functional.softplus(v))
+        g_fake = staticmethod(lambda v: 0.5 * torch.nn.functional.softplus(-v))
+
+    r = train(tiny(loss=Half(), steps=10))
+    assert not r.diverged and r.to_dict()["loss"] == "half"
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+@pytest.mark.parametrize("target", ["ring8", "bimodal"])
+def test_replay_figure_has_one_frame_per_snapshot(target):
+    r = train(tiny(loss="hinge", target=target, steps=20))
+    fig = replay_figure(r.frame, r.snapshots, title="hinge · ")
+    assert len(fig.frames) == len(r.snapshots) == 3
+    assert [f.name for f in fig.frames] == ["0", "10", "20"]
+    assert len(fig.layout.sliders[0].steps) == 3
+    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert any("play" in lb for lb in labels) and any("pause" in lb for lb in labels)
+    if target == "ring8":
+        assert fig.data[0].type == "heatmap"
+        np.testing.assert_array_equal(fig.frames[-1].data[0].z, r.final.d_values)
+        np.testing.assert_array_equal(fig.frames[-1].data[2].x, r.final.samples[:, 0])
+    else:
+        bars = fig.frames[-1].data[0]
+        width = bars.width
+        # the histogram is a density: it integrates to the fraction of samples in view
+        inside = np.mean(np.abs(r.final.samples[:, 0]) <= r.frame.extent)
+        assert abs(np.sum(bars.y) * width - inside) < 1e-9
+        np.testing.assert_array_equal(fig.frames[-1].data[1].y, r.final.d_values)
+    assert "step 20" in fig.frames[-1].layout.title.text
+
+
+def test_replay_figure_needs_a_snapshot():
+    r = train(tiny(steps=10))
+    with pytest.raises(ValueError, match="at least one snapshot"):
+        replay_figure(r.frame, [])
