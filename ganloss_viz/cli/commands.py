@@ -9,6 +9,12 @@
     ``{"div", "value", "q", "params", "steps"}``: Q, started at Q0, moved down
     D(P‖Q) by gradient descent on its parameters (with a progress bar on stderr
     unless ``--json``).
+``train --loss NAME --target NAME [--steps N] [--seed S] [--device D] [--width W]
+[--depth D] [--batch B] [--lr LR] [--html FILE]``
+    ``{"loss", "target", "steps", "seconds", "steps_per_s", "device", "diverged",
+    "stopped", "message", "wall_seconds", "metrics": {...}, "config": {...}}`` (plus
+    ``"html"`` with ``--html``): one GAN training run (ganloss_viz.train), with a
+    progress bar on stderr unless ``--json``.
 
 The library (and with it torch) is reached only inside the handlers: ``ganloss_viz``
 imports its engine lazily, on first attribute access.
@@ -173,8 +179,77 @@ def cmd_fit(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     return obj, "\n".join(lines)
 
 
+def html_path(text: str | None):
+    """The ``--html`` path, refused before training when its folder does not exist."""
+    if text is None:
+        return None
+    from pathlib import Path
+
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"--html {text}: is a folder; give a file name, e.g. replay.html")
+    if not path.parent.is_dir():
+        raise UsageError(f"--html {text}: the folder {str(path.parent)!r} does not exist")
+    return path
+
+
+def metrics_text(metrics: Mapping[str, Any]) -> str:
+    parts = []
+    if "modes" in metrics:
+        parts.append(f"modes covered {metrics['modes_covered']}/{metrics['modes']}, "
+                     f"HQ {fmt(metrics['hq_fraction'], 6, pad=False)}, "
+                     f"reverse KL over modes {fmt(metrics['reverse_kl_modes'], 6, pad=False)}")
+    if "w1" in metrics:
+        parts.append(f"W1 {fmt(metrics['w1'], 6, pad=False)}")
+    return ", ".join(parts) or "(no metrics)"
+
+
+def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from ganloss_viz.train import TrainConfig, train
+
+    settings = {k: getattr(args, k) for k in ("width", "depth", "batch")
+                if getattr(args, k) is not None}
+    if args.lr is not None:
+        settings.update(lr_g=args.lr, lr_d=args.lr)
+    config = TrainConfig(loss=args.loss, target=args.target, steps=args.steps, seed=args.seed,
+                         device=args.device, **settings).resolved()
+    html = html_path(args.html)
+    label = f"train {config.to_dict()['loss']} on {config.to_dict()['target']}"
+    bar = None if args.json else ProgressBar(config.steps, label=label)
+    with bar if bar is not None else contextlib.nullcontext():
+        result = train(config, callback=(lambda p: bar.update(p.step)) if bar else None)
+    obj = result.to_dict()
+    if html is not None:
+        from ganloss_viz.train_figures import write_replay_html
+
+        try:
+            write_replay_html(html, result.frame, result.snapshots,
+                              title=f"{obj['loss']} on {obj['target']} · ")
+        except OSError as exc:
+            raise UsageError(f"--html {args.html}: cannot write it ({exc.strerror or exc})"
+                             ) from None
+        obj["html"] = str(html)
+    m = obj["metrics"]
+    lines = [f"{label}: {obj['steps']} steps in {fmt(obj['seconds'], pad=False)} s "
+             f"({fmt(obj['steps_per_s'], pad=False)} steps/s) on {obj['device']}"]
+    if result.diverged:
+        lines.append(f"  {result.message}; metrics of the last good snapshot (step "
+                     f"{result.final.step})")
+    elif result.stopped:
+        lines.append("  stopped early")
+    lines.append("  " + metrics_text(m))
+    if "modes" in m:
+        cov = m["seconds_to_coverage"]
+        lines.append("  seconds to coverage: " + ("never (not every mode covered with HQ >= 0.5)"
+                                                  if cov is None else fmt(cov, pad=False)))
+    if html is not None:
+        lines.append(f"  replay written to {html}")
+    return obj, "\n".join(lines)
+
+
 COMMANDS: dict[str, Handler] = {
     "list": cmd_list,
     "divergence": cmd_divergence,
     "fit": cmd_fit,
+    "train": cmd_train,
 }

@@ -40,6 +40,13 @@ def nonnegative_int(text: str) -> int:
     return value
 
 
+def positive_int(text: str) -> int:
+    value = nonnegative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
 def finite_float(text: str, what: str = "a finite number") -> float:
     try:
         value = float(text)
@@ -107,7 +114,33 @@ def build_parser() -> argparse.ArgumentParser:
                      help="number of optimisation steps (default: %(default)s)")
     fit.add_argument("--lr", type=positive_float, default=FIT_LR,
                      help="learning rate (default: %(default)s)")
+
+    add_train(command("train", "train a small 1-D or 2-D GAN with a chosen loss"))
     return parser
+
+
+def add_train(sub: argparse.ArgumentParser) -> None:
+    """The options of ``train`` (unset ones take the loss's / target's defaults)."""
+    sub.add_argument("--loss", required=True, metavar="NAME",
+                     help="GAN loss (see 'list'), e.g. ns, hinge, wgan_gp, ns_r1")
+    sub.add_argument("--target", required=True, metavar="NAME",
+                     help='target (see \'list\') or a 1-D / 2-D spec, e.g. ring8, "normal(0, 1)"')
+    sub.add_argument("--steps", type=positive_int, default=None,
+                     help="generator steps (default: the target's default, e.g. 3000 for ring8)")
+    sub.add_argument("--seed", type=nonnegative_int, default=0,
+                     help="random seed (default: %(default)s)")
+    sub.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                     help="auto: CUDA when available, else CPU (default: %(default)s)")
+    sub.add_argument("--width", type=positive_int, default=None,
+                     help="units per hidden layer (default: 128)")
+    sub.add_argument("--depth", type=positive_int, default=None,
+                     help="hidden layers (default: 3)")
+    sub.add_argument("--batch", type=positive_int, default=None,
+                     help="samples per step (default: 256)")
+    sub.add_argument("--lr", type=positive_float, default=None,
+                     help="learning rate of both networks (default: the loss's)")
+    sub.add_argument("--html", metavar="FILE", default=None,
+                     help="also write the replay animation as a standalone HTML file")
 
 
 def add_div_options(sub: argparse.ArgumentParser) -> None:
