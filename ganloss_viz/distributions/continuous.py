@@ -365,3 +365,38 @@ class BetaLaw(Continuous1D):
 
     def cdf_np(self, x):
         return sc.betainc(_np(self.a), _np(self.b), np.clip(x, 0, 1))
+
+
+class AffineLaw(Continuous1D):
+    """The law of shift + scale·X for a realised law X (scale > 0, both (..., 1) tensors).
+
+    Used to project 2-D products with an atomic coordinate onto a direction.
+    """
+
+    def __init__(self, law: Continuous1D, shift: torch.Tensor, scale: torch.Tensor):
+        self.law, self.shift, self.scale = law, shift, scale
+        self.tail_alpha = law.tail_alpha
+        self.lo = shift + scale * law.lo if isinstance(law.lo, torch.Tensor) else law.lo
+        self.hi = shift + scale * law.hi if isinstance(law.hi, torch.Tensor) else law.hi
+
+    def _x(self, t: torch.Tensor) -> torch.Tensor:
+        return (t - self.shift) / self.scale
+
+    def log_prob(self, t):
+        return self.law.log_prob(self._x(t)) - self.scale.log()
+
+    def cdf(self, t):
+        return self.law.cdf(self._x(t))
+
+    def cdf_value(self, t):
+        return self.law.cdf_value(self._x(t).detach())
+
+    def quantile_np(self, u):
+        return _np(self.shift) + _np(self.scale) * self.law.quantile_np(u)
+
+    def extra_mesh_np(self):
+        extra = self.law.extra_mesh_np()
+        return None if extra is None else _np(self.shift) + _np(self.scale) * extra
+
+    def tail_coef(self):
+        return _np(self.scale)[..., 0] ** self.tail_alpha * self.law.tail_coef()

@@ -209,12 +209,18 @@ def _mmd_compute(P, Q, pd, qd, params):
 
 def _energy_compute(P, Q, pd, qd, params):
     gp, gq = P.gaussian_mixture(), Q.gaussian_mixture()
-    if gp is not None and gq is not None:
-        if P.dim == 1:
-            return T.energy_gm_1d(gp, gq).clamp(min=0.0), NO_INF, CLOSED, 0.0
-        return T.energy_gm_2d(gp, gq).clamp(min=0.0), NO_INF, QUADRATURE, None
     if P.dim == 1:
+        if gp is not None and gq is not None:
+            return T.energy_gm_1d(gp, gq).clamp(min=0.0), NO_INF, CLOSED, 0.0
         return T.energy_1d(P, Q), T.tails_infinite(P, Q, 0.5), _method_1d(P, Q), None
+    # Lines and points first: exact projections (Gaussian formulas with zero variance
+    # would average kinked functions over directions).
+    lines = T.energy_lines_2d(P, Q)
+    if lines is not None:
+        method = SINGULAR if _pure_atoms(P) and _pure_atoms(Q) else QUADRATURE
+        return lines.clamp(min=0.0), NO_INF, method, None
+    if gp is not None and gq is not None:
+        return T.energy_gm_2d(gp, gq).clamp(min=0.0), NO_INF, QUADRATURE, None
     value, se = estimate("energy", P, Q)
     return value, NO_INF, MONTE_CARLO, se
 
