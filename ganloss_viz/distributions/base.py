@@ -195,6 +195,14 @@ class Distribution:
                     out.update({f"{p.name}.{i}.{k}": x for k, x in d.flat_params().items()})
         return out
 
+    def has_joint_constraints(self) -> bool:
+        """True when a valid value of one parameter depends on others (low < high, ...)."""
+        if type(self.family).check is not Family.check:
+            return True
+        children = [v for p in self.family.params if p.kind in (DIST, DISTS)
+                    for v in ((self.values[p.name],) if p.kind == DIST else self.values[p.name])]
+        return any(c.has_joint_constraints() for c in children)
+
     def flat_constraints(self) -> dict[str, Constraint]:
         """The constraint of each flat parameter (matrix entries: real; checked jointly)."""
         out: dict[str, Constraint] = {}

@@ -154,6 +154,9 @@ def sweep(name: str, p, q, param: str, values: Sequence[float], **params: float)
     bad = [x for x in xs if not constraint.check(float(x))]
     if bad:
         raise ValueError(f"{param} = {bad[0]:g} is not allowed; it must be {constraint!r}")
+    if target.has_joint_constraints():
+        for x in xs:          # low < high, positive-definite covariances, ...: named errors
+            target.with_params({flat: float(x)})
     probe = divergence(name, p, q, **params) if pd.dim == 2 else None
     if probe is not None and probe.method == "monte_carlo":
         rows = [divergence(name, *_swap(pd, qd, side, flat, x), **params) for x in xs]

@@ -118,6 +118,8 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
              atoms: bool = True, n: int | None = None) -> Nodes:
     """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels."""
     n = n or PANEL_NODES.get()
+    if not (P.has_continuous or Q.has_continuous):
+        return _atom_nodes(P, Q)                # atoms only: nothing to integrate
     detached = np.concatenate(_batch_align(P.mesh_np(MESH_LEVELS), Q.mesh_np(MESH_LEVELS)), -1)
     breaks = _sorted_breaks(detached, _cat([P.jumps(), Q.jumps()]))
     x, w = line_points(breaks, n, N_TAIL)
@@ -133,6 +135,11 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
             x, w, lp, lq = (_cat([x, aloc]), _cat([w, aw]), _cat([lp, alp]), _cat([lq, alq]))
     return Nodes(x, w, lp, lq)
 
+
+
+def _atom_nodes(P: Measure1D, Q: Measure1D) -> Nodes:
+    aloc, aw, alp, alq = atom_entries(P, Q)
+    return Nodes(aloc, aw, alp, alq)
 
 
 def _batch_align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
