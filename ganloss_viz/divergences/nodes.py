@@ -118,8 +118,8 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
              atoms: bool = True, n: int | None = None) -> Nodes:
     """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels."""
     n = n or PANEL_NODES.get()
-    if not (P.has_continuous or Q.has_continuous):
-        return _atom_nodes(P, Q)                # atoms only: nothing to integrate
+    if atoms and not (P.has_continuous or Q.has_continuous):
+        return _atom_nodes(P, Q)                # densities of atoms only: no line mesh
     detached = np.concatenate(_batch_align(P.mesh_np(MESH_LEVELS), Q.mesh_np(MESH_LEVELS)), -1)
     breaks = _sorted_breaks(detached, _cat([P.jumps(), Q.jumps()]))
     x, w = line_points(breaks, n, N_TAIL)
