@@ -54,8 +54,8 @@ def _f_compute(h, closed=None):
         if closed is not None and (g := _gauss(P, Q)) is not None:
             value, inf = closed(*g)
             return value, inf, CLOSED, 0.0
-        value, inf, method = integral(h, P, Q)
-        return value, inf, method, None
+        value, inf, method, error = integral(h, P, Q)
+        return value, inf, method, error
     return compute
 
 
@@ -95,8 +95,8 @@ def _alpha_compute(P, Q, pd, qd, params):
     if (g := _gauss(P, Q)) is not None:
         lc, inf = G.log_chernoff(*g, a)
         return torch.expm1(lc) / (a * (a - 1)), inf, CLOSED, 0.0
-    value, inf, method = integral(amari(a), P, Q)
-    return value, inf, method, None
+    value, inf, method, error = integral(amari(a), P, Q)
+    return value, inf, method, error
 
 
 def _log_coefficient(P, Q, a):
@@ -104,7 +104,7 @@ def _log_coefficient(P, Q, a):
     if (g := _gauss(P, Q)) is not None:
         lc, inf = G.log_chernoff(*g, a)
         return lc, inf, CLOSED
-    c, inf, method = integral(chernoff(a), P, Q)
+    c, inf, method, _ = integral(chernoff(a), P, Q)
     pos = c > 0
     lc = torch.where(pos, torch.log(torch.where(pos, c, torch.ones_like(c))),
                      torch.full_like(c, -math.inf))

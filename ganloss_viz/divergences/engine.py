@@ -16,7 +16,7 @@ import torch
 
 from ..distributions import Distribution, dist
 from . import catalogue  # noqa: F401  (registers the divergences)
-from .precision import coarse
+from .precision import coarse, embedded_error
 from .registry import Divergence, get
 
 METHODS = ("closed_form", "quadrature", "monte_carlo", "analytic_singular")
@@ -121,7 +121,8 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
         zeros = {f"{s}.{k}": 0.0 for s, d in (("p", pd), ("q", qd)) for k in d.flat_params()}
         return DivergenceResult(div.name, div.at_equality, "closed_form", 0.0, zeros)
     tp, tq = _leaves(pd, True), _leaves(qd, True)
-    value, inf, method, error = _evaluate(div, pd, qd, tp, tq, params)
+    with embedded_error():
+        value, inf, method, error = _evaluate(div, pd, qd, tp, tq, params)
     leaves = {**{f"p.{k}": t for k, t in tp.items()}, **{f"q.{k}": t for k, t in tq.items()}}
     infinite = bool(inf.any())
     grads = dict.fromkeys(leaves, 0.0)

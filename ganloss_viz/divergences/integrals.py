@@ -15,6 +15,7 @@ import torch
 from ..distributions.measure import Measure1D, Measure2D
 from .fdivs import Integrand
 from .nodes import MAX_MESH_2D, Nodes, nodes_1d, nodes_2d, nodes_gauss_mixture_2d, nodes_product
+from .precision import EMBEDDED_ERROR
 
 QUADRATURE = "quadrature"
 SINGULAR = "analytic_singular"
@@ -22,25 +23,26 @@ SINGULAR = "analytic_singular"
 
 def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
                  extra_q: torch.Tensor | None = None
-                 ) -> tuple[torch.Tensor, torch.Tensor, bool]:
-    """(finite part, infinite mask, has common part) of the generalised integral.
+                 ) -> tuple[torch.Tensor, torch.Tensor, bool, float | None]:
+    """(finite part, infinite mask, has common part, error) of the generalised integral.
 
-    extra_p / extra_q: P-only / Q-only masses known outside the node set.
+    extra_p / extra_q: P-only / Q-only masses known outside the node set. The error
+    is the disagreement with the node set's coarser rule, when it carries one.
     """
     fp, fq = torch.isfinite(n.lp), torch.isfinite(n.lq)
     both = fp & fq
     if extra_p is None and extra_q is None and bool(both.all()):
         # Both densities positive at every node: no singular parts, no masks.
-        total = (n.w * h.value(n.lp, n.lq)).sum(-1)
-        return total, ~torch.isfinite(total.detach()), True
+        v = h.value(n.lp, n.lq)
+        total = (n.w * v).sum(-1)
+        error = None if n.w_coarse is None else _gap(total, (n.w_coarse * v).sum(-1))
+        return total, ~torch.isfinite(total.detach()), True, error
     zero = torch.zeros_like(n.lp)
     lp = torch.where(both, n.lp, zero)
     lq = torch.where(both, n.lq, zero)
-    main = (n.w * torch.where(both, h.value(lp, lq), zero)).sum(-1)
-    # Mass of P where q = 0 (and of Q where p = 0) as one minus the common part: exact
-    # when the parts are singular (its gradient is then 0, not quadrature noise).
-    common_p = (n.w * torch.where(both, torch.exp(lp), zero)).sum(-1)
-    common_q = (n.w * torch.where(both, torch.exp(lq), zero)).sum(-1)
+    v = torch.where(both, h.value(lp, lq), zero)
+    ep = torch.where(both, torch.exp(lp), zero)
+    eq = torch.where(both, torch.exp(lq), zero)
     live = n.w > 0
     has_p = (fp & ~fq & live).any(-1)
     has_q = (fq & ~fp & live).any(-1)
@@ -48,44 +50,59 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
         has_p = has_p | (extra_p.detach() > 0)
     if extra_q is not None:
         has_q = has_q | (extra_q.detach() > 0)
-    mass_p = torch.where(has_p, (1 - common_p).clamp(min=0.0), torch.zeros_like(common_p))
-    mass_q = torch.where(has_q, (1 - common_q).clamp(min=0.0), torch.zeros_like(common_q))
-    total = main
-    inf = torch.zeros(main.shape, dtype=torch.bool)
-    for mass, c in ((mass_p, h.fprime_inf), (mass_q, h.f0)):
+    inf = torch.zeros(v.shape[:-1], dtype=torch.bool)
+
+    def assemble(w: torch.Tensor) -> torch.Tensor:
+        # Mass of P where q = 0 (and of Q where p = 0) as one minus the common part:
+        # exact when the parts are singular (its gradient is then 0, not quadrature noise).
+        total = (w * v).sum(-1)
+        for has, e, c in ((has_p, ep, h.fprime_inf), (has_q, eq, h.f0)):
+            common = (w * e).sum(-1)
+            mass = torch.where(has, (1 - common).clamp(min=0.0), torch.zeros_like(common))
+            if not math.isinf(c):
+                total = total + mass * c
+        return total
+
+    total = assemble(n.w)
+    for has, e, c in ((has_p, ep, h.fprime_inf), (has_q, eq, h.f0)):
         if math.isinf(c):
-            inf = inf | (mass.detach() > 1e-300)
-        else:
-            total = total + mass * c
+            mass = (1 - (n.w * e).sum(-1)).detach()
+            inf = inf | (has & (mass > 1e-300))
     inf = inf | ~torch.isfinite(total.detach())
-    common = bool((both & (n.w > 0)).any())
-    return total, inf, common
+    error = None if n.w_coarse is None else _gap(total, assemble(n.w_coarse))
+    return total, inf, bool((both & live).any()), error
 
 
-def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str]:
-    """The Lebesgue-decomposed integral of `h` for a 1-D or 2-D pair."""
+def _gap(fine: torch.Tensor, rough: torch.Tensor) -> float:
+    return float((fine.detach() - rough.detach()).abs().max())
+
+
+def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float | None]:
+    """The Lebesgue-decomposed integral of `h` for a 1-D or 2-D pair, with its error
+    estimate when the node set carries one (else None)."""
     if P.dim == 1:
         kink = (lambda x: P.log_density(x) - Q.log_density(x)) if h.kink else None
-        total, inf, common = weighted_sum(h, nodes_1d(P, Q, kink=kink))
+        total, inf, common, error = weighted_sum(h, nodes_1d(P, Q, kink=kink,
+                                                              coarse=EMBEDDED_ERROR.get()))
         inf = inf | _diverges_1d(h, P, Q)
     elif P.continuous and Q.continuous:
         # A tensor mesh is exact to ~1e-12 on smooth integrands; with many narrow
         # modes it would be too large, and Gaussian mixtures go to Gauss-Hermite.
         nodes = (nodes_2d(P, Q, MAX_MESH_2D) or nodes_gauss_mixture_2d(P, Q)
                  or nodes_2d(P, Q))
-        total, inf, common = weighted_sum(h, nodes)
+        total, inf, common, error = weighted_sum(h, nodes)
         inf = inf | _diverges_2d(h, P, Q)
     elif P.factors is not None and Q.factors is not None:
-        total, inf, common = weighted_sum(h, nodes_product(P, Q))
+        total, inf, common, error = weighted_sum(h, nodes_product(P, Q))
         for a in (0, 1):
             inf = inf | _diverges_1d(h, P.factors[a], Q.factors[a])
     else:
         # One side has lines or points, the other only a density: those parts are
         # singular to everything of the other side.
-        total, inf, common = weighted_sum(h, nodes_2d(P, Q), 1 - P.continuous_mass(),
+        total, inf, common, error = weighted_sum(h, nodes_2d(P, Q), 1 - P.continuous_mass(),
                                           1 - Q.continuous_mass())
         inf = inf | _diverges_2d(h, P, Q)
-    return total, inf, (QUADRATURE if common else SINGULAR)
+    return total, inf, (QUADRATURE if common else SINGULAR), error
 
 
 # --- infinite values from tails and from singular endpoints ---------------------------

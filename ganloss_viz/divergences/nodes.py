@@ -24,7 +24,7 @@ import torch
 from ..distributions.continuous import MESH_LEVELS, MESH_LEVELS_2D
 from ..distributions.measure import Measure1D, Measure2D, _cat
 from ..distributions.quadrature import panel_nodes, tail_nodes
-from .precision import PANEL_NODES
+from .precision import COARSE_NODES, PANEL_NODES
 
 N_TAIL = 24
 N_PANEL_2D = 8
@@ -39,6 +39,7 @@ class Nodes:
     w: torch.Tensor
     lp: torch.Tensor
     lq: torch.Tensor
+    w_coarse: torch.Tensor | None = None   # weights of a coarser rule on the same points
 
 
 def _sorted_breaks(detached: np.ndarray, attached: torch.Tensor) -> torch.Tensor:
@@ -46,10 +47,17 @@ def _sorted_breaks(detached: np.ndarray, attached: torch.Tensor) -> torch.Tensor
     return torch.sort(_cat([d, attached]), dim=-1).values
 
 
-def line_points(breaks: torch.Tensor, n: int, n_tail: int
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Ascending nodes and weights covering the line, given sorted breaks (..., K)."""
+def line_points(breaks: torch.Tensor, n: int, n_tail: int, n_coarse: int | None = None):
+    """Nodes and weights covering the line, given sorted breaks (..., K): (x, w[, w_coarse]).
+
+    Ascending without `n_coarse`; with it, each panel also carries the nodes of an
+    n_coarse-point rule, and w / w_coarse are zero on the other rule's nodes.
+    """
     px, pw = panel_nodes(breaks[..., :-1], breaks[..., 1:], n)
+    if n_coarse is not None:
+        cx, cw = panel_nodes(breaks[..., :-1], breaks[..., 1:], n_coarse)
+        px, pw, pc = (torch.cat([px, cx], -1), torch.cat([pw, torch.zeros_like(cw)], -1),
+                      torch.cat([torch.zeros_like(pw), cw], -1))
     span = (breaks[..., -1:] - breaks[..., :1]).detach()
     left_scale = (breaks[..., 1:2] - breaks[..., :1]).detach().clamp(min=1e-3) + 1e-3 * span
     right_scale = (breaks[..., -1:] - breaks[..., -2:-1]).detach().clamp(min=1e-3) + 1e-3 * span
@@ -57,7 +65,10 @@ def line_points(breaks: torch.Tensor, n: int, n_tail: int
     rx, rw = tail_nodes(breaks[..., -1:], right_scale, n_tail, +1)
     x = torch.cat([lx.flip(-1).flatten(-2), px.flatten(-2), rx.flatten(-2)], -1)
     w = torch.cat([lw.flip(-1).flatten(-2), pw.flatten(-2), rw.flatten(-2)], -1)
-    return x, w
+    if n_coarse is None:
+        return x, w
+    wc = torch.cat([lw.flip(-1).flatten(-2), pc.flatten(-2), rw.flatten(-2)], -1)
+    return x, w, wc
 
 
 def crossings(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
@@ -115,25 +126,32 @@ def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor
 
 def nodes_1d(P: Measure1D, Q: Measure1D,
              kink: Callable[[torch.Tensor], torch.Tensor] | None = None,
-             atoms: bool = True, n: int | None = None) -> Nodes:
-    """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels."""
+             atoms: bool = True, n: int | None = None, coarse: bool = False) -> Nodes:
+    """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels.
+
+    coarse: also carry the weights of an 8-point rule on the same panels (error estimate).
+    """
     n = n or PANEL_NODES.get()
     if atoms and not (P.has_continuous or Q.has_continuous):
         return _atom_nodes(P, Q)                # densities of atoms only: no line mesh
     detached = np.concatenate(_batch_align(P.mesh_np(MESH_LEVELS), Q.mesh_np(MESH_LEVELS)), -1)
     breaks = _sorted_breaks(detached, _cat([P.jumps(), Q.jumps()]))
-    x, w = line_points(breaks, n, N_TAIL)
     if kink is not None:
-        roots = crossings(kink, x)
+        roots = crossings(kink, line_points(breaks, n, N_TAIL)[0])
         if roots.shape[-1]:
             breaks = torch.sort(_cat([breaks, roots]), dim=-1).values
-            x, w = line_points(breaks, n, N_TAIL)
+    wc = None
+    if coarse:
+        x, w, wc = line_points(breaks, n, N_TAIL, COARSE_NODES)
+    else:
+        x, w = line_points(breaks, n, N_TAIL)
     lp, lq = P.log_density(x), Q.log_density(x)
     if atoms:
         aloc, aw, alp, alq = atom_entries(P, Q)
         if aloc.shape[-1]:
             x, w, lp, lq = (_cat([x, aloc]), _cat([w, aw]), _cat([lp, alp]), _cat([lq, alq]))
-    return Nodes(x, w, lp, lq)
+            wc = None if wc is None else _cat([wc, aw])
+    return Nodes(x, w, lp, lq, wc)
 
 
 
