@@ -34,8 +34,8 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
     if extra_p is None and extra_q is None and bool(both.all()):
         # Both densities positive at every node: no singular parts, no masks.
         v = h.value(n.lp, n.lq)
-        total = (n.w * v).sum(-1)
-        error = None if n.w_coarse is None else _gap(total, (n.w_coarse * v).sum(-1))
+        total = _wsum(n.w, v)
+        error = None if n.w_coarse is None else _gap(total, _wsum(n.w_coarse, v))
         return total, ~torch.isfinite(total.detach()), True, error
     zero = torch.zeros_like(n.lp)
     lp = torch.where(both, n.lp, zero)
@@ -55,9 +55,9 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
     def assemble(w: torch.Tensor) -> torch.Tensor:
         # Mass of P where q = 0 (and of Q where p = 0) as one minus the common part:
         # exact when the parts are singular (its gradient is then 0, not quadrature noise).
-        total = (w * v).sum(-1)
+        total = _wsum(w, v)
         for has, e, c in ((has_p, ep, h.fprime_inf), (has_q, eq, h.f0)):
-            common = (w * e).sum(-1)
+            common = _wsum(w, e)
             mass = torch.where(has, (1 - common).clamp(min=0.0), torch.zeros_like(common))
             if not math.isinf(c):
                 total = total + mass * c
@@ -66,11 +66,16 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
     total = assemble(n.w)
     for has, e, c in ((has_p, ep, h.fprime_inf), (has_q, eq, h.f0)):
         if math.isinf(c):
-            mass = (1 - (n.w * e).sum(-1)).detach()
+            mass = (1 - _wsum(n.w, e)).detach()
             inf = inf | (has & (mass > 1e-300))
     inf = inf | ~torch.isfinite(total.detach())
     error = None if n.w_coarse is None else _gap(total, assemble(n.w_coarse))
     return total, inf, bool((both & live).any()), error
+
+
+def _wsum(w: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Σ w·v where a zero weight (the other rule's node) ignores v, even an overflow."""
+    return torch.where(w != 0, w * v, torch.zeros_like(v)).sum(-1)
 
 
 def _gap(fine: torch.Tensor, rough: torch.Tensor) -> float:
