@@ -138,11 +138,16 @@ def test_unknown_loss_lists_names():
 
 def test_published_defaults():
     w = LOSSES["wgan"]
-    assert (w.clip, w.defaults.optimizer, w.defaults.lr_d, w.defaults.n_critic) == \
+    assert (w.clip, w.published.optimizer, w.published.lr_d, w.published.n_critic) == \
         (0.01, "rmsprop", 5e-5, 5)
-    gp = LOSSES["wgan_gp"].defaults
+    gp = LOSSES["wgan_gp"].published
     assert (gp.optimizer, gp.lr_d, gp.betas, gp.n_critic, gp.penalty_weight) == \
         ("adam", 1e-4, (0.0, 0.9), 5, 10.0)
+    # the measured defaults keep the papers' optimizer, critic steps and penalty weight
+    for name in ("wgan", "wgan_gp", "wgan_lp"):
+        d, p = LOSSES[name].defaults, LOSSES[name].published
+        assert (d.optimizer, d.n_critic, d.penalty_weight) == \
+            (p.optimizer, p.n_critic, p.penalty_weight)
     assert LOSSES["fgan_kl"].minimises == "D_f(P‖Q) for f = kl"
     assert LOSSES["wgan"].minimises.startswith("W1(P, Q)")
     assert LOSSES["minimax"].minimises == "2·JS(P‖Q) − ln 4"

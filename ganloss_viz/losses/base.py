@@ -104,7 +104,10 @@ class Loss:
     optimal_d ((p, q) density values -> optimal raw output, or None); g_uses_real
     (whether g_loss reads real_out); penalty (None,
     or penalty(D, real, fake, generator=None) -> weighted scalar); clip (None, or c:
-    clamp every D parameter to [-c, c] after each D step); defaults (LossDefaults).
+    clamp every D parameter to [-c, c] after each D step); defaults (LossDefaults: the
+    settings of the loss's default training run, measured on the toy targets);
+    published (LossDefaults of the paper's own recipe when our defaults depart from it,
+    else None).
     """
 
     name: str = ""
@@ -116,6 +119,7 @@ class Loss:
     clip: float | None = None
     penalty = None
     defaults: LossDefaults = LossDefaults()
+    published: LossDefaults | None = None
     optimal_d: Callable | None = None
     optimum_value: Callable[[float], float] | None = None
     d_real: Callable[[torch.Tensor], torch.Tensor] | None = None

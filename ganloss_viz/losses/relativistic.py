@@ -8,7 +8,7 @@ are None; their D losses at the optimum are relativistic divergences
 from __future__ import annotations
 
 from .base import Loss, pair_check, softplus
-from .classic import DCGAN
+from .classic import TOY
 
 RELATIVISTIC = "a relativistic divergence of P and Q (Jolicoeur-Martineau 2019)"
 
@@ -25,8 +25,10 @@ class RSGAN(Loss):
     doc = "Jolicoeur-Martineau 2018: D estimates how much more real x is than a paired G(z)"
     minimises = RELATIVISTIC
     identity = "no pointwise optimal D: the optimum is over pairs"
-    # DCGAN's Adam(2e-4, (0.5, 0.999)), one of the setups the paper compares under.
-    defaults = DCGAN
+    # classic.TOY (Adam 1e-3, (0.5, 0.999)), as ns; the paper compares under DCGAN's
+    # Adam(2e-4, (0.5, 0.999)) among others. Measured on ring8 (3000 steps, seeds 0, 1):
+    # 6/8 and 8/8 modes at 2e-4, 8/8 and 6/8 at 1e-3 with coverage after 3 s (seed 1).
+    defaults = TOY
 
     def d_loss(self, real_out, fake_out):
         pair_check(self.name, real_out, fake_out)
@@ -51,7 +53,9 @@ class RaGAN(Loss):
     doc = "Jolicoeur-Martineau 2018: D compares each sample with the other batch's mean output"
     minimises = RELATIVISTIC
     identity = "no pointwise optimal D: the optimum depends on the mean outputs"
-    defaults = DCGAN
+    # classic.TOY. Measured on ring8 (3000 steps): seed 0 collapses to one point off the
+    # ring at 1e-4, 2e-4 and 1e-3 alike; seed 1 covers 8/8 at 1e-3 but 0/8 at 2e-4.
+    defaults = TOY
 
     def d_loss(self, real_out, fake_out):
         r_mean, f_mean = real_out.mean(), fake_out.mean()
