@@ -14,7 +14,8 @@ Run from the repository root::
     alternately in the same process (nn.Sequential MLPs, sigmoid + nn.BCELoss,
     torch.optim.Adam with its default implementation, real samples drawn with
     target.sample and noise with torch.randn at every step, fake = G(z) reused for the
-    G step): the median over --repeats alternations, the ratio, the achieved FLOP rate
+    G step), and the same loop with all data and noise drawn before it: the median
+    over --repeats alternations, the ratios, the achieved FLOP rate
     of our step (its matmul FLOPs, counted analytically, times steps/s) and its
     fraction of the measured peak; then our steps/s with 1 and 2 torch threads.
 (c) Per loss on ring8 with each loss's default settings and the default steps: modes
@@ -98,8 +99,12 @@ def step_flops(width: int, depth: int, batch: int, noise_dim: int, dim: int = 2)
 
 
 def plain_loop(target_name: str, width: int, depth: int, batch: int, noise_dim: int,
-               lr: float = 1e-3, seed: int = 0):
-    """A textbook PyTorch GAN loop of the same size; returns run(n_steps)."""
+               lr: float = 1e-3, seed: int = 0, predrawn: bool = False):
+    """A textbook PyTorch GAN loop of the same size; returns run(n_steps).
+
+    predrawn: draw data and noise for all n steps at once before the loop (as our
+    engine draws them in blocks) instead of at every step.
+    """
     target = get_target(target_name)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -119,9 +124,15 @@ def plain_loop(target_name: str, width: int, depth: int, batch: int, noise_dim: 
     ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
 
     def run(n: int) -> None:
-        for _ in range(n):
-            real = target.sample(batch, gen)
-            z = torch.randn(batch, noise_dim, generator=gen)
+        if predrawn:
+            reals = target.sample(n * batch, gen).split(batch)
+            zs = torch.randn(n * batch, noise_dim, generator=gen).split(batch)
+        for i in range(n):
+            if predrawn:
+                real, z = reals[i], zs[i]
+            else:
+                real = target.sample(batch, gen)
+                z = torch.randn(batch, noise_dim, generator=gen)
             fake = G(z)
             opt_d.zero_grad()
             d_loss = bce(D(real), ones) + bce(D(fake.detach()), zeros)
@@ -147,22 +158,28 @@ def speed(repeats: int, steps: int) -> None:
     print(f"(a) matmul peak (2048² float32, best of 5): {peak1 / 1e9:.1f} GFLOP/s on 1 thread, "
           f"{peak2 / 1e9:.1f} GFLOP/s on 2 threads")
     plain = plain_loop("ring8", **SIZE)
+    plain_pre = plain_loop("ring8", **SIZE, predrawn=True)
     plain(20)
+    plain_pre(20)
     ours_steps_per_s(20, 0)
-    ours, base = [], []
+    ours, base, base_pre = [], [], []
     for r in range(repeats):
         ours.append(ours_steps_per_s(steps, r))
-        t = time.perf_counter()
-        plain(steps)
-        base.append(steps / (time.perf_counter() - t))
-    o, b = statistics.median(ours), statistics.median(base)
+        for fn, out in ((plain, base), (plain_pre, base_pre)):
+            t = time.perf_counter()
+            fn(steps)
+            out.append(steps / (time.perf_counter() - t))
+    o, b, bp = (statistics.median(v) for v in (ours, base, base_pre))
     flops = step_flops(**SIZE)
     print(f"\n(b) speed, ring8, width {SIZE['width']}, depth {SIZE['depth']}, batch "
           f"{SIZE['batch']}, noise {SIZE['noise_dim']}, ns loss, Adam, 1 torch thread; "
           f"{repeats} alternations of {steps} steps")
     print(f"    ours : {o:8.1f} steps/s  (runs: {', '.join(f'{x:.0f}' for x in ours)})")
     print(f"    plain: {b:8.1f} steps/s  (runs: {', '.join(f'{x:.0f}' for x in base)})")
-    print(f"    ratio ours / plain = {o / b:.2f}x")
+    print(f"    plain, data and noise drawn before the loop: {bp:8.1f} steps/s  (runs: "
+          f"{', '.join(f'{x:.0f}' for x in base_pre)})")
+    print(f"    ratio ours / plain = {o / b:.2f}x; ours / plain with pre-drawn data = "
+          f"{o / bp:.2f}x")
     print(f"    our step: {flops / 1e6:.1f} MFLOP of matmuls -> {o * flops / 1e9:.1f} GFLOP/s "
           f"= {o * flops / peak1:.0%} of the 1-thread matmul peak")
     by_threads = {}
@@ -177,8 +194,15 @@ def speed(repeats: int, steps: int) -> None:
 # ----------------------------------------------------------------------------- (c), (d)
 
 
+_RUNS: dict = {}
+
+
 def run_default(loss: str, target: str, seed: int):
-    return train(TrainConfig(loss=loss, target=target, seed=seed, device="cpu"))
+    """The default run of `loss` on `target` (cached: (d) reuses (c)'s runs)."""
+    key = (loss, target, seed)
+    if key not in _RUNS:
+        _RUNS[key] = train(TrainConfig(loss=loss, target=target, seed=seed, device="cpu"))
+    return _RUNS[key]
 
 
 def cell(values, fmt) -> str:

@@ -136,21 +136,27 @@ def test_snapshot_gradient_is_the_per_sample_generator_loss_gradient():
                                    rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("loss", ["wgan_gp", "ns_r1"])
+@pytest.mark.parametrize("loss", ["wgan_gp", "wgan_lp", "ns_r1"])
 def test_hand_written_penalty_step_matches_the_autograd_step(loss):
+    """The discriminator gradient of one step, by hand and by autograd's double backward.
+
+    (Whole runs are not compared: Adam turns rounding-level differences in a near-zero
+    gradient into steps of size lr.)
+    """
     from ganloss_viz.train.engine import RunState
 
     cfg = tiny(loss=loss).resolved()
-    fast, slow = RunState(cfg, torch.device("cpu")), RunState(cfg, torch.device("cpu"))
-    assert fast.fast_penalty
-    slow.fast_penalty = False
-    h1, h2 = torch.zeros(5, len(HISTORY)), torch.zeros(5, len(HISTORY))
-    for i in range(5):
-        fast.iterate(h1[i])
-        slow.iterate(h2[i])
-    torch.testing.assert_close(fast.D.flat, slow.D.flat, rtol=1e-4, atol=1e-6)
-    torch.testing.assert_close(fast.G.flat, slow.G.flat, rtol=1e-4, atol=1e-6)
-    torch.testing.assert_close(h1, h2, rtol=1e-4, atol=1e-6)
+    grads = {}
+    for fast in (True, False):
+        st = RunState(cfg, torch.device("cpu"))
+        assert st.fast_penalty
+        st.fast_penalty = fast
+        st.opt_d.step = lambda g, fast=fast: grads.setdefault(fast, g.clone())
+        st.refill()
+        real, z = st.real_block[:cfg.batch], st.noise_block[:cfg.batch]
+        st.d_step(real, st.G.forward_fast(z))
+    torch.testing.assert_close(grads[True], grads[False], rtol=1e-4, atol=1e-6)
+    assert float(grads[True].abs().max()) > 0
 
 
 def test_smooth_activation_takes_the_autograd_penalty_path():
