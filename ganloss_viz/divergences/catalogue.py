@@ -260,7 +260,7 @@ register(Divergence(
            r"f(u) = \frac{u^\alpha - 1 - \alpha(u - 1)}{\alpha(\alpha - 1)}"),
     range_text="[0, ∞]", compute=_alpha_compute, params={"alpha": 0.5},
     doc="α → 1 gives KL, α → 0 reverse KL, α = ½ four times squared Hellinger, α = 2 half χ².",
-    **amari_generator(0.5)))
+    make_generator=lambda alpha: amari_generator(alpha), **amari_generator(0.5)))
 register(Divergence(
     name="renyi", label="Rényi divergence", group=GROUP_OTHER,
     latex=r"\frac{1}{\alpha - 1} \log \int p^\alpha q^{1-\alpha}\,dx", range_text="[0, ∞]",

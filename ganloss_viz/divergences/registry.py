@@ -38,6 +38,14 @@ class Divergence:
     fprime_inf: float | None = None
     at_equality: float = 0.0     # D(P‖P): 0, or f(1) = −ln 4 for the GAN value
     doc: str = ""
+    make_generator: Callable[..., dict[str, Callable]] | None = None  # f etc. for params
+
+    def generator(self, **params: float) -> dict[str, Callable]:
+        """f, f_conj, activation and optimal_critic for these parameters (alpha: its own α)."""
+        if self.make_generator is not None:
+            return self.make_generator(**{**self.params, **params})
+        return dict(f=self.f, f_conj=self.f_conj, activation=self.activation,
+                    optimal_critic=self.optimal_critic)
 
 
 DIVERGENCES: dict[str, Divergence] = {}
