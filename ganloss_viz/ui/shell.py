@@ -11,10 +11,13 @@ from __future__ import annotations
 import streamlit as st
 
 from ganloss_viz.state import PRESETS
+from ganloss_viz.state.train import TRAIN_PRESETS
 
 ICON = ":material/ssid_chart:"
 EXPLORER = dict(page="app_pages/explorer.py", title="Divergence explorer", icon=ICON,
                 url_path="explorer")
+TRAIN = dict(page="app_pages/train.py", title="Train a GAN", icon=":material/model_training:",
+             url_path="train")
 
 
 def _landing() -> None:
@@ -31,11 +34,15 @@ def explorer_page() -> st.Page:
     return st.Page(**EXPLORER)
 
 
+def train_page() -> st.Page:
+    return st.Page(**TRAIN)
+
+
 def app_pages() -> list[st.Page]:
     """Every page of the app, for `st.navigation`: the explorer is where the app opens."""
     landing = st.Page(_landing, title="ganloss-viz", url_path="home", default=True,
                       visibility="hidden")
-    return [landing, explorer_page()]
+    return [landing, explorer_page(), train_page()]
 
 
 # Larger section tabs: they are what a speaker clicks on a projected page.
@@ -62,4 +69,8 @@ def sidebar() -> None:
         st.markdown("**Presets for talks**")
         for preset in PRESETS.values():
             st.page_link(explorer_page(), label=preset.title, icon=":material/slideshow:",
+                         query_params={"preset": preset.name}, help=preset.caption)
+        st.markdown("**Training runs**")
+        for preset in TRAIN_PRESETS.values():
+            st.page_link(train_page(), label=preset.title, icon=":material/model_training:",
                          query_params={"preset": preset.name}, help=preset.caption)

@@ -1,0 +1,29 @@
+"""Train a GAN: pick a loss and a target, watch it train live, replay the run.
+
+The settings live in the URL (loss, target, steps, seed, width, depth, batch, lr,
+device, preset); the run and its result live in this session's st.session_state."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ganloss_viz.ui import train_view as tv
+from ganloss_viz.ui import widgets as w
+
+w.sync_url(tv.KEY, tv.read_url, tv.apply)
+
+st.title("Train a GAN")
+st.markdown("Pick a GAN loss and a target distribution, then press **Train**: the generator's "
+            "samples move over the discriminator's landscape live, and the finished run "
+            "replays as an animation with its metrics.")
+messages = st.container()
+
+state = tv.settings_panel()
+w.write_url(tv.KEY, state.to_query_params())
+with messages:
+    for error in w.url_errors(tv.KEY, state):
+        st.error(error)
+    tv.preset_info(state)
+
+tv.controls(state)
+tv.results()

@@ -1,0 +1,286 @@
+"""The trainer's state: one dataclass, one field table, one URL (as the explorer's).
+
+Query parameters use the CLI's names: ``loss``, ``target``, ``steps``, ``seed``,
+``width``, ``depth``, ``batch``, ``lr`` (the generator's learning rate), ``lr_d``
+(the discriminator's), ``device``,
+and ``preset=<name>`` (a named run for talks; explicit keys override it). loss,
+target, steps and seed are always written; the other settings only where they differ
+from their default (the preset's, else the loss's or TrainConfig's), so links stay
+short and still reproduce the run's settings exactly.
+
+The bounds are the training library's hosted caps (`ganloss_viz.train.HOSTED_CAPS`);
+the app runs with ``hosted=True``. Loss and target names, defaults and caps are read
+lazily, so importing this module imports neither torch nor Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from .fields import (
+    Field,
+    QueryParams,
+    int_parser,
+    number_text,
+    parse_positive,
+    state_from_query_params,
+    state_to_query_params,
+)
+
+HOSTED = True            # the app trains with TrainConfig(hosted=True) and its caps
+MAX_LR = 1.0             # learning rate: upper bound
+MAX_SEED = 2**31 - 1
+DEVICES = ("auto", "cpu", "cuda")
+WIDTH, DEPTH, BATCH = 128, 3, 256   # TrainConfig's defaults (checked in the tests)
+
+
+@dataclass(frozen=True)
+class TrainPreset:
+    """A named training run for talks: loss, target and other settings, and a caption."""
+
+    name: str
+    title: str
+    loss: str
+    target: str
+    caption: str
+    settings: tuple[tuple[str, Any], ...] = ()
+
+
+TRAIN_PRESETS: dict[str, TrainPreset] = {pr.name: pr for pr in (
+    TrainPreset("ring8-ns", "Non-saturating GAN on 8 Gaussians", "ns", "ring8",
+                "The classic toy problem: 8 narrow modes on a circle. Watch the generator's "
+                "samples (red) spread over the modes while D's landscape (colours) flattens."),
+    TrainPreset("ring8-minimax", "Saturating minimax loss on 8 Gaussians", "minimax", "ring8",
+                "Goodfellow's original generator loss log(1 − D(G(z))): when D rejects the "
+                "samples confidently, the generator's gradient (arrows) all but vanishes."),
+    TrainPreset("ring8-wgan-gp", "WGAN-GP on 8 Gaussians", "wgan_gp", "ring8",
+                "A critic with a gradient penalty: its output is an unbounded score whose "
+                "slope stays near 1, so the arrows keep their length."),
+    TrainPreset("bimodal-ns", "1-D: two modes", "ns", "bimodal",
+                "The 1-D view: the histogram of G's samples against the target density, and "
+                "D's output (blue) telling the generator where the data lie."),
+)}
+
+
+# --- lazily imported library ------------------------------------------------------------
+
+
+def caps():
+    """The caps the app trains under (the library's HOSTED_CAPS, or CAPS)."""
+    from ganloss_viz.train import CAPS, HOSTED_CAPS
+    return HOSTED_CAPS if HOSTED else CAPS
+
+
+def losses() -> dict:
+    from ganloss_viz.losses import LOSSES
+    return LOSSES
+
+
+def targets() -> dict:
+    from ganloss_viz.targets import TARGETS
+    return TARGETS
+
+
+def default_steps(target: str) -> int:
+    from ganloss_viz.train import default_steps as steps_of
+    return steps_of(targets()[target])
+
+
+def default_lr(loss: str, net: str = "g") -> float:
+    """The loss's default learning rate of the generator (net "g") or discriminator ("d")."""
+    d = losses()[loss].defaults
+    return float(d.lr_g if net == "g" else d.lr_d)
+
+
+def gpu_available() -> bool:
+    import torch
+    return bool(torch.cuda.is_available())
+
+
+# --- the state ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainState:
+    """Everything the trainer's settings panel shows.
+
+    loss, target: names from the registries; steps (None: the target's default), seed;
+    width, depth: units per hidden layer and hidden layers of both networks; batch;
+    lr, lr_d: the generator's and the discriminator's learning rates (None: the loss's
+    defaults); device: auto, cpu or cuda;
+    preset: the preset it came from ("" if none).
+    """
+
+    preset: str = ""
+    loss: str = "ns"
+    target: str = "ring8"
+    steps: int | None = None
+    seed: int = 0
+    width: int = WIDTH
+    depth: int = DEPTH
+    batch: int = BATCH
+    lr: float | None = None
+    lr_d: float | None = None
+    device: str = "auto"
+
+    def resolved(self) -> TrainState:
+        """The state with steps and lr filled in from the target and the loss."""
+        return replace(self,
+                       steps=default_steps(self.target) if self.steps is None else self.steps,
+                       lr=default_lr(self.loss) if self.lr is None else self.lr,
+                       lr_d=default_lr(self.loss, "d") if self.lr_d is None else self.lr_d)
+
+    def config(self):
+        """The `TrainConfig` of this state (hosted caps; lr None = the loss's default)."""
+        from ganloss_viz.train import TrainConfig
+        s = self.resolved()
+        lr_g = None if s.lr == default_lr(s.loss) else s.lr
+        lr_d = None if s.lr_d == default_lr(s.loss, "d") else s.lr_d
+        return TrainConfig(loss=s.loss, target=s.target, steps=s.steps, seed=s.seed,
+                           device=s.device, width=s.width, depth=s.depth, batch=s.batch,
+                           lr_g=lr_g, lr_d=lr_d, hosted=HOSTED)
+
+    def baseline(self) -> TrainState:
+        """The state a link with only loss, target (and preset) would give."""
+        if self.preset in TRAIN_PRESETS:
+            pre = TrainState.from_preset(self.preset)
+            if (pre.loss, pre.target) == (self.loss, self.target):
+                return pre.resolved()
+        return TrainState(loss=self.loss, target=self.target).resolved()
+
+    def to_query_params(self) -> dict[str, str]:
+        return state_to_query_params(self, TRAIN_FIELDS)
+
+    @classmethod
+    def from_query_params(cls, params: QueryParams) -> tuple[TrainState, list[str]]:
+        state, errors = state_from_query_params(cls, TRAIN_FIELDS, params)
+        return state.resolved(), errors
+
+    @classmethod
+    def from_preset(cls, name: str) -> TrainState:
+        pr = TRAIN_PRESETS[parse_preset(name)]
+        return replace(cls(preset=pr.name, loss=pr.loss, target=pr.target),
+                       **dict(pr.settings)).resolved()
+
+    def matches_preset(self) -> bool:
+        if self.preset not in TRAIN_PRESETS:
+            return False
+        return replace(self.resolved(), preset="") == \
+            replace(TrainState.from_preset(self.preset), preset="")
+
+    def without_stale_preset(self) -> TrainState:
+        return self if self.matches_preset() else replace(self, preset="")
+
+
+STATIC = TrainState()
+
+
+# --- parsers ------------------------------------------------------------------------------
+
+
+def parse_preset(text: str, state: Any = None) -> str:
+    name = text.strip()
+    if name not in TRAIN_PRESETS:
+        raise ValueError(f"unknown preset; known: {', '.join(TRAIN_PRESETS)}")
+    return name
+
+
+def parse_loss(text: str, state: Any = None) -> str:
+    name = text.strip()
+    if name not in losses():
+        raise ValueError(f"unknown loss; known: {', '.join(losses())}")
+    return name
+
+
+def parse_target(text: str, state: Any = None) -> str:
+    name = text.strip()
+    if name not in targets():
+        raise ValueError(f"unknown target; known: {', '.join(targets())}")
+    return name
+
+
+def _capped(name: str, low: int = 1) -> Callable[[str, Any], int]:
+    """A parser of whole numbers from `low` up to the library's cap of setting `name`."""
+    def parse(text: str, state: Any = None) -> int:
+        high = getattr(caps(), name)
+        try:
+            return int_parser(low, high)(text)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; the hosted cap is {high}" if "between" in str(exc)
+                             else str(exc)) from None
+    return parse
+
+
+def parse_seed(text: str, state: Any = None) -> int:
+    return int_parser(0, MAX_SEED)(text)
+
+
+def parse_lr(text: str, state: Any = None) -> float:
+    x = parse_positive(text)
+    if x > MAX_LR:
+        raise ValueError(f"must be at most {number_text(MAX_LR)}")
+    return x
+
+
+def parse_device(text: str, state: Any = None) -> str:
+    name = text.strip()
+    if name not in DEVICES:
+        raise ValueError(f"unknown device; known: {', '.join(DEVICES)}")
+    if name == "cuda" and not gpu_available():
+        raise ValueError("no GPU is available on this server")
+    return name
+
+
+# --- defaults and relevance --------------------------------------------------------------
+
+
+def _preset_or(attr: str, fallback: Callable[[TrainState], Any], *needs: str):
+    """Default of `attr`: the preset's value while a preset was read (and the fields in
+    `needs` still equal the preset's), else fallback(state)."""
+    def default(state: TrainState) -> Any:
+        if state.preset in TRAIN_PRESETS:
+            pre = TrainState.from_preset(state.preset)
+            if all(getattr(state, n) == getattr(pre, n) for n in needs):
+                return getattr(pre, attr)
+        return fallback(state)
+    return default
+
+
+def _static(attr: str) -> Callable[[TrainState], Any]:
+    return lambda state: getattr(STATIC, attr)
+
+
+def _differs(attr: str) -> Callable[[TrainState], bool]:
+    return lambda state: getattr(state.resolved(), attr) != getattr(state.baseline(), attr)
+
+
+TRAIN_FIELDS: tuple[Field, ...] = (
+    Field("preset", parse_preset, default=lambda s: "",
+          relevant=lambda s: s.matches_preset()),
+    Field("loss", parse_loss, default=_preset_or("loss", _static("loss"))),
+    Field("target", parse_target, default=_preset_or("target", _static("target"))),
+    Field("steps", _capped("steps"),
+          default=_preset_or("steps", lambda s: default_steps(s.target), "target")),
+    Field("seed", parse_seed, default=_preset_or("seed", _static("seed"))),
+    Field("width", _capped("width"), default=_preset_or("width", _static("width")),
+          relevant=_differs("width")),
+    Field("depth", _capped("depth"), default=_preset_or("depth", _static("depth")),
+          relevant=_differs("depth")),
+    Field("batch", _capped("batch"), default=_preset_or("batch", _static("batch")),
+          relevant=_differs("batch")),
+    Field("lr", parse_lr, number_text,
+          default=_preset_or("lr", lambda s: default_lr(s.loss), "loss"),
+          relevant=_differs("lr")),
+    Field("lr_d", parse_lr, number_text,
+          default=_preset_or("lr_d", lambda s: default_lr(s.loss, "d"), "loss"),
+          relevant=_differs("lr_d")),
+    Field("device", parse_device, default=_preset_or("device", _static("device")),
+          relevant=_differs("device")),
+)
+
+assert {f.name for f in TRAIN_FIELDS} == {f.name for f in fields(TrainState)}
+
+__all__ = ["DEVICES", "HOSTED", "MAX_LR", "MAX_SEED", "TRAIN_FIELDS", "TRAIN_PRESETS",
+           "TrainPreset", "TrainState", "caps", "default_lr", "default_steps"]

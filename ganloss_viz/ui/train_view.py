@@ -1,0 +1,503 @@
+"""The Train page's pieces: settings widgets <-> `TrainState`, the live run, the results.
+
+A run trains in a background thread (`LiveRun`), one per user session, held in
+``st.session_state`` with its result: nothing is shared between users. The thread
+never calls Streamlit: the engine's callback stores the latest `Progress` on the
+LiveRun and its `should_stop` reads the LiveRun's stop flag, which the **Stop**
+button sets. A fragment (`live_panel`) redraws the progress, the latest snapshot and
+the loss curves a few times a second and reruns the page when the run has ended;
+the page then shows the replay animation, the metrics, the curves and downloads.
+Every number comes from the training library; figures from `ganloss_viz.train_figures`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from ganloss_viz.format import fmt
+from ganloss_viz.losses import LOSSES
+from ganloss_viz.state.train import (
+    DEVICES,
+    MAX_LR,
+    MAX_SEED,
+    TRAIN_PRESETS,
+    TrainState,
+    caps,
+    default_lr,
+    default_steps,
+    gpu_available,
+)
+from ganloss_viz.targets import TARGETS
+from ganloss_viz.train import Progress, TrainResult, train
+from ganloss_viz.train.engine import RunState, resolve_device
+from ganloss_viz.train_figures import replay_figure
+
+ss = st.session_state
+KEY = "tr"
+LIVE_EVERY = 0.5          # seconds between redraws of the live view (2 a second: the
+                          # redraws share the CPU and the GIL with the training thread)
+CURVE_POINTS = 1500       # per-step curves are averaged down to about this many points
+NO_GPU_TEXT = ("cuda is unavailable: torch.cuda.is_available() is False on this server, "
+               "so runs use the CPU ('auto' picks CUDA where a GPU exists).")
+
+
+def k(name: str) -> str:
+    return f"{KEY}.{name}"
+
+
+# --- URL <-> widgets ----------------------------------------------------------------------
+
+
+def read_url(params) -> tuple[TrainState, list[str]]:
+    state, errors = TrainState.from_query_params(params)
+    return state.without_stale_preset(), errors
+
+
+def apply(state: TrainState) -> None:
+    """Push a state (read from the URL) into the widgets."""
+    state = state.resolved()
+    for name in ("preset", "loss", "target", "steps", "seed", "width", "depth", "batch",
+                 "lr", "lr_d", "device"):
+        ss[k(name)] = getattr(state, name)
+
+
+def _on_loss() -> None:
+    ss[k("lr")] = default_lr(ss[k("loss")])
+    ss[k("lr_d")] = default_lr(ss[k("loss")], "d")
+
+
+def _on_target() -> None:
+    ss[k("steps")] = default_steps(ss[k("target")])
+
+
+def device_options() -> list[str]:
+    return list(DEVICES) if gpu_available() else [d for d in DEVICES if d != "cuda"]
+
+
+def _loss_label(name: str) -> str:
+    return f"{LOSSES[name].label} · {name}"
+
+
+def _target_label(name: str) -> str:
+    return f"{name} · {TARGETS[name].dim}-D"
+
+
+def _defaults_text(name: str) -> str:
+    d = LOSSES[name].defaults
+    lr = fmt(d.lr_g, pad=False) if d.lr_g == d.lr_d else \
+        f"G {fmt(d.lr_g, pad=False)}, D {fmt(d.lr_d, pad=False)}"
+    parts = [f"optimizer {d.optimizer}", f"learning rate {lr}"]
+    if d.optimizer == "adam":
+        parts.append(f"betas ({fmt(d.betas[0], pad=False)}, {fmt(d.betas[1], pad=False)})")
+    parts.append(f"{d.n_critic} D step{'s' if d.n_critic > 1 else ''} per G step")
+    if d.penalty_weight is not None:
+        parts.append(f"penalty λ = {fmt(d.penalty_weight, pad=False)}")
+    return "Defaults of this loss: " + ", ".join(parts) + "."
+
+
+def settings_panel() -> TrainState:
+    """Draw the settings; returns the state they show (preset dropped once stale)."""
+    cap = caps()
+    for name, value in TrainState().resolved().__dict__.items():   # first visit
+        ss.setdefault(k(name), value)
+    if ss[k("device")] not in device_options():
+        ss[k("device")] = "auto"
+    c_loss, c_target = st.columns(2, gap="large")
+    with c_loss:
+        st.selectbox("Loss", list(LOSSES), key=k("loss"), format_func=_loss_label,
+                     on_change=_on_loss, help="The GAN loss: discriminator and generator "
+                                              "objectives on the raw output D(x).")
+        loss = LOSSES[ss[k("loss")]]
+        st.caption(f"**{loss.label}.** {loss.doc}")
+        st.caption(_defaults_text(loss.name))
+    with c_target:
+        st.selectbox("Target (the data)", list(TARGETS), key=k("target"),
+                     format_func=_target_label, on_change=_on_target,
+                     help="2-D targets show D as a heatmap under the samples; 1-D targets a "
+                          "histogram against the true density with the D curve.")
+        target = TARGETS[ss[k("target")]]
+        st.caption(f"{target.dim}-D · {target.doc}. Default: "
+                   f"{default_steps(target.name):,} steps.")
+    c_steps, c_seed, c_device = st.columns([1.2, 1, 1])
+    c_steps.number_input(f"Steps (≤ {cap.steps:,})", min_value=1, max_value=cap.steps,
+                         step=100, key=k("steps"),
+                         help=f"Generator steps; the hosted cap is {cap.steps:,}.")
+    c_seed.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key=k("seed"),
+                        help="Fixes the initialisation, the data and the noise: the same "
+                             "settings and seed give the same run on the CPU.")
+    c_device.selectbox("Device", device_options(), key=k("device"),
+                       help="auto: CUDA when a GPU is available, else the CPU.")
+    if "cuda" not in device_options():
+        c_device.caption(NO_GPU_TEXT)
+    with st.expander("Networks and optimiser"):
+        c_w, c_d, c_b, c_lr, c_lrd = st.columns(5)
+        c_w.number_input(f"Width (≤ {cap.width})", min_value=1, max_value=cap.width, step=16,
+                         key=k("width"), help="Units per hidden layer of G and D.")
+        c_d.number_input(f"Depth (≤ {cap.depth})", min_value=1, max_value=cap.depth, step=1,
+                         key=k("depth"), help="Hidden layers of G and D.")
+        c_b.number_input(f"Batch (≤ {cap.batch:,})", min_value=1, max_value=cap.batch,
+                         step=32, key=k("batch"), help="Samples per step.")
+        c_lr.number_input(f"G learning rate (≤ {fmt(MAX_LR, pad=False)})", min_value=1e-7,
+                          max_value=MAX_LR, step=1e-4, format="%g", key=k("lr"),
+                          help=f"The generator's; this loss's default is "
+                               f"{fmt(default_lr(loss.name), pad=False)}.")
+        c_lrd.number_input(f"D learning rate (≤ {fmt(MAX_LR, pad=False)})", min_value=1e-7,
+                           max_value=MAX_LR, step=1e-4, format="%g", key=k("lr_d"),
+                           help=f"The discriminator's; this loss's default is "
+                                f"{fmt(default_lr(loss.name, 'd'), pad=False)}.")
+        st.caption(f"Hosted caps: {cap.steps:,} steps, batch {cap.batch:,}, width {cap.width}, "
+                   f"depth {cap.depth}, {cap.snapshots} animation frames, "
+                   f"{cap.points} points per frame, a {cap.grid}×{cap.grid} grid for D.")
+    state = TrainState(**{name: ss[k(name)] for name in TrainState().__dict__})
+    state = replace(state, steps=int(state.steps), seed=int(state.seed),
+                    width=int(state.width), depth=int(state.depth), batch=int(state.batch),
+                    lr=float(state.lr), lr_d=float(state.lr_d))
+    state = state.without_stale_preset()
+    ss[k("preset")] = state.preset
+    return state
+
+
+def preset_info(state: TrainState) -> None:
+    if state.preset:
+        pr = TRAIN_PRESETS[state.preset]
+        st.info(f"**Preset · {pr.title}.** {pr.caption}", icon=":material/slideshow:")
+
+
+# --- the live run --------------------------------------------------------------------------
+
+
+@dataclass
+class LiveRun:
+    """One training run in a background thread (see the module docstring)."""
+
+    config: Any
+    title: str
+    progress: Progress | None = None
+    frame: Any = None
+    curve: list[tuple[int, float, float]] = field(default_factory=list)
+    result: TrainResult | None = None
+    error: str | None = None
+    stop_requested: bool = False
+    done: bool = False
+    still: tuple[int, go.Figure] | None = None     # the live figure of the latest snapshot
+
+    def still_figure(self, snap) -> go.Figure:
+        """The live figure, rebuilt only when a new snapshot arrived."""
+        if self.still is None or self.still[0] != snap.step:
+            self.still = (snap.step, still_figure(self.frame, snap, self.title))
+        return self.still[1]
+
+    def on_progress(self, p: Progress) -> None:
+        self.progress = p
+        snap = p.snapshot
+        if snap is not None and snap.d_loss is not None and \
+                (not self.curve or self.curve[-1][0] != snap.step):
+            self.curve.append((snap.step, snap.d_loss, snap.g_loss))
+
+    def should_stop(self) -> bool:
+        return self.stop_requested
+
+    def work(self) -> None:
+        try:
+            cfg = self.config.resolved()
+            # the animation's fixed stage (window, grid, target), as the engine builds it
+            self.frame = RunState(cfg, resolve_device("cpu")).frame
+            self.result = train(cfg, callback=self.on_progress, should_stop=self.should_stop)
+        except Exception as exc:   # shown on the page, never as a traceback
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.done = True
+
+    def start(self) -> LiveRun:
+        threading.Thread(target=self.work, name="ganloss-viz-train", daemon=True).start()
+        return self
+
+
+def run_title(cfg) -> str:
+    return f"{cfg.loss} on {cfg.target} · "
+
+
+def start_run(state: TrainState) -> None:
+    """Train-button callback: validate the settings and start a run for this session."""
+    live = ss.get(k("live"))
+    if live is not None and not live.done:
+        return
+    cfg = state.config()
+    try:
+        cfg.resolved()
+        if cfg.device != "cpu":
+            resolve_device(cfg.device)
+    except ValueError as exc:
+        ss[k("start_error")] = str(exc)
+        return
+    ss[k("start_error")] = None
+    ss[k("live")] = LiveRun(cfg, run_title(cfg)).start()
+
+
+def request_stop() -> None:
+    live = ss.get(k("live"))
+    if live is not None:
+        live.stop_requested = True
+
+
+def collect() -> None:
+    """Move a finished run's result (or error) into the session's results."""
+    live = ss.get(k("live"))
+    if live is None or not live.done:
+        return
+    ss[k("live")] = None
+    if live.error is not None:
+        ss[k("run_error")] = live.error
+    else:
+        ss[k("run_error")] = None
+        ss[k("result")] = live.result
+        ss.pop(k("downloads"), None)
+
+
+def running() -> bool:
+    live = ss.get(k("live"))
+    return live is not None and not live.done
+
+
+def still_figure(frame, snap, title: str, height: int = 520) -> go.Figure:
+    """One snapshot of the replay (no animation controls), for the live view."""
+    fig = replay_figure(frame, [snap], title)
+    fig.frames = ()
+    fig.layout.updatemenus = ()
+    fig.layout.sliders = ()
+    fig.update_layout(height=height, uirevision="live",
+                      margin=dict(t=70, b=30, l=10, r=10), title_font_size=13)
+    return fig
+
+
+def live_curve_figure(curve: list[tuple[int, float, float]]) -> go.Figure:
+    steps = [c[0] for c in curve]
+    fig = go.Figure([go.Scatter(x=steps, y=[c[1] for c in curve], name="D loss", mode="lines"),
+                     go.Scatter(x=steps, y=[c[2] for c in curve], name="G loss", mode="lines")])
+    fig.update_layout(template="plotly_white", height=300, xaxis_title="step",
+                      yaxis_title="mean loss between snapshots",
+                      margin=dict(t=30, b=40, l=10, r=10),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return fig
+
+
+@st.fragment(run_every=LIVE_EVERY)
+def live_panel() -> None:
+    """The running run: progress bar, Stop, the latest snapshot, loss curves, steps/s."""
+    live = ss.get(k("live"))
+    if live is None:
+        return
+    if live.done:
+        st.rerun(scope="app")
+    p = live.progress
+    steps = live.config.resolved().steps
+    done, sps, secs = (p.step, p.steps_per_s, p.seconds) if p else (0, 0.0, 0.0)
+    c_bar, c_stop = st.columns([5, 1], vertical_alignment="bottom")
+    c_bar.progress(min(done / steps, 1.0),
+                   text=f"Training {live.title}step {done:,} of {steps:,} · "
+                        f"{fmt(sps, 4) if sps else '—'} steps/s · {secs:.1f} s")
+    c_stop.button("Stop", key=k("stop"), on_click=request_stop, icon=":material/stop:",
+                  disabled=live.stop_requested, width="stretch")
+    if live.stop_requested:
+        st.caption("Stopping after the current step …")
+    if p is None or p.snapshot is None or live.frame is None:
+        st.caption("Building the networks …")
+        return
+    c_fig, c_side = st.columns([1.25, 1], gap="large")
+    with c_fig:
+        st.plotly_chart(live.still_figure(p.snapshot),
+                        key=k("live_fig"), width="stretch")
+    with c_side:
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Step", f"{done:,}")
+        m2.metric("Steps/s", fmt(sps, 4) if sps else "—")
+        m3.metric("Seconds", f"{secs:.1f}")
+        if live.curve:
+            st.plotly_chart(live_curve_figure(live.curve), key=k("live_curve"),
+                            width="stretch")
+
+
+def controls(state: TrainState) -> None:
+    """The Train button, start errors, and the live panel while a run is going."""
+    collect()
+    busy = running()
+    st.button("Train", type="primary", icon=":material/play_arrow:", key=k("train"),
+              on_click=start_run, args=(state,), disabled=busy)
+    if ss.get(k("start_error")):
+        st.error(f"Cannot train with these settings: {ss[k('start_error')]}")
+    if ss.get(k("run_error")):
+        st.error(f"The run failed: {ss[k('run_error')]}")
+    if busy:
+        live_panel()
+
+
+# --- the finished run -----------------------------------------------------------------------
+
+
+def metric_rows(result: TrainResult) -> list[tuple[str, Any, str]]:
+    """(metric, raw value, shown text) of a finished run."""
+    m = result.metrics
+    rows: list[tuple[str, Any, str]] = []
+    if "modes" in m:
+        rows += [
+            ("modes covered", m["modes_covered"], f"{m['modes_covered']} of {m['modes']}"),
+            ("high-quality fraction", m["hq_fraction"], fmt(m["hq_fraction"])),
+            ("reverse KL of the modes (nats)", m["reverse_kl_modes"],
+             fmt(m["reverse_kl_modes"])),
+        ]
+    rows.append(("W1 to the target", m.get("w1"), fmt(m["w1"]) if "w1" in m else "—"))
+    cov = result.seconds_to_coverage
+    rows.append(("seconds to coverage", cov,
+                 fmt(cov) if cov is not None else
+                 ("not reached" if "modes" in m else "— (no modes)")))
+    rows += [
+        ("steps", result.steps, f"{result.steps:,}"),
+        ("training seconds", result.seconds, fmt(result.seconds)),
+        ("steps/s", result.steps_per_s, fmt(result.steps_per_s)),
+        ("device", result.device, result.device),
+    ]
+    status = result.message if result.diverged else \
+        ("stopped early" if result.stopped else "finished")
+    rows.append(("status", status, status))
+    return rows
+
+
+def metrics_csv(rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["metric", "value"])
+    for name, value, _ in rows:
+        writer.writerow([name, "" if value is None else value])
+    return out.getvalue()
+
+
+def _plain(x: Any) -> Any:
+    """JSON-safe values: non-finite floats as text ('inf', 'nan')."""
+    if isinstance(x, dict):
+        return {key: _plain(v) for key, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return x if math.isfinite(x) else str(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def metrics_json(result: TrainResult) -> str:
+    return json.dumps(_plain(result.to_dict()), indent=2, allow_nan=False)
+
+
+def _averaged(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values) averaged in blocks down to about CURVE_POINTS points."""
+    n = len(y)
+    block = max(1, math.ceil(n / CURVE_POINTS))
+    m = n // block
+    if m == 0:
+        return np.arange(1, n + 1), y
+    xs = np.arange(m) * block + (block + 1) / 2
+    return xs, y[: m * block].reshape(m, block).mean(axis=1)
+
+
+def history_figure(result: TrainResult, names: tuple[str, str], labels: tuple[str, str],
+                   title: str, log: bool = False) -> go.Figure:
+    fig = go.Figure()
+    for name, label in zip(names, labels, strict=True):
+        xs, ys = _averaged(result.history[name])
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=label))
+    fig.update_layout(template="plotly_white", height=320, title=dict(text=title, x=0),
+                      xaxis_title="step", margin=dict(t=50, b=40, l=10, r=10),
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0.5))
+    if log:
+        fig.update_yaxes(type="log")
+    return fig
+
+
+def _downloads(result: TrainResult, fig: go.Figure, rows) -> dict[str, str]:
+    """The download payloads, built once per result."""
+    cached = ss.get(k("downloads"))
+    if cached is None or cached[0] is not result:
+        cached = (result, {
+            "html": fig.to_html(include_plotlyjs=True, auto_play=False),
+            "csv": metrics_csv(rows),
+            "json": metrics_json(result),
+        })
+        ss[k("downloads")] = cached
+    return cached[1]
+
+
+def results() -> None:
+    """The session's last finished run: replay, metrics, curves, downloads."""
+    result: TrainResult | None = ss.get(k("result"))
+    if result is None:
+        if not running():
+            st.caption("Press **Train** to start a run; it updates live and can be stopped. "
+                       "The finished run replays as an animation.")
+        return
+    cfg = result.config
+    title = run_title(cfg)
+    st.divider()
+    st.subheader(f"Replay · {LOSSES[cfg.loss].label} on {cfg.target}")
+    summary = (f"{result.steps:,} steps in {result.seconds:.1f} s "
+               f"({fmt(result.steps_per_s, 4)} steps/s) on {result.device}; seed {cfg.seed}, "
+               f"width {cfg.width}, depth {cfg.depth}, batch {cfg.batch}, "
+               f"learning rates G {fmt(cfg.lr_g, pad=False)}, D {fmt(cfg.lr_d, pad=False)}.")
+    if result.diverged:
+        st.warning(f"The run {result.message}: the replay stops at the last finite "
+                   f"snapshot. {summary}", icon=":material/warning:")
+    elif result.stopped:
+        st.info(f"Stopped early. {summary}", icon=":material/stop_circle:")
+    else:
+        st.success(f"Finished. {summary}", icon=":material/check_circle:")
+    fig = replay_figure(result.frame, result.snapshots, title)
+    st.plotly_chart(fig, key=k("replay"), width="stretch")
+    st.caption("Press ▶ play or drag the step slider. " + (
+        "Colours: D's raw output (rescaled per frame); grey: target samples; red: G's "
+        "samples; thin lines: G's image of the noise lattice; arrows: −∇ of the generator "
+        "loss per sample, on one scale for the whole run." if result.frame.dim == 2 else
+        "Red bars: histogram of G's samples; black: the target density; blue: D's raw "
+        "output (right axis)."))
+    rows = metric_rows(result)
+    c_table, c_curves = st.columns([1, 1.6], gap="large")
+    with c_table:
+        st.markdown("**Metrics** (last snapshot, on "
+                    f"{cfg.metric_samples:,} samples)")
+        st.table(pd.DataFrame({"value": [r[2] for r in rows]},
+                              index=pd.Index([r[0] for r in rows], name="metric")))
+        files = _downloads(result, fig, rows)
+        stem = f"ganloss-{cfg.loss}-{cfg.target}-seed{cfg.seed}"
+        st.download_button("Animation (standalone HTML)", files["html"], f"{stem}.html",
+                           "text/html", icon=":material/movie:", key=k("dl_html"),
+                           on_click="ignore", width="stretch")
+        d1, d2 = st.columns(2)
+        d1.download_button("Metrics CSV", files["csv"], f"{stem}.csv", "text/csv",
+                           icon=":material/table:", key=k("dl_csv"), on_click="ignore",
+                           width="stretch")
+        d2.download_button("Metrics JSON", files["json"], f"{stem}.json", "application/json",
+                           icon=":material/data_object:", key=k("dl_json"), on_click="ignore",
+                           width="stretch")
+    with c_curves:
+        st.plotly_chart(history_figure(result, ("d_loss", "g_loss"), ("D loss", "G loss"),
+                                       "Losses per step"), key=k("losses"), width="stretch")
+        st.plotly_chart(history_figure(result, ("g_grad_norm", "fake_grad_norm"),
+                                       ("‖∇θ L_G‖ (generator parameters)",
+                                        "mean ‖∇x L_G‖ per sample"),
+                                       "Generator gradient norms", log=True),
+                        key=k("grads"), width="stretch")
+
+
+__all__ = ["KEY", "LiveRun", "apply", "controls", "live_panel", "metric_rows", "metrics_csv",
+           "metrics_json", "preset_info", "read_url", "results", "settings_panel",
+           "start_run"]
