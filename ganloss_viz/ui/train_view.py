@@ -419,9 +419,10 @@ def history_figure(result: TrainResult, names: tuple[str, str], labels: tuple[st
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=label))
     fig.update_layout(template="plotly_white", height=320, title=dict(text=title, x=0),
                       xaxis_title="step", margin=dict(t=50, b=40, l=10, r=10),
-                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0.5))
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1,
+                                  xanchor="right"))
     if log:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(type="log", dtick=1, exponentformat="power")   # one tick a decade
     return fig
 
 
