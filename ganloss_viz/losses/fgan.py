@@ -30,14 +30,16 @@ LN2 = math.log(2.0)
 DIVS = ("kl", "reverse_kl", "pearson", "neyman", "hellinger", "jeffreys", "js", "tv")
 
 # Learning rates (both networks) replacing DCGAN's 2e-4 for the f-GANs that diverge at it.
-# Measured with ganloss_viz.train on ring8 (width 128, depth 3, batch 256, 3000 steps,
-# seeds 0 and 1; benchmarks/train.py): at 2e-4 fgan_kl diverged at step 955 (seed 1) and
-# fgan_jeffreys ended with 0/8 modes (seed 1), at 1e-4 both cover 7-8/8 with W1 0.14-0.25
-# in both seeds; fgan_neyman diverged at 2e-4 (step 783) and at 1e-4 (steps 2299, 2387),
-# not at 5e-5 (8/8 modes in seed 1, 1/8 in seed 0). At 1e-3 pearson, neyman, jeffreys and
-# tv all fail; reverse_kl, pearson, hellinger and js do best at 2e-4; tv stays at 0-2/8
-# modes at every rate tried (5e-5 to 1e-3): its critic saturates (tanh).
-FGAN_LR = {"kl": 1e-4, "jeffreys": 1e-4, "neyman": 5e-5}
+# Measured with ganloss_viz.train on ring8 (width 128, depth 3, batch 256; seeds 0-2,
+# benchmarks/train.py): fgan_kl diverged at 2e-4 (step 955, seed 1) and at 1e-4 (step
+# 763, seed 2), not at 5e-5 (4000 steps: 7, 6, 8 of 8 modes, W1 0.19-0.37);
+# fgan_jeffreys ended 3000 steps with 0/8 modes at 2e-4 (seed 1) and 4000 steps with
+# 8/8 in all three seeds at 1e-4; fgan_neyman diverged at 2e-4 (step 783), 1e-4 (steps
+# 2299, 2387) and 5e-5 (step 3114, seed 2), not at 2e-5 (slow: 0-4 of 8 modes after 4000
+# steps). At 1e-3 pearson, neyman, jeffreys and tv all fail; reverse_kl, pearson,
+# hellinger and js do best at 2e-4; tv stays at 0-2/8 modes at every rate tried (5e-5
+# to 1e-3): its critic output tanh(v)/2 saturates and the generator's gradient vanishes.
+FGAN_LR = {"kl": 5e-5, "jeffreys": 1e-4, "neyman": 2e-5}
 
 
 class _JeffreysConj(torch.autograd.Function):
