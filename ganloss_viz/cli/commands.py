@@ -218,6 +218,8 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     bar = None if args.json else ProgressBar(config.steps, label=label)
     with bar if bar is not None else contextlib.nullcontext():
         result = train(config, callback=(lambda p: bar.update(p.step)) if bar else None)
+        if bar is not None:         # a diverged or stopped run ends short of config.steps
+            bar.total = result.steps
     obj = result.to_dict()
     if html is not None:
         from ganloss_viz.train_figures import write_replay_html
