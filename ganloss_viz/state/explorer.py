@@ -24,6 +24,7 @@ from .fields import (
     int_parser,
     interval_text,
     number_text,
+    parse_choice,
     parse_float,
     parse_interval,
     parse_names,
@@ -194,17 +195,11 @@ def parse_alpha(text: str, state: Any = None) -> float:
 
 
 def parse_preset(text: str, state: Any = None) -> str:
-    name = text.strip()
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset; known: {', '.join(PRESETS)}")
-    return name
+    return parse_choice(text, PRESETS, "preset")
 
 
 def parse_view(text: str, state: Any = None) -> str:
-    name = text.strip()
-    if name not in VIEWS:
-        raise ValueError(f"unknown section; known: {', '.join(VIEWS)}")
-    return name
+    return parse_choice(text, VIEWS, "section")
 
 
 def parse_vs(text: str, state: Any = None) -> tuple[str, ...]:

@@ -151,3 +151,11 @@ def parse_names(text: str, known: Iterable[str], what: str) -> tuple[str, ...]:
     if bad:
         raise ValueError(f"unknown {what} {', '.join(bad)}; known: {', '.join(known)}")
     return names
+
+
+def parse_choice(text: str, known: Iterable[str], what: str) -> str:
+    """`text` stripped when it is one of `known`; else ValueError listing them."""
+    name, known = text.strip(), list(known)
+    if name not in known:
+        raise ValueError(f"unknown {what}; known: {', '.join(known)}")
+    return name

@@ -24,6 +24,7 @@ from .fields import (
     QueryParams,
     int_parser,
     number_text,
+    parse_choice,
     parse_positive,
     state_from_query_params,
     state_to_query_params,
@@ -181,24 +182,15 @@ STATIC = TrainState()
 
 
 def parse_preset(text: str, state: Any = None) -> str:
-    name = text.strip()
-    if name not in TRAIN_PRESETS:
-        raise ValueError(f"unknown preset; known: {', '.join(TRAIN_PRESETS)}")
-    return name
+    return parse_choice(text, TRAIN_PRESETS, "preset")
 
 
 def parse_loss(text: str, state: Any = None) -> str:
-    name = text.strip()
-    if name not in losses():
-        raise ValueError(f"unknown loss; known: {', '.join(losses())}")
-    return name
+    return parse_choice(text, losses(), "loss")
 
 
 def parse_target(text: str, state: Any = None) -> str:
-    name = text.strip()
-    if name not in targets():
-        raise ValueError(f"unknown target; known: {', '.join(targets())}")
-    return name
+    return parse_choice(text, targets(), "target")
 
 
 def _capped(name: str, low: int = 1) -> Callable[[str, Any], int]:
@@ -225,9 +217,7 @@ def parse_lr(text: str, state: Any = None) -> float:
 
 
 def parse_device(text: str, state: Any = None) -> str:
-    name = text.strip()
-    if name not in DEVICES:
-        raise ValueError(f"unknown device; known: {', '.join(DEVICES)}")
+    name = parse_choice(text, DEVICES, "device")
     if name == "cuda" and not gpu_available():
         raise ValueError("no GPU is available on this server")
     return name
