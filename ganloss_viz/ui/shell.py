@@ -3,21 +3,27 @@
 app.py builds `st.navigation(app_pages())`, draws `sidebar()` and runs the page. The
 pages live in ``app_pages/``, not ``pages/``: a ``pages/`` folder would switch
 Streamlit into its older directory-based mode, where a deep link opened first runs
-the page without app.py.
+the page without app.py. Adding a page is one entry in `PAGES` (and, if it has
+presets for talks, one entry in `preset_groups`).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ganloss_viz.state import PRESETS
-from ganloss_viz.state.train import TRAIN_PRESETS
-
 ICON = ":material/ssid_chart:"
-EXPLORER = dict(page="app_pages/explorer.py", title="Divergence explorer", icon=ICON,
-                url_path="explorer")
-TRAIN = dict(page="app_pages/train.py", title="Train a GAN", icon=":material/model_training:",
-             url_path="train")
+
+PAGES: dict[str, dict[str, str]] = {
+    "explorer": dict(page="app_pages/explorer.py", title="Divergence explorer", icon=ICON),
+    "train": dict(page="app_pages/train.py", title="Train a GAN",
+                  icon=":material/model_training:"),
+}
+"""Every page by its URL path, in the navigation's order (the explorer opens the app)."""
+
+
+def page(name: str) -> st.Page:
+    """The st.Page of `PAGES[name]`, served at /<name>."""
+    return st.Page(**PAGES[name], url_path=name)
 
 
 def _landing() -> None:
@@ -27,22 +33,30 @@ def _landing() -> None:
     ``/explorer?...`` link would not resolve if the explorer were the default page;
     this hidden default page forwards to it instead.
     """
-    st.switch_page(explorer_page(), query_params=st.query_params.to_dict())
-
-
-def explorer_page() -> st.Page:
-    return st.Page(**EXPLORER)
-
-
-def train_page() -> st.Page:
-    return st.Page(**TRAIN)
+    st.switch_page(page("explorer"), query_params=st.query_params.to_dict())
 
 
 def app_pages() -> list[st.Page]:
     """Every page of the app, for `st.navigation`: the explorer is where the app opens."""
     landing = st.Page(_landing, title="ganloss-viz", url_path="home", default=True,
                       visibility="hidden")
-    return [landing, explorer_page(), train_page()]
+    return [landing, *(page(name) for name in PAGES)]
+
+
+def preset_groups() -> list[tuple[str, str, dict]]:
+    """(sidebar heading, page name, presets by name) for every page that has presets.
+
+    A preset has `name`, `title` and `caption`; its link is /<page>?preset=<name>.
+    Imported here, when the sidebar is drawn, so that no page's state module loads
+    before it is needed.
+    """
+    from ganloss_viz.state import PRESETS
+    from ganloss_viz.state.train import TRAIN_PRESETS
+
+    return [
+        ("Presets for talks", "explorer", PRESETS),
+        ("Training runs", "train", TRAIN_PRESETS),
+    ]
 
 
 # Larger section tabs: they are what a speaker clicks on a projected page.
@@ -66,11 +80,8 @@ def sidebar() -> None:
             "divergence to see its value (closed form, quadrature or Monte Carlo with an "
             "error bar), its gradient and the densities. Every view is a URL you can share."
         )
-        st.markdown("**Presets for talks**")
-        for preset in PRESETS.values():
-            st.page_link(explorer_page(), label=preset.title, icon=":material/slideshow:",
-                         query_params={"preset": preset.name}, help=preset.caption)
-        st.markdown("**Training runs**")
-        for preset in TRAIN_PRESETS.values():
-            st.page_link(train_page(), label=preset.title, icon=":material/model_training:",
-                         query_params={"preset": preset.name}, help=preset.caption)
+        for heading, name, presets in preset_groups():
+            st.markdown(f"**{heading}**")
+            for preset in presets.values():
+                st.page_link(page(name), label=preset.title, icon=PAGES[name]["icon"],
+                             query_params={"preset": preset.name}, help=preset.caption)
