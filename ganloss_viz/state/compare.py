@@ -1,0 +1,199 @@
+"""The Compare page's state: one dataclass, one field table, one URL (as the trainer's).
+
+Query parameters use the CLI's names: ``losses`` (comma-separated, 1 to MAX_LOSSES
+distinct loss names, in the order the grid shows them), ``target``, ``steps``,
+``seed``, ``width``, ``depth``, ``batch``, ``device``, and ``preset=<name>`` (a named
+comparison for talks; explicit keys override it). losses, target, steps and seed are
+always written; the network settings only where they differ from their default, so
+links stay short. Every run keeps its own loss's optimiser defaults (learning rates,
+critic steps, penalty): only the settings above are common to all runs.
+
+Bounds are the training library's hosted caps, read lazily (via `state.train`), so
+importing this module imports neither torch nor Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from .fields import (
+    Field,
+    QueryParams,
+    parse_choice,
+    parse_names,
+    state_from_query_params,
+    state_to_query_params,
+)
+from .train import (
+    BATCH,
+    DEPTH,
+    WIDTH,
+    _capped,
+    default_steps,
+    losses,
+    parse_device,
+    parse_seed,
+    parse_target,
+)
+
+MAX_LOSSES = 8        # the grid has at most 8 panels (issue 5: "up to 8")
+CLASSICS = ("ns", "wgan_gp", "hinge", "lsgan", "ns_r1", "minimax")
+
+
+@dataclass(frozen=True)
+class ComparePreset:
+    """A named comparison for talks: losses, target, other settings, and a caption."""
+
+    name: str
+    title: str
+    losses: tuple[str, ...]
+    target: str
+    caption: str
+    settings: tuple[tuple[str, Any], ...] = ()
+
+
+COMPARE_PRESETS: dict[str, ComparePreset] = {pr.name: pr for pr in (
+    ComparePreset("classics-ring8", "The classics on 8 Gaussians", CLASSICS, "ring8",
+                  "Six losses, one seed, the same data and noise: watch which ones spread "
+                  "over all 8 modes, which collapse or circle, and how each "
+                  "discriminator's landscape differs."),
+    ComparePreset("grid25-r1", "25 Gaussians: does R1 help?", ("ns", "ns_r1", "wgan_gp",
+                                                               "hinge"), "grid25",
+                  "A harder coverage test: 25 narrow modes on a grid. Count the covered "
+                  "modes in the table; the R1 penalty keeps D smooth near the data."),
+    ComparePreset("saturating-1d", "1-D: saturating vs non-saturating",
+                  ("minimax", "ns", "lsgan", "wgan_gp"), "bimodal",
+                  "Two modes on the line: the histogram of each generator against the "
+                  "target density, with each discriminator's curve (blue)."),
+    ComparePreset("fgan-trimodal", "f-GANs: KL vs reverse KL on 3 modes",
+                  ("fgan_kl", "fgan_reverse_kl", "fgan_js", "fgan_hellinger"), "trimodal",
+                  "Each f-GAN minimises its own f-divergence: KL(P‖Q) penalises missing "
+                  "mass, the reverse KL(Q‖P) misplaced mass."),
+)}
+
+
+@dataclass(frozen=True)
+class CompareState:
+    """Everything the Compare page's settings show.
+
+    losses: 1..MAX_LOSSES distinct loss names (the grid's order); target; steps (None:
+    the target's default); seed; width, depth, batch: common to every run; device:
+    auto, cpu or cuda; preset: the preset it came from ("" if none).
+    """
+
+    preset: str = ""
+    losses: tuple[str, ...] = ("ns", "wgan_gp", "hinge", "ns_r1")
+    target: str = "ring8"
+    steps: int | None = None
+    seed: int = 0
+    width: int = WIDTH
+    depth: int = DEPTH
+    batch: int = BATCH
+    device: str = "auto"
+
+    def resolved(self) -> CompareState:
+        """The state with steps filled in from the target."""
+        return self if self.steps is not None else \
+            replace(self, steps=default_steps(self.target))
+
+    def settings(self) -> dict[str, Any]:
+        """The settings common to every run, as `compare(...)` keywords (hosted caps)."""
+        s = self.resolved()
+        return dict(steps=s.steps, seed=s.seed, width=s.width, depth=s.depth,
+                    batch=s.batch, device=s.device, hosted=True)
+
+    def to_query_params(self) -> dict[str, str]:
+        return state_to_query_params(self, COMPARE_FIELDS)
+
+    @classmethod
+    def from_query_params(cls, params: QueryParams) -> tuple[CompareState, list[str]]:
+        state, errors = state_from_query_params(cls, COMPARE_FIELDS, params)
+        return state.resolved(), errors
+
+    @classmethod
+    def from_preset(cls, name: str) -> CompareState:
+        pr = COMPARE_PRESETS[parse_preset(name)]
+        return replace(cls(preset=pr.name, losses=pr.losses, target=pr.target),
+                       **dict(pr.settings)).resolved()
+
+    def matches_preset(self) -> bool:
+        if self.preset not in COMPARE_PRESETS:
+            return False
+        return replace(self.resolved(), preset="") == \
+            replace(CompareState.from_preset(self.preset), preset="")
+
+    def without_stale_preset(self) -> CompareState:
+        return self if self.matches_preset() else replace(self, preset="")
+
+
+STATIC = CompareState()
+
+
+# --- parsers ------------------------------------------------------------------------------
+
+
+def parse_preset(text: str, state: Any = None) -> str:
+    return parse_choice(text, COMPARE_PRESETS, "preset")
+
+
+def parse_losses(text: str, state: Any = None) -> tuple[str, ...]:
+    """``"ns,hinge"`` -> ('ns', 'hinge'): 1..MAX_LOSSES distinct known loss names."""
+    given = [t.strip() for t in text.split(",") if t.strip()]
+    names = parse_names(text, losses(), "loss")
+    if not names:
+        raise ValueError("no loss given")
+    if len(given) != len(names):
+        twice = sorted({n for n in given if given.count(n) > 1})
+        raise ValueError(f"{', '.join(twice)} listed more than once")
+    if len(names) > MAX_LOSSES:
+        raise ValueError(f"at most {MAX_LOSSES} losses, got {len(names)}")
+    return names
+
+
+def _preset_or(attr: str, fallback: Callable[[CompareState], Any], *needs: str):
+    """Default of `attr`: the preset's value while a preset was read (and the fields in
+    `needs` still equal the preset's), else fallback(state)."""
+    def default(state: CompareState) -> Any:
+        if state.preset in COMPARE_PRESETS:
+            pre = CompareState.from_preset(state.preset)
+            if all(getattr(state, n) == getattr(pre, n) for n in needs):
+                return getattr(pre, attr)
+        return fallback(state)
+    return default
+
+
+def _static(attr: str) -> Callable[[CompareState], Any]:
+    return lambda state: getattr(STATIC, attr)
+
+
+def _differs(attr: str) -> Callable[[CompareState], bool]:
+    def differs(state: CompareState) -> bool:
+        base = CompareState.from_preset(state.preset) if state.matches_preset() else STATIC
+        return getattr(state, attr) != getattr(base, attr)
+    return differs
+
+
+COMPARE_FIELDS: tuple[Field, ...] = (
+    Field("preset", parse_preset, default=lambda s: "",
+          relevant=lambda s: s.matches_preset()),
+    Field("losses", parse_losses, ",".join, default=_preset_or("losses", _static("losses"))),
+    Field("target", parse_target, default=_preset_or("target", _static("target"))),
+    Field("steps", _capped("steps"),
+          default=_preset_or("steps", lambda s: default_steps(s.target), "target")),
+    Field("seed", parse_seed, default=_preset_or("seed", _static("seed"))),
+    Field("width", _capped("width"), default=_preset_or("width", _static("width")),
+          relevant=_differs("width")),
+    Field("depth", _capped("depth"), default=_preset_or("depth", _static("depth")),
+          relevant=_differs("depth")),
+    Field("batch", _capped("batch"), default=_preset_or("batch", _static("batch")),
+          relevant=_differs("batch")),
+    Field("device", parse_device, default=_preset_or("device", _static("device")),
+          relevant=_differs("device")),
+)
+
+assert {f.name for f in COMPARE_FIELDS} == {f.name for f in fields(CompareState)}
+
+__all__ = ["CLASSICS", "COMPARE_FIELDS", "COMPARE_PRESETS", "MAX_LOSSES", "ComparePreset",
+           "CompareState", "parse_losses"]
