@@ -1,0 +1,132 @@
+"""Compare losses: K runs on one target from the same initial weights, data and noise.
+
+    from ganloss_viz.train import compare
+    res = compare(["ns", "wgan_gp", "hinge"], "ring8", steps=2000, seed=0)
+    res.runs[1].metrics, res.seconds, res.to_dict()
+
+Every run is `train` with the same seed and the common settings, each loss otherwise
+taking its own defaults (optimizer, learning rates, betas, n_critic, penalty): the
+seed fixes the initial weights of G and D, the data and the noise, so every run starts
+from the same networks and, step for step, sees the same real batches and noise rows
+(runs with different n_critic draw the same streams at their own pace).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from ..losses import Loss, get
+from .config import TrainConfig
+from .engine import resolve_device, run
+from .record import Progress, Snapshot, TrainResult
+
+MAX_RUNS = 8
+
+
+@dataclass
+class CompareProgress:
+    """What a live UI is told: steps done (by every run still going), of `steps`,
+    training seconds, steps per second, and each run's latest snapshot (losses' order)."""
+
+    step: int
+    steps: int
+    seconds: float
+    steps_per_s: float
+    snapshots: list[Snapshot | None]
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.steps if self.steps else 1.0
+
+
+@dataclass
+class CompareResult:
+    """The runs of a comparison in the order of the losses, and its wall seconds."""
+
+    runs: list[TrainResult]
+    seconds: float
+
+    def to_dict(self) -> dict:
+        """The CLI's JSON object (DESIGN.md, `compare`)."""
+        return {"runs": [r.to_dict() for r in self.runs], "seconds": self.seconds}
+
+
+def check_losses(losses: Sequence[str | Loss]) -> list[str | Loss]:
+    """The losses as a list, checked: 1 to MAX_RUNS distinct known losses (or Loss objects)."""
+    if isinstance(losses, str) or not isinstance(losses, Sequence):
+        raise ValueError(f"losses must be a list of 1 to {MAX_RUNS} loss names, "
+                         f"got {losses!r}")
+    if not 1 <= len(losses) <= MAX_RUNS:
+        raise ValueError(f"compare takes 1 to {MAX_RUNS} losses, got {len(losses)}")
+    names = [get(name).name for name in losses]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"each loss may appear once; repeated: {', '.join(repeated)}")
+    return list(losses)
+
+
+def run_configs(losses: Sequence[str | Loss], target, steps: int | None, seed: int,
+                settings: dict) -> list[TrainConfig]:
+    """One resolved TrainConfig per loss: the common settings, each loss's own defaults."""
+    if "loss" in settings:
+        raise ValueError("give the losses as the first argument, not as loss=")
+    return [TrainConfig(loss=loss, target=target, steps=steps, seed=seed, **settings).resolved()
+            for loss in check_losses(losses)]
+
+
+def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed: int = 0,
+            callback: Callable[[CompareProgress], None] | None = None,
+            should_stop: Callable[[], bool] | None = None, **settings) -> CompareResult:
+    """Train one GAN per loss on `target` from the same weights, data and noise.
+
+    losses: 1 to 8 distinct loss names; target: a target name or spec; settings: any
+    TrainConfig settings (width, depth, batch, noise_dim, device, hosted, threads, ...)
+    applied to every run. Returns a CompareResult whose runs follow `losses`; their
+    snapshots fall on the same steps, and a run that diverges ends alone.
+    callback(CompareProgress) comes at most every ~0.2 s and at each snapshot;
+    should_stop() is polled and True ends every run (each marked stopped).
+    Raises ValueError for bad losses or settings (naming them).
+    """
+    configs = run_configs(losses, target, steps, seed, settings)
+    wall0 = time.perf_counter()
+    device = resolve_device(configs[0].device)
+    threads = configs[0].threads
+    old_threads = torch.get_num_threads()
+    set_threads = device.type == "cpu" and threads is not None and threads != old_threads
+    if set_threads:
+        torch.set_num_threads(threads)
+    latest: list[Snapshot | None] = [None] * len(configs)
+    total = configs[0].steps
+    runs: list[TrainResult] = []
+    done_seconds = 0.0
+    stop = [False]
+
+    def stopping() -> bool:
+        stop[0] = stop[0] or (should_stop is not None and bool(should_stop()))
+        return stop[0]
+
+    try:
+        for k, cfg in enumerate(configs):
+            def report(p: Progress, k: int = k, before: float = done_seconds) -> None:
+                latest[k] = p.snapshot
+                if callback is None:
+                    return
+                seconds = before + p.seconds
+                step = (k * total + p.step) // len(configs)
+                callback(CompareProgress(step, total, seconds,
+                                         step / seconds if seconds else 0.0, list(latest)))
+
+            result = run(cfg, report, stopping)
+            runs.append(result)
+            done_seconds += result.seconds
+    finally:
+        if set_threads:
+            torch.set_num_threads(old_threads)
+    return CompareResult(runs=runs, seconds=time.perf_counter() - wall0)
+
+
+__all__ = ["MAX_RUNS", "CompareProgress", "CompareResult", "check_losses", "compare"]

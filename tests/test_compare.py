@@ -1,0 +1,126 @@
+"""`compare`: K losses trained side by side equal K separate `train` runs.
+
+The reference is the single-run engine (`train`), itself tested against autograd and a
+plain PyTorch loop in tests/test_train.py and tests/test_models.py: a batched
+comparison must give each loss the run `train` gives it with the same settings and
+seed (same initial weights, data and noise), to float32 tolerance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ganloss_viz.losses import LossDefaults, get
+from ganloss_viz.train import CompareProgress, CompareResult, TrainConfig, compare, train
+
+SMALL = dict(width=16, depth=2, batch=32, points=40, grid=6, metric_samples=200,
+             device="cpu")
+# a penalty (GP, n_critic 5), a clip (RMSprop, n_critic 5), a relativistic loss (G reads
+# D on real data), R1 on real data, a plain loss, and a second n_critic-5 penalty
+MIX = ["ns", "wgan_gp", "rsgan", "wgan", "ns_r1", "wgan_lp"]
+
+
+@pytest.fixture(scope="module")
+def mixed() -> CompareResult:
+    return compare(MIX, "ring8", steps=12, seed=3, snapshot_every=4, **SMALL)
+
+
+def assert_same_run(got, ref, rtol=2e-4, atol=2e-5):
+    assert got.config == ref.config
+    assert got.steps == ref.steps and got.diverged == ref.diverged
+    assert [s.step for s in got.snapshots] == [s.step for s in ref.snapshots]
+    for a, b in zip(got.snapshots, ref.snapshots, strict=True):
+        for field in ("samples", "grad", "d_values", "manifold"):
+            np.testing.assert_allclose(getattr(a, field), getattr(b, field), rtol=rtol,
+                                       atol=atol, err_msg=f"{field} at step {a.step}")
+    for name, values in ref.history.items():
+        np.testing.assert_allclose(got.history[name], values, rtol=rtol, atol=atol,
+                                   err_msg=name)
+    np.testing.assert_allclose(got.generator.flat.detach(), ref.generator.flat.detach(),
+                               rtol=rtol, atol=atol)
+    np.testing.assert_allclose(got.discriminator.flat.detach(),
+                               ref.discriminator.flat.detach(), rtol=rtol, atol=atol)
+
+
+def test_each_run_equals_its_single_run(mixed):
+    for name, got in zip(MIX, mixed.runs, strict=True):
+        ref = train(loss=name, target="ring8", steps=12, seed=3, snapshot_every=4, **SMALL)
+        assert_same_run(got, ref)
+
+
+def test_runs_follow_the_losses_and_share_initial_weights(mixed):
+    assert [r.config.loss for r in mixed.runs] == MIX
+    first = mixed.runs[0].snapshots[0]
+    for r in mixed.runs:
+        assert [s.step for s in r.snapshots] == [0, 4, 8, 12]
+        np.testing.assert_array_equal(r.snapshots[0].samples, first.samples)
+        np.testing.assert_array_equal(r.snapshots[0].d_values, first.d_values)
+        # each loss keeps its own defaults
+        d = get(r.config.loss).defaults
+        assert (r.config.n_critic, r.config.optimizer, r.config.lr_d) == \
+            (d.n_critic, d.optimizer, d.lr_d)
+    assert mixed.seconds > 0
+    obj = mixed.to_dict()
+    assert list(obj) == ["runs", "seconds"]
+    assert [r["loss"] for r in obj["runs"]] == MIX
+    assert all(r["steps"] == 12 and r["target"] == "ring8" for r in obj["runs"])
+
+
+class HotPearson(type(get("fgan_pearson"))):
+    """The Pearson f-GAN with learning rates of 1e9 as its defaults: it overflows alone."""
+
+    def __init__(self):
+        super().__init__("pearson")
+        self.name = "fgan_pearson_hot"
+        self.defaults = LossDefaults(lr_g=1e9, lr_d=1e9)
+
+
+def test_a_diverging_run_leaves_the_others_going():
+    hot = HotPearson()
+    res = compare(["ns", hot, "hinge"], "ring8", steps=12, seed=0, snapshot_every=4, **SMALL)
+    ref_bad = train(loss=hot, target="ring8", steps=12, seed=0, snapshot_every=4, **SMALL)
+    good, bad, good2 = res.runs
+    assert ref_bad.diverged, "the reference run was meant to diverge"
+    assert bad.diverged and bad.message == ref_bad.message and bad.steps == ref_bad.steps
+    assert not good.diverged and good.steps == 12
+    assert not good2.diverged and good2.steps == 12
+
+
+def test_progress_and_stop():
+    seen: list[CompareProgress] = []
+    res = compare(["ns", "hinge"], "ring8", steps=400, seed=0, snapshot_every=100,
+                  callback=seen.append, should_stop=lambda: len(seen) >= 3, **SMALL)
+    assert all(r.stopped and r.steps < 400 for r in res.runs)
+    assert seen[0].step == 0 and len(seen[0].snapshots) == 2
+    assert all(p.steps == 400 and len(p.snapshots) == 2 for p in seen)
+
+
+@pytest.mark.parametrize(("losses", "match"), [
+    ([], "1 to 8 losses"),
+    (["ns"] * 2, "repeated: ns"),
+    (["ns", "nope"], "unknown loss 'nope'"),
+    ("ns,hinge", "list of 1 to 8 loss names"),
+    (["minimax", "ns", "lsgan", "hinge", "wgan", "wgan_gp", "wgan_lp", "ns_r1", "rsgan"],
+     "got 9"),
+])
+def test_bad_losses(losses, match):
+    with pytest.raises(ValueError, match=match):
+        compare(losses, "ring8", steps=2, **SMALL)
+
+
+def test_bad_settings_name_the_setting():
+    with pytest.raises(ValueError, match="width"):
+        compare(["ns"], "ring8", steps=2, width=10_000)
+    with pytest.raises(ValueError, match="unknown target"):
+        compare(["ns"], "nowhere", steps=2)
+    with pytest.raises(ValueError, match="not as loss="):
+        compare(["ns"], "ring8", loss="hinge")
+
+
+def test_threads_restored():
+    before = torch.get_num_threads()
+    compare(["ns"], "ring8", steps=2, threads=1, **SMALL)
+    assert torch.get_num_threads() == before
+    assert TrainConfig().threads == 1
