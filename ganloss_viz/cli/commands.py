@@ -16,6 +16,10 @@
     ``"html"`` with ``--html``): one GAN training run (ganloss_viz.train), with a
     progress bar on stderr unless ``--json``.
 
+``dirac --method NAME [--gamma G] [--sigma S] [--clip C] [--g0 G0]``
+    ``{"method", "eigenvalues": [[re, im], ...], "converges", "verdict", "params",
+    "jacobian", "max_step"}``: the Dirac-GAN's linearisation at the equilibrium.
+
 The library (and with it torch) is reached only inside the handlers: ``ganloss_viz``
 imports its engine lazily, on first attribute access.
 """
@@ -249,9 +253,35 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     return obj, "\n".join(lines)
 
 
+def cmd_dirac(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from ganloss_viz import dirac
+
+    method = dirac.get(args.method)
+    given = {k: getattr(args, k) for k in ("gamma", "sigma", "clip", "g0")}
+    unused = [k for k, v in given.items() if v is not None and k not in method.params]
+    if unused:
+        raise UsageError(f"--{unused[0]} is not a parameter of method {method.name!r}; "
+                         f"its parameters: {', '.join(method.params) or 'none'}")
+    a = dirac.analyse(method.name, method.params_of(**given))
+    params = {k: getattr(a.params, k) for k in method.params}
+    obj = {"method": method.name, "eigenvalues": [[z.real, z.imag] for z in a.eigenvalues],
+           "converges": a.converges, "verdict": a.verdict, "params": params,
+           "jacobian": a.jacobian.tolist(), "max_step": a.max_step}
+    eig = ", ".join(f"{fmt(z.real)} {'+' if z.imag >= 0 else '−'} {fmt(abs(z.imag))}i"
+                    for z in a.eigenvalues)
+    shown = "".join(f", {k}={fmt(v, pad=False)}" for k, v in params.items())
+    lines = [f"dirac {method.name} ({method.label}){shown}",
+             f"  eigenvalues of the Jacobian at (0, 0): {eig}",
+             f"  {a.verdict.replace('_', ' ')}: {a.reason}"]
+    if a.max_step is not None:
+        lines.append(f"  simultaneous GD converges locally for step sizes h < {fmt(a.max_step)}")
+    return obj, "\n".join(lines)
+
+
 COMMANDS: dict[str, Handler] = {
     "list": cmd_list,
     "divergence": cmd_divergence,
     "fit": cmd_fit,
     "train": cmd_train,
+    "dirac": cmd_dirac,
 }

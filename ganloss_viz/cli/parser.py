@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="learning rate (default: %(default)s)")
 
     add_train(command("train", "train a small 1-D or 2-D GAN with a chosen loss"))
+    add_dirac(command("dirac", "Dirac-GAN (Mescheder et al. 2018): eigenvalues of the "
+                               "gradient field's Jacobian at the equilibrium, convergence"))
     return parser
 
 
@@ -141,6 +143,20 @@ def add_train(sub: argparse.ArgumentParser) -> None:
                      help="learning rate of both networks (default: the loss's)")
     sub.add_argument("--html", metavar="FILE", default=None,
                      help="also write the replay animation as a standalone HTML file")
+
+
+def add_dirac(sub: argparse.ArgumentParser) -> None:
+    """The options of ``dirac`` (unset parameters take the method's defaults)."""
+    sub.add_argument("--method", required=True, metavar="NAME",
+                     help="gan, ns, wgan, wgan_gp, r1, r2, instance_noise or consensus")
+    sub.add_argument("--gamma", type=finite_float, default=None,
+                     help="penalty / consensus weight >= 0 (default 0.3; consensus 1)")
+    sub.add_argument("--sigma", type=finite_float, default=None,
+                     help="instance-noise standard deviation >= 0 (default 1)")
+    sub.add_argument("--clip", type=finite_float, default=None,
+                     help="WGAN weight clipping: psi in [-clip, clip], clip > 0 (default 1)")
+    sub.add_argument("--g0", type=finite_float, default=None,
+                     help="WGAN-GP target gradient norm >= 0 (default 1)")
 
 
 def add_div_options(sub: argparse.ArgumentParser) -> None:
