@@ -6,6 +6,8 @@ ever computed: -log sigmoid(v) = softplus(-v) and -log(1 - sigmoid(v)) = softplu
 
 from __future__ import annotations
 
+import math
+
 from .base import Loss, LossDefaults, log_ratio, ops, softplus, softplus_any
 
 # Adam(2e-4, betas (0.5, 0.999)), one D step per G step: the DCGAN settings (Radford et
@@ -21,11 +23,12 @@ DCGAN = LossDefaults("adam", 2e-4, 2e-4, (0.5, 0.999), 1)
 # lsgan after 5 s, rsgan after 3 s (seed 1), minimax after 5 s (seed 0).
 TOY = LossDefaults("adam", 1e-3, 1e-3, (0.5, 0.999), 1)
 
-GAN_IDENTITY = "d_loss(D*) = −gan(P, Q) = ln 4 − 2·JS(P‖Q)"
+GAN_IDENTITY = "d_loss(D*) = ln 4 − 2·JS(P‖Q)"
+LN4 = math.log(4.0)
 
 
-def _neg(v: float) -> float:
-    return -v
+def _gan_optimum(js: float) -> float:
+    return LN4 - 2.0 * js
 
 
 class Minimax(Loss):
@@ -40,10 +43,10 @@ class Minimax(Loss):
     label = "Minimax GAN (saturating)"
     doc = "Goodfellow et al. 2014: G minimises E log(1 − D(G(z))); gradients vanish when D wins"
     minimises = "2·JS(P‖Q) − ln 4"
-    divergence = "gan"
+    divergence = "js"
     identity = GAN_IDENTITY
     defaults = TOY
-    optimum_value = staticmethod(_neg)
+    optimum_value = staticmethod(_gan_optimum)
 
     @staticmethod
     def d_real(v):
