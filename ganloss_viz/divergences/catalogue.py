@@ -15,7 +15,9 @@ import torch
 from . import gaussian as G
 from . import transport as T
 from .fdivs import (
+    AMARI_LATEX,
     GAN,
+    GENERATOR_LATEX,
     GENERATORS,
     HELLINGER,
     JEFFREYS,
@@ -230,7 +232,8 @@ def _fdiv(name, label, latex, range_text, h, closed=None, symmetric=False, doc="
     register(Divergence(
         name=name, label=label, group=GROUP_F, latex=latex, range_text=range_text,
         compute=_f_compute(h, closed), symmetric=symmetric, f0=h.f0,
-        fprime_inf=h.fprime_inf, at_equality=at_equality, doc=doc, **GENERATORS[name]))
+        fprime_inf=h.fprime_inf, at_equality=at_equality, doc=doc, **GENERATORS[name],
+        **GENERATOR_LATEX[name]))
 
 
 _fdiv("kl", "Kullback-Leibler KL(P‖Q)", r"\int p \log \frac{p}{q}\,dx", "[0, ∞]", KL,
@@ -260,7 +263,8 @@ register(Divergence(
            r"f(u) = \frac{u^\alpha - 1 - \alpha(u - 1)}{\alpha(\alpha - 1)}"),
     range_text="[0, ∞]", compute=_alpha_compute, params={"alpha": 0.5},
     doc="α → 1 gives KL, α → 0 reverse KL, α = ½ four times squared Hellinger, α = 2 half χ².",
-    make_generator=lambda alpha: amari_generator(alpha), **amari_generator(0.5)))
+    make_generator=lambda alpha: amari_generator(alpha), **amari_generator(0.5),
+    f0=amari(0.5).f0, fprime_inf=amari(0.5).fprime_inf, **AMARI_LATEX))
 register(Divergence(
     name="renyi", label="Rényi divergence", group=GROUP_OTHER,
     latex=r"\frac{1}{\alpha - 1} \log \int p^\alpha q^{1-\alpha}\,dx", range_text="[0, ∞]",

@@ -142,6 +142,45 @@ GENERATORS: dict[str, dict[str, Callable]] = {
 }
 
 
+# The same four, as LaTeX (u = p/q, t the critic value, v the raw output), for the theory
+# page's table: written next to the callables above so that the two are read together.
+GENERATOR_LATEX: dict[str, dict[str, str]] = {
+    "kl": dict(f_latex=r"u \log u", f_conj_latex=r"e^{t - 1}", activation_latex=r"v",
+               optimal_critic_latex=r"1 + \log u"),
+    "reverse_kl": dict(f_latex=r"-\log u", f_conj_latex=r"-1 - \log(-t),\ t < 0",
+                       activation_latex=r"-e^{-v}", optimal_critic_latex=r"-1/u"),
+    "jeffreys": dict(f_latex=r"(u - 1) \log u",
+                     f_conj_latex=r"W(e^{1-t}) + 1/W(e^{1-t}) + t - 2",
+                     activation_latex=r"v", optimal_critic_latex=r"1 + \log u - 1/u"),
+    "js": dict(f_latex=r"\tfrac12 \big(u \log u - (u + 1) \log \tfrac{u + 1}{2}\big)",
+               f_conj_latex=r"-\tfrac12 \log(2 - e^{2t}),\ t < \tfrac12 \ln 2",
+               activation_latex=r"\tfrac12 \big(\ln 2 - \log(1 + e^{-v})\big)",
+               optimal_critic_latex=r"\tfrac12 \log \frac{2u}{u + 1}"),
+    "gan": dict(f_latex=r"u \log u - (u + 1) \log(u + 1)",
+                f_conj_latex=r"-\log(1 - e^{t}),\ t < 0",
+                activation_latex=r"-\log(1 + e^{-v})",
+                optimal_critic_latex=r"\log \frac{u}{u + 1}"),
+    "pearson": dict(f_latex=r"(u - 1)^2", f_conj_latex=r"\tfrac14 t^2 + t",
+                    activation_latex=r"v", optimal_critic_latex=r"2(u - 1)"),
+    "neyman": dict(f_latex=r"(1 - u)^2 / u", f_conj_latex=r"2 - 2\sqrt{1 - t},\ t < 1",
+                   activation_latex=r"1 - e^{v}", optimal_critic_latex=r"1 - 1/u^2"),
+    "hellinger": dict(f_latex=r"\tfrac12 (\sqrt u - 1)^2",
+                      f_conj_latex=r"\frac{t}{1 - 2t},\ t < \tfrac12",
+                      activation_latex=r"\tfrac12 (1 - e^{-v})",
+                      optimal_critic_latex=r"\tfrac12 (1 - 1/\sqrt u)"),
+    "tv": dict(f_latex=r"\tfrac12 |u - 1|", f_conj_latex=r"t,\ |t| \le \tfrac12",
+               activation_latex=r"\tfrac12 \tanh v",
+               optimal_critic_latex=r"\tfrac12 \operatorname{sign}(u - 1)"),
+}
+
+AMARI_LATEX = dict(
+    f_latex=r"\frac{u^\alpha - 1 - \alpha(u - 1)}{\alpha(\alpha - 1)}",
+    f_conj_latex=r"\frac{(1 + (\alpha - 1)t)^{\alpha/(\alpha - 1)} - 1}{\alpha}",
+    activation_latex=r"\tfrac{1}{1 - \alpha} - \log(1 + e^{-v})\ (\alpha < 1),\ "
+                     r"\log(1 + e^{v}) - \tfrac{1}{\alpha - 1}\ (\alpha > 1)",
+    optimal_critic_latex=r"\frac{u^{\alpha - 1} - 1}{\alpha - 1}")
+
+
 def _jeffreys_conj(t: torch.Tensor) -> torch.Tensor:
     """f*(t) for f(u) = (u - 1) log u: sup at u with log u + 1 - 1/u = t (Newton in log u)."""
     # Start near the root: y ~ t - 1 for large t, y ~ -log(1 - t) for very negative t.

@@ -19,7 +19,8 @@ class Divergence:
     `compute(P, Q, **params)` works on realised measures and returns
     (value tensor, infinite mask, method, error). f-divergences also carry their
     generator f, its conjugate f*, the f-GAN output activation, the optimal critic
-    T*(u) = f'(u) at u = p/q, f(0) and f'(inf) = lim f(u)/u.
+    T*(u) = f'(u) at u = p/q, f(0) and f'(inf) = lim f(u)/u, and the LaTeX of the
+    four (`f_latex`, ... in u, t and v), which the theory page renders as its table.
     """
 
     name: str
@@ -39,6 +40,10 @@ class Divergence:
     at_equality: float = 0.0     # D(P‖P): 0, or f(1) = −ln 4 for the GAN value
     doc: str = ""
     make_generator: Callable[..., dict[str, Callable]] | None = None  # f etc. for params
+    f_latex: str = ""                 # f(u)
+    f_conj_latex: str = ""            # f*(t), with its domain
+    activation_latex: str = ""        # the f-GAN output activation g_f(v)
+    optimal_critic_latex: str = ""    # T*(u) = f'(u), u = p/q
 
     def generator(self, **params: float) -> dict[str, Callable]:
         """f, f_conj, activation and optimal_critic for these parameters (alpha: its own α)."""
