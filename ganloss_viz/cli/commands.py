@@ -16,6 +16,11 @@
     ``"html"`` with ``--html``): one GAN training run (ganloss_viz.train), with a
     progress bar on stderr unless ``--json``.
 
+``optimal --loss NAME P Q``
+    ``{"loss", "d_loss_at_optimum", "divergence", "divergence_value", "identity",
+    "predicted", "difference", ...}``: the D loss at the loss's optimal discriminator
+    (integrated) and the identity that relates it to a divergence (ganloss_viz.optimal).
+
 ``dirac --method NAME [--gamma G] [--sigma S] [--clip C] [--g0 G0]``
     ``{"method", "eigenvalues": [[re, im], ...], "converges", "verdict", "params",
     "jacobian", "max_step"}``: the Dirac-GAN's linearisation at the equilibrium.
@@ -278,10 +283,31 @@ def cmd_dirac(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     return obj, "\n".join(lines)
 
 
+def cmd_optimal(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from ganloss_viz.optimal import optimal, optimal_loss
+
+    loss = optimal_loss(args.loss)
+    p, q = pair(args.p, args.q, "Q")
+    r = optimal(loss, p, q)
+    obj = r.to_dict()
+    lines = [f"optimal {r.loss} ({loss.label})", f"  P = {r.p}", f"  Q = {r.q}",
+             f"  optimum: {r.curve_units}",
+             f"  identity: {r.identity}",
+             f"  d_loss at the optimum ({method_label(r.method)}) = "
+             f"{fmt_number(r.d_loss_at_optimum)}",
+             f"  {r.divergence} = {fmt_number(r.divergence_value)}, so the identity predicts "
+             f"{fmt_number(r.predicted)}",
+             f"  difference = {fmt_number(r.difference)}"]
+    if r.note:
+        lines.append(f"  note: {r.note}")
+    return obj, "\n".join(lines)
+
+
 COMMANDS: dict[str, Handler] = {
     "list": cmd_list,
     "divergence": cmd_divergence,
     "fit": cmd_fit,
     "train": cmd_train,
     "dirac": cmd_dirac,
+    "optimal": cmd_optimal,
 }

@@ -118,7 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_train(command("train", "train a small 1-D or 2-D GAN with a chosen loss"))
     add_dirac(command("dirac", "Dirac-GAN (Mescheder et al. 2018): eigenvalues of the "
                                "gradient field's Jacobian at the equilibrium, convergence"))
+    add_optimal(command("optimal", "the D loss at a loss's optimal discriminator for data P "
+                                   "and generator Q, and the divergence it equals"))
     return parser
+
+
+def add_optimal(sub: argparse.ArgumentParser) -> None:
+    """``optimal --loss NAME P Q``."""
+    sub.add_argument("--loss", required=True, metavar="NAME",
+                     help="GAN loss with a known optimum, e.g. minimax, hinge, wgan, fgan_kl")
+    sub.add_argument("p", metavar="P", help='spec of the data P, e.g. "normal(0, 1)"')
+    sub.add_argument("q", metavar="Q", help='spec of the generator Q, e.g. "normal(1, 1)"')
 
 
 def add_train(sub: argparse.ArgumentParser) -> None:
