@@ -149,7 +149,8 @@ def parse_names(text: str, known: Iterable[str], what: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
     bad = [n for n in names if n not in known]
     if bad:
-        raise ValueError(f"unknown {what} {', '.join(bad)}; known: {', '.join(known)}")
+        shown = ", ".join(_short(n, 40) for n in bad[:5]) + (", …" if len(bad) > 5 else "")
+        raise ValueError(f"unknown {what} {shown}; known: {', '.join(known)}")
     return names
 
 
