@@ -75,7 +75,7 @@ class Continuous1D:
         from the mesh point below x up to x supplies the rest.
         """
         b = torch.as_tensor(self.quantile_np(MESH_LEVELS), dtype=torch.float64)
-        batch = torch.broadcast_shapes(b.shape[:-1], x.shape[:-1])
+        batch = np.broadcast_shapes(b.shape[:-1], x.shape[:-1])
         b = b.expand(*batch, b.shape[-1]).contiguous()
         x = x.expand(*batch, x.shape[-1])
         lo = float(torch.as_tensor(self.lo).reshape(-1)[0])

@@ -28,7 +28,7 @@ def _cat(xs: list[torch.Tensor]) -> torch.Tensor:
     xs = [x for x in xs if x.shape[-1] > 0]
     if not xs:
         return torch.zeros(0, dtype=torch.float64)
-    batch = torch.broadcast_shapes(*(x.shape[:-1] for x in xs))
+    batch = np.broadcast_shapes(*(x.shape[:-1] for x in xs))
     return torch.cat([x.expand(*batch, x.shape[-1]) for x in xs], dim=-1)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from scipy.optimize import linear_sum_assignment
 
 from ..distributions.measure import Measure1D, Measure2D
 
@@ -60,6 +59,8 @@ def sample_2d(M: Measure2D, n: int, gen: torch.Generator) -> torch.Tensor:
 
 
 def _assignment_cost(x: torch.Tensor, y: torch.Tensor, power: int) -> torch.Tensor:
+    from scipy.optimize import linear_sum_assignment  # 0.4 s to import: only when used
+
     C = torch.cdist(x, y) ** power
     rows, cols = linear_sum_assignment(C.detach().numpy())
     return C[rows, cols].mean()

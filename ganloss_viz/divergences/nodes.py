@@ -115,7 +115,7 @@ def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor
     zeros_p = torch.zeros_like(P.atom_loc)
     mp = _cat([P.atom_w, zeros_q])
     mq = _cat([zeros_p, Q.atom_w])
-    batch = torch.broadcast_shapes(same.shape[:-2], mp.shape[:-1], mq.shape[:-1])
+    batch = np.broadcast_shapes(same.shape[:-2], mp.shape[:-1], mq.shape[:-1])
     same = same.expand(*batch, *same.shape[-2:])
     mp, mq = mp.expand(*batch, mp.shape[-1]), mq.expand(*batch, mq.shape[-1])
     tp = (same * mp.unsqueeze(-2)).sum(-1)
@@ -193,12 +193,12 @@ def nodes_2d(P: Measure2D, Q: Measure2D, max_points: int | None = None) -> Nodes
     n = N_PANEL_2D if PANEL_NODES.get() >= 12 else 5
     bx, by = _axis_breaks(P, Q, 0), _axis_breaks(P, Q, 1)
     size = (bx.shape[-1] * n + 2 * N_TAIL_2D) * (by.shape[-1] * n + 2 * N_TAIL_2D)
-    batch_size = int(np.prod(torch.broadcast_shapes(bx.shape[:-1], by.shape[:-1])))
+    batch_size = int(np.prod(np.broadcast_shapes(bx.shape[:-1], by.shape[:-1])))
     if max_points is not None and size * batch_size > max_points:
         return None
     xs, wx = line_points(bx, n, N_TAIL_2D)
     ys, wy = line_points(by, n, N_TAIL_2D)
-    batch = torch.broadcast_shapes(xs.shape[:-1], ys.shape[:-1])
+    batch = np.broadcast_shapes(xs.shape[:-1], ys.shape[:-1])
     xs, wx = xs.expand(*batch, xs.shape[-1]), wx.expand(*batch, wx.shape[-1])
     ys, wy = ys.expand(*batch, ys.shape[-1]), wy.expand(*batch, wy.shape[-1])
     gx = xs.unsqueeze(-1).expand(*batch, xs.shape[-1], ys.shape[-1])
@@ -214,7 +214,7 @@ def nodes_product(P: Measure2D, Q: Measure2D, n: int | None = None) -> Nodes:
     ny = nodes_1d(P.factors[1], Q.factors[1], n=n)
 
     def outer(a: torch.Tensor, b: torch.Tensor, op) -> torch.Tensor:
-        batch = torch.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+        batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
         a, b = a.expand(*batch, a.shape[-1]), b.expand(*batch, b.shape[-1])
         return op(a.unsqueeze(-1), b.unsqueeze(-2)).flatten(-2)
 
@@ -262,5 +262,5 @@ def nodes_gauss_mixture_2d(P: Measure2D, Q: Measure2D) -> Nodes | None:
 def _bcat(a: torch.Tensor, b: torch.Tensor, dim: int) -> torch.Tensor:
     """Concatenate along `dim` (counted from the end) after broadcasting batch shapes."""
     k = -dim
-    batch = torch.broadcast_shapes(a.shape[:-k], b.shape[:-k])
+    batch = np.broadcast_shapes(a.shape[:-k], b.shape[:-k])
     return torch.cat([a.expand(*batch, *a.shape[-k:]), b.expand(*batch, *b.shape[-k:])], dim)

@@ -60,7 +60,7 @@ def quantile(M: Measure1D, u: torch.Tensor, b: torch.Tensor | None = None) -> to
     """
     with torch.no_grad():
         b = _mesh(M) if b is None else b
-        batch = torch.broadcast_shapes(b.shape[:-1], u.shape[:-1])
+        batch = np.broadcast_shapes(b.shape[:-1], u.shape[:-1])
         b = b.expand(*batch, b.shape[-1]).contiguous()
         u = u.expand(*batch, u.shape[-1]).contiguous()
         fb = M.cdf_value(b)
@@ -96,7 +96,7 @@ def quantile(M: Measure1D, u: torch.Tensor, b: torch.Tensor | None = None) -> to
             1 + loc.detach().abs().unsqueeze(-2))
         any_hit = hit.any(-1)
         idx = hit.to(torch.int8).argmax(-1)
-        batch = torch.broadcast_shapes(loc.shape[:-1], idx.shape[:-1])
+        batch = np.broadcast_shapes(loc.shape[:-1], idx.shape[:-1])
         atom_x = torch.gather(loc.expand(*batch, loc.shape[-1]), -1,
                               idx.expand(*batch, idx.shape[-1]))
         out = torch.where(any_hit, atom_x, out)
