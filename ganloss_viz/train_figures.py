@@ -18,6 +18,7 @@ inlined, works offline). Nothing here imports torch or streamlit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,6 +28,19 @@ ARROWS = 120          # arrows drawn per frame (a fixed subset of the samples)
 ARROW_FRACTION = 0.12  # the 95th-percentile gradient of the run is drawn this long (× extent)
 BINS_1D = 80
 FRAME_MS = 120
+CURVE_POINTS = 1500    # per-step curves are averaged down to about this many points
+
+
+def averaged(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values) of a per-step curve averaged in blocks down to about CURVE_POINTS
+    points (a 10,000-step curve would cost the browser more than it shows)."""
+    n = len(y)
+    block = max(1, math.ceil(n / CURVE_POINTS))
+    m = n // block
+    if m == 0:
+        return np.arange(1, n + 1), y
+    xs = np.arange(m) * block + (block + 1) / 2
+    return xs, y[: m * block].reshape(m, block).mean(axis=1)
 
 
 def _title(snap, label: str) -> str:

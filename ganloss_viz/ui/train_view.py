@@ -41,13 +41,12 @@ from ganloss_viz.state.train import (
 from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import Progress, TrainResult, train
 from ganloss_viz.train.engine import RunState, resolve_device
-from ganloss_viz.train_figures import replay_figure
+from ganloss_viz.train_figures import averaged, replay_figure
 
 ss = st.session_state
 KEY = "tr"
 LIVE_EVERY = 0.5          # seconds between redraws of the live view (2 a second: the
                           # redraws share the CPU and the GIL with the training thread)
-CURVE_POINTS = 1500       # per-step curves are averaged down to about this many points
 NO_GPU_TEXT = ("cuda is unavailable: torch.cuda.is_available() is False on this server, "
                "so runs use the CPU ('auto' picks CUDA where a GPU exists).")
 
@@ -400,22 +399,11 @@ def metrics_json(result: TrainResult) -> str:
     return json.dumps(_plain(result.to_dict()), indent=2, allow_nan=False)
 
 
-def _averaged(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, values) averaged in blocks down to about CURVE_POINTS points."""
-    n = len(y)
-    block = max(1, math.ceil(n / CURVE_POINTS))
-    m = n // block
-    if m == 0:
-        return np.arange(1, n + 1), y
-    xs = np.arange(m) * block + (block + 1) / 2
-    return xs, y[: m * block].reshape(m, block).mean(axis=1)
-
-
 def history_figure(result: TrainResult, names: tuple[str, str], labels: tuple[str, str],
                    title: str, log: bool = False) -> go.Figure:
     fig = go.Figure()
     for name, label in zip(names, labels, strict=True):
-        xs, ys = _averaged(result.history[name])
+        xs, ys = averaged(result.history[name])
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=label))
     fig.update_layout(template="plotly_white", height=320, title=dict(text=title, x=0),
                       xaxis_title="step", margin=dict(t=50, b=40, l=10, r=10),
