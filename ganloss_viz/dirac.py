@@ -22,6 +22,7 @@ entry in `METHODS`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -100,7 +101,11 @@ def _wgan(theta: Tensor, psi: Tensor, p: Params) -> tuple[Tensor, Tensor]:
 
 def _wgan_gp(theta: Tensor, psi: Tensor, p: Params) -> tuple[Tensor, Tensor]:
     l_g, l_d = _wgan(theta, psi, p)
-    return l_g, l_d + p.gamma * (psi.abs() - p.g0) ** 2     # |∇_x D| = |ψ| everywhere
+    # |∇_x D| = |ψ| everywhere; |ψ| written with `where` so that its slope at ψ = 0 is
+    # the one-sided +1 (autograd's abs has slope sign(0) = 0 there, and its double
+    # backward loads torch's decompositions, seconds on first use).
+    abs_psi = torch.where(psi >= 0, psi, -psi)
+    return l_g, l_d + p.gamma * (abs_psi - p.g0) ** 2
 
 
 def _r1(theta: Tensor, psi: Tensor, p: Params) -> tuple[Tensor, Tensor]:
@@ -119,26 +124,29 @@ def _instance_noise(theta: Tensor, psi: Tensor, p: Params) -> tuple[Tensor, Tens
     return loss, -loss
 
 
+@functools.lru_cache(maxsize=4)
 def hermite_rule(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights of E g(ε), ε ~ N(0, 1): exact for polynomials of degree < 2n."""
     x, w = np.polynomial.hermite_e.hermegauss(n)
     return x, w / math.sqrt(2 * math.pi)
 
 
-def _consensus_field(theta: Tensor, psi: Tensor, p: Params) -> tuple[Tensor, Tensor]:
+def _consensus_field(theta: Tensor, psi: Tensor, p: Params,
+                     graph: bool = True) -> tuple[Tensor, Tensor]:
     """Consensus optimisation (Mescheder et al. 2017): v − γ∇(½‖v‖²), v the GAN's field."""
     v_t, v_p = gradient_field(_gan, theta, psi, p)
     half_norm = 0.5 * (v_t**2 + v_p**2)
-    g_t, g_p = torch.autograd.grad(half_norm.sum(), (theta, psi), create_graph=True)
+    g_t, g_p = torch.autograd.grad(half_norm.sum(), (theta, psi), create_graph=graph)
     return v_t - p.gamma * g_t, v_p - p.gamma * g_p
 
 
-def gradient_field(losses: Losses, theta: Tensor, psi: Tensor,
-                   p: Params) -> tuple[Tensor, Tensor]:
-    """(−∂L_G/∂θ, −∂L_D/∂ψ) elementwise (theta, psi must require grad; graph kept)."""
+def gradient_field(losses: Losses, theta: Tensor, psi: Tensor, p: Params,
+                   graph: bool = True) -> tuple[Tensor, Tensor]:
+    """(−∂L_G/∂θ, −∂L_D/∂ψ) elementwise (theta, psi must require grad); graph: keep the
+    graph for differentiating v again (Jacobian, consensus), not needed for stepping."""
     l_g, l_d = losses(theta, psi, p)
-    (d_t,) = torch.autograd.grad(l_g.sum(), theta, create_graph=True)
-    (d_p,) = torch.autograd.grad(l_d.sum(), psi, create_graph=True)
+    (d_t,) = torch.autograd.grad(l_g.sum(), theta, create_graph=graph, retain_graph=True)
+    (d_p,) = torch.autograd.grad(l_d.sum(), psi, create_graph=graph)
     return -d_t, -d_p
 
 
@@ -157,7 +165,7 @@ class Method:
     label: str
     doc: str
     losses: Losses | None = None
-    direct: Callable[[Tensor, Tensor, Params], tuple[Tensor, Tensor]] | None = None
+    direct: Callable[..., tuple[Tensor, Tensor]] | None = None
     params: tuple[str, ...] = ()
     defaults: dict[str, float] = dc_field(default_factory=dict)
     clipped: bool = False
@@ -173,10 +181,11 @@ class Method:
         """Whether the field jumps across ψ = 0 at the equilibrium for these parameters."""
         return self.kink and p.g0 > 0
 
-    def vector_field(self, theta: Tensor, psi: Tensor, p: Params) -> tuple[Tensor, Tensor]:
+    def vector_field(self, theta: Tensor, psi: Tensor, p: Params,
+                     graph: bool = True) -> tuple[Tensor, Tensor]:
         if self.direct is not None:
-            return self.direct(theta, psi, p)
-        return gradient_field(self.losses, theta, psi, p)
+            return self.direct(theta, psi, p, graph)
+        return gradient_field(self.losses, theta, psi, p, graph)
 
 
 METHODS: dict[str, Method] = {m.name: m for m in (
@@ -229,7 +238,7 @@ def field_on(method: str, theta: np.ndarray, psi: np.ndarray,
     s = torch.as_tensor(np.asarray(psi, dtype=float), dtype=DTYPE).clone().requires_grad_()
     if t.shape != s.shape:
         raise ValueError(f"theta has shape {tuple(t.shape)} but psi {tuple(s.shape)}")
-    v_t, v_p = m.vector_field(t, s, p)
+    v_t, v_p = m.vector_field(t, s, p, graph=False)
     return v_t.detach().numpy(), v_p.detach().numpy()
 
 
@@ -265,14 +274,12 @@ class Analysis:
 def jacobian(method: str, params: Params | None = None) -> np.ndarray:
     """The Jacobian of v at the equilibrium by autograd (float64).
 
-    For a method with |ψ| in its losses it is taken at ψ = 1e-300 (the one-sided limit
-    ψ → 0⁺): autograd differentiates |ψ| there with slope +1, not sign(0) = 0, so the
-    smooth case g0 = 0 (penalty γψ²) comes out exactly too.
+    Where the field has a kink at ψ = 0 (WGAN-GP) this is the one-sided limit ψ → 0⁺;
+    for g0 = 0 (penalty γψ², smooth) it is the Jacobian itself.
     """
     m = get(method)
     p = (params or m.params_of()).validated()
-    psi0 = 1e-300 if m.kink else 0.0
-    z0 = torch.tensor([0.0, psi0], dtype=DTYPE)
+    z0 = torch.zeros(2, dtype=DTYPE)
 
     def v(z: Tensor) -> Tensor:
         return torch.stack(m.vector_field(z[0:1], z[1:2], p)).reshape(2)
@@ -359,7 +366,7 @@ def trajectory(method: str, start: tuple[float, float], h: float, steps: int,
     def v(a: float, b: float) -> tuple[float, float]:
         t = torch.tensor([a], dtype=DTYPE, requires_grad=True)
         s = torch.tensor([b], dtype=DTYPE, requires_grad=True)
-        v_t, v_p = m.vector_field(t, s, p)
+        v_t, v_p = m.vector_field(t, s, p, graph=False)
         return v_t.item(), v_p.item()
 
     for _ in range(steps):
