@@ -4,11 +4,14 @@
     res = compare(["ns", "wgan_gp", "hinge"], "ring8", steps=2000, seed=0)
     res.runs[1].metrics, res.seconds, res.to_dict()
 
-Every run is `train` with the same seed and the common settings, each loss otherwise
-taking its own defaults (optimizer, learning rates, betas, n_critic, penalty): the
-seed fixes the initial weights of G and D, the data and the noise, so every run starts
-from the same networks and, step for step, sees the same real batches and noise rows
-(runs with different n_critic draw the same streams at their own pace).
+Every run is the run `train` makes with the same seed and the common settings, each
+loss otherwise taking its own defaults (optimizer, learning rates, betas, n_critic,
+penalty): the seed fixes the initial weights of G and D, the data and the noise, so
+every run starts from the same networks and, step for step, sees the same real
+batches and noise rows (runs with different n_critic draw the same streams at their
+own pace). The K runs are trained as one batched computation (batched.py: stacked
+weights, batched matrix products); a run's `seconds` are the comparison's training
+seconds, shared by all its runs.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from dataclasses import dataclass
 import torch
 
 from ..losses import Loss, get
+from .batched import run_batched
 from .config import TrainConfig
-from .engine import resolve_device, run
+from .engine import RunState, resolve_device, run
 from .record import Progress, Snapshot, TrainResult
 
 MAX_RUNS = 8
@@ -99,8 +103,29 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
     set_threads = device.type == "cpu" and threads is not None and threads != old_threads
     if set_threads:
         torch.set_num_threads(threads)
+    try:
+        states = [RunState(cfg, device) for cfg in configs]
+        if all(st.penalty is None or st.fast_penalty for st in states):
+            report = None
+            if callback is not None:
+                def report(step: int, seconds: float, snaps: list[Snapshot]) -> None:
+                    callback(CompareProgress(step, configs[0].steps, seconds,
+                                             step / seconds if seconds else 0.0, snaps))
+            runs, _ = run_batched(states, report, should_stop)
+        else:
+            runs = one_by_one(configs, callback, should_stop)
+    finally:
+        if set_threads:
+            torch.set_num_threads(old_threads)
+    return CompareResult(runs=runs, seconds=time.perf_counter() - wall0)
+
+
+def one_by_one(configs: list[TrainConfig], callback, should_stop) -> list[TrainResult]:
+    """The runs one after another with `run`: for penalties that only autograd can
+    differentiate (a smooth activation such as tanh), which the batched engine cannot
+    take. Progress counts every run's steps; a stop ends the runs from then on."""
     latest: list[Snapshot | None] = [None] * len(configs)
-    total = configs[0].steps
+    total, K = configs[0].steps, len(configs)
     runs: list[TrainResult] = []
     done_seconds = 0.0
     stop = [False]
@@ -109,24 +134,17 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
         stop[0] = stop[0] or (should_stop is not None and bool(should_stop()))
         return stop[0]
 
-    try:
-        for k, cfg in enumerate(configs):
-            def report(p: Progress, k: int = k, before: float = done_seconds) -> None:
-                latest[k] = p.snapshot
-                if callback is None:
-                    return
-                seconds = before + p.seconds
-                step = (k * total + p.step) // len(configs)
+    for k, cfg in enumerate(configs):
+        def report(p: Progress, k: int = k, before: float = done_seconds) -> None:
+            latest[k] = p.snapshot
+            if callback is not None:
+                seconds, step = before + p.seconds, (k * total + p.step) // K
                 callback(CompareProgress(step, total, seconds,
                                          step / seconds if seconds else 0.0, list(latest)))
 
-            result = run(cfg, report, stopping)
-            runs.append(result)
-            done_seconds += result.seconds
-    finally:
-        if set_threads:
-            torch.set_num_threads(old_threads)
-    return CompareResult(runs=runs, seconds=time.perf_counter() - wall0)
+        runs.append(run(cfg, report, stopping))
+        done_seconds += runs[-1].seconds
+    return runs
 
 
 __all__ = ["MAX_RUNS", "CompareProgress", "CompareResult", "check_losses", "compare"]

@@ -1,0 +1,280 @@
+"""K GAN runs trained as one batched computation (the engine of `compare`).
+
+Each run is the run `ganloss_viz.train.run` would make of its config (same initial
+weights, data, noise, optimizer and loss), but the K generators and discriminators are
+stacked (ganloss_viz.train.stacked.Stack) so every layer of every pass is one batched
+matrix product over the runs, and each run's loss acts on its slice of the stacked
+(K, rows, 1) outputs (one autograd call for all of them).
+
+Runs are reordered internally by n_critic, largest first, so that the runs still doing
+critic step j are a prefix of the stack (a view); within one n_critic the runs with a
+penalty are kept together (so the penalty pass covers a contiguous range) and the
+others, which draw the same data and noise, share one stream of it. Results come back
+in the caller's order.
+
+A run draws data and noise exactly as the single-run engine does (RunState.refill):
+runs with the same n_critic see the same real batches and noise rows at every step; a
+run with a penalty that draws random numbers (WGAN-GP's ε) keeps its own stream
+because those draws interleave with its noise.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from ..metrics import coverage_reached
+from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState, _summarise, _sync
+from .optim import make_optimizer
+from .record import HISTORY, Snapshot, TrainResult
+from .stacked import Stack
+
+
+class Stream:
+    """One run's data and noise as the single-run engine draws them (its RunState)."""
+
+    def __init__(self, st: RunState, runs: range):
+        self.st, self.runs = st, runs
+
+    def next(self) -> tuple[torch.Tensor, torch.Tensor]:
+        st, B = self.st, self.st.batch
+        if st.pos >= st.block_len:
+            st.refill()
+        p = st.pos
+        st.pos = p + B
+        return st.real_block[p:p + B], st.noise_block[p:p + B]
+
+
+def run_order(states: list[RunState]) -> list[int]:
+    """The internal order: n_critic descending; penalty runs last in the first n_critic
+    group, first in the next, and so on (so those of two adjacent groups are adjacent)."""
+    levels = sorted({st.n_critic for st in states}, reverse=True)
+    order = []
+    for i, level in enumerate(levels):
+        group = [r for r, st in enumerate(states) if st.n_critic == level]
+        group.sort(key=lambda r: (states[r].penalty is not None) != (i % 2 == 1))
+        order += group
+    return order
+
+
+def _span(flags: list[bool]) -> slice | None:
+    """The smallest range covering every True index (None if none)."""
+    idx = [i for i, f in enumerate(flags) if f]
+    return slice(idx[0], idx[-1] + 1) if idx else None
+
+
+class Batch:
+    """The K runs' stacked networks, optimizers, streams and per-step buffers."""
+
+    def __init__(self, states: list[RunState]):
+        self.states = states
+        K, st0 = len(states), states[0]
+        self.K, self.B, dev = K, st0.batch, st0.device
+        self.G = Stack([st.G for st in states])
+        self.D = Stack([st.D for st in states])
+        self.losses = [st.loss for st in states]
+        self.opt_g = [make_optimizer(st.cfg.optimizer, self.G.flat[r], st.cfg.lr_g,
+                                     st.cfg.betas) for r, st in enumerate(states)]
+        self.opt_d = [make_optimizer(st.cfg.optimizer, self.D.flat[r], st.cfg.lr_d,
+                                     st.cfg.betas) for r, st in enumerate(states)]
+        self.clips = [(r, st.clip) for r, st in enumerate(states) if st.clip is not None]
+        n_critic = [st.n_critic for st in states]
+        self.prefix = [sum(n > j for n in n_critic) for j in range(max(n_critic))]
+        self.streams: list[Stream] = []
+        for r, st in enumerate(states):
+            last = self.streams[-1] if self.streams else None
+            if (last is not None and st.penalty is None and last.st.penalty is None
+                    and last.st.n_critic == st.n_critic):
+                last.runs = range(last.runs.start, r + 1)
+            else:
+                self.streams.append(Stream(st, range(r, r + 1)))
+        pen = [st.penalty is not None for st in states]
+        self.pen_spans = [_span(pen[:k]) for k in self.prefix]
+        self.real_span = _span([st.g_uses_real for st in states])
+        dim, nd = st0.target.dim, st0.cfg.noise_dim
+        self.x = torch.empty(K, 2 * self.B, dim, device=dev)     # [real; fake] per run
+        self.z = torch.empty(K, self.B, nd, device=dev)
+        self.pts = torch.empty(K, self.B, dim, device=dev)       # penalty points
+        self.d_val = torch.zeros(K, device=dev)
+
+    def iterate(self, hist_row: torch.Tensor) -> None:
+        """One generator step of every run (each after its n_critic D steps)."""
+        B = self.B
+        for j, k in enumerate(self.prefix):
+            for stream in self.streams:
+                if stream.runs.start >= k:
+                    break
+                real, z = stream.next()
+                rs = slice(stream.runs.start, stream.runs.stop)
+                self.x[rs, :B] = real
+                self.z[rs] = z
+            fake = self.G.forward(self.z, slice(0, k))
+            self.x[:k, B:] = fake
+            self.d_step(k, self.pen_spans[j])
+        self.g_step(hist_row)
+
+    def d_step(self, k: int, pen: slice | None) -> None:
+        B, D, s = self.B, self.D, slice(0, k)
+        out = D.forward(self.x, s).detach().requires_grad_()
+        values = torch.stack([self.losses[r].d_loss(out[r, :B], out[r, B:]) for r in range(k)])
+        (g,) = torch.autograd.grad(values.sum(), out)
+        D.backward(g, s)
+        self.d_val[:k] = values.detach()
+        if pen is not None:
+            runs = range(pen.start, pen.stop)
+            for r in runs:
+                st = self.states[r]
+                if st.penalty is None:      # inside the range, no penalty: any finite points
+                    self.pts[r] = self.x[r, :B]
+                else:
+                    self.pts[r] = st.penalty.points(self.x[r, :B], self.x[r, B:], st.noise_gen)
+            D.forward(self.pts, pen)
+            gx = D.input_grad(pen).detach().requires_grad_()
+            total = sum(self.states[r].penalty.of_gradient(gx[i])
+                        for i, r in enumerate(runs) if self.states[r].penalty is not None)
+            (rg,) = torch.autograd.grad(total, gx)
+            D.penalty_backward(rg, pen)
+        for r in range(k):
+            self.opt_d[r].step(D.grad[r])
+        for r, c in self.clips:
+            if r < k:
+                D.flat[r].clamp_(-c, c)
+
+    def g_step(self, hist_row: torch.Tensor) -> None:
+        B, D, G, s = self.B, self.D, self.G, slice(0, self.K)
+        real_out = None
+        if self.real_span is not None:
+            real_out = D.forward(self.x[:, :B], self.real_span).clone()
+        out = D.forward(self.x[:, B:], s).detach().requires_grad_()
+        values = []
+        for r, loss in enumerate(self.losses):
+            ro = None
+            if self.states[r].g_uses_real:
+                ro = real_out[r - self.real_span.start]
+            values.append(loss.g_loss(out[r], ro))
+        values = torch.stack(values)
+        (g,) = torch.autograd.grad(values.sum(), out)
+        dx = D.backward(g, s, param_grad=False, input_grad=True)
+        G.backward(dx, s)
+        for r in range(self.K):
+            self.opt_g[r].step(G.grad[r])
+        torch.stack([self.d_val, values.detach(), torch.linalg.vector_norm(G.grad, dim=1),
+                     torch.linalg.vector_norm(dx, dim=2).sum(1)], dim=1, out=hist_row)
+
+    def params_finite(self) -> list[bool]:
+        ok = torch.isfinite(self.G.flat).all(1) & torch.isfinite(self.D.flat).all(1)
+        return ok.tolist()
+
+    def sync_networks(self, r: int) -> None:
+        """Copy run r's stacked parameters into its RunState's G and D (for snapshots)."""
+        self.G.copy_to(r, self.states[r].G)
+        self.D.copy_to(r, self.states[r].D)
+
+
+class Record:
+    """One run's growing record: snapshots, history, and how it ended."""
+
+    def __init__(self, first: Snapshot):
+        self.snaps = [first]
+        self.hist = np.zeros((0, len(HISTORY)), dtype=np.float32)
+        self.done, self.snap_count = 0, 0
+        self.diverged, self.message = False, None
+        self.coverage = 0.0 if coverage_reached(first.metrics) else None
+
+
+def run_batched(states: list[RunState], callback: Callable | None = None,
+                should_stop: Callable[[], bool] | None = None) -> tuple[list[TrainResult], bool]:
+    """Train the runs of `states` (one config each: same steps, batch, target, networks)
+    together; callback(step, seconds, snapshots) comes at most every CALLBACK_INTERVAL
+    seconds and at each snapshot. Returns the TrainResults (in the order of `states`)."""
+    wall0 = time.perf_counter()
+    order = run_order(states)
+    batch = Batch([states[r] for r in order])
+    sts, K = batch.states, batch.K
+    cfg, device = sts[0].cfg, sts[0].device
+    steps, every = cfg.steps, cfg.snapshot_every
+    hist = torch.zeros(steps, K, len(HISTORY), device=device)
+    recs = []
+    for st in sts:
+        first = st.snapshot(0, 0.0, True)
+        if first is None:
+            raise ValueError("the initial generator produced non-finite samples")
+        recs.append(Record(first))
+    latest = lambda: [recs[order.index(r)].snaps[-1] for r in range(K)]  # noqa: E731
+    if callback is not None:
+        callback(0, 0.0, latest())
+    seconds, done, stopped = 0.0, 0, False
+    while done < steps and not stopped and not all(rec.diverged for rec in recs):
+        stop_at, start = min(done + every, steps), done
+        _sync(device)
+        t0 = time.perf_counter()
+        next_cb, next_poll = t0 + CALLBACK_INTERVAL, t0 + STOP_POLL
+        while done < stop_at:
+            batch.iterate(hist[done])
+            done += 1
+            if callback is None and should_stop is None:
+                continue
+            now = time.perf_counter()
+            if should_stop is not None and now >= next_poll:
+                next_poll = now + STOP_POLL
+                if should_stop():
+                    stopped = True
+                    break
+            if callback is not None and now >= next_cb:
+                next_cb = now + CALLBACK_INTERVAL
+                callback(done, seconds + now - t0, latest())
+        _sync(device)
+        interval = time.perf_counter() - t0
+        seconds += interval
+        chunk_all = hist[start:done].cpu().numpy()
+        finite = batch.params_finite()
+        snap_count_any = False
+        for r, rec in enumerate(recs):
+            if rec.diverged:
+                continue
+            chunk = chunk_all[:, r]
+            bad_rows = ~np.isfinite(chunk).all(axis=1)
+            snap = None
+            if not bad_rows.any() and finite[r]:
+                rec.snap_count += 1
+                with_metrics = (done == steps or stopped
+                                or rec.snap_count % cfg.metrics_every == 0)
+                batch.sync_networks(r)
+                snap = sts[r].snapshot(done, seconds, with_metrics)
+            if snap is None:
+                batch.sync_networks(r)
+                rec.diverged = True
+                bad_step = start + int(np.argmax(bad_rows)) + 1 if bad_rows.any() else done
+                rec.message = f"diverged at step {bad_step}"
+                rec.hist = np.concatenate([rec.hist, chunk[:bad_step - 1 - start]])
+                rec.done = bad_step - 1 if bad_rows.any() else done
+                continue
+            snap_count_any = True
+            rec.hist = np.concatenate([rec.hist, chunk])
+            rec.done = done
+            _summarise(snap, chunk, done - start, interval)
+            rec.snaps.append(snap)
+            if rec.coverage is None and snap.metrics is not None \
+                    and coverage_reached(snap.metrics):
+                rec.coverage = seconds
+        if callback is not None and snap_count_any:
+            callback(done, seconds, latest())
+    results = []
+    for r in range(K):
+        i = order.index(r)
+        st, rec = sts[i], recs[i]
+        metrics = next((s.metrics for s in reversed(rec.snaps) if s.metrics is not None), {})
+        results.append(TrainResult(
+            config=st.cfg, device=device.type, steps=rec.done, seconds=seconds,
+            wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=rec.snaps,
+            history={name: rec.hist[:, j].copy() for j, name in enumerate(HISTORY)},
+            diverged=rec.diverged, stopped=stopped and not rec.diverged, message=rec.message,
+            seconds_to_coverage=rec.coverage, metrics=dict(metrics), generator=st.G,
+            discriminator=st.D))
+    return results, stopped
+
+
+__all__ = ["Batch", "Stream", "run_batched", "run_order"]
