@@ -98,7 +98,7 @@ def test_default_page_renders():
     assert metric_values(at)[0] == "0.128175"          # js(normal(0, 1), normal(1, 2))
     assert at.query_params == {"p": "normal(0, 1)", "q": "normal(1, 2)", "div": "js"}
     assert [t.label for t in at.tabs] == ["Value & gradient", "Sweep", "Landscape",
-                                          "Direct fit"]
+                                          "Direct fit", "Optimal D"]
     assert open_tab(at) == "Value & gradient"
     assert len(at.get("plotly_chart")) == 2             # densities and js's integrand
     assert at.latex                                     # the definition
@@ -217,7 +217,8 @@ def test_presets_render_and_open_their_section(name):
     assert metric_values(at)
     view = ExplorerState.from_preset(name).view
     assert open_tab(at) == {"value": "Value & gradient", "sweep": "Sweep",
-                            "landscape": "Landscape", "fit": "Direct fit"}[view]
+                            "landscape": "Landscape", "fit": "Direct fit",
+                            "optimal": "Optimal D"}[view]
     assert at.get("plotly_chart")
 
 

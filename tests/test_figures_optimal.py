@@ -50,3 +50,6 @@ def test_vanishing_figure_traces():
     np.testing.assert_array_equal(fig.data[2].y, theta - sat)
     assert fig.data[3].yaxis == "y2" and fig.layout.title.text == "at D*"
     assert all(np.array_equal(t.x, theta) for t in fig.data)
+    assert not fig.layout.shapes
+    marked = vanishing_figure(data, at=3.0)
+    assert marked.layout.shapes[0].x0 == marked.layout.shapes[0].x1 == 3.0

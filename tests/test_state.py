@@ -20,7 +20,7 @@ def read(params):
 def test_field_table_covers_the_dataclass():
     assert [f.name for f in EXPLORER_FIELDS] == [
         "preset", "p", "q", "div", "alpha", "bandwidth", "view", "vs", "sweep", "range",
-        "points", "lx", "ly", "xrange", "yrange", "grid", "steps", "lr"]
+        "points", "lx", "ly", "xrange", "yrange", "grid", "steps", "lr", "loss"]
     assert {f.name for f in EXPLORER_FIELDS} == {f.name for f in fields(ExplorerState)}
 
 
@@ -151,6 +151,7 @@ SECTION_ROUND_TRIPS = [
     ExplorerState(view="landscape", lx="q.scale", ly="p.loc", xrange=(0.5, 3.0),
                   yrange=(-2.0, 2.0), grid=11),
     ExplorerState(view="fit", steps=50, lr=0.2, vs=("reverse_kl",)),
+    ExplorerState(view="optimal", loss="fgan_kl"),
     ExplorerState(p="uniform(0, 1)", q="uniform(2, 3)", view="sweep", sweep="q.high",
                   range=(2.5, 6.0)),
 ]

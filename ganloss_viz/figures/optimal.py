@@ -62,11 +62,12 @@ def optimal_d_figure(x: np.ndarray, p_density: np.ndarray, q_density: np.ndarray
 
 
 def vanishing_figure(data: Mapping[str, np.ndarray], title: str | None = None,
-                     height: int = 440) -> go.Figure:
+                     height: int = 440, at: float | None = None) -> go.Figure:
     """Generator gradients at the optimal D against the separation θ of P and Q.
 
     data: `ganloss_viz.optimal.vanishing_gradients` output (keys "separation",
-    "saturating", "non_saturating", "kl_minus_2js", "js").
+    "saturating", "non_saturating", "kl_minus_2js", "js"); at: a separation to mark
+    with a vertical line (the pair on the page), or None.
     """
     theta = np.asarray(data["separation"], float)
     curves = (
@@ -84,8 +85,12 @@ def vanishing_figure(data: Mapping[str, np.ndarray], title: str | None = None,
         x=theta, y=np.asarray(data["js"], float), mode="lines", name="JS(P‖Q) (right axis)",
         yaxis="y2", line=dict(color=INTEGRAND_COLOR, width=2, dash="dash"),
         hovertemplate=f"JS = %{{y:{HOVER}}} nats at θ = %{{x:{HOVER}}}<extra></extra>"))
+    marks = [] if at is None else [dict(
+        type="line", xref="x", yref="paper", x0=float(at), x1=float(at), y0=0, y1=1,
+        line=dict(color=ZERO_COLOR, width=2, dash="dot"))]
     return go.Figure(data=traces, layout=layout(
-        title, height, xaxis=axis("separation θ (Q = N(θ, s²), P = N(0, s²))"),
+        title, height, shapes=marks,
+        xaxis=axis("separation θ (Q = N(θ, s²), P = N(0, s²))"),
         yaxis=axis("generator gradient ∂/∂θ", zeroline=True, zerolinecolor=ZERO_COLOR),
         yaxis2=axis("JS (nats)", overlaying="y", side="right", showgrid=False,
                     range=[0, 0.75], title_font=dict(color=INTEGRAND_COLOR))))

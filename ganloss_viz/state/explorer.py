@@ -38,14 +38,14 @@ DEFAULT_P = "normal(0, 1)"
 DEFAULT_Q = "normal(1, 2)"
 DEFAULT_DIV = "js"
 
-VIEWS = ("value", "sweep", "landscape", "fit")   # the page's sections, in order
+VIEWS = ("value", "sweep", "landscape", "fit", "optimal")   # the page's sections, in order
 MAX_VS = 4                  # divergences compared with the chosen one
 POINTS = (3, 401)           # sweep points: bounds
 GRID = (5, 41)              # landscape grid points per axis: bounds
 STEPS = (1, 500)            # direct-fit steps: bounds
 MAX_LR = 10.0               # direct-fit learning rate: upper bound
 SETTINGS = ("view", "vs", "sweep", "range", "points", "lx", "ly", "xrange", "yrange",
-            "grid", "steps", "lr")
+            "grid", "steps", "lr", "loss")
 
 
 # --- lazily imported library ------------------------------------------------------------
@@ -78,6 +78,7 @@ class ExplorerState:
     automatic) and the number of points.
     lx, ly, xrange, yrange, grid: the landscape's two parameters, their ranges and the
     grid size per axis. steps, lr: the direct fit (Adam) from Q's current parameters.
+    loss: the GAN loss whose optimal discriminator the "optimal" section shows.
     """
 
     p: str = DEFAULT_P
@@ -98,6 +99,7 @@ class ExplorerState:
     grid: int = 25
     steps: int = 200
     lr: float = 0.05
+    loss: str = "minimax"
 
     # The divergence's own parameters, passed as keywords to the engine.
     def div_kwargs(self) -> dict[str, float]:
@@ -246,6 +248,12 @@ def _range_parser(param: Callable[[ExplorerState], str], jointly: bool):
     return parse
 
 
+def parse_loss(text: str, state: Any = None) -> str:
+    """A GAN loss with a known optimal discriminator (ganloss_viz.optimal, read lazily)."""
+    from ganloss_viz.optimal import OPTIMAL_LOSSES
+    return parse_choice(text, OPTIMAL_LOSSES, "loss (one with a known optimal discriminator)")
+
+
 def parse_lr(text: str, state: Any = None) -> float:
     x = parse_positive(text)
     if x > MAX_LR:
@@ -335,6 +343,7 @@ EXPLORER_FIELDS: tuple[Field, ...] = (
     _setting("grid", int_parser(*GRID)),
     _setting("steps", int_parser(*STEPS)),
     _setting("lr", parse_lr, number_text),
+    _setting("loss", parse_loss),
 )
 
 assert {f.name for f in EXPLORER_FIELDS} == {f.name for f in fields(ExplorerState)}

@@ -4,7 +4,7 @@ A preset is a URL state (``?preset=<name>``) with a title for the sidebar and a
 one-line caption that the page shows above the view. Its `settings` are the
 explorer-state fields beyond P, Q and the divergence: the section to open (`view`)
 and what that section needs (the swept parameter and its range, the divergences to
-compare with, the landscape's axes, the fit's steps).
+compare with, the landscape's axes, the fit's steps, the loss of the optimal D).
 """
 
 from __future__ import annotations
@@ -74,4 +74,9 @@ PRESETS: dict[str, Preset] = {pr.name: pr for pr in (
            "where the arrows of −∇JS all but vanish, and the slow path of a direct fit.",
            (("view", "landscape"), ("lx", "q.loc"), ("ly", "q.scale"),
             ("xrange", (-6.0, 6.0)), ("yrange", (0.2, 4.0)), ("steps", 300), ("lr", 0.1))),
+    Preset("vanishing-gradient", "Vanishing gradients at the optimal D",
+           "normal(0, 1)", "normal(3, 1)", "js",
+           "At the optimal discriminator the saturating generator's gradient dies as Q "
+           "moves away from P; the non-saturating one grows like ∇[KL(Q‖P) − 2·JS].",
+           (("view", "optimal"), ("loss", "minimax"))),
 )}

@@ -23,11 +23,11 @@ KEY = "ex"
 ss = st.session_state
 
 VIEW_LABELS = {"value": "Value & gradient", "sweep": "Sweep", "landscape": "Landscape",
-               "fit": "Direct fit"}
+               "fit": "Direct fit", "optimal": "Optimal D"}
 VIEW_OF_LABEL = {label: view for view, label in VIEW_LABELS.items()}
 AXES = ("sweep", "lx", "ly")                 # the settings that name a parameter
 RANGE_OF = {"sweep": "range", "lx": "xrange", "ly": "yrange"}
-PLAIN = ("points", "grid", "steps", "lr")    # number settings with one widget each
+PLAIN = ("points", "grid", "steps", "lr", "loss")    # settings with one widget each
 PERSIST = tuple(f"{KEY}.{k}" for k in ("view", "vs", *AXES, *PLAIN))
 CHART_CONFIG = {"displaylogo": False}
 
