@@ -9,12 +9,14 @@ from their default (the preset's, else the loss's or TrainConfig's), so links st
 short and still reproduce the run's settings exactly.
 
 The bounds are the training library's hosted caps (`ganloss_viz.train.HOSTED_CAPS`);
-the app runs with ``hosted=True``. Loss and target names, defaults and caps are read
-lazily, so importing this module imports neither torch nor Streamlit.
+the app runs with ``hosted=True`` unless GANLOSS_VIZ_HOSTED=0 (then `CAPS`). Loss and
+target names, defaults and caps are read lazily, so importing this module imports
+neither torch nor Streamlit.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -30,7 +32,13 @@ from .fields import (
     state_to_query_params,
 )
 
-HOSTED = True            # the app trains with TrainConfig(hosted=True) and its caps
+HOSTED_ENV = "GANLOSS_VIZ_HOSTED"
+# The app trains under the library's tighter HOSTED_CAPS (a server shared by strangers)
+# unless GANLOSS_VIZ_HOSTED=0 (a local, single-user run: CAPS). Hosts that keep
+# settings as secrets (Streamlit Community Cloud) expose root-level secrets as
+# environment variables, so the switch can live there too.
+HOSTED = os.environ.get(HOSTED_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+CAP_WORD = "hosted cap" if HOSTED else "cap"     # how the page names a bound
 MAX_LR = 1.0             # learning rate: upper bound
 MAX_SEED = 2**31 - 1
 DEVICES = ("auto", "cpu", "cuda")
@@ -200,7 +208,7 @@ def _capped(name: str, low: int = 1) -> Callable[[str, Any], int]:
         try:
             return int_parser(low, high)(text)
         except ValueError as exc:
-            raise ValueError(f"{exc}; the hosted cap is {high}" if "between" in str(exc)
+            raise ValueError(f"{exc}; the {CAP_WORD} is {high}" if "between" in str(exc)
                              else str(exc)) from None
     return parse
 
@@ -272,5 +280,5 @@ TRAIN_FIELDS: tuple[Field, ...] = (
 
 assert {f.name for f in TRAIN_FIELDS} == {f.name for f in fields(TrainState)}
 
-__all__ = ["DEVICES", "HOSTED", "MAX_LR", "MAX_SEED", "TRAIN_FIELDS", "TRAIN_PRESETS",
-           "TrainPreset", "TrainState", "caps", "default_lr", "default_steps"]
+__all__ = ["CAP_WORD", "DEVICES", "HOSTED", "HOSTED_ENV", "MAX_LR", "MAX_SEED", "TRAIN_FIELDS",
+           "TRAIN_PRESETS", "TrainPreset", "TrainState", "caps", "default_lr", "default_steps"]

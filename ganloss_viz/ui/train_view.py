@@ -28,6 +28,7 @@ import streamlit as st
 from ganloss_viz.format import fmt
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.train import (
+    CAP_WORD,
     DEVICES,
     MAX_LR,
     MAX_SEED,
@@ -131,7 +132,7 @@ def settings_panel() -> TrainState:
     c_steps, c_seed, c_device = st.columns([1.2, 1, 1])
     c_steps.number_input(f"Steps (≤ {cap.steps:,})", min_value=1, max_value=cap.steps,
                          step=100, key=k("steps"),
-                         help=f"Generator steps; the hosted cap is {cap.steps:,}.")
+                         help=f"Generator steps; the {CAP_WORD} is {cap.steps:,}.")
     c_seed.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key=k("seed"),
                         help="Fixes the initialisation, the data and the noise: the same "
                              "settings and seed give the same run on the CPU.")
@@ -155,8 +156,8 @@ def settings_panel() -> TrainState:
                            max_value=MAX_LR, step=1e-4, format="%g", key=k("lr_d"),
                            help=f"The discriminator's; this loss's default is "
                                 f"{fmt(default_lr(loss.name, 'd'), pad=False)}.")
-        st.caption(f"Hosted caps: {cap.steps:,} steps, batch {cap.batch:,}, width {cap.width}, "
-                   f"depth {cap.depth}, {cap.snapshots} animation frames, "
+        st.caption(f"{CAP_WORD.capitalize()}s: {cap.steps:,} steps, batch {cap.batch:,}, "
+                   f"width {cap.width}, depth {cap.depth}, {cap.snapshots} animation frames, "
                    f"{cap.points} points per frame, a {cap.grid}×{cap.grid} grid for D.")
     state = TrainState(**{name: ss[k(name)] for name in TrainState().__dict__})
     state = replace(state, steps=int(state.steps), seed=int(state.seed),
