@@ -25,6 +25,11 @@
     ``{"method", "eigenvalues": [[re, im], ...], "converges", "verdict", "params",
     "jacobian", "max_step"}``: the Dirac-GAN's linearisation at the equilibrium.
 
+``compare --losses A,B,... --target NAME [--steps N] [--seed S] [--device D] [--width W]
+[--depth D] [--batch B] [--html FILE]``
+    ``{"runs": [<train object>, ...], "seconds": t}``: the losses trained side by side
+    from the same weights, data and noise (ganloss_viz.train.compare), in the order given.
+
 The library (and with it torch) is reached only inside the handlers: ``ganloss_viz``
 imports its engine lazily, on first attribute access.
 """
@@ -303,11 +308,61 @@ def cmd_optimal(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     return obj, "\n".join(lines)
 
 
+def cmd_compare(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from ganloss_viz.train import compare
+    from ganloss_viz.train.compare import run_configs
+
+    losses = [name.strip() for name in args.losses.split(",")]
+    settings = {k: getattr(args, k) for k in ("width", "depth", "batch")
+                if getattr(args, k) is not None}
+    configs = run_configs(losses, args.target, args.steps, args.seed,
+                          dict(settings, device=args.device))
+    html = html_path(args.html)
+    names = [c.to_dict()["loss"] for c in configs]
+    label = f"compare {','.join(names)} on {configs[0].to_dict()['target']}"
+    bar = None if args.json else ProgressBar(configs[0].steps, label=label)
+    with bar if bar is not None else contextlib.nullcontext():
+        result = compare(losses, args.target, args.steps, args.seed, device=args.device,
+                         callback=(lambda p: bar.update(p.step)) if bar else None, **settings)
+        if bar is not None:         # every run diverged early
+            bar.total = max(r.steps for r in result.runs)
+    obj = result.to_dict()
+    if html is not None:
+        from ganloss_viz.train_figures import replay_figure
+
+        parts = [replay_figure(r.frame, r.snapshots, title=f"{n} · ").to_html(
+                    full_html=False, include_plotlyjs=(i == 0), auto_play=False)
+                 for i, (n, r) in enumerate(zip(names, result.runs, strict=True))]
+        try:
+            html.write_text(f"<html><head><meta charset='utf-8'><title>{label}</title></head>"
+                            f"<body>{''.join(parts)}</body></html>", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--html {args.html}: cannot write it ({exc.strerror or exc})"
+                             ) from None
+        obj["html"] = str(html)
+    first = result.runs[0]
+    lines = [f"{label}: {fmt(first.seconds, pad=False)} s of training "
+             f"({fmt(first.steps_per_s, pad=False)} steps/s of all runs together), "
+             f"{fmt(obj['seconds'], pad=False)} s in all on {first.device}"]
+    for name, run in zip(names, result.runs, strict=True):
+        m = run.to_dict()["metrics"]
+        end = (f"{run.message}" if run.diverged else "stopped" if run.stopped
+               else f"{run.steps} steps")
+        cov = m["seconds_to_coverage"]
+        lines.append(f"  {name}: {end}; {metrics_text(m)}"
+                     + ("" if "modes" not in m else "; seconds to coverage "
+                        + ("never" if cov is None else fmt(cov, pad=False))))
+    if html is not None:
+        lines.append(f"  replays written to {html}")
+    return obj, "\n".join(lines)
+
+
 COMMANDS: dict[str, Handler] = {
     "list": cmd_list,
     "divergence": cmd_divergence,
     "fit": cmd_fit,
     "train": cmd_train,
+    "compare": cmd_compare,
     "dirac": cmd_dirac,
     "optimal": cmd_optimal,
 }

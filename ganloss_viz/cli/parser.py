@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="learning rate (default: %(default)s)")
 
     add_train(command("train", "train a small 1-D or 2-D GAN with a chosen loss"))
+    add_compare(command("compare", "train several losses side by side on one target, from "
+                                   "the same initial weights, data and noise"))
     add_dirac(command("dirac", "Dirac-GAN (Mescheder et al. 2018): eigenvalues of the "
                                "gradient field's Jacobian at the equilibrium, convergence"))
     add_optimal(command("optimal", "the D loss at a loss's optimal discriminator for data P "
@@ -153,6 +155,27 @@ def add_train(sub: argparse.ArgumentParser) -> None:
                      help="learning rate of both networks (default: the loss's)")
     sub.add_argument("--html", metavar="FILE", default=None,
                      help="also write the replay animation as a standalone HTML file")
+
+
+def add_compare(sub: argparse.ArgumentParser) -> None:
+    """The options of ``compare``: ``--losses A,B,...`` and the common ones of ``train``
+    (no --loss or --lr: every loss keeps its own optimizer and rates)."""
+    sub.add_argument("--losses", required=True, metavar="A,B,...",
+                     help="1 to 8 distinct losses, comma-separated, e.g. ns,wgan_gp,hinge")
+    sub.add_argument("--target", required=True, metavar="NAME",
+                     help='target (see \'list\') or a 1-D / 2-D spec, e.g. ring8')
+    sub.add_argument("--steps", type=positive_int, default=None,
+                     help="generator steps (default: the target's default)")
+    sub.add_argument("--seed", type=nonnegative_int, default=0,
+                     help="random seed of every run (default: %(default)s)")
+    sub.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                     help="auto: CUDA when available, else CPU (default: %(default)s)")
+    for name, what in (("width", "units per hidden layer (default: 128)"),
+                       ("depth", "hidden layers (default: 3)"),
+                       ("batch", "samples per step (default: 256)")):
+        sub.add_argument(f"--{name}", type=positive_int, default=None, help=what)
+    sub.add_argument("--html", metavar="FILE", default=None,
+                     help="also write the runs' replays side by side as one HTML file")
 
 
 def add_dirac(sub: argparse.ArgumentParser) -> None:
