@@ -57,7 +57,7 @@ def optimal_d_figure(x: np.ndarray, p_density: np.ndarray, q_density: np.ndarray
         title, height, xaxis=axis("x", range=[float(x[0]), float(x[-1])]),
         yaxis=axis("density", rangemode="tozero"),
         yaxis2=axis(curve_title, overlaying="y", side="right", showgrid=False,
-                    range=[lo - pad, hi + pad], zeroline=True, zerolinecolor=ZERO_COLOR,
+                    range=[lo - pad, hi + pad], tickmode="auto", zeroline=True, zerolinecolor=ZERO_COLOR,
                     title_font=dict(color=INTEGRAND_COLOR))))
 
 
@@ -93,4 +93,4 @@ def vanishing_figure(data: Mapping[str, np.ndarray], title: str | None = None,
         xaxis=axis("separation θ (Q = N(θ, s²), P = N(0, s²))"),
         yaxis=axis("generator gradient ∂/∂θ", zeroline=True, zerolinecolor=ZERO_COLOR),
         yaxis2=axis("JS (nats)", overlaying="y", side="right", showgrid=False,
-                    range=[0, 0.75], title_font=dict(color=INTEGRAND_COLOR))))
+                    range=[0, 0.75], tickmode="auto", title_font=dict(color=INTEGRAND_COLOR))))

@@ -74,7 +74,7 @@ PRESETS: dict[str, Preset] = {pr.name: pr for pr in (
            "where the arrows of −∇JS all but vanish, and the slow path of a direct fit.",
            (("view", "landscape"), ("lx", "q.loc"), ("ly", "q.scale"),
             ("xrange", (-6.0, 6.0)), ("yrange", (0.2, 4.0)), ("steps", 300), ("lr", 0.1))),
-    Preset("vanishing-gradient", "Vanishing gradients at the optimal D",
+    Preset("vanishing-gradient", "Vanishing gradients at D*",
            "normal(0, 1)", "normal(3, 1)", "js",
            "At the optimal discriminator the saturating generator's gradient dies as Q "
            "moves away from P; the non-saturating one grows like ∇[KL(Q‖P) − 2·JS].",
