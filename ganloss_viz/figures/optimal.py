@@ -57,7 +57,8 @@ def optimal_d_figure(x: np.ndarray, p_density: np.ndarray, q_density: np.ndarray
         title, height, xaxis=axis("x", range=[float(x[0]), float(x[-1])]),
         yaxis=axis("density", rangemode="tozero"),
         yaxis2=axis(curve_title, overlaying="y", side="right", showgrid=False,
-                    range=[lo - pad, hi + pad], tickmode="auto", zeroline=True, zerolinecolor=ZERO_COLOR,
+                    range=[lo - pad, hi + pad], tickmode="auto", zeroline=True,
+                    zerolinecolor=ZERO_COLOR,
                     title_font=dict(color=INTEGRAND_COLOR))))
 
 
