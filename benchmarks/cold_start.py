@@ -1,0 +1,100 @@
+"""Cold start: from `streamlit run app.py` to the first explorer chart in Chromium.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/cold_start.py            # 3 starts, about half a minute
+    .venv/bin/python benchmarks/cold_start.py --runs 5
+
+Each run starts a fresh server (headless, a free port) and, at the same moment, a
+headless Debian Chromium (driven by Playwright with the browser tests' flags), which
+opens ``/`` as soon as the server answers and waits until the first Plotly chart of
+the explorer is drawn (an SVG inside ``.js-plotly-plot``): what a person who typed
+the README's first command sees. The clock starts when the server process is spawned.
+Printed: every run's split (server answering, chart visible), the median, and the
+machine's load (`os.getloadavg`), since timings on a shared host are inflated by it.
+The target is a median of at most 4 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from browser_harness import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
+
+CHART = ".js-plotly-plot .main-svg"
+TIMEOUT_S = 60
+
+
+def wait_healthy(base: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("streamlit exited early")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.02)
+    raise SystemExit(f"streamlit did not answer in {TIMEOUT_S} s")
+
+
+def one_start(browser) -> tuple[float, float]:
+    """(seconds until the server answers, seconds until the first chart is visible)."""
+    port = free_port()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, proc)
+        t_up = time.perf_counter() - t0
+        page.goto(f"{base}/")
+        page.locator(CHART).first.wait_for(state="visible", timeout=TIMEOUT_S * 1000)
+        t_chart = time.perf_counter() - t0
+        if page.get_by_text("Traceback").count():
+            raise SystemExit("the page shows a traceback")
+        return t_up, t_chart
+    finally:
+        page.close()
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    print(f"cores {os.cpu_count()}, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'run':>4} {'server up (s)':>14} {'first chart (s)':>16}")
+    charts = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for i in range(args.runs):
+                up, chart = one_start(browser)
+                charts.append(chart)
+                print(f"{i + 1:>4} {up:>14.2f} {chart:>16.2f}")
+        finally:
+            browser.close()
+    print(f"median first chart: {statistics.median(charts):.2f} s (target <= 4 s); "
+          f"load after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
