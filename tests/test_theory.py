@@ -184,7 +184,7 @@ def test_state_defaults_round_trip_and_bad_values():
     assert [f.name for f in THEORY_FIELDS] == ["preset", "p", "q"]
     state, errors = TheoryState.from_query_params({})
     assert (state, errors) == (TheoryState(), [])
-    assert state.to_query_params() == {"p": "normal(0, 1)", "q": "normal(1, 1)"}
+    assert state.to_query_params() == {"p": "normal(0, 1)", "q": "normal(1, 2)"}
     state, errors = TheoryState.from_query_params({"p": "laplace(0,2)", "q": "dirac(3)"})
     assert errors == [] and (state.p, state.q) == ("laplace(0, 2)", "dirac(3)")
     assert TheoryState.from_query_params(state.to_query_params())[0] == state

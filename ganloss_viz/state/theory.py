@@ -21,7 +21,7 @@ from .fields import (
 )
 
 DEFAULT_P = "normal(0, 1)"
-DEFAULT_Q = "normal(1, 1)"
+DEFAULT_Q = "normal(1, 2)"   # unequal scales: KL differs both ways
 
 
 @dataclass(frozen=True)

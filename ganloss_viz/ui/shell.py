@@ -17,6 +17,7 @@ PAGES: dict[str, dict[str, str]] = {
     "explorer": dict(page="app_pages/explorer.py", title="Divergence explorer", icon=ICON),
     "train": dict(page="app_pages/train.py", title="Train a GAN",
                   icon=":material/model_training:"),
+    "theory": dict(page="app_pages/theory.py", title="Theory", icon=":material/menu_book:"),
 }
 """Every page by its URL path, in the navigation's order (the explorer opens the app)."""
 
@@ -51,11 +52,13 @@ def preset_groups() -> list[tuple[str, str, dict]]:
     before it is needed.
     """
     from ganloss_viz.state import PRESETS
+    from ganloss_viz.state.theory import THEORY_PRESETS
     from ganloss_viz.state.train import TRAIN_PRESETS
 
     return [
         ("Presets for talks", "explorer", PRESETS),
         ("Training runs", "train", TRAIN_PRESETS),
+        ("Theory, live", "theory", THEORY_PRESETS),
     ]
 
 

@@ -1,0 +1,75 @@
+"""The Theory page in a real headless Chromium (Debian's /usr/bin/chromium, via Playwright).
+
+Opens a shared /theory link, checks that KaTeX rendered every formula (no KaTeX error
+boxes) and that both registry tables and the vanishing-gradient chart are there, then
+changes P and sees the URL and the numbers follow. Screenshots go to /tmp/shots/.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from browser_harness import MARKS, SHOTS, chromium_page, streamlit_server
+
+from ganloss_viz.divergences import DIVERGENCES
+from ganloss_viz.divergences.registry import GROUP_F
+from ganloss_viz.losses import LOSSES
+
+WAIT = 120_000          # milliseconds for the page (first engine calls) to render
+
+pytestmark = MARKS
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server("theory") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def page():
+    with chromium_page(width=1600, height=1000) as pg:
+        yield pg
+
+
+def metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_theory_link_renders_formulas_tables_and_follows_p(server, page):
+    page.goto(f"{server}/theory?preset=overlapping-normals")
+    page.get_by_text("7. Vanishing gradients").first.wait_for(timeout=WAIT)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT)
+    assert page.get_by_text("Traceback").count() == 0
+    # every formula typeset, none failed
+    assert page.locator(".katex").count() > 60
+    assert page.locator(".katex-error").count() == 0
+    # the two registry tables: a row per f-divergence and per loss
+    tables = page.locator('[data-testid="stMarkdownContainer"] table')
+    fdivs = tables.filter(has_text="activation")
+    losses = tables.filter(has_text="identity at the optimal D")
+    assert (fdivs.count(), losses.count()) == (1, 1)
+    n_f = sum(d.group == GROUP_F for d in DIVERGENCES.values())
+    assert fdivs.locator("tbody tr").count() == n_f
+    assert losses.locator("tbody tr").count() == len(LOSSES)
+    assert fdivs.locator("tbody tr .katex").count() >= 4 * n_f
+    assert float(metric(page, "KL(P ‖ Q)")) == pytest.approx(0.5, rel=1e-6)
+    page.screenshot(path=str(SHOTS / "browser-test-theory.png"), full_page=True)
+
+    # change P: the URL, the numbers and the tables follow
+    box = page.get_by_test_id("stTextInput").first.locator("input")
+    box.fill("normal(0, 2)")
+    box.press("Enter")
+    page.wait_for_url(lambda url: "p=normal%280%2C+2%29" in url, timeout=WAIT)
+    expected = math.log(1 / 2) + (4 + 1) / 2 - 0.5     # KL(N(0,4) ‖ N(1,1))
+    page.wait_for_function(
+        """([label, want]) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+             .some(m => m.innerText.includes(label) &&
+                        Math.abs(parseFloat(m.querySelector('[data-testid="stMetricValue"]')
+                                 .innerText) - want) < 1e-5)""",
+        arg=["KL(P ‖ Q)", expected], timeout=WAIT)
+    assert "preset" not in page.url
+    assert page.locator(".katex-error").count() == 0
+    assert page.get_by_text("Traceback").count() == 0
