@@ -85,11 +85,11 @@ def device_options() -> list[str]:
     return list(DEVICES) if gpu_available() else [d for d in DEVICES if d != "cuda"]
 
 
-def _loss_label(name: str) -> str:
+def loss_label(name: str) -> str:
     return f"{LOSSES[name].label} · {name}"
 
 
-def _target_label(name: str) -> str:
+def target_label(name: str) -> str:
     return f"{name} · {TARGETS[name].dim}-D"
 
 
@@ -115,7 +115,7 @@ def settings_panel() -> TrainState:
         ss[k("device")] = "auto"
     c_loss, c_target = st.columns(2, gap="large")
     with c_loss:
-        st.selectbox("Loss", list(LOSSES), key=k("loss"), format_func=_loss_label,
+        st.selectbox("Loss", list(LOSSES), key=k("loss"), format_func=loss_label,
                      on_change=_on_loss, help="The GAN loss: discriminator and generator "
                                               "objectives on the raw output D(x).")
         loss = LOSSES[ss[k("loss")]]
@@ -123,7 +123,7 @@ def settings_panel() -> TrainState:
         st.caption(_defaults_text(loss.name))
     with c_target:
         st.selectbox("Target (the data)", list(TARGETS), key=k("target"),
-                     format_func=_target_label, on_change=_on_target,
+                     format_func=target_label, on_change=_on_target,
                      help="2-D targets show D as a heatmap under the samples; 1-D targets a "
                           "histogram against the true density with the D curve.")
         target = TARGETS[ss[k("target")]]
@@ -382,12 +382,12 @@ def metrics_csv(rows) -> str:
     return out.getvalue()
 
 
-def _plain(x: Any) -> Any:
+def json_safe(x: Any) -> Any:
     """JSON-safe values: non-finite floats as text ('inf', 'nan')."""
     if isinstance(x, dict):
-        return {key: _plain(v) for key, v in x.items()}
+        return {key: json_safe(v) for key, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
+        return [json_safe(v) for v in x]
     if isinstance(x, (float, np.floating)):
         x = float(x)
         return x if math.isfinite(x) else str(x)
@@ -397,7 +397,7 @@ def _plain(x: Any) -> Any:
 
 
 def metrics_json(result: TrainResult) -> str:
-    return json.dumps(_plain(result.to_dict()), indent=2, allow_nan=False)
+    return json.dumps(json_safe(result.to_dict()), indent=2, allow_nan=False)
 
 
 def history_figure(result: TrainResult, names: tuple[str, str], labels: tuple[str, str],

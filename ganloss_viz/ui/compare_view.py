@@ -1,0 +1,373 @@
+"""The Compare page's pieces: settings widgets <-> `CompareState`, the live run, the results.
+
+Built like the Train page (`train_view`, whose helpers it reuses): the comparison
+trains in a background thread (`LiveCompare`), one per user session, held in
+``st.session_state`` with its result; the thread never calls Streamlit (the library's
+callback stores the latest `CompareProgress`, its `should_stop` reads the Stop flag). A
+fragment redraws the progress and every run's latest snapshot a few times a second and
+reruns the page when the runs end; the page then shows ONE animated grid of the K
+replays (one slider), a metrics table with a row per loss, the curves and downloads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from ganloss_viz.figures.compare import Panel, grad_figure, grid_figure, losses_figure
+from ganloss_viz.format import fmt
+from ganloss_viz.losses import LOSSES
+from ganloss_viz.state.compare import COMPARE_PRESETS, MAX_LOSSES, CompareState
+from ganloss_viz.state.train import MAX_SEED, caps, default_steps
+from ganloss_viz.targets import TARGETS
+from ganloss_viz.train import CompareProgress, CompareResult, compare
+from ganloss_viz.train.compare import run_configs
+from ganloss_viz.train.engine import RunState, resolve_device
+from ganloss_viz.ui.train_view import (
+    LIVE_EVERY,
+    NO_GPU_TEXT,
+    device_options,
+    json_safe,
+    loss_label,
+    metric_rows,
+    target_label,
+)
+
+ss = st.session_state
+KEY = "cmp"
+FIELDS = ("preset", "losses", "target", "steps", "seed", "width", "depth", "batch", "device")
+
+
+def k(name: str) -> str:
+    return f"{KEY}.{name}"
+
+
+# --- URL <-> widgets ----------------------------------------------------------------------
+
+
+def read_url(params) -> tuple[CompareState, list[str]]:
+    state, errors = CompareState.from_query_params(params)
+    return state.without_stale_preset(), errors
+
+
+def apply(state: CompareState) -> None:
+    """Push a state (read from the URL) into the widgets."""
+    state = state.resolved()
+    for name in FIELDS:
+        value = getattr(state, name)
+        ss[k(name)] = list(value) if name == "losses" else value
+
+
+def _on_target() -> None:
+    ss[k("steps")] = default_steps(ss[k("target")])
+
+
+def panel_title(name: str) -> str:
+    """A subplot's title: the loss's label and short name."""
+    return f"{LOSSES[name].label} · {name}"
+
+
+def settings_panel() -> CompareState | None:
+    """Draw the settings; the state they show, or None while no loss is picked."""
+    cap = caps()
+    for name, value in CompareState().resolved().__dict__.items():   # first visit
+        ss.setdefault(k(name), list(value) if name == "losses" else value)
+    if ss[k("device")] not in device_options():
+        ss[k("device")] = "auto"
+    c_losses, c_target = st.columns([2, 1], gap="large")
+    with c_losses:
+        st.multiselect(f"Losses (1 to {MAX_LOSSES}, in the grid's order)", list(LOSSES),
+                       key=k("losses"), format_func=loss_label, max_selections=MAX_LOSSES,
+                       help="Every run starts from the same weights and sees the same data "
+                            "and noise; each keeps its own loss's optimiser defaults.")
+    with c_target:
+        st.selectbox("Target (the data)", list(TARGETS), key=k("target"),
+                     format_func=target_label, on_change=_on_target,
+                     help="2-D targets show each D as a heatmap under its samples; 1-D "
+                          "targets a histogram against the true density with D's curve.")
+        target = TARGETS[ss[k("target")]]
+        st.caption(f"{target.dim}-D · {target.doc}. Default: "
+                   f"{default_steps(target.name):,} steps.")
+    with st.expander(f"Steps, seed and networks (caps: {cap.steps:,} steps, width "
+                     f"{cap.width}, depth {cap.depth}, batch {cap.batch:,})"):
+        c_steps, c_seed, c_device, c_w, c_d, c_b = st.columns(6)
+        c_steps.number_input(f"Steps (≤ {cap.steps:,})", min_value=1, max_value=cap.steps,
+                             step=100, key=k("steps"),
+                             help=f"Generator steps of every run; the hosted cap is "
+                                  f"{cap.steps:,}.")
+        c_seed.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key=k("seed"),
+                            help="Fixes the common initial weights, the data and the noise.")
+        c_device.selectbox("Device", device_options(), key=k("device"),
+                           help="auto: CUDA when a GPU is available, else the CPU.")
+        c_w.number_input(f"Width (≤ {cap.width})", min_value=1, max_value=cap.width, step=16,
+                         key=k("width"), help="Units per hidden layer of G and D.")
+        c_d.number_input(f"Depth (≤ {cap.depth})", min_value=1, max_value=cap.depth, step=1,
+                         key=k("depth"), help="Hidden layers of G and D.")
+        c_b.number_input(f"Batch (≤ {cap.batch:,})", min_value=1, max_value=cap.batch,
+                         step=32, key=k("batch"), help="Samples per step.")
+        if "cuda" not in device_options():
+            st.caption(NO_GPU_TEXT)
+    if not ss[k("losses")]:
+        return None
+    state = CompareState(**{name: ss[k(name)] for name in FIELDS})
+    state = replace(state, losses=tuple(state.losses), steps=int(state.steps),
+                    seed=int(state.seed), width=int(state.width), depth=int(state.depth),
+                    batch=int(state.batch)).without_stale_preset()
+    ss[k("preset")] = state.preset
+    return state
+
+
+def preset_info(state: CompareState | None) -> None:
+    if state is not None and state.preset:
+        pr = COMPARE_PRESETS[state.preset]
+        st.info(f"**Preset · {pr.title}.** {pr.caption}", icon=":material/slideshow:")
+
+
+# --- the live run --------------------------------------------------------------------------
+
+
+@dataclass
+class LiveCompare:
+    """One comparison in a background thread (see the module docstring)."""
+
+    state: CompareState
+    progress: CompareProgress | None = None
+    frame: Any = None
+    result: CompareResult | None = None
+    error: str | None = None
+    stop_requested: bool = False
+    done: bool = False
+    still: tuple[tuple, go.Figure] | None = None    # the live grid of the latest snapshots
+
+    @property
+    def titles(self) -> list[str]:
+        return [panel_title(n) for n in self.state.losses]
+
+    def still_figure(self, snaps) -> go.Figure:
+        """The live grid, rebuilt only when a new snapshot arrived."""
+        steps = tuple(s.step for s in snaps)
+        if self.still is None or self.still[0] != steps:
+            fig = grid_figure([Panel(t, self.frame, [s]) for t, s in zip(self.titles, snaps,
+                                                                          strict=True)],
+                              f"{self.state.target} · ", animated=False)
+            fig.update_layout(uirevision="live")
+            self.still = (steps, fig)
+        return self.still[1]
+
+    def on_progress(self, p: CompareProgress) -> None:
+        self.progress = p
+
+    def should_stop(self) -> bool:
+        return self.stop_requested
+
+    def work(self) -> None:
+        try:
+            s = self.state.resolved()
+            settings = s.settings()
+            steps, seed = settings.pop("steps"), settings.pop("seed")
+            cfg = run_configs(s.losses, s.target, steps, seed, settings)[0]
+            self.frame = RunState(cfg, resolve_device("cpu")).frame   # the shared stage
+            self.result = compare(list(s.losses), s.target, steps=steps, seed=seed,
+                                  callback=self.on_progress, should_stop=self.should_stop,
+                                  **settings)
+        except Exception as exc:   # shown on the page, never as a traceback
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.done = True
+
+    def start(self) -> LiveCompare:
+        threading.Thread(target=self.work, name="ganloss-viz-compare", daemon=True).start()
+        return self
+
+
+def start_run(state: CompareState) -> None:
+    """Compare-button callback: validate the settings and start the runs for this session."""
+    live = ss.get(k("live"))
+    if live is not None and not live.done:
+        return
+    try:
+        s = state.resolved()
+        settings = s.settings()
+        run_configs(s.losses, s.target, settings.pop("steps"), settings.pop("seed"), settings)
+        if s.device != "cpu":
+            resolve_device(s.device)
+    except ValueError as exc:
+        ss[k("start_error")] = str(exc)
+        return
+    ss[k("start_error")] = None
+    ss[k("live")] = LiveCompare(s).start()
+
+
+def request_stop() -> None:
+    live = ss.get(k("live"))
+    if live is not None:
+        live.stop_requested = True
+
+
+def collect() -> None:
+    """Move a finished comparison's result (or error) into the session's results."""
+    live = ss.get(k("live"))
+    if live is None or not live.done:
+        return
+    ss[k("live")] = None
+    if live.error is not None:
+        ss[k("run_error")] = live.error
+    else:
+        ss[k("run_error")] = None
+        ss[k("result")] = (live.state, live.result)
+        ss.pop(k("downloads"), None)
+
+
+def running() -> bool:
+    live = ss.get(k("live"))
+    return live is not None and not live.done
+
+
+@st.fragment(run_every=LIVE_EVERY)
+def live_panel() -> None:
+    """The running comparison: progress bar, Stop, steps/s, every run's latest snapshot."""
+    live = ss.get(k("live"))
+    if live is None:
+        return
+    if live.done:
+        st.rerun(scope="app")
+    p = live.progress
+    steps = live.state.resolved().steps
+    done, sps, secs = (p.step, p.steps_per_s, p.seconds) if p else (0, 0.0, 0.0)
+    c_bar, c_stop = st.columns([5, 1], vertical_alignment="bottom")
+    c_bar.progress(min(done / steps, 1.0),
+                   text=f"Training {len(live.state.losses)} losses on {live.state.target} · "
+                        f"step {done:,} of {steps:,} · "
+                        f"{fmt(sps, 4) if sps else '—'} steps/s · {secs:.1f} s")
+    c_stop.button("Stop", key=k("stop"), on_click=request_stop, icon=":material/stop:",
+                  disabled=live.stop_requested, width="stretch")
+    if live.stop_requested:
+        st.caption("Stopping after the current step …")
+    if p is None or live.frame is None or any(s is None for s in p.snapshots):
+        st.caption("Building the networks …")
+        return
+    st.plotly_chart(live.still_figure(p.snapshots), key=k("live_fig"), width="stretch")
+
+
+def controls(state: CompareState | None) -> None:
+    """The Compare button, start errors, and the live panel while the runs go."""
+    collect()
+    busy = running()
+    st.button("Compare", type="primary", icon=":material/play_arrow:", key=k("compare"),
+              on_click=start_run, args=(state,), disabled=busy or state is None)
+    if state is None:
+        st.warning("Pick at least one loss to compare.", icon=":material/info:")
+    if ss.get(k("start_error")):
+        st.error(f"Cannot compare with these settings: {ss[k('start_error')]}")
+    if ss.get(k("run_error")):
+        st.error(f"The comparison failed: {ss[k('run_error')]}")
+    if busy:
+        live_panel()
+
+
+# --- the finished comparison ---------------------------------------------------------------
+
+
+def comparison_rows(names, result: CompareResult) -> list[dict[str, tuple[Any, str]]]:
+    """Per loss: {metric: (raw value, shown text)}, the Train page's metrics of each run."""
+    return [{"loss": (name, name), **{m: (raw, text) for m, raw, text in metric_rows(run)}}
+            for name, run in zip(names, result.runs, strict=True)]
+
+
+def comparison_csv(rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(list(rows[0]))
+    for row in rows:
+        writer.writerow(["" if raw is None else raw for raw, _ in row.values()])
+    return out.getvalue()
+
+
+def _downloads(result: CompareResult, fig: go.Figure, rows) -> dict[str, str]:
+    """The download payloads, built once per result."""
+    cached = ss.get(k("downloads"))
+    if cached is None or cached[0] is not result:
+        cached = (result, {
+            "html": fig.to_html(include_plotlyjs=True, auto_play=False),
+            "csv": comparison_csv(rows),
+            "json": json.dumps(json_safe(result.to_dict()), indent=2, allow_nan=False),
+        })
+        ss[k("downloads")] = cached
+    return cached[1]
+
+
+def _status(names, result: CompareResult) -> None:
+    run0 = result.runs[0]
+    cfg = run0.config
+    summary = (f"{len(names)} losses, {run0.steps:,} steps each, in {result.seconds:.1f} s "
+               f"on {run0.device}; seed {cfg.seed}, width {cfg.width}, depth {cfg.depth}, "
+               f"batch {cfg.batch}.")
+    diverged = [f"{n} {r.message}" for n, r in zip(names, result.runs, strict=True)
+                if r.diverged]
+    if diverged:
+        st.warning(f"{'; '.join(diverged)}: its replay stays on the last finite snapshot. "
+                   f"{summary}", icon=":material/warning:")
+    elif any(r.stopped for r in result.runs):
+        st.info(f"Stopped early. {summary}", icon=":material/stop_circle:")
+    else:
+        st.success(f"Finished. {summary}", icon=":material/check_circle:")
+
+
+def results() -> None:
+    """The session's last comparison: the replay grid, metrics, curves, downloads."""
+    stored = ss.get(k("result"))
+    if stored is None:
+        if not running():
+            st.caption("Press **Compare** to train every loss at once; the runs update live "
+                       "and can be stopped. The finished runs replay side by side, driven "
+                       "by one slider.")
+        return
+    state, result = stored
+    names = list(state.losses)
+    st.divider()
+    st.subheader(f"Replay · {len(names)} losses on {state.target}")
+    _status(names, result)
+    fig = grid_figure([Panel(panel_title(n), r.frame, r.snapshots)
+                       for n, r in zip(names, result.runs, strict=True)], f"{state.target} · ")
+    st.plotly_chart(fig, key=k("replay"), width="stretch")
+    st.caption("Press ▶ play or drag the step slider: every panel shows the same step. " + (
+        "Colours: each D's raw output (rescaled per frame); grey: target samples; red: "
+        "G's samples." if result.runs[0].frame.dim == 2 else
+        "Red bars: histogram of G's samples; black: the target density; blue: D's raw "
+        "output (right axis)."))
+    rows = comparison_rows(names, result)
+    st.markdown(f"**Metrics** (last snapshot of each run, on "
+                f"{result.runs[0].config.metric_samples:,} samples)")
+    table = pd.DataFrame({m: [row[m][1] for row in rows] for m in rows[0] if m != "loss"},
+                         index=pd.Index(names, name="loss"))
+    st.table(table)
+    files = _downloads(result, fig, rows)
+    stem = f"ganloss-compare-{state.target}-seed{state.seed}"
+    d1, d2, d3 = st.columns(3)
+    d1.download_button("Replay grid (standalone HTML)", files["html"], f"{stem}.html",
+                       "text/html", icon=":material/movie:", key=k("dl_html"),
+                       on_click="ignore", width="stretch")
+    d2.download_button("Metrics CSV", files["csv"], f"{stem}.csv", "text/csv",
+                       icon=":material/table:", key=k("dl_csv"), on_click="ignore",
+                       width="stretch")
+    d3.download_button("Runs JSON", files["json"], f"{stem}.json", "application/json",
+                       icon=":material/data_object:", key=k("dl_json"), on_click="ignore",
+                       width="stretch")
+    histories = [r.history for r in result.runs]
+    st.plotly_chart(losses_figure(names, histories), key=k("loss_curves"), width="stretch")
+    st.plotly_chart(grad_figure(names, histories), key=k("grads"), width="stretch")
+    st.caption("Per-step values averaged in blocks. A generator gradient that falls by "
+               "decades while the samples are still far from the data is the saturating "
+               "loss's vanishing gradient.")
+
+
+__all__ = ["KEY", "LiveCompare", "apply", "comparison_csv", "comparison_rows", "controls",
+           "preset_info", "read_url", "results", "settings_panel", "start_run"]
