@@ -28,13 +28,11 @@ from .divergences import divergence, sweep
 from .divergences.fdivs import Integrand
 from .divergences.integrals import integral
 from .divergences.nodes import crossings, nodes_1d
-from .divergences.precision import embedded_error
+from .divergences.precision import coarse, embedded_error
 from .losses.base import Loss
 from .losses.classic import Minimax
 from .losses.fgan import FGan
 from .losses.wasserstein import WGAN
-
-LN4 = math.log(4.0)
 
 # The LSGAN D loss at its optimum is ¼ − Δ/8 with Δ = ∫(p − q)²/(p + q) the triangular
 # discrimination, which is not a registry divergence; Δ = 2·χ²(P‖M) with M = (P + Q)/2
@@ -75,8 +73,8 @@ class OptimalResult:
     d_loss_at_optimum: E_P[d_real(v*)] + E_Q[d_fake(v*)] by quadrature; divergence /
     divergence_value: the registry divergence and its engine value; predicted: the
     identity's right-hand side at that value; method / error: how d_loss_at_optimum was
-    integrated and the quadrature's own error estimate (None where the node set has no
-    coarser rule: 2-D, the critic); curve_units: what
+    integrated and the quadrature's error estimate (the gap to a coarser rule on the same
+    panels); curve_units: what
     `optimal_curve` returns; note: what the optimum leaves out (penalties, clipping).
     """
 
@@ -89,7 +87,7 @@ class OptimalResult:
     identity: str
     predicted: float
     method: str
-    error: float | None
+    error: float
     curve_units: str
     note: str = ""
 
@@ -198,7 +196,7 @@ def _pointwise_integrand(loss: Loss) -> Integrand:
 
 
 def _pointwise_d_loss(loss: Loss, pd: Distribution, qd: Distribution
-                      ) -> tuple[float, str, float | None]:
+                      ) -> tuple[float, str, float]:
     h = _pointwise_integrand(loss)
     with torch.no_grad(), embedded_error():
         total, inf, method, error = integral(h, pd.realize(), qd.realize())
@@ -206,7 +204,12 @@ def _pointwise_d_loss(loss: Loss, pd: Distribution, qd: Distribution
         # An infinite singular part: its sign is that of the per-mass constant.
         signs = [c for c in (h.f0, h.fprime_inf) if math.isinf(c)]
         return (signs[0] if signs else math.inf), method, 0.0
-    return float(total), method, (None if error is None else float(error))
+    if error is None:
+        # No embedded rule (2-D): the gap to a coarser rule, as the engine estimates it.
+        with torch.no_grad(), coarse():
+            rough = integral(h, pd.realize(), qd.realize())[0]
+        error = abs(float(total) - float(rough))
+    return float(total), method, float(error)
 
 
 # --- the 1-Lipschitz critic in 1-D ------------------------------------------------------
@@ -240,7 +243,7 @@ def _critic(pd: Distribution, qd: Distribution):
     with torch.no_grad():
         def gap(x):
             return Q.cdf_value(x) - P.cdf_value(x)
-        n = nodes_1d(P, Q, kink=gap)
+        n = nodes_1d(P, Q, kink=gap, coarse=True)
         roots = crossings(gap, torch.sort(n.x).values).numpy()
         jumps = torch.cat([P.jumps().reshape(-1), Q.jumps().reshape(-1)]).numpy()
         breaks = np.unique(np.concatenate([roots, jumps]))
@@ -254,20 +257,26 @@ def _critic(pd: Distribution, qd: Distribution):
     return _Critic(breaks, slopes, -(ep + eq) / 2), n
 
 
-def _expect(n, log_density: torch.Tensor, fn) -> float:
-    """Σ w·density·fn(x) over a 1-D node set (atoms included, zero density skipped)."""
+def _expect(n, log_density: torch.Tensor, fn, coarse_rule: bool = False) -> float:
+    """Σ w·density·fn(x) over a 1-D node set (atoms included, zero density skipped);
+    with `coarse_rule`, the weights of the node set's coarser rule."""
     fx = torch.as_tensor(fn(n.x.numpy()))
-    terms = n.w * torch.exp(log_density) * fx
+    w = n.w_coarse if coarse_rule and n.w_coarse is not None else n.w
+    terms = torch.where(w != 0, w * torch.exp(log_density) * fx, torch.zeros_like(fx))
     return float(torch.where(torch.isfinite(log_density), terms, torch.zeros_like(fx)).sum())
 
 
 def _critic_d_loss(loss: Loss, pd: Distribution, qd: Distribution) -> tuple[float, str, float]:
     """E_P[d_real(f*)] + E_Q[d_fake(f*)] on the critic's node set."""
     f, n = _critic(pd, qd)
-    with torch.no_grad():
-        real = _expect(n, n.lp, lambda x: loss.d_real(torch.as_tensor(f(x))))
-        fake = _expect(n, n.lq, lambda x: loss.d_fake(torch.as_tensor(f(x))))
-    return real + fake, "quadrature", None
+
+    def value(coarse_rule: bool) -> float:
+        with torch.no_grad():
+            return (_expect(n, n.lp, lambda x: loss.d_real(torch.as_tensor(f(x))), coarse_rule)
+                    + _expect(n, n.lq, lambda x: loss.d_fake(torch.as_tensor(f(x))),
+                              coarse_rule))
+    fine = value(False)
+    return fine, "quadrature", abs(fine - value(True))
 
 
 # --- public API ---------------------------------------------------------------------------
@@ -324,7 +333,12 @@ def optimal(name: str | Loss, p, q) -> OptimalResult:
     pd, qd = _pair(p, q)
     _critic_pair(loss, pd, qd)
     if loss.name == "lsgan":
-        mix = dist(f"mixture(components=[{pd.to_spec()}, {qd.to_spec()}], weights=[1, 1])")
+        try:
+            mix = dist(f"mixture(components=[{pd.to_spec()}, {qd.to_spec()}], weights=[1, 1])")
+        except ValueError as exc:
+            raise ValueError(f"lsgan's D loss at the optimum is measured by χ²(P‖M) against "
+                             f"the mixture M = (P + Q)/2, which cannot be built for P = "
+                             f"{pd.to_spec()}, Q = {qd.to_spec()}: {exc}") from None
         div_name, div_value = "pearson", divergence("pearson", pd, mix).value
         predicted, identity = 0.25 - div_value / 4, LSGAN_IDENTITY
     else:

@@ -298,8 +298,8 @@ def cmd_optimal(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     lines = [f"optimal {r.loss} ({loss.label})", f"  P = {r.p}", f"  Q = {r.q}",
              f"  optimum: {r.curve_units}",
              f"  identity: {r.identity}",
-             f"  d_loss at the optimum ({method_label(r.method)}) = "
-             f"{fmt_number(r.d_loss_at_optimum)}",
+             f"  d_loss at the optimum ({method_label(r.method)}, error "
+             f"{fmt_error(r.error, r.method)}) = {fmt_number(r.d_loss_at_optimum)}",
              f"  {r.divergence} = {fmt_number(r.divergence_value)}, so the identity predicts "
              f"{fmt_number(r.predicted)}",
              f"  difference = {fmt_number(r.difference)}"]

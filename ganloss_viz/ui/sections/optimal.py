@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from ganloss_viz.figures.optimal import optimal_d_figure, vanishing_figure
-from ganloss_viz.format import fmt, method_label
+from ganloss_viz.format import fmt, fmt_error, method_label
 from ganloss_viz.ui import compute
 
 from .common import CHART_CONFIG, Context, k
@@ -64,7 +64,8 @@ def identity(r: dict[str, Any]) -> None:
     c_loss, c_pred, c_diff = st.columns(3)
     c_loss.metric("D loss at the optimum", fmt(r["d_loss_at_optimum"]),
                   help="E_P[d_real(D*)] + E_Q[d_fake(D*)], integrated from the loss's own "
-                       f"per-sample terms ({method_label(r['method'])})")
+                       f"per-sample terms ({method_label(r['method'])}, error estimate "
+                       f"{fmt_error(r['error'], r['method'])})")
     c_pred.metric("The identity predicts", fmt(r["predicted"]),
                   help=f"{r['identity']}, with {r['divergence']} from the divergence engine")
     c_diff.metric("Difference", fmt(r["difference"]))
