@@ -23,7 +23,7 @@ from ganloss_viz.optimal import (
     optimal_curve,
     vanishing_gradients,
 )
-from tests.references import mixture, normal, reference, uniform
+from tests.references import cauchy, mixture, normal, reference, uniform
 
 torch.set_num_threads(1)
 LN4 = math.log(4.0)
@@ -86,6 +86,18 @@ def test_the_done_when_identities_for_two_unit_normals():
         r = optimal(name, p, q)
         assert r.d_loss_at_optimum == pytest.approx(want, abs=1e-9), name
         assert r.predicted == pytest.approx(want, abs=1e-9), name
+        assert r.method == "quadrature" and r.error < 1e-9, name
+
+
+def test_an_integral_infinite_by_its_tails():
+    """KL(Cauchy‖Normal) = ∞ (p·log(p/q) ~ x²/(πx²)): fgan_kl's D loss there is −∞."""
+    r = optimal("fgan_kl", "cauchy(0, 1)", "normal(0, 1)")
+    assert r.divergence_value == math.inf
+    assert r.d_loss_at_optimum == -math.inf and r.method == "limit"
+    r = optimal("fgan_kl", "normal(0, 1)", "cauchy(0, 1)")        # the other way: finite
+    assert math.isfinite(r.d_loss_at_optimum) and r.method == "quadrature"
+    assert r.d_loss_at_optimum == pytest.approx(-reference("kl", normal(0, 1), cauchy(0, 1)),
+                                                abs=1e-6)
 
 
 def test_result_dict_and_declarations():
