@@ -36,7 +36,6 @@ from ganloss_viz.ui.train_view import (
     NO_GPU_TEXT,
     device_options,
     json_safe,
-    loss_label,
     metric_rows,
     target_label,
 )
@@ -85,9 +84,11 @@ def settings_panel() -> CompareState | None:
     c_losses, c_target = st.columns([2, 1], gap="large")
     with c_losses:
         st.multiselect(f"Losses (1 to {MAX_LOSSES}, in the grid's order)", list(LOSSES),
-                       key=k("losses"), format_func=loss_label, max_selections=MAX_LOSSES,
+                       key=k("losses"), max_selections=MAX_LOSSES,
                        help="Every run starts from the same weights and sees the same data "
                             "and noise; each keeps its own loss's optimiser defaults.")
+        if ss[k("losses")]:
+            st.caption(" · ".join(f"**{n}** {LOSSES[n].label}" for n in ss[k("losses")]))
     with c_target:
         st.selectbox("Target (the data)", list(TARGETS), key=k("target"),
                      format_func=target_label, on_change=_on_target,
