@@ -37,6 +37,11 @@ def text_cell(text: str) -> str:
     return text.replace("|", "\\|") if text else "—"
 
 
+def nowrap(text: str) -> str:
+    """A short cell kept on one line (no-break spaces): ``[0, ln 2]``."""
+    return text_cell(text).replace(" ", "\u00a0")
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]],
                    right: Sequence[int] = ()) -> str:
     """A Markdown table; the columns whose index is in `right` are right-aligned."""
@@ -86,7 +91,7 @@ FDIV_HEADER = ("divergence", "$f(u)$", "$f^*(t)$", "activation $g_f(v)$",
 def fdiv_table(rows: Sequence[FdivRow], values: Mapping[str, str]) -> str:
     """The f-divergence table; `values[name]` is the live D_f(P‖Q), already formatted."""
     body = [[f"**{text_cell(r.label)}** `{r.name}`", math_cell(r.f), math_cell(r.f_conj),
-             math_cell(r.activation), math_cell(r.critic), text_cell(r.range_text),
+             math_cell(r.activation), math_cell(r.critic), nowrap(r.range_text),
              values.get(r.name, "—")] for r in rows]
     return markdown_table(FDIV_HEADER, body, right=(6,))
 

@@ -109,7 +109,7 @@ def test_bad_url_value_is_an_error_beside_the_default():
 def test_preset_sets_the_pair_and_disjoint_numbers():
     at = open_theory({"preset": "disjoint-supports"})
     assert at.text_input(key="th.q.text").value == "uniform(2, 3)"
-    assert any("disjoint supports" in i.value for i in at.info)
+    assert any("Preset · Disjoint supports." in i.value for i in at.info)
     m = metrics(at)
     assert number(m["JS(P ‖ Q), nats"]) == pytest.approx(math.log(2), rel=1e-6)
     assert m["KL(P ‖ Q)"] == "∞"

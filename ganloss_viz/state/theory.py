@@ -36,19 +36,19 @@ class TheoryPreset:
 
 
 THEORY_PRESETS: dict[str, TheoryPreset] = {pr.name: pr for pr in (
-    TheoryPreset("overlapping-normals", "Theory: overlapping normals",
+    TheoryPreset("overlapping-normals", "Overlapping normals",
                  "normal(0, 1)", "normal(1, 1)",
                  "Two unit normals one apart: every divergence is finite, and every loss's "
                  "discriminator at its optimum lands on the divergence it names."),
-    TheoryPreset("disjoint-supports", "Theory: disjoint supports",
+    TheoryPreset("disjoint-supports", "Disjoint supports",
                  "uniform(0, 1)", "uniform(2, 3)",
                  "No overlap: KL is ∞, JS is stuck at ln 2 and TV at 1 with zero gradients, "
                  "the optimal discriminator is perfect, and W1 alone sees the gap."),
-    TheoryPreset("different-widths", "Theory: KL is asymmetric",
+    TheoryPreset("different-widths", "KL is asymmetric",
                  "normal(0, 1)", "normal(0, 3)",
                  "A narrow P and a wide Q: KL(P‖Q) and KL(Q‖P) differ more than fourfold, "
                  "while JS, Hellinger and TV are the same both ways."),
-    TheoryPreset("point-masses", "Theory: two point masses",
+    TheoryPreset("point-masses", "Two point masses",
                  "dirac(0)", "dirac(3)",
                  "Two atoms: JS = ln 2 exactly with a zero gradient, however close they are, "
                  "while the Wasserstein critic still has slope 1."),

@@ -60,7 +60,7 @@ KL_ASYMMETRY = (
     "exception (two normals of equal scale, for instance).")
 
 KL_EQUAL = ("Equal both ways for this pair: a special case (two normals of equal scale are "
-            "one). The preset *Theory: KL is asymmetric* (a narrow P, a wide Q) shows the "
+            "one). The preset *KL is asymmetric* (a narrow P, a wide Q) shows the "
             "rule.")
 
 # --- 3. JS ------------------------------------------------------------------------------
@@ -171,4 +171,6 @@ VANISHING = (
     "2\\,\\mathrm{JS}(P\\|Q)\\big]$ (their Theorem 2.5; computed separately by the "
     "divergence engine, it lies on the same curve). It does not vanish, but it follows a "
     "reverse KL (mode seeking) minus a JS term that pushes the wrong way, and with a "
-    "noisy D its updates are unstable (their Theorem 2.6).")
+    "noisy D its updates are unstable (their Theorem 2.6).\n\n"
+    "In the explorer: [vanishing gradients at D*](/explorer?preset=vanishing-gradient), "
+    "with the optimal discriminator drawn over the densities.")

@@ -91,7 +91,7 @@ def generator_constants() -> str:
         if d.group != GROUP_F:
             continue
         f1 = float(d.generator()["f"](torch.ones((), dtype=torch.float64)))
-        rows.append([f"`{d.name}`", fmt(f1), fmt(d.f0), fmt(d.fprime_inf),
+        rows.append([f"`{d.name}`", fmt(f1), fmt(d.f0, pad=False), fmt(d.fprime_inf, pad=False),
                      fmt(d.f0 + d.fprime_inf), shown(value(d.name, *DISJOINT[0]))])
     header = ("", "$f(1)$", "$f(0)$", "$f'(\\infty)$", "sum", "engine")
     return theory.markdown_table(header, rows, right=(1, 2, 3, 4, 5))
@@ -169,7 +169,7 @@ def _section(number: int, title: str, anchor: str, ratio: tuple[float, float] = 
 
 
 def fdiv_family(state: TheoryState) -> None:
-    prose, live = _section(1, "The f-divergence family", "f-divergences", (1.2, 1))
+    prose, live = _section(1, "The f-divergence family", "f-divergences", (1.15, 1))
     with prose:
         st.markdown(text.FDIV_INTRO)
         st.latex(text.FDIV_DEFINITION)
