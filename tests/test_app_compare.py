@@ -119,3 +119,26 @@ def test_tiny_comparison_ends_with_grid_and_table():
     data = json.loads(files["json"])
     assert [r["loss"] for r in data["runs"]] == ["ns", "hinge"]
     assert "Plotly.newPlot" in files["html"]
+
+
+def test_live_grid_then_stop_ends_every_run_early():
+    at = open_compare({"losses": "ns,wgan_gp", "target": "ring8", "steps": "5000",
+                       "width": "16", "batch": "64"})
+    at.button(key="cmp.compare").click()
+    at.run()
+    assert at.button(key="cmp.compare").disabled                   # one comparison at a time
+    deadline = time.monotonic() + RUN_WAIT
+    while not any("cmp.live_fig" in c.proto.id for c in at.get("plotly_chart")):
+        assert time.monotonic() < deadline, "the live grid never appeared"
+        time.sleep(0.3)
+        at.run()
+    live = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
+            if "cmp.live_fig" in c.proto.id][0]
+    assert not live.get("frames") and len(live["layout"]["annotations"]) == 2
+    at.button(key="cmp.stop").click()
+    at.run()
+    _, result = wait_for_result(at)
+    assert all(r.stopped and r.steps < 5000 for r in result.runs)
+    assert not at.exception and not at.error
+    assert list(at.table[0].value["status"]) == ["stopped early"] * 2
+    assert any("Stopped early" in i.value for i in at.info)
