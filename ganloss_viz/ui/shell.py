@@ -17,10 +17,10 @@ PAGES: dict[str, dict[str, str]] = {
     "explorer": dict(page="app_pages/explorer.py", title="Divergence explorer", icon=ICON),
     "train": dict(page="app_pages/train.py", title="Train a GAN",
                   icon=":material/model_training:"),
-    "dirac": dict(page="app_pages/dirac.py", title="Dirac-GAN", icon=":material/cyclone:"),
     "compare": dict(page="app_pages/compare.py", title="Compare losses",
                     icon=":material/compare:"),
     "theory": dict(page="app_pages/theory.py", title="Theory", icon=":material/menu_book:"),
+    "dirac": dict(page="app_pages/dirac.py", title="Dirac-GAN", icon=":material/cyclone:"),
 }
 """Every page by its URL path, in the navigation's order (the explorer opens the app)."""
 
@@ -56,16 +56,16 @@ def preset_groups() -> list[tuple[str, str, dict]]:
     """
     from ganloss_viz.state import PRESETS
     from ganloss_viz.state.compare import COMPARE_PRESETS
-    from ganloss_viz.state.theory import THEORY_PRESETS
     from ganloss_viz.state.dirac import DIRAC_PRESETS
+    from ganloss_viz.state.theory import THEORY_PRESETS
     from ganloss_viz.state.train import TRAIN_PRESETS
 
     return [
         ("Presets for talks", "explorer", PRESETS),
         ("Training runs", "train", TRAIN_PRESETS),
-        ("Dirac-GAN", "dirac", DIRAC_PRESETS),
         ("Losses side by side", "compare", COMPARE_PRESETS),
         ("Theory, live", "theory", THEORY_PRESETS),
+        ("Dirac-GAN", "dirac", DIRAC_PRESETS),
     ]
 
 

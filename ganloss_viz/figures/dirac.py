@@ -1,0 +1,210 @@
+"""Dirac-GAN figures: the gradient vector field with the gradient-descent paths, and
+the eigenvalues in the complex plane. Plain numpy data in, `go.Figure` out.
+
+Colours: simultaneous GD red, alternating GD blue, the equilibrium a gold star, the
+field grey arrows over a light map of the speed ‖v‖ (one arrow length everywhere, so
+the direction reads even where the field is slow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .style import FONT_SIZE, HOVER, axis, layout
+
+SIM_COLOR = "#d62728"        # simultaneous gradient descent
+ALT_COLOR = "#1f5fbf"        # alternating gradient descent
+ARROW_COLOR = "#5f6368"
+STAR_COLOR = "#f2b01e"
+SPEED_SCALE = [[0.0, "#ffffff"], [1.0, "#dbe4f0"]]
+MODE_COLORS = {"simultaneous": SIM_COLOR, "alternating": ALT_COLOR}
+MODE_LABELS = {"simultaneous": "simultaneous GD", "alternating": "alternating GD"}
+
+
+@dataclass(frozen=True)
+class FieldPanel:
+    """One method's field on a grid and its paths.
+
+    theta, psi: 1-D grid coordinates; v_theta, v_psi: the field, shape (len(psi),
+    len(theta)); paths: mode -> (n, 2) iterates (θ, ψ); clip: draw ψ = ±clip (WGAN);
+    title: the panel's heading.
+    """
+
+    title: str
+    theta: np.ndarray
+    psi: np.ndarray
+    v_theta: np.ndarray
+    v_psi: np.ndarray
+    paths: dict[str, np.ndarray] = field(default_factory=dict)
+    clip: float | None = None
+
+
+def arrow_segments(theta: np.ndarray, psi: np.ndarray, v_theta: np.ndarray,
+                   v_psi: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
+    """x, y of arrows of one `length` along v (shaft and two barbs, None-separated);
+    points where v = 0 get no arrow."""
+    tt, pp = np.meshgrid(theta, psi)
+    speed = np.hypot(v_theta, v_psi)
+    keep = speed > 1e-12 * max(float(speed.max()), 1e-300)
+    ux, uy = v_theta[keep] / speed[keep], v_psi[keep] / speed[keep]
+    x0, y0 = tt[keep] - 0.5 * length * ux, pp[keep] - 0.5 * length * uy
+    x1, y1 = x0 + length * ux, y0 + length * uy
+    barb = 0.35 * length
+    cos, sin = np.cos(np.pi / 7), np.sin(np.pi / 7)
+    bx1 = x1 - barb * (ux * cos - uy * sin)
+    by1 = y1 - barb * (uy * cos + ux * sin)
+    bx2 = x1 - barb * (ux * cos + uy * sin)
+    by2 = y1 - barb * (uy * cos - ux * sin)
+    nan = np.full_like(x0, np.nan)
+    xs = np.stack([x0, x1, bx1, nan, x1, bx2, nan], axis=1).ravel()
+    ys = np.stack([y0, y1, by1, nan, y1, by2, nan], axis=1).ravel()
+    return xs, ys
+
+
+def _panel_traces(panel: FieldPanel, legend: bool) -> list[go.BaseTraceType]:
+    speed = np.hypot(panel.v_theta, panel.v_psi)
+    cell = min(np.ptp(panel.theta) / max(len(panel.theta) - 1, 1),
+               np.ptp(panel.psi) / max(len(panel.psi) - 1, 1))
+    xs, ys = arrow_segments(panel.theta, panel.psi, panel.v_theta, panel.v_psi, 0.75 * cell)
+    traces: list[go.BaseTraceType] = [
+        go.Heatmap(x=panel.theta, y=panel.psi, z=speed, colorscale=SPEED_SCALE,
+                   showscale=False, name="speed ‖v‖",
+                   hovertemplate=f"θ=%{{x:{HOVER}}}<br>ψ=%{{y:{HOVER}}}<br>"
+                                 f"‖v‖=%{{z:{HOVER}}}<extra></extra>"),
+        go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=ARROW_COLOR, width=1.3),
+                   name="field v(θ, ψ)", hoverinfo="skip", showlegend=legend,
+                   legendgroup="field"),
+    ]
+    for mode, path in panel.paths.items():
+        path = np.asarray(path, dtype=float)
+        traces.append(go.Scatter(
+            x=path[:, 0], y=path[:, 1], mode="lines+markers",
+            line=dict(color=MODE_COLORS[mode], width=2.5), marker=dict(size=3),
+            name=MODE_LABELS[mode], legendgroup=mode, showlegend=legend,
+            customdata=np.arange(len(path)),
+            hovertemplate=f"{MODE_LABELS[mode]} step %{{customdata}}<br>θ=%{{x:{HOVER}}}<br>"
+                          f"ψ=%{{y:{HOVER}}}<extra></extra>"))
+        traces.append(go.Scatter(
+            x=path[-1:, 0], y=path[-1:, 1], mode="markers", legendgroup=mode,
+            marker=dict(color=MODE_COLORS[mode], size=11, symbol="x",
+                        line=dict(width=1, color="white")),
+            showlegend=False, name=f"{MODE_LABELS[mode]}: last iterate",
+            hovertemplate=f"{MODE_LABELS[mode]}, last iterate<br>θ=%{{x:{HOVER}}}<br>"
+                          f"ψ=%{{y:{HOVER}}}<extra></extra>"))
+    if panel.paths:
+        start = np.asarray(next(iter(panel.paths.values())), dtype=float)[0]
+        traces.append(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
+                                 marker=dict(color="black", size=10), showlegend=legend,
+                                 legendgroup="start",
+                                 hovertemplate=f"start<br>θ=%{{x:{HOVER}}}<br>"
+                                               f"ψ=%{{y:{HOVER}}}<extra></extra>"))
+    traces.append(go.Scatter(x=[0.0], y=[0.0], mode="markers", name="equilibrium (0, 0)",
+                             marker=dict(color=STAR_COLOR, size=20, symbol="star",
+                                         line=dict(width=1, color="black")),
+                             showlegend=legend, legendgroup="eq",
+                             hovertemplate="equilibrium θ = 0, ψ = 0<extra></extra>"))
+    return traces
+
+
+def field_figure(panels: Sequence[FieldPanel], height: int = 560) -> go.Figure:
+    """The field of each panel's method with its paths: 1 to 3 panels in a row, 4 in a
+    2 × 2 grid (each panel square, `height` per row)."""
+    if not 1 <= len(panels) <= 4:
+        raise ValueError(f"{len(panels)} panels; draw 1 to 4")
+    rows, cols = (2, 2) if len(panels) == 4 else (1, len(panels))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[p.title for p in panels],
+                        horizontal_spacing=0.06 if cols > 1 else 0.0,
+                        vertical_spacing=0.1 if rows > 1 else 0.0)
+    for i, panel in enumerate(panels, start=1):
+        row, col = (i - 1) // cols + 1, (i - 1) % cols + 1
+        for trace in _panel_traces(panel, legend=i == 1):
+            fig.add_trace(trace, row=row, col=col)
+        if panel.clip is not None:
+            for y in (-panel.clip, panel.clip):
+                fig.add_hline(y=y, line=dict(color="#7b3294", dash="dash", width=1.5),
+                              row=row, col=col)
+        fig.update_xaxes(axis("θ (generator)" if row == rows else None,
+                              range=[panel.theta[0], panel.theta[-1]],
+                              constrain="domain"), row=row, col=col)
+        fig.update_yaxes(axis("ψ (discriminator)" if col == 1 else None,
+                              range=[panel.psi[0], panel.psi[-1]],
+                              scaleanchor=f"x{i if i > 1 else ''}", scaleratio=1,
+                              constrain="domain"), row=row, col=col)
+    fig.update_annotations(font_size=FONT_SIZE)
+    fig.update_layout(**layout(height=height * rows, margin=dict(l=10, r=10, t=110, b=10)))
+    fig.update_layout(legend=dict(y=1.0 + 70 / (height * rows)))
+    return fig
+
+
+def _mu_window(points: np.ndarray) -> tuple[list[float], list[float]]:
+    """Axis ranges of the μ-plane: the whole unit circle, or a zoom around the μ's when
+    they crowd together (small steps put them all near 1)."""
+    spread = float(np.abs(points - points.mean()).max()) if points.size else 1.0
+    if points.size and spread < 0.25:
+        c, half = points.mean(), max(0.12, 1.6 * spread)
+        return [c.real - half, c.real + half], [c.imag - half, c.imag + half]
+    reach = max(1.2, 1.1 * float(np.abs(points).max()) if points.size else 1.2)
+    return [-reach, reach], [-reach, reach]
+
+
+def eigen_figure(eigenvalues: Sequence[complex], spectra: dict[str, Sequence[complex]],
+                 h: float, one_sided: bool = False, height: int = 470) -> go.Figure:
+    """Left: the Jacobian's eigenvalues λ (converges iff all lie left of the imaginary
+    axis). Right: the eigenvalues μ of the linearised GD maps at step h (the iterates
+    shrink iff all lie inside the unit circle), zoomed in when they crowd together.
+    one_sided: λ are those of a one-sided limit (the field has a kink); drawn hollow."""
+    mus = {mode: np.asarray(v, dtype=complex) for mode, v in spectra.items()}
+    every = np.concatenate(list(mus.values())) if mus else np.zeros(0, dtype=complex)
+    mu_x, mu_y = _mu_window(every)
+    zoomed = mu_x[1] - mu_x[0] < 2
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=(
+        "λ: Jacobian of v at (0, 0)", f"μ: one GD step, h = {h:.6g}" + (" (zoom)" if zoomed
+                                                                       else "")))
+    lam = np.asarray(eigenvalues, dtype=complex)
+    reach = max(1.0, 1.25 * float(np.abs(lam).max()) if lam.size else 1.0)
+    fig.add_shape(type="rect", x0=-reach, x1=0, y0=-reach, y1=reach, line_width=0,
+                  fillcolor="rgba(42, 157, 75, 0.12)", layer="below", row=1, col=1)
+    fig.add_vline(x=0, line=dict(color="#444", width=1.5), row=1, col=1)
+    fig.add_hline(y=0, line=dict(color="#bbb", width=1), row=1, col=1)
+    fig.add_trace(go.Scatter(
+        x=lam.real, y=lam.imag, mode="markers",
+        name="λ, one-sided ψ → 0⁺ (v jumps there)" if one_sided else "λ",
+        marker=dict(color="#6a3d9a", size=16, symbol="diamond-open" if one_sided else "diamond",
+                    line=dict(width=2, color="#6a3d9a" if one_sided else "white")),
+        hovertemplate=f"λ = %{{x:{HOVER}}} %{{y:+{HOVER}}}i<extra></extra>"), row=1, col=1)
+    fig.add_annotation(x=-reach / 2, y=reach * 0.88, text="Re λ < 0: converges",
+                       showarrow=False, font=dict(color="#2a7d3b", size=FONT_SIZE - 2),
+                       row=1, col=1)
+    circle = np.exp(1j * np.linspace(0, 2 * np.pi, 721))
+    fig.add_trace(go.Scatter(x=circle.real, y=circle.imag, mode="lines", fill="toself",
+                             fillcolor="rgba(42, 157, 75, 0.12)", hoverinfo="skip",
+                             line=dict(color="#444", width=1.5), name="|μ| = 1"),
+                  row=1, col=2)
+    for mode, points in mus.items():
+        fig.add_trace(go.Scatter(
+            x=points.real, y=points.imag, mode="markers", name=f"μ, {MODE_LABELS[mode]}",
+            marker=dict(color=MODE_COLORS[mode], size=17 if mode == "simultaneous" else 9,
+                        symbol="circle-open" if mode == "simultaneous" else "square",
+                        line=dict(width=3 if mode == "simultaneous" else 1,
+                                  color=MODE_COLORS[mode])),
+            customdata=np.abs(points),
+            hovertemplate=f"μ = %{{x:{HOVER}}} %{{y:+{HOVER}}}i<br>|μ| = %{{customdata:.6f}}"
+                          "<extra></extra>"), row=1, col=2)
+    fig.update_xaxes(axis("Re λ", range=[-reach, reach]), row=1, col=1)
+    fig.update_yaxes(axis("Im λ", range=[-reach, reach], scaleanchor="x", scaleratio=1),
+                     row=1, col=1)
+    fig.update_xaxes(axis("Re μ", range=mu_x), row=1, col=2)
+    fig.update_yaxes(axis("Im μ", range=mu_y, scaleanchor="x2", scaleratio=1), row=1, col=2)
+    fig.update_annotations(font_size=FONT_SIZE)
+    fig.update_layout(**layout(height=height, margin=dict(l=10, r=10, t=40, b=10)))
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0))
+    return fig
+
+
+__all__ = ["ALT_COLOR", "FieldPanel", "SIM_COLOR", "arrow_segments", "eigen_figure",
+           "field_figure"]

@@ -1,0 +1,249 @@
+"""The Dirac-GAN page's pieces: settings widgets <-> `DiracState`, the verdict, the
+field with its gradient-descent paths, and the eigenvalues.
+
+Every number comes from `ganloss_viz.dirac`; figures from `ganloss_viz.figures.dirac`.
+The paths and fields are pure functions of the settings, so they are cached by value
+(`st.cache_data`, bounded); nothing per-user lives in a global cache.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ganloss_viz import dirac
+from ganloss_viz.figures.dirac import FieldPanel, eigen_figure, field_figure
+from ganloss_viz.format import fmt
+from ganloss_viz.state.dirac import (
+    DIRAC_PRESETS,
+    MAX_H,
+    MAX_START,
+    MAX_STEPS,
+    MAX_VS,
+    PARAM_LIMITS,
+    PARAMS,
+    DiracState,
+    method_default,
+    reads,
+)
+
+ss = st.session_state
+KEY = "dc"
+GRID = 21                   # arrows per side
+SYMBOLS = {"gamma": "γ", "sigma": "σ", "clip": "clip", "g0": "g0"}
+PARAM_LABELS = {"gamma": "γ (penalty / consensus weight)", "sigma": "σ (instance noise)",
+                "clip": "clip (WGAN: ψ ∈ [−clip, clip])", "g0": "g0 (WGAN-GP target norm)"}
+VERDICT_TEXT = {"converges": "converges", "oscillates": "oscillates (does not converge)",
+                "diverges": "diverges", "no_jacobian": "does not converge (no Jacobian)"}
+READING = ("**Reading the eigenvalues.** Left: gradient descent converges locally when every "
+           "λ lies in the shaded left half-plane (Re λ < 0); on the imaginary axis it circles. "
+           "Right: one step multiplies a small deviation by μ: inside the unit circle it "
+           "shrinks, outside it grows.")
+
+
+def k(name: str) -> str:
+    return f"{KEY}.{name}"
+
+
+# --- URL <-> widgets ----------------------------------------------------------------------
+
+
+def read_url(params) -> tuple[DiracState, list[str]]:
+    return DiracState.from_query_params(params)
+
+
+def apply(state: DiracState) -> None:
+    """Push a state (read from the URL) into the widgets."""
+    state = state.resolved()
+    for name in ("preset", "method", *PARAMS, "theta0", "psi0", "h", "steps"):
+        ss[k(name)] = getattr(state, name)
+    ss[k("vs")] = list(state.vs)
+
+
+def _on_method() -> None:
+    for name in PARAMS:
+        ss[k(name)] = method_default(ss[k("method")], name)
+    ss[k("vs")] = [m for m in ss[k("vs")] if m != ss[k("method")]]
+
+
+def _label(name: str) -> str:
+    return f"{dirac.METHODS[name].label} · {name}"
+
+
+def settings_panel() -> DiracState:
+    """Draw the settings; returns the state they show (preset dropped once stale)."""
+    for name, value in DiracState().resolved().__dict__.items():    # first visit
+        ss.setdefault(k(name), list(value) if name == "vs" else value)
+    c_method, c_vs = st.columns([1, 1.4], gap="large")
+    with c_method:
+        st.selectbox("Method", list(dirac.METHODS), key=k("method"), format_func=_label,
+                     on_change=_on_method,
+                     help="How the GAN is trained; each entry of ganloss_viz.dirac.METHODS.")
+        st.caption(dirac.METHODS[ss[k("method")]].doc)
+    with c_vs:
+        st.multiselect(f"Side by side (up to {MAX_VS}, same parameters, start and step)",
+                       [m for m in dirac.METHODS if m != ss[k("method")]], key=k("vs"),
+                       format_func=_label, max_selections=MAX_VS)
+    partial = DiracState(method=ss[k("method")], vs=tuple(ss[k("vs")]))
+    shown = [n for n in PARAMS if reads(partial, n)]
+    cols = st.columns(4 + len(shown))
+    for col, name in zip(cols, shown, strict=False):
+        low, high = PARAM_LIMITS[name]
+        col.number_input(PARAM_LABELS[name], min_value=low, max_value=high, step=0.1,
+                         format="%g", key=k(name),
+                         help=f"From {low:g} to {high:g}; {_label(ss[k('method')])} "
+                              f"defaults to {method_default(ss[k('method')], name):g}.")
+    rest = cols[len(shown):]
+    rest[0].number_input("θ0 (start)", -MAX_START, MAX_START, step=0.1, format="%g",
+                         key=k("theta0"), help="The generator's starting point.")
+    rest[1].number_input("ψ0 (start)", -MAX_START, MAX_START, step=0.1, format="%g",
+                         key=k("psi0"), help="The discriminator's starting weight.")
+    rest[2].number_input(f"step h (≤ {MAX_H:g})", min_value=0.001, max_value=MAX_H, step=0.05,
+                         format="%g", key=k("h"), help="The learning rate of both players.")
+    rest[3].number_input(f"steps (≤ {MAX_STEPS:,})", min_value=1, max_value=MAX_STEPS, step=50,
+                         key=k("steps"))
+    state = DiracState(preset=ss[k("preset")], method=ss[k("method")],
+                       **{n: float(ss[k(n)]) for n in PARAMS},
+                       theta0=float(ss[k("theta0")]), psi0=float(ss[k("psi0")]),
+                       h=float(ss[k("h")]), steps=int(ss[k("steps")]), vs=tuple(ss[k("vs")]))
+    state = state.without_stale_preset()
+    ss[k("preset")] = state.preset
+    return state
+
+
+def preset_info(state: DiracState) -> None:
+    if state.preset:
+        pr = DIRAC_PRESETS[state.preset]
+        st.info(f"**Preset · {pr.title}.** {pr.caption}", icon=":material/slideshow:")
+
+
+# --- computing (cached by value) -----------------------------------------------------------------
+
+
+def _params(values: tuple[float, ...]) -> dirac.Params:
+    return dirac.Params(**dict(zip(PARAMS, values, strict=True)))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def paths(method: str, values: tuple[float, ...], start: tuple[float, float], h: float,
+          steps: int) -> dict[str, np.ndarray]:
+    p = _params(values)
+    return {mode: dirac.trajectory(method, start, h, steps, mode, p)
+            for mode in ("simultaneous", "alternating")}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def field(method: str, values: tuple[float, ...], extent: float):
+    axis = np.linspace(-extent, extent, GRID)
+    th, ps = np.meshgrid(axis, axis)
+    v_t, v_p = dirac.field_on(method, th, ps, _params(values))
+    return axis, v_t, v_p
+
+
+def extent_of(all_paths: list[dict[str, np.ndarray]], start: tuple[float, float]) -> float:
+    """A square window around the equilibrium that holds the paths (within reason)."""
+    near = max(abs(start[0]), abs(start[1]), 1.0)
+    reach = max(float(np.abs(path).max()) for ps in all_paths for path in ps.values())
+    return min(max(1.15 * reach, 1.6 * near), 4.0 * near)
+
+
+def eig_text(z: complex) -> str:
+    sign = "+" if z.imag >= 0 else "−"
+    return f"{fmt(z.real)} {sign} {fmt(abs(z.imag))}i"
+
+
+def radius_text(path: np.ndarray) -> str:
+    r = np.hypot(path[:, 0], path[:, 1])
+    return f"{fmt(r[0])} → {fmt(r[-1])}"
+
+
+# --- the page body ---------------------------------------------------------------------------
+
+
+def verdict_box(a: dirac.Analysis) -> None:
+    label = dirac.METHODS[a.method].label
+    eigs = ", ".join(eig_text(z) for z in a.eigenvalues)
+    text = f"**{label}: {VERDICT_TEXT[a.verdict]}.** Eigenvalues λ = {eigs}: {a.reason}."
+    if a.max_step is not None:
+        text += f" Simultaneous GD converges locally for h < {fmt(a.max_step)}."
+    if a.converges:
+        st.success(text, icon=":material/check_circle:")
+    else:
+        st.warning(text, icon=":material/cyclone:")
+
+
+def summary_table(rows: list[tuple[dirac.Analysis, dict[str, np.ndarray]]]) -> None:
+    st.table(pd.DataFrame({
+        "eigenvalues λ": [", ".join(eig_text(z) for z in a.eigenvalues) for a, _ in rows],
+        "verdict": [VERDICT_TEXT[a.verdict] for a, _ in rows],
+        "h limit (simultaneous)": ["—" if a.max_step is None else f"< {fmt(a.max_step)}"
+                                   for a, _ in rows],
+        "‖(θ, ψ)‖ simultaneous": [radius_text(p["simultaneous"]) for _, p in rows],
+        "‖(θ, ψ)‖ alternating": [radius_text(p["alternating"]) for _, p in rows],
+    }, index=pd.Index([_label(a.method) for a, _ in rows], name="method")))
+
+
+def results(state: DiracState) -> None:
+    """Verdict, field with paths (side by side), eigenvalue planes and a summary table."""
+    state = state.resolved()
+    p = state.params()
+    values = tuple(getattr(p, n) for n in PARAMS)
+    start = (state.theta0, state.psi0)
+    methods = [state.method, *state.vs]
+    analyses = [dirac.analyse(m, p) for m in methods]
+    with st.spinner("Running gradient descent …"):
+        runs = [paths(m, values, start, state.h, state.steps) for m in methods]
+    verdict_box(analyses[0])
+    extent = extent_of(runs, start)
+    panels = []
+    for m, a, run in zip(methods, analyses, runs, strict=True):
+        axis, v_t, v_p = field(m, values, round(extent, 6))
+        params = "".join(f", {SYMBOLS[n]} = {getattr(p, n):g}" for n in dirac.METHODS[m].params)
+        panels.append(FieldPanel(
+            title=f"{dirac.METHODS[m].label}<br>{params.lstrip(', ') + ': ' if params else ''}"
+                  f"{VERDICT_TEXT[a.verdict].split(' (')[0]}",
+            theta=axis, psi=axis, v_theta=v_t, v_psi=v_p, paths=run,
+            clip=p.clip if dirac.METHODS[m].clipped else None))
+    single = len(panels) == 1
+    c_field, c_eig = st.columns([1.15, 1], gap="large") if single else (st.container(),) * 2
+    with c_field:
+        st.plotly_chart(field_figure(panels, height=680 if single else 520),
+                        key=k("field"), width="stretch")
+        st.caption(f"Arrows: the direction of v(θ, ψ) = (−∂L_G/∂θ, −∂L_D/∂ψ), shading its "
+                   f"speed. {state.steps:,} steps of size h = {fmt(state.h, pad=False)} from "
+                   f"(θ0, ψ0) = ({fmt(state.theta0, pad=False)}, {fmt(state.psi0, pad=False)}): "
+                   "simultaneous GD moves both players at once, alternating GD updates the "
+                   "discriminator first, then the generator against the new ψ.")
+    if not single:
+        c_eig, c_table = st.columns([1, 1], gap="large")
+    else:
+        c_table = st.container()
+    with c_eig:
+        main = analyses[0]
+        spectra = main.step_spectra(state.h)
+        st.plotly_chart(eigen_figure(main.eigenvalues, spectra, state.h,
+                                     one_sided=main.verdict == "no_jacobian"),
+                        key=k("eig"), width="stretch")
+        st.markdown(("One-sided linearisation (ψ > 0 only; the jump at ψ = 0 decides). "
+                     if main.verdict == "no_jacobian" else "") + growth_text(spectra, state.h))
+        st.caption(READING)
+    with c_table:
+        st.markdown("**Linearisation at the equilibrium and the paths**")
+        summary_table(list(zip(analyses, runs, strict=True)))
+        st.caption("Mescheder, Geiger & Nowozin (2018), *Which training methods for GANs do "
+                   "actually converge?* Data δ₀, generator δ_θ, discriminator D(x) = ψ·x; "
+                   "L = f(ψθ) + f(0) with f(t) = −log(1 + e^(−t)) (f(t) = t for the WGAN).")
+
+
+def growth_text(spectra: dict[str, np.ndarray], h: float) -> str:
+    """How much one step at h scales a small deviation, per mode (the largest |μ|)."""
+    parts = []
+    for mode, mus in spectra.items():
+        rho = float(np.abs(mus).max())
+        trend = "grows" if rho > 1 + 1e-12 else "shrinks" if rho < 1 - 1e-12 else "keeps its size"
+        parts.append(f"{mode} GD: largest |μ| = {fmt(rho)} (a small deviation {trend})")
+    return f"At h = {fmt(h, pad=False)}: " + "; ".join(parts) + "."
+
+
+__all__ = ["KEY", "apply", "preset_info", "read_url", "results", "settings_panel"]
