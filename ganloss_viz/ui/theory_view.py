@@ -127,20 +127,21 @@ def shift_table(pairs: tuple[tuple[str, str], ...]) -> str:
     return theory.markdown_table(header, rows, right=(2, 3, 4, 5))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def loss_checks(p: str, q: str) -> dict[str, theory.LiveCheck]:
-    """Every loss's identity checked for the pair by `ganloss_viz.optimal` (or why not)."""
+@st.cache_data(show_spinner=False, max_entries=4096)
+def loss_check(name: str, p: str, q: str) -> theory.LiveCheck:
+    """One loss's identity checked for the pair by `ganloss_viz.optimal` (or why not)."""
     from ganloss_viz.optimal import optimal
 
-    out = {}
-    for name in LOSSES:
-        try:
-            r = optimal(name, p, q)
-        except ValueError as exc:
-            out[name] = theory.LiveCheck(message=_short_reason(str(exc)))
-            continue
-        out[name] = theory.LiveCheck(r.d_loss_at_optimum, r.predicted)
-    return out
+    try:
+        r = optimal(name, p, q)
+    except ValueError as exc:
+        return theory.LiveCheck(message=_short_reason(str(exc)))
+    return theory.LiveCheck(r.d_loss_at_optimum, r.predicted)
+
+
+def loss_checks(p: str, q: str) -> dict[str, theory.LiveCheck]:
+    """Every registered loss's check (each cached on its own)."""
+    return {name: loss_check(name, p, q) for name in LOSSES}
 
 
 def _short_reason(message: str) -> str:
@@ -245,7 +246,7 @@ def bce_section(state: TheoryState) -> None:
         st.markdown(bce_table())
         st.markdown("**Live, for your P and Q:** the minimax D loss at its optimum is the "
                     "labels' entropy, not zero.")
-        check = loss_checks(state.p, state.q)["minimax"]
+        check = loss_check("minimax", state.p, state.q)
         js = value("js", state.p, state.q)
         c1, c2 = st.columns(2)
         with c1:
@@ -274,11 +275,14 @@ def tables_section(state: TheoryState) -> None:
     st.header("6. The tables, from the registries", anchor="tables", divider="gray")
     st.markdown(text.FDIV_TABLE_INTRO.format(alpha=fmt(DIVERGENCES["alpha"].params["alpha"],
                                                        pad=False)))
-    values = {name: shown(value(name, state.p, state.q)) for name in DIVERGENCES
-              if DIVERGENCES[name].group == GROUP_F}
+    with st.spinner("Computing every f-divergence for this pair…"):
+        values = {name: shown(value(name, state.p, state.q)) for name in DIVERGENCES
+                  if DIVERGENCES[name].group == GROUP_F}
     st.markdown(theory.fdiv_table(theory.fdiv_rows(), values))
     st.markdown(text.LOSS_TABLE_INTRO)
-    st.markdown(theory.loss_table(theory.loss_rows(), loss_checks(state.p, state.q)))
+    with st.spinner("Integrating every loss at its optimal discriminator for this pair…"):
+        checks = loss_checks(state.p, state.q)
+    st.markdown(theory.loss_table(theory.loss_rows(), checks))
 
 
 def vanishing_section(state: TheoryState) -> None:
