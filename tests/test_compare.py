@@ -56,12 +56,14 @@ def test_each_run_equals_its_single_run(mixed):
         assert_same_run(got, ref)
 
 
-def test_relativistic_runs_equal_their_single_runs():
+@pytest.mark.parametrize("threads", [1, 2])
+def test_relativistic_runs_equal_their_single_runs(threads):
+    # threads=2: two groups of runs trained in parallel threads
     res = compare(MIX_SGD, "ring8", steps=8, seed=1, snapshot_every=4, optimizer="sgd",
-                  **SMALL)
+                  threads=threads, **SMALL)
     for name, got in zip(MIX_SGD, res.runs, strict=True):
         ref = train(loss=name, target="ring8", steps=8, seed=1, snapshot_every=4,
-                    optimizer="sgd", **SMALL)
+                    optimizer="sgd", threads=threads, **SMALL)
         assert_same_run(got, ref)
 
 
@@ -103,14 +105,17 @@ def test_a_diverging_run_leaves_the_others_going():
     assert not good2.diverged and good2.steps == 12
 
 
-def test_progress_and_stop():
+@pytest.mark.parametrize("threads", [1, 2])
+def test_progress_and_stop(threads):
     seen: list[CompareProgress] = []
-    res = compare(["ns", "hinge"], "ring8", steps=400, seed=0, snapshot_every=100,
-                  callback=seen.append, should_stop=lambda: len(seen) >= 3, **SMALL)
+    res = compare(["ns", "wgan_gp", "hinge"], "ring8", steps=400, seed=0, snapshot_every=100,
+                  callback=seen.append, should_stop=lambda: len(seen) >= 3, threads=threads,
+                  **SMALL)
     assert all(r.stopped and r.steps < 400 for r in res.runs)
     assert len({r.steps for r in res.runs}) == 1
-    assert seen[0].step == 0 and len(seen[0].snapshots) == 2
-    assert all(p.steps == 400 and len(p.snapshots) == 2 for p in seen)
+    assert seen[0].step == 0 and len(seen[0].snapshots) == 3
+    assert all(p.steps == 400 and len(p.snapshots) == 3 for p in seen)
+    assert [s.step for s in res.runs[0].snapshots][-1] == res.runs[0].steps
 
 
 @pytest.mark.parametrize(("losses", "match"), [

@@ -20,16 +20,10 @@ because those draws interleave with its noise.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-import numpy as np
 import torch
 
-from ..metrics import coverage_reached
-from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState, _summarise, _sync
+from .engine import RunState
 from .optim import make_optimizer
-from .record import HISTORY, Snapshot, TrainResult
 from .stacked import Stack
 
 
@@ -174,107 +168,4 @@ class Batch:
         self.D.copy_to(r, self.states[r].D)
 
 
-class Record:
-    """One run's growing record: snapshots, history, and how it ended."""
-
-    def __init__(self, first: Snapshot):
-        self.snaps = [first]
-        self.hist = np.zeros((0, len(HISTORY)), dtype=np.float32)
-        self.done, self.snap_count = 0, 0
-        self.diverged, self.message = False, None
-        self.coverage = 0.0 if coverage_reached(first.metrics) else None
-
-
-def run_batched(states: list[RunState], callback: Callable | None = None,
-                should_stop: Callable[[], bool] | None = None) -> tuple[list[TrainResult], bool]:
-    """Train the runs of `states` (one config each: same steps, batch, target, networks)
-    together; callback(step, seconds, snapshots) comes at most every CALLBACK_INTERVAL
-    seconds and at each snapshot. Returns the TrainResults (in the order of `states`)."""
-    wall0 = time.perf_counter()
-    order = run_order(states)
-    batch = Batch([states[r] for r in order])
-    sts, K = batch.states, batch.K
-    cfg, device = sts[0].cfg, sts[0].device
-    steps, every = cfg.steps, cfg.snapshot_every
-    hist = torch.zeros(steps, K, len(HISTORY), device=device)
-    recs = []
-    for st in sts:
-        first = st.snapshot(0, 0.0, True)
-        if first is None:
-            raise ValueError("the initial generator produced non-finite samples")
-        recs.append(Record(first))
-    latest = lambda: [recs[order.index(r)].snaps[-1] for r in range(K)]  # noqa: E731
-    if callback is not None:
-        callback(0, 0.0, latest())
-    seconds, done, stopped = 0.0, 0, False
-    while done < steps and not stopped and not all(rec.diverged for rec in recs):
-        stop_at, start = min(done + every, steps), done
-        _sync(device)
-        t0 = time.perf_counter()
-        next_cb, next_poll = t0 + CALLBACK_INTERVAL, t0 + STOP_POLL
-        while done < stop_at:
-            batch.iterate(hist[done])
-            done += 1
-            if callback is None and should_stop is None:
-                continue
-            now = time.perf_counter()
-            if should_stop is not None and now >= next_poll:
-                next_poll = now + STOP_POLL
-                if should_stop():
-                    stopped = True
-                    break
-            if callback is not None and now >= next_cb:
-                next_cb = now + CALLBACK_INTERVAL
-                callback(done, seconds + now - t0, latest())
-        _sync(device)
-        interval = time.perf_counter() - t0
-        seconds += interval
-        chunk_all = hist[start:done].cpu().numpy()
-        finite = batch.params_finite()
-        snap_count_any = False
-        for r, rec in enumerate(recs):
-            if rec.diverged:
-                continue
-            chunk = chunk_all[:, r]
-            bad_rows = ~np.isfinite(chunk).all(axis=1)
-            snap = None
-            if not bad_rows.any() and finite[r]:
-                rec.snap_count += 1
-                with_metrics = (done == steps or stopped
-                                or rec.snap_count % cfg.metrics_every == 0)
-                batch.sync_networks(r)
-                snap = sts[r].snapshot(done, seconds, with_metrics)
-            if snap is None:
-                batch.sync_networks(r)
-                rec.diverged = True
-                bad_step = start + int(np.argmax(bad_rows)) + 1 if bad_rows.any() else done
-                rec.message = f"diverged at step {bad_step}"
-                rec.hist = np.concatenate([rec.hist, chunk[:bad_step - 1 - start]])
-                rec.done = bad_step - 1 if bad_rows.any() else done
-                continue
-            snap_count_any = True
-            rec.hist = np.concatenate([rec.hist, chunk])
-            rec.done = done
-            _summarise(snap, chunk, done - start, interval)
-            rec.snaps.append(snap)
-            if rec.coverage is None and snap.metrics is not None \
-                    and coverage_reached(snap.metrics):
-                rec.coverage = seconds
-        if callback is not None and snap_count_any:
-            callback(done, seconds, latest())
-    results = []
-    for r in range(K):
-        i = order.index(r)
-        st, rec = sts[i], recs[i]
-        metrics = next((s.metrics for s in reversed(rec.snaps) if s.metrics is not None), {})
-        results.append(TrainResult(
-            config=st.cfg, device=device.type, steps=rec.done, seconds=seconds,
-            wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=rec.snaps,
-            history={name: rec.hist[:, j].copy() for j, name in enumerate(HISTORY)},
-            diverged=rec.diverged, stopped=stopped and not rec.diverged, message=rec.message,
-            seconds_to_coverage=rec.coverage, metrics=dict(metrics), generator=st.G,
-            discriminator=st.D))
-    return results, stopped
-
-
-__all__ = ["Batch", "Stream", "run_batched", "run_order"]
+__all__ = ["Batch", "Stream", "run_order"]

@@ -10,8 +10,9 @@ penalty): the seed fixes the initial weights of G and D, the data and the noise,
 every run starts from the same networks and, step for step, sees the same real
 batches and noise rows (runs with different n_critic draw the same streams at their
 own pace). The K runs are trained as one batched computation (batched.py: stacked
-weights, batched matrix products); a run's `seconds` are the comparison's training
-seconds, shared by all its runs.
+weights, batched matrix products; runner.py: snapshots and results, and with
+threads >= 2 several such batches in parallel); a run's `seconds` are the
+comparison's training seconds, shared by all its runs.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from dataclasses import dataclass
 import torch
 
 from ..losses import Loss, get
-from .batched import run_batched
 from .config import TrainConfig
 from .engine import RunState, resolve_device, run
 from .record import Progress, Snapshot, TrainResult
+from .runner import run_together
 
 MAX_RUNS = 8
 
@@ -89,7 +90,8 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
 
     losses: 1 to 8 distinct loss names; target: a target name or spec; settings: any
     TrainConfig settings (width, depth, batch, noise_dim, device, hosted, threads, ...)
-    applied to every run. Returns a CompareResult whose runs follow `losses`; their
+    applied to every run; on the CPU, threads >= 2 trains that many groups of runs in
+    parallel (one torch thread each). Returns a CompareResult whose runs follow `losses`; their
     snapshots fall on the same steps, and a run that diverges ends alone.
     callback(CompareProgress) comes at most every ~0.2 s and at each snapshot;
     should_stop() is polled and True ends every run (each marked stopped).
@@ -99,10 +101,15 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
     wall0 = time.perf_counter()
     device = resolve_device(configs[0].device)
     threads = configs[0].threads
+    # on the CPU, threads >= 2 means that many groups of runs in parallel, one torch
+    # thread each (see runner.py for why)
+    workers = threads if device.type == "cpu" and threads and len(configs) > 1 else 1
+    torch_threads = 1 if workers > 1 else threads
     old_threads = torch.get_num_threads()
-    set_threads = device.type == "cpu" and threads is not None and threads != old_threads
+    set_threads = device.type == "cpu" and torch_threads is not None \
+        and torch_threads != old_threads
     if set_threads:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(torch_threads)
     try:
         states = [RunState(cfg, device) for cfg in configs]
         if all(st.penalty is None or st.fast_penalty for st in states):
@@ -111,7 +118,7 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
                 def report(step: int, seconds: float, snaps: list[Snapshot]) -> None:
                     callback(CompareProgress(step, configs[0].steps, seconds,
                                              step / seconds if seconds else 0.0, snaps))
-            runs, _ = run_batched(states, report, should_stop)
+            runs = run_together(states, workers, report, should_stop)
         else:
             runs = one_by_one(configs, callback, should_stop)
     finally:

@@ -43,83 +43,95 @@ class Stack:
             self.gW.append(self.grad[:, a:b].view(K, o, i))
             self.gb.append(self.grad[:, b:c])
         self.shapes = first.shapes
-        self._bufs: dict[int, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}
-        self._pen_bufs: dict[int, tuple] = {}
-        self._hs: list[torch.Tensor] = []
+        self._views: dict[tuple, tuple] = {}
+        self._bufs: dict[int, tuple] = {}
 
-    def _scratch(self, rows: int):
+    def _params(self, s: slice) -> tuple:
+        """(W, W^T, b, ∂W, ∂b) of networks s, per layer (views made once per range)."""
+        key = (s.start, s.stop)
+        views = self._views.get(key)
+        if views is None:
+            views = self._views[key] = tuple([t[s] for t in ts] for ts in (
+                self.W, self.WT, self.b, self.gW, self.gb))
+        return views
+
+    def _scratch(self, rows: int, s: slice) -> tuple:
+        """Views for networks s of the per-layer buffers for `rows` rows: outputs, two
+        input-gradient buffers (so no activation backward writes over its input), and
+        the penalty chain's δ, u / ρ and ρ W^T. Buffers are full-stack, made once."""
         bufs = self._bufs.get(rows)
         if bufs is None:
-            dev = self.flat.device
+            dev, K = self.flat.device, self.K
+            outs = [torch.empty(K, rows, o, device=dev) for o, _ in self.shapes]
+            ins = [torch.empty(K, rows, i, device=dev) for _, i in self.shapes]
             bufs = self._bufs[rows] = (
-                [torch.empty(self.K, rows, o, device=dev) for o, _ in self.shapes],
-                [torch.empty(self.K, rows, i, device=dev) for _, i in self.shapes])
-        return bufs
+                outs, ins, [torch.empty_like(t) for t in ins], [torch.empty_like(t) for t in outs],
+                [torch.empty_like(t) for t in ins], [torch.empty_like(t) for t in outs])
+        key = (rows, s.start, s.stop)
+        views = self._views.get(key)
+        if views is None:
+            views = self._views[key] = tuple([t[s] for t in ts] for ts in bufs)
+        return views
 
     def forward(self, xbuf: torch.Tensor, s: slice) -> torch.Tensor:
         """Outputs (len(s), rows, out) of networks s on xbuf[s] (xbuf: (K, rows, in)).
 
         Returns a buffer view reused by the next pass with the same row count.
         """
-        acts, dins = self._scratch(xbuf.shape[1])
+        acts = self._scratch(xbuf.shape[1], s)[0]
+        _, WT, b, _, _ = self._params(s)
         h = xbuf[s]
         last = len(self.W) - 1
         for layer in range(last + 1):
-            h = torch.baddbmm(self.b[layer][s], h, self.WT[layer][s], out=acts[layer][s])
+            h = torch.baddbmm(b[layer], h, WT[layer], out=acts[layer])
             if layer < last:
                 self._act_(h)
-        self._hs, self._dbuf = [xbuf] + acts, dins
+        self._x = xbuf
         return h
 
     def backward(self, grad_out: torch.Tensor, s: slice, param_grad: bool = True,
                  input_grad: bool = False) -> torch.Tensor | None:
         """Backpropagate grad_out (len(s), rows, out) through networks s (their last
         forward); param_grad writes into grad[s]; input_grad returns d/dx (a buffer)."""
-        hs, dbuf = self._hs, self._dbuf
+        acts, d0, d1, *_ = self._scratch(self._x.shape[1], s)
+        W, _, _, gW, gb = self._params(s)
+        hs = [self._x[s]] + acts
         d = grad_out
-        for layer in range(len(self.W) - 1, -1, -1):
+        for layer in range(len(W) - 1, -1, -1):
             if param_grad:
-                torch.bmm(d.transpose(1, 2), hs[layer][s], out=self.gW[layer][s])
-                torch.sum(d, 1, out=self.gb[layer][s])
+                torch.bmm(d.transpose(1, 2), hs[layer], out=gW[layer])
+                torch.sum(d, 1, out=gb[layer])
             if layer == 0 and not input_grad:
                 return None
-            d = torch.bmm(d, self.W[layer][s], out=dbuf[layer][s])
+            d = torch.bmm(d, W[layer], out=d0[layer])
             if layer > 0:
-                d = self._act_back(d, hs[layer][s], dbuf[layer][s])
+                d = self._act_back(d, hs[layer], d1[layer])
         return d
 
     def input_grad(self, s: slice) -> torch.Tensor:
         """∂ output / ∂ x per row of the last forward of networks s (piecewise-linear,
         one output); keeps the chain for `penalty_backward`."""
-        hs = self._hs
-        rows = hs[0].shape[1]
-        bufs = self._pen_bufs.get(rows)
-        if bufs is None:
-            dev, K = self.flat.device, self.K
-            bufs = self._pen_bufs[rows] = (
-                [torch.empty(K, rows, o, device=dev) for o, _ in self.shapes],   # δ_k
-                [torch.empty(K, rows, i, device=dev) for _, i in self.shapes],   # u_k / ρ_k
-                [torch.empty(K, rows, o, device=dev) for o, _ in self.shapes])   # ρ_k W_k^T
-        deltas, us, _ = bufs
-        last = len(self.W) - 1
-        deltas[last][s].fill_(1.0)
+        acts, _, _, deltas, us, _ = self._scratch(self._x.shape[1], s)
+        W = self._params(s)[0]
+        last = len(W) - 1
+        deltas[last].fill_(1.0)
         for k in range(last, -1, -1):
-            u = torch.bmm(deltas[k][s], self.W[k][s], out=us[k][s])
+            u = torch.bmm(deltas[k], W[k], out=us[k])
             if k > 0:
-                self._act_back(u, hs[k][s], deltas[k - 1][s])
-        self._pen_hs, self._pen_state = hs, bufs
-        return us[0][s]
+                self._act_back(u, acts[k - 1], deltas[k - 1])
+        return us[0]
 
     def penalty_backward(self, r: torch.Tensor, s: slice) -> None:
         """Add ∂P/∂flat to grad[s], for r = ∂P/∂g at the last `input_grad` g of networks s."""
-        hs, (deltas, rhos, tmp) = self._pen_hs, self._pen_state
-        last = len(self.W) - 1
+        acts, _, _, deltas, rhos, tmp = self._scratch(self._x.shape[1], s)
+        _, WT, _, gW, _ = self._params(s)
+        last = len(WT) - 1
         rho = r
         for k in range(last + 1):
-            self.gW[k][s].baddbmm_(deltas[k][s].transpose(1, 2), rho)
+            gW[k].baddbmm_(deltas[k].transpose(1, 2), rho)
             if k < last:
-                t = torch.bmm(rho, self.WT[k][s], out=tmp[k][s])
-                rho = self._act_back(t, hs[k + 1][s], rhos[k + 1][s])
+                t = torch.bmm(rho, WT[k], out=tmp[k])
+                rho = self._act_back(t, acts[k], rhos[k + 1])
 
     def copy_to(self, r: int, net: MLP) -> None:
         """Write network r's parameters into `net` (an MLP of the same architecture)."""

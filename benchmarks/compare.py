@@ -1,0 +1,92 @@
+"""`compare` (K runs as one batched computation) against the same K runs one by one.
+
+    .venv/bin/python benchmarks/compare.py                   # 6 losses, ring8, 4000 steps
+    .venv/bin/python benchmarks/compare.py --steps 300 --repeats 3
+    .venv/bin/python benchmarks/compare.py --losses ns,hinge --threads 2
+
+Each repeat runs `compare(losses, target)` and then `train` once per loss with the same
+settings (alternating, so load changes hit both), and prints both times and their
+ratio: wall seconds (snapshots and metrics included) and training seconds (snapshots
+excluded; for `compare` the shared training seconds of the batch). The machine's load
+average is printed before and after: on a busy machine compare ratios, not times.
+Then the runs' metrics side by side (they are the same runs: equal up to float32
+rounding in the order of sums).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ganloss_viz.train import compare, train  # noqa: E402
+
+SIX = "ns,wgan_gp,hinge,lsgan,ns_r1,minimax"
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
+def metrics_row(name: str, run) -> str:
+    m = run.metrics
+    cov = run.seconds_to_coverage
+    modes = f"{m['modes_covered']}/{m['modes']}" if "modes" in m else "-"
+    hq = f"{m['hq_fraction']:.3f}" if "hq_fraction" in m else "-"
+    return (f"{name:<10} {modes:>6} {hq:>6} {m.get('w1', float('nan')):>8.4f} "
+            f"{'-' if cov is None else f'{cov:.2f}':>8} {run.steps:>6}"
+            f"{'  ' + run.message if run.diverged else ''}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--losses", default=SIX, help=f"comma-separated (default {SIX})")
+    ap.add_argument("--target", default="ring8")
+    ap.add_argument("--steps", type=int, default=None, help="default: the target's")
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads for both (1)")
+    args = ap.parse_args()
+    losses = args.losses.split(",")
+    common = dict(steps=args.steps, seed=args.seed, device="cpu", threads=args.threads)
+    print(f"torch {torch.__version__}, {args.threads} thread(s); {args.target}, "
+          f"losses {','.join(losses)}")
+    print(f"before: {load()}")
+    rows = []
+    for rep in range(args.repeats):
+        t0 = time.perf_counter()
+        res = compare(losses, args.target, **common)
+        batched_wall = time.perf_counter() - t0
+        batched_train = res.runs[0].seconds
+        singles = []
+        t0 = time.perf_counter()
+        for name in losses:
+            singles.append(train(loss=name, target=args.target, **common))
+        single_wall = time.perf_counter() - t0
+        single_train = sum(r.seconds for r in singles)
+        rows.append((batched_wall, single_wall, batched_train, single_train))
+        print(f"repeat {rep + 1}: {res.runs[0].steps} steps; wall: batched {batched_wall:.2f} s, "
+              f"one by one {single_wall:.2f} s, ratio {single_wall / batched_wall:.2f}x; "
+              f"training: batched {batched_train:.2f} s, one by one {single_train:.2f} s, "
+              f"ratio {single_train / batched_train:.2f}x   ({load()})", flush=True)
+    if args.repeats > 1:
+        wall = statistics.median(s / b for b, s, _, _ in rows)
+        trn = statistics.median(s / b for _, _, b, s in rows)
+        print(f"median ratio over {args.repeats} repeats: wall {wall:.2f}x, training {trn:.2f}x")
+    print(f"after: {load()}")
+    print("\nmetrics at the end (batched | one by one): modes, HQ, W1, seconds to "
+          "coverage, steps")
+    for name, a, b in zip(losses, res.runs, singles, strict=True):
+        print(f"  {metrics_row(name, a)}  |  {metrics_row(name, b)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""Drive K runs together: batched groups, optional worker threads, snapshots, results.
+
+`run_together(states, workers)` trains the runs of `states` (RunStates of configs that
+share steps, batch, target and networks) and returns one TrainResult per run, each
+with the snapshots, history, divergence handling and metrics that
+`ganloss_viz.train.run` gives a single run (the same rules, applied per run: a run
+that diverges ends alone, the others go on).
+
+The runs are split into `workers` groups of about equal cost (n_critic steps, a
+penalty pass costing about half a step more); each group is one batched computation
+(ganloss_viz.train.batched.Batch) and, with more than one group, each group runs in
+its own thread with one torch thread, so the groups use separate cores (torch releases
+the GIL inside its operations). Why groups and not one batch over two torch threads:
+these steps are bound by matrix-product FLOPs, not by per-operation overhead, so one
+batch on one core is about as fast as the runs one by one; the second core is used best
+by whole runs, which need no synchronisation between snapshots. Groups meet at every
+snapshot boundary and stop at the same step.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+
+import numpy as np
+import torch
+
+from ..metrics import coverage_reached
+from .batched import Batch, run_order
+from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState, _summarise, _sync
+from .record import HISTORY, Snapshot, TrainResult
+
+PENALTY_COST = 0.5      # a penalty pass, in critic steps (measured: 3.4 vs 1.9 ms per step)
+
+
+def split(states: list[RunState], workers: int) -> list[list[int]]:
+    """Indices of `states` in at most `workers` non-empty groups of about equal cost
+    (largest first, each to the cheapest group so far)."""
+    cost = [st.n_critic * (1 + PENALTY_COST * (st.penalty is not None)) + 1 for st in states]
+    groups: list[list[int]] = [[] for _ in range(min(workers, len(states)))]
+    totals = [0.0] * len(groups)
+    for r in sorted(range(len(states)), key=lambda r: -cost[r]):
+        g = totals.index(min(totals))
+        groups[g].append(r)
+        totals[g] += cost[r]
+    return [sorted(g) for g in groups if g]
+
+
+class Groups:
+    """The batched groups and where each run lives: run i -> (group, index in group)."""
+
+    def __init__(self, states: list[RunState], workers: int):
+        self.batches, self.where = [], {}
+        for members in split(states, workers):
+            order = [members[i] for i in run_order([states[r] for r in members])]
+            self.batches.append(Batch([states[r] for r in order]))
+            for j, r in enumerate(order):
+                self.where[r] = (len(self.batches) - 1, j)
+        steps, dev = states[0].cfg.steps, states[0].device
+        self.hists = [torch.zeros(steps, b.K, len(HISTORY), device=dev) for b in self.batches]
+
+    def advance(self, start: int, stop_at: int, tick: Callable[[int], bool]) -> int:
+        """Iterate every group from step `start` towards `stop_at`; tick(step) is called
+        between iterations and returns True to stop. Returns the step every group reached."""
+        if len(self.batches) == 1:
+            batch, hist = self.batches[0], self.hists[0]
+            done = start
+            while done < stop_at:
+                batch.iterate(hist[done])
+                done += 1
+                if done < stop_at and tick(done):
+                    break
+            return done
+        lock = threading.Lock()
+        limit = [stop_at]
+        started = [start] * len(self.batches)
+
+        def work(g: int) -> None:
+            step = start
+            while True:
+                with lock:
+                    if step >= limit[0]:
+                        return
+                    started[g] = step + 1
+                self.batches[g].iterate(self.hists[g][step])
+                step += 1
+
+        with ThreadPoolExecutor(len(self.batches)) as pool:
+            futures = [pool.submit(work, g) for g in range(len(self.batches))]
+            stopped = False
+            while True:
+                finished, _ = wait(futures, timeout=STOP_POLL / 4)
+                if len(finished) == len(futures):
+                    break
+                if not stopped and tick(min(started)):
+                    stopped = True
+                    with lock:                      # the others catch up with the leader
+                        limit[0] = max(started)
+            for f in futures:
+                f.result()
+        return limit[0]
+
+    def history(self, r: int, start: int, stop: int) -> np.ndarray:
+        g, j = self.where[r]
+        return self.hists[g][start:stop, j].cpu().numpy()
+
+    def finite(self) -> dict[int, bool]:
+        ok = [b.params_finite() for b in self.batches]
+        return {r: ok[g][j] for r, (g, j) in self.where.items()}
+
+    def sync_networks(self, r: int) -> None:
+        g, j = self.where[r]
+        self.batches[g].sync_networks(j)
+
+
+class Record:
+    """One run's growing record: snapshots, history, and how it ended."""
+
+    def __init__(self, first: Snapshot):
+        self.snaps = [first]
+        self.hist = np.zeros((0, len(HISTORY)), dtype=np.float32)
+        self.done, self.snap_count = 0, 0
+        self.diverged, self.message = False, None
+        self.coverage = 0.0 if coverage_reached(first.metrics) else None
+
+    def boundary(self, snap: Snapshot | None, chunk: np.ndarray, start: int, done: int,
+                 seconds: float, interval: float) -> None:
+        """Record the steps start..done (history rows `chunk`) and the snapshot at `done`
+        (None: a sample was not finite), as the single-run engine does."""
+        bad_rows = ~np.isfinite(chunk).all(axis=1)
+        if snap is None or bad_rows.any():
+            self.diverged = True
+            bad_step = start + int(np.argmax(bad_rows)) + 1 if bad_rows.any() else done
+            self.message = f"diverged at step {bad_step}"
+            self.hist = np.concatenate([self.hist, chunk[:bad_step - 1 - start]])
+            self.done = bad_step - 1 if bad_rows.any() else done
+            return
+        self.hist = np.concatenate([self.hist, chunk])
+        self.done = done
+        _summarise(snap, chunk, done - start, interval)
+        self.snaps.append(snap)
+        if self.coverage is None and snap.metrics is not None and coverage_reached(snap.metrics):
+            self.coverage = seconds
+
+
+def run_together(states: list[RunState], workers: int = 1,
+                 callback: Callable[[int, float, list[Snapshot]], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> list[TrainResult]:
+    """Train the runs of `states` together (see the module docstring); results in the
+    order of `states`. callback(step, seconds, latest snapshot per run) comes at most
+    every CALLBACK_INTERVAL seconds and at each snapshot; should_stop() is polled every
+    STOP_POLL seconds and True ends every run at the same step (each marked stopped)."""
+    wall0 = time.perf_counter()
+    groups = Groups(states, workers)
+    cfg, device = states[0].cfg, states[0].device
+    steps, every = cfg.steps, cfg.snapshot_every
+    recs = []
+    for st in states:
+        first = st.snapshot(0, 0.0, True)
+        if first is None:
+            raise ValueError("the initial generator produced non-finite samples")
+        recs.append(Record(first))
+    if callback is not None:
+        callback(0, 0.0, [rec.snaps[-1] for rec in recs])
+    seconds, done, stopped = 0.0, 0, False
+    while done < steps and not stopped and not all(rec.diverged for rec in recs):
+        start = done
+        _sync(device)
+        t0 = time.perf_counter()
+        clock = {"cb": t0 + CALLBACK_INTERVAL, "poll": t0 + STOP_POLL}
+
+        def tick(step: int, t0: float = t0, before: float = seconds,
+                 clock: dict = clock) -> bool:
+            now = time.perf_counter()
+            if should_stop is not None and now >= clock["poll"]:
+                clock["poll"] = now + STOP_POLL
+                if should_stop():
+                    return True
+            if callback is not None and now >= clock["cb"]:
+                clock["cb"] = now + CALLBACK_INTERVAL
+                callback(step, before + now - t0, [rec.snaps[-1] for rec in recs])
+            return False
+
+        stop_at = min(done + every, steps)
+        done = groups.advance(start, stop_at, tick)
+        stopped = done < stop_at
+        _sync(device)
+        interval = time.perf_counter() - t0
+        seconds += interval
+        finite = groups.finite()
+        for r, rec in enumerate(recs):
+            if rec.diverged:
+                continue
+            chunk = groups.history(r, start, done)
+            snap = None
+            groups.sync_networks(r)
+            if finite[r] and np.isfinite(chunk).all():
+                rec.snap_count += 1
+                with_metrics = done == steps or stopped or rec.snap_count % cfg.metrics_every == 0
+                snap = states[r].snapshot(done, seconds, with_metrics)
+            rec.boundary(snap, chunk, start, done, seconds, interval)
+        if callback is not None:
+            callback(done, seconds, [rec.snaps[-1] for rec in recs])
+    results = []
+    for st, rec in zip(states, recs, strict=True):
+        metrics = next((s.metrics for s in reversed(rec.snaps) if s.metrics is not None), {})
+        results.append(TrainResult(
+            config=st.cfg, device=device.type, steps=rec.done, seconds=seconds,
+            wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=rec.snaps,
+            history={name: rec.hist[:, j].copy() for j, name in enumerate(HISTORY)},
+            diverged=rec.diverged, stopped=stopped and not rec.diverged, message=rec.message,
+            seconds_to_coverage=rec.coverage, metrics=dict(metrics), generator=st.G,
+            discriminator=st.D))
+    return results
+
+
+__all__ = ["Groups", "Record", "run_together", "split"]
