@@ -64,12 +64,19 @@ def test_parameter_defaults_follow_the_method():
 
 def test_bad_values_fall_back_and_are_named():
     state, errors = DiracState.from_query_params(
-        {"method": "r3", "gamma": "-2", "h": "abc", "steps": "999999", "vs": "gan,foo"})
-    assert state.method == "gan" and state.h == 0.1 and state.steps == 400
+        {"method": "r1", "gamma": "-2", "h": "abc", "steps": "999999", "vs": "gan,foo"})
+    assert (state.gamma, state.h, state.steps, state.vs) == (0.3, 0.1, 400, ())
     text = " ".join(errors)
-    assert "method='r3'" in text and "using method=gan instead" in text
-    assert "gamma='-2'" in text and "h='abc'" in text and "steps='999999'" in text
-    assert "unknown method foo" in text and len(errors) == 5
+    assert "gamma='-2'" in text and "using gamma=0.3 instead" in text
+    assert "h='abc'" in text and "steps='999999'" in text
+    assert "unknown method foo" in text and len(errors) == 4
+    state, errors = DiracState.from_query_params({"method": "r3"})
+    assert state.method == "gan" and "using method=gan instead" in errors[0]
+
+
+def test_parameters_of_other_methods_are_ignored():
+    state, errors = DiracState.from_query_params({"method": "gan", "gamma": "-5", "clip": "x"})
+    assert errors == [] and "gamma" not in state.to_query_params()
 
 
 @pytest.mark.parametrize("name", list(DIRAC_PRESETS))

@@ -167,7 +167,7 @@ def eigen_figure(eigenvalues: Sequence[complex], spectra: dict[str, Sequence[com
                                                                        else "")))
     lam = np.asarray(eigenvalues, dtype=complex)
     reach = max(1.0, 1.25 * float(np.abs(lam).max()) if lam.size else 1.0)
-    fig.add_shape(type="rect", x0=-reach, x1=0, y0=-reach, y1=reach, line_width=0,
+    fig.add_shape(type="rect", x0=-reach, x1=0, y0=-3 * reach, y1=3 * reach, line_width=0,
                   fillcolor="rgba(42, 157, 75, 0.12)", layer="below", row=1, col=1)
     fig.add_vline(x=0, line=dict(color="#444", width=1.5), row=1, col=1)
     fig.add_hline(y=0, line=dict(color="#bbb", width=1), row=1, col=1)
@@ -177,7 +177,7 @@ def eigen_figure(eigenvalues: Sequence[complex], spectra: dict[str, Sequence[com
         marker=dict(color="#6a3d9a", size=16, symbol="diamond-open" if one_sided else "diamond",
                     line=dict(width=2, color="#6a3d9a" if one_sided else "white")),
         hovertemplate=f"λ = %{{x:{HOVER}}} %{{y:+{HOVER}}}i<extra></extra>"), row=1, col=1)
-    fig.add_annotation(x=-reach / 2, y=reach * 0.88, text="Re λ < 0: converges",
+    fig.add_annotation(x=-reach / 2, y=reach * 0.7, text="Re λ < 0:<br>converges",
                        showarrow=False, font=dict(color="#2a7d3b", size=FONT_SIZE - 2),
                        row=1, col=1)
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 721))

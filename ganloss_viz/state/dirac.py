@@ -1,10 +1,11 @@
 """The Dirac-GAN page's state: one dataclass, one field table, one URL.
 
 Query parameters: ``method`` (the CLI's name), ``gamma``, ``sigma``, ``clip``, ``g0``
-(written only for the methods that read them; unset ones take the method's defaults,
-as the CLI does), ``theta0`` and ``psi0`` (the start of gradient descent), ``h`` (the
-step size), ``steps``, ``vs`` (other methods drawn side by side, same parameters and
-start), and ``preset=<name>`` (a named view for talks; explicit keys override it).
+(written and read only for the methods that use them, shown or side by side; unset
+ones take the main method's defaults, as the CLI does), ``theta0`` and ``psi0`` (the
+start of gradient descent), ``h`` (the step size), ``steps``, ``vs`` (other methods
+drawn side by side, same parameters and start), and ``preset=<name>`` (a named view
+for talks; explicit keys override it).
 
 Method names and defaults come from `ganloss_viz.dirac`, imported lazily so that
 importing this module imports neither torch nor Streamlit.
@@ -206,7 +207,7 @@ def _static(attr: str) -> Callable[[DiracState], Any]:
 def _param_field(name: str) -> Field:
     return Field(name, bounded(*PARAM_LIMITS[name]), number_text,
                  default=_preset_or(name, lambda s: method_default(s.method, name), "method"),
-                 relevant=lambda s: reads(s, name))
+                 relevant=lambda s: reads(s, name), ignored=lambda s: not reads(s, name))
 
 
 def _start_field(name: str) -> Field:
