@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .distributions import dist
 from .divergences import DIVERGENCES, Divergence, divergence
 from .divergences.registry import GROUP_F
 from .format import fmt
@@ -222,11 +223,11 @@ SHIFT_PARAMS = ("q.loc", "q.low", "q.high")   # a slide moves every one of these
 def shift_check(div: str, p: str, q: str) -> ShiftCheck:
     """`div` for P and Q and its slope under a slide of Q (the sum of its location-like
     gradients: q.loc, or q.low + q.high); ValueError for a Q without one."""
-    r = divergence(div, p, q)
-    moved = [k for k in r.grad if k in SHIFT_PARAMS]
+    moved = [k for k in (f"q.{name}" for name in dist(q).flat_params()) if k in SHIFT_PARAMS]
     if not moved:
         raise ValueError(f"Q = {q} has no location to slide (needs one of "
                          f"{', '.join(SHIFT_PARAMS)})")
+    r = divergence(div, p, q)
     return ShiftCheck(p, q, div, r.value, sum(r.grad[k] for k in moved))
 
 

@@ -16,6 +16,8 @@ import pytest
 from scipy import stats
 from streamlit.testing.v1 import AppTest
 
+from ganloss_viz.state.theory import THEORY_PRESETS
+
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 180
 PAIR = {"p": "normal(0, 1)", "q": "normal(1, 1)"}
@@ -66,6 +68,12 @@ def test_opens_with_every_section(normals):
     assert normals.text_input(key="th.q.text").value == "normal(1, 1)"
     assert not normals.error
     assert len(normals.get("plotly_chart")) == 1
+
+
+def test_sidebar_lists_the_presets_for_talks(normals):
+    links = {(x.proto.label, x.proto.page) for x in normals.sidebar.get("page_link")}
+    for pr in THEORY_PRESETS.values():
+        assert any(label == pr.title and "theory" in page for label, page in links), pr.name
 
 
 def test_live_numbers_match_closed_forms(normals):

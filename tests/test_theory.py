@@ -70,6 +70,14 @@ def test_a_divergence_without_latex_is_an_error_not_a_hole():
         theory.fdiv_rows(broken)
 
 
+@pytest.mark.parametrize("name", F_DIVS)
+def test_generators_vanish_at_one_except_the_shifted_gan_value(name):
+    import torch
+
+    f1 = float(DIVERGENCES[name].generator()["f"](torch.ones((), dtype=torch.float64)))
+    assert f1 == pytest.approx(-math.log(4) if name == "gan" else 0.0, abs=1e-15)
+
+
 def test_other_divergences_have_no_row():
     names = {r.name for r in theory.fdiv_rows()}
     assert not names & {"w1", "w2", "mmd", "energy", "renyi", "bhattacharyya"}
