@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from ganloss_viz import figures
@@ -100,7 +99,7 @@ def render(ctx: Context) -> None:
         rows.append({"divergence": run.div, "D at step 0": fmt(run.values[0]),
                      f"D at step {len(run.values) - 1}": fmt(run.value),
                      "fitted Q": _rounded(run.q), "seconds": f"{r['seconds']:.2f}"})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(rows, hide_index=True, width="stretch")
     main = ok[0][1]["run"] if ok[0][1]["run"].div == s.div else None
     c_btn, c_cap = st.columns([1, 3])
     if main is not None:

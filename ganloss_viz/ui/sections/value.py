@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from ganloss_viz import figures
@@ -64,7 +63,7 @@ def gradient_table(ctx: Context) -> None:
     values |= {f"q.{k}": v for k, v in ctx.Q.flat_params().items()}
     rows = [{"parameter θ": name, "value": fmt(values.get(name, float("nan")), pad=False),
              "∂D/∂θ": fmt(g)} for name, g in ctx.result["grad"].items()]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+    st.dataframe(rows, hide_index=True, width="stretch",
                  height=38 + 35 * len(rows))
     st.caption("Exact, by automatic differentiation; 0 where D is flat or infinite.")
 
@@ -85,7 +84,7 @@ def every_divergence(ctx: Context) -> None:
             "range": d.range_text,
             "parameters": ", ".join(f"{k}={fmt(v, pad=False)}" for k, v in ctx.params_for(name)),
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+    st.dataframe(rows, hide_index=True, width="stretch",
                  height=38 + 35 * len(rows))
 
 
