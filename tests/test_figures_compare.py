@@ -75,6 +75,7 @@ def test_2d_grid_one_slider_drives_every_subplot():
     gen = [t for t in last.data if t.type == "scatter"]
     assert [float(np.max(h.z)) for h in heat] == [20.5, 19.0, 11.5]   # wgan_gp: its step 10
     assert [float(g.x[0]) for g in gen] == [0.5, -1.0, 1.5]
+    assert [g.showlegend for g in gen] == [True, False, False]   # the legend survives frames
     texts = [a.text for a in last.layout.annotations]
     assert texts[0].startswith("<b>ns</b>") and "2/8 modes, HQ 0.50 · W1 0.123" in texts[0]
     assert "1/8 modes" in texts[2] and "ended at step 10" in texts[2]

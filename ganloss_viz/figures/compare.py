@@ -125,8 +125,7 @@ def _moving_2d(p: Panel, snap, idx) -> list:
                    colorscale="RdBu", reversescale=True, showscale=False, name="D(x)",
                    hovertemplate="x %{x:.3f}<br>y %{y:.3f}<br>D %{z:.6g}<extra></extra>"),
         go.Scatter(x=s[:, 0], y=s[:, 1], mode="markers", name="generated",
-                   marker=dict(color=SAMPLE_COLOR, size=3), showlegend=False,
-                   legendgroup="generated"),
+                   marker=dict(color=SAMPLE_COLOR, size=3), legendgroup="generated"),
     ]
 
 
@@ -137,9 +136,9 @@ def _moving_1d(p: Panel, snap, edges) -> list:
     return [
         go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts / (len(x) * width), width=width,
                name="generated (histogram)", marker=dict(color="rgba(214,39,40,0.55)"),
-               showlegend=False, legendgroup="generated"),
+               legendgroup="generated"),
         go.Scatter(x=p.frame.axis, y=snap.d_values, mode="lines", name="D(x) (raw output)",
-                   line=dict(color="#1f77b4"), showlegend=False, legendgroup="d"),
+                   line=dict(color="#1f77b4"), legendgroup="d"),
     ]
 
 
@@ -172,9 +171,12 @@ def grid_figure(panels: Sequence[Panel], title: str = "", max_frames: int = MAX_
 
     def moving(step: int) -> list:
         traces = []
-        for p in panels:
+        for i, p in enumerate(panels):
             snap = at_step(p.snapshots, step)
-            traces += _moving_2d(p, snap, idx) if dim == 2 else _moving_1d(p, snap, edges)
+            pair = _moving_2d(p, snap, idx) if dim == 2 else _moving_1d(p, snap, edges)
+            for t in pair:
+                t.showlegend = i == 0 and t.type != "heatmap"   # one legend entry each
+            traces += pair
         return traces
 
     first = moving(steps[0])
@@ -188,7 +190,6 @@ def grid_figure(panels: Sequence[Panel], title: str = "", max_frames: int = MAX_
                                      mode="markers", name="target", legendgroup="target",
                                      showlegend=i == 0,
                                      marker=dict(color=TARGET_COLOR, size=3)), row=r, col=c)
-            b.showlegend = i == 0
             fig.add_trace(b, row=r, col=c)
             moving_index.append(len(fig.data) - 1)
         else:
@@ -197,7 +198,6 @@ def grid_figure(panels: Sequence[Panel], title: str = "", max_frames: int = MAX_
                                          mode="lines", name="target density",
                                          legendgroup="target", showlegend=i == 0,
                                          line=dict(color="#333333", width=2)), row=r, col=c)
-            a.showlegend = b.showlegend = i == 0
             fig.add_trace(a, row=r, col=c)
             moving_index.append(len(fig.data) - 1)
             fig.add_trace(b, row=r, col=c, secondary_y=True)
