@@ -137,6 +137,7 @@ def test_curves_one_subplot_per_loss_and_one_gradient_axis():
     fig = losses_figure(names, hist)
     assert [a.text for a in fig.layout.annotations] == names
     assert len(fig.data) == 10 and {t.name for t in fig.data} == {"D loss", "G loss"}
+    assert "D loss" in fig.layout.title.text and "G loss" in fig.layout.title.text
     assert fig.data[2].xaxis == "x2" and list(fig.data[2].y) == [1.0] * 50
     grads = grad_figure(names, hist)
     assert [t.name for t in grads.data] == names and grads.layout.yaxis.type == "log"

@@ -37,6 +37,8 @@ GRID_POINTS = 300     # generator samples drawn per subplot and frame
 HEAT_CELLS = 48       # D's grid is thinned to at most this many cells a side
 WIDE_PX = 1350        # the width the grid is laid out for (a wide Streamlit page)
 TITLE_SIZE = 15
+# The D and G loss curves, in the Train page's colours; named in the figure's title.
+CURVES = (("d_loss", "D loss", "#636efa"), ("g_loss", "G loss", "#ef553b"))
 CONTROLS_PX = 45      # the play button and the slider sit this far under the plots
 
 
@@ -288,20 +290,19 @@ def losses_figure(titles: Sequence[str], histories: Sequence[dict]) -> go.Figure
                         horizontal_spacing=0.05, vertical_spacing=0.18)
     for i, h in enumerate(histories):
         r, c = i // cols + 1, i % cols + 1
-        for key, name, color in (("d_loss", "D loss", "#636efa"),
-                                 ("g_loss", "G loss", "#ef553b")):
+        for key, name, color in CURVES:
             xs, ys = averaged(np.asarray(h[key]))
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, legendgroup=key,
-                                     showlegend=i == 0, line=dict(color=color, width=1.5)),
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, showlegend=False,
+                                     line=dict(color=color, width=1.5)),
                           row=r, col=c)
     for i, ann in enumerate(fig.layout.annotations):
         ann.font = dict(size=TITLE_SIZE, color=LOSS_COLORS[i])
     fig.update_xaxes(title_text="step", row=rows)
     fig.update_layout(template="plotly_white", height=260 * rows + 80,
-                      title=dict(text="Losses per step", x=0),
-                      margin=dict(t=90, b=40, l=10, r=10),
-                      legend=dict(orientation="h", x=1, y=0.98, xanchor="right",
-                                  yanchor="top", yref="container"))
+                      title=dict(text="Losses per step · " + " · ".join(
+                          f"<span style='color:{color}'>{name}</span>"
+                          for _, name, color in CURVES), x=0),
+                      margin=dict(t=90, b=40, l=10, r=10))
     return fig
 
 

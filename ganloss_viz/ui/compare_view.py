@@ -42,6 +42,9 @@ from ganloss_viz.ui.train_view import (
 
 ss = st.session_state
 KEY = "cmp"
+# Metrics the table leaves to the summary line above it (common to the runs trained
+# together); the CSV keeps them.
+SUMMARY_ONLY = ("loss", "steps", "training seconds", "steps/s", "device")
 FIELDS = ("preset", "losses", "target", "steps", "seed", "width", "depth", "batch", "device")
 
 
@@ -309,8 +312,9 @@ def _status(names, result: CompareResult) -> None:
     run0 = result.runs[0]
     cfg = run0.config
     summary = (f"{len(names)} losses, {run0.steps:,} steps each, in {result.seconds:.1f} s "
-               f"on {run0.device}; seed {cfg.seed}, width {cfg.width}, depth {cfg.depth}, "
-               f"batch {cfg.batch}.")
+               f"on {run0.device} ({fmt(sum(r.steps for r in result.runs) / result.seconds, 4)}"
+               f" steps/s over all runs); seed {cfg.seed}, width {cfg.width}, depth "
+               f"{cfg.depth}, batch {cfg.batch}.")
     diverged = [f"{n} {r.message}" for n, r in zip(names, result.runs, strict=True)
                 if r.diverged]
     if diverged:
@@ -347,7 +351,8 @@ def results() -> None:
     rows = comparison_rows(names, result)
     st.markdown(f"**Metrics** (last snapshot of each run, on "
                 f"{result.runs[0].config.metric_samples:,} samples)")
-    table = pd.DataFrame({m: [row[m][1] for row in rows] for m in rows[0] if m != "loss"},
+    table = pd.DataFrame({m: [row[m][1] for row in rows] for m in rows[0]
+                          if m not in SUMMARY_ONLY},
                          index=pd.Index(names, name="loss"))
     st.table(table)
     files = _downloads(result, fig, rows)
