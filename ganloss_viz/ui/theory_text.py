@@ -13,8 +13,8 @@ CONTENTS = (
 # --- 1. the f-divergence family --------------------------------------------------------
 
 FDIV_INTRO = (
-    "Every divergence that a GAN's discriminator measures at its optimum, except the "
-    "Wasserstein distance, belongs to one family. Pick a convex $f$ on $(0, \\infty)$ with "
+    "The divergences that a GAN's discriminator measures at its optimum belong, the "
+    "Wasserstein distance aside, to one family. Pick a convex $f$ on $(0, \\infty)$ with "
     "$f(1) = 0$; then")
 FDIV_DEFINITION = (r"D_f(P\,\|\,Q) = \int q(x)\, f\!\left(\frac{p(x)}{q(x)}\right) dx "
                    r"= \mathbb{E}_{x \sim Q}\!\left[f\!\left(\frac{p(x)}{q(x)}\right)\right]")
@@ -129,8 +129,8 @@ DISJOINT_LINKS = (
     "disjoint, so JS stays ln 2: **its gradient in Q's parameters is exactly 0**, and the "
     "optimal discriminator ($D^* = 1$ on P, 0 on Q) is perfect. A generator trained "
     "through JS gets no signal. The same holds for laws on low-dimensional manifolds "
-    "that do not meet, the usual case for images (Arjovsky & Bottou 2017). The "
-    "Wasserstein distance W1 keeps growing with the gap, with slope 1.\n\n"
+    "that do not meet, which Arjovsky & Bottou (2017) argue is the usual case for images. "
+    "The Wasserstein distance W1 keeps growing with the gap, with slope 1.\n\n"
     "In the explorer: [JS saturates](/explorer?preset=js-vanishing) · "
     "[parallel lines (WGAN paper)](/explorer?preset=parallel-lines) · "
     "[two point masses](/explorer?preset=dirac).")

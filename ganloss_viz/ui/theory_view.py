@@ -166,11 +166,11 @@ def _live(label: str, x: float | str, help: str | None = None) -> None:
 def _section(number: int, title: str, anchor: str, ratio: tuple[float, float] = (1.45, 1)):
     """The numbered header, and the (prose, live numbers) columns below it."""
     st.header(f"{number}. {title}", anchor=anchor, divider="gray")
-    return st.columns(list(ratio), gap="large")
+    return st.columns(list(ratio), gap="medium")
 
 
 def fdiv_family(state: TheoryState) -> None:
-    prose, live = _section(1, "The f-divergence family", "f-divergences", (1.15, 1))
+    prose, live = _section(1, "The f-divergence family", "f-divergences", (1.1, 1))
     with prose:
         st.markdown(text.FDIV_INTRO)
         st.latex(text.FDIV_DEFINITION)
@@ -268,7 +268,8 @@ def disjoint_section(state: TheoryState) -> None:
         st.markdown(text.DISJOINT_LINKS)
     with live:
         st.markdown(text.DISJOINT_LIVE)
-        st.markdown(shift_table(DISJOINT + ((state.p, state.q),)))
+        mine = (state.p, state.q)
+        st.markdown(shift_table(tuple(x for x in DISJOINT if x != mine) + (mine,)))
 
 
 def tables_section(state: TheoryState) -> None:
