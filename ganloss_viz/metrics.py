@@ -73,6 +73,29 @@ def coverage_reached(metrics: dict) -> bool:
     return metrics["modes_covered"] == k and metrics["hq_fraction"] >= 0.5
 
 
+WINDOW_KEYS = ("modes_covered", "hq_fraction", "reverse_kl_modes", "w1")
+
+
+def window_summary(metrics: list[dict], keys: tuple[str, ...] = WINDOW_KEYS
+                   ) -> dict[str, dict[str, float]]:
+    """Median, min and max of each metric over a window of snapshots' metric dicts.
+
+    GAN training oscillates (the generator hops between modes, HQ rises and falls), so
+    an outcome is judged over the last few snapshots rather than the final one. Returns
+    {key: {"median": ..., "min": ..., "max": ...}} for the keys present in every dict
+    (a target without modes has only "w1"); ValueError on an empty window.
+    """
+    if not metrics:
+        raise ValueError("the window holds no snapshot with metrics")
+    out = {}
+    for key in keys:
+        if all(key in m for m in metrics):
+            values = np.array([float(m[key]) for m in metrics])
+            out[key] = {"median": float(np.median(values)), "min": float(values.min()),
+                        "max": float(values.max())}
+    return out
+
+
 def _w1_sorted(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Exact W1 between empirical measures, column by column: x (n, J), y (m, J) sorted."""
     n, m = x.shape[0], y.shape[0]

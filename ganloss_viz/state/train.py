@@ -1,8 +1,8 @@
 """The trainer's state: one dataclass, one field table, one URL (as the explorer's).
 
 Query parameters use the CLI's names: ``loss``, ``target``, ``steps``, ``seed``,
-``width``, ``depth``, ``batch``, ``lr`` (the generator's learning rate), ``lr_d``
-(the discriminator's), ``device``,
+``width``, ``depth``, ``batch``, ``optimizer`` (adam, rmsprop or sgd), ``lr`` (the
+generator's learning rate), ``lr_d`` (the discriminator's), ``device``,
 and ``preset=<name>`` (a named run for talks; explicit keys override it). loss,
 target, steps and seed are always written; the other settings only where they differ
 from their default (the preset's, else the loss's or TrainConfig's), so links stay
@@ -42,6 +42,7 @@ CAP_WORD = "hosted cap" if HOSTED else "cap"     # how the page names a bound
 MAX_LR = 1.0             # learning rate: upper bound
 MAX_SEED = 2**31 - 1
 DEVICES = ("auto", "cpu", "cuda")
+OPTIMIZERS = ("adam", "rmsprop", "sgd")   # ganloss_viz.losses.base.OPTIMIZERS (checked in tests)
 WIDTH, DEPTH, BATCH = 128, 3, 256   # TrainConfig's defaults (checked in the tests)
 
 
@@ -57,16 +58,52 @@ class TrainPreset:
     settings: tuple[tuple[str, Any], ...] = ()
 
 
+# The known stories of GAN training, each checked on its outcome by
+# tests/test_train_stories.py (judged over a window of snapshots: training oscillates).
+# Settings measured on seeds 0, 1, 2 (see the test file and benchmarks/README.md).
 TRAIN_PRESETS: dict[str, TrainPreset] = {pr.name: pr for pr in (
     TrainPreset("ring8-ns", "Non-saturating GAN on 8 Gaussians", "ns", "ring8",
                 "The classic toy problem: 8 narrow modes on a circle. Watch the generator's "
                 "samples (red) spread over the modes while D's landscape (colours) flattens."),
-    TrainPreset("ring8-minimax", "Saturating minimax loss on 8 Gaussians", "minimax", "ring8",
-                "Goodfellow's original generator loss log(1 − D(G(z))): when D rejects the "
-                "samples confidently, the generator's gradient (arrows) all but vanishes."),
-    TrainPreset("ring8-wgan-gp", "WGAN-GP on 8 Gaussians", "wgan_gp", "ring8",
-                "A critic with a gradient penalty: its output is an unbounded score whose "
-                "slope stays near 1, so the arrows keep their length."),
+    TrainPreset("ring8-collapse", "Mode collapse: non-saturating GAN at a low learning rate",
+                "ns", "ring8",
+                "At learning rate 1e-4 the generator piles all its samples onto one or two "
+                "modes and hops around the ring as D catches up: mode collapse.",
+                (("steps", 2000), ("lr", 1e-4), ("lr_d", 1e-4))),
+    TrainPreset("ring8-minimax", "Saturating minimax loss stalls (SGD)", "minimax", "ring8",
+                "Goodfellow's log(1 − D(G(z))) with plain SGD: D soon rejects every sample, "
+                "D(G(z)) → 0, the generator's gradient norm falls by decades and the samples "
+                "freeze.",
+                (("steps", 1000), ("optimizer", "sgd"), ("lr", 0.02), ("lr_d", 0.1))),
+    TrainPreset("ring8-ns-sgd", "Non-saturating loss learns (same SGD run)", "ns", "ring8",
+                "The same run with −log D(G(z)): its gradient is largest exactly when D wins, "
+                "so the gradient norm grows and the samples reach the ring.",
+                (("steps", 1000), ("optimizer", "sgd"), ("lr", 0.02), ("lr_d", 0.1))),
+    TrainPreset("ring8-wgan-gp", "WGAN-GP on 8 Gaussians: covers, but blurry", "wgan_gp",
+                "ring8",
+                "A critic with a gradient penalty keeps its slope near 1, so the arrows never "
+                "vanish: every mode is covered, but samples stay smeared between modes (few "
+                "high-quality samples)."),
+    TrainPreset("ring8-wgan", "Weight-clipped WGAN: blurry", "wgan", "ring8",
+                "Clipping D's weights to ±0.01 makes a critic too smooth to tell a mode from "
+                "its surroundings: the samples reach the ring but stay blurry."),
+    TrainPreset("grid25-r1", "R1 covers all 25 modes of the grid", "ns_r1", "grid25",
+                "The non-saturating loss with the R1 penalty on real data: the one loss here "
+                "that finds every one of the 25 modes."),
+    TrainPreset("grid25-ns", "Non-saturating GAN on the 25-mode grid", "ns", "grid25",
+                "Without a penalty the same loss leaves modes of the grid empty: compare with "
+                "the R1 preset."),
+    TrainPreset("lines-js", "Parallel lines: the JS loss gets no signal", "fgan_js",
+                "parallel_lines",
+                "Data on two lines x = ±1, the generator a blob between them: the supports do "
+                "not overlap, JS is ln 2 wherever G is, and once D is sure the generator's "
+                "gradient is ~0: the blob never moves.",
+                (("steps", 600), ("optimizer", "sgd"), ("lr", 0.01), ("lr_d", 0.3))),
+    TrainPreset("lines-wgan-gp", "Parallel lines: a Wasserstein loss moves", "wgan_gp",
+                "parallel_lines",
+                "The same target under WGAN-GP: W1 = the distance to the lines, whose gradient "
+                "never vanishes, so the samples travel onto both lines.",
+                (("steps", 600),)),
     TrainPreset("bimodal-ns", "1-D: two modes", "ns", "bimodal",
                 "The 1-D view: the histogram of G's samples against the target density, and "
                 "D's output (blue) telling the generator where the data lie."),
@@ -103,6 +140,11 @@ def default_lr(loss: str, net: str = "g") -> float:
     return float(d.lr_g if net == "g" else d.lr_d)
 
 
+def default_optimizer(loss: str) -> str:
+    """The loss's default optimizer (adam, rmsprop or sgd)."""
+    return str(losses()[loss].defaults.optimizer)
+
+
 def gpu_available() -> bool:
     import torch
     return bool(torch.cuda.is_available())
@@ -117,6 +159,7 @@ class TrainState:
 
     loss, target: names from the registries; steps (None: the target's default), seed;
     width, depth: units per hidden layer and hidden layers of both networks; batch;
+    optimizer: adam, rmsprop or sgd (None: the loss's default);
     lr, lr_d: the generator's and the discriminator's learning rates (None: the loss's
     defaults); device: auto, cpu or cuda;
     preset: the preset it came from ("" if none).
@@ -130,26 +173,31 @@ class TrainState:
     width: int = WIDTH
     depth: int = DEPTH
     batch: int = BATCH
+    optimizer: str | None = None
     lr: float | None = None
     lr_d: float | None = None
     device: str = "auto"
 
     def resolved(self) -> TrainState:
-        """The state with steps and lr filled in from the target and the loss."""
+        """The state with steps, optimizer and lr filled in from the target and the loss."""
         return replace(self,
                        steps=default_steps(self.target) if self.steps is None else self.steps,
+                       optimizer=default_optimizer(self.loss) if self.optimizer is None
+                       else self.optimizer,
                        lr=default_lr(self.loss) if self.lr is None else self.lr,
                        lr_d=default_lr(self.loss, "d") if self.lr_d is None else self.lr_d)
 
     def config(self):
-        """The `TrainConfig` of this state (hosted caps; lr None = the loss's default)."""
+        """The `TrainConfig` of this state (hosted caps; optimizer and lr None = the loss's
+        defaults)."""
         from ganloss_viz.train import TrainConfig
         s = self.resolved()
+        optimizer = None if s.optimizer == default_optimizer(s.loss) else s.optimizer
         lr_g = None if s.lr == default_lr(s.loss) else s.lr
         lr_d = None if s.lr_d == default_lr(s.loss, "d") else s.lr_d
         return TrainConfig(loss=s.loss, target=s.target, steps=s.steps, seed=s.seed,
                            device=s.device, width=s.width, depth=s.depth, batch=s.batch,
-                           lr_g=lr_g, lr_d=lr_d, hosted=HOSTED)
+                           optimizer=optimizer, lr_g=lr_g, lr_d=lr_d, hosted=HOSTED)
 
     def baseline(self) -> TrainState:
         """The state a link with only loss, target (and preset) would give."""
@@ -217,6 +265,10 @@ def parse_seed(text: str, state: Any = None) -> int:
     return int_parser(0, MAX_SEED)(text)
 
 
+def parse_optimizer(text: str, state: Any = None) -> str:
+    return parse_choice(text, OPTIMIZERS, "optimizer")
+
+
 def parse_lr(text: str, state: Any = None) -> float:
     x = parse_positive(text)
     if x > MAX_LR:
@@ -268,6 +320,9 @@ TRAIN_FIELDS: tuple[Field, ...] = (
           relevant=_differs("depth")),
     Field("batch", _capped("batch"), default=_preset_or("batch", _static("batch")),
           relevant=_differs("batch")),
+    Field("optimizer", parse_optimizer,
+          default=_preset_or("optimizer", lambda s: default_optimizer(s.loss), "loss"),
+          relevant=_differs("optimizer")),
     Field("lr", parse_lr, number_text,
           default=_preset_or("lr", lambda s: default_lr(s.loss), "loss"),
           relevant=_differs("lr")),
@@ -280,5 +335,6 @@ TRAIN_FIELDS: tuple[Field, ...] = (
 
 assert {f.name for f in TRAIN_FIELDS} == {f.name for f in fields(TrainState)}
 
-__all__ = ["CAP_WORD", "DEVICES", "HOSTED", "HOSTED_ENV", "MAX_LR", "MAX_SEED", "TRAIN_FIELDS",
-           "TRAIN_PRESETS", "TrainPreset", "TrainState", "caps", "default_lr", "default_steps"]
+__all__ = ["CAP_WORD", "DEVICES", "HOSTED", "HOSTED_ENV", "MAX_LR", "MAX_SEED", "OPTIMIZERS",
+           "TRAIN_FIELDS", "TRAIN_PRESETS", "TrainPreset", "TrainState", "caps", "default_lr",
+           "default_optimizer", "default_steps"]

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..metrics import window_summary
 from .config import TrainConfig
 
 
@@ -125,6 +126,17 @@ class TrainResult:
     def final(self) -> Snapshot:
         """The last (good) snapshot."""
         return self.snapshots[-1]
+
+    def window(self, k: int = 10) -> dict[str, dict[str, float]]:
+        """Median / min / max of the metrics over the last `k` snapshots that have metrics.
+
+        Training oscillates, so outcomes (modes covered, HQ fraction, W1) are judged over
+        such a window, not on the final snapshot alone (see metrics.window_summary).
+        """
+        if not (isinstance(k, int) and k >= 1):
+            raise ValueError(f"the window must be a whole number of snapshots >= 1, got {k!r}")
+        with_metrics = [s.metrics for s in self.snapshots if s.metrics is not None]
+        return window_summary(with_metrics[-k:])
 
     def to_dict(self) -> dict:
         """The CLI's JSON object (DESIGN.md, `train`), plus stopped / message / wall_seconds."""

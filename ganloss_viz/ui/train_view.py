@@ -4,9 +4,10 @@ A run trains in a background thread (`LiveRun`), one per user session, held in
 ``st.session_state`` with its result: nothing is shared between users. The thread
 never calls Streamlit: the engine's callback stores the latest `Progress` on the
 LiveRun and its `should_stop` reads the LiveRun's stop flag, which the **Stop**
-button sets. A fragment (`live_panel`) redraws the progress, the latest snapshot and
-the loss curves a few times a second and reruns the page when the run has ended;
-the page then shows the replay animation, the metrics, the curves and downloads.
+button sets. A fragment (`live_panel`) redraws the progress, the latest snapshot, the
+loss curves and the generator's gradient norm (the saturating loss's story) a few
+times a second, and reruns the page when the run has ended; the page then shows the
+replay animation, the metrics, the curves and downloads.
 Every number comes from the training library; figures from `ganloss_viz.train_figures`.
 """
 
@@ -32,10 +33,12 @@ from ganloss_viz.state.train import (
     DEVICES,
     MAX_LR,
     MAX_SEED,
+    OPTIMIZERS,
     TRAIN_PRESETS,
     TrainState,
     caps,
     default_lr,
+    default_optimizer,
     default_steps,
     gpu_available,
 )
@@ -68,11 +71,12 @@ def apply(state: TrainState) -> None:
     """Push a state (read from the URL) into the widgets."""
     state = state.resolved()
     for name in ("preset", "loss", "target", "steps", "seed", "width", "depth", "batch",
-                 "lr", "lr_d", "device"):
+                 "optimizer", "lr", "lr_d", "device"):
         ss[k(name)] = getattr(state, name)
 
 
 def _on_loss() -> None:
+    ss[k("optimizer")] = default_optimizer(ss[k("loss")])
     ss[k("lr")] = default_lr(ss[k("loss")])
     ss[k("lr_d")] = default_lr(ss[k("loss")], "d")
 
@@ -141,13 +145,17 @@ def settings_panel() -> TrainState:
     if "cuda" not in device_options():
         c_device.caption(NO_GPU_TEXT)
     with st.expander("Networks and optimiser"):
-        c_w, c_d, c_b, c_lr, c_lrd = st.columns(5)
+        c_w, c_d, c_b, c_opt, c_lr, c_lrd = st.columns(6)
         c_w.number_input(f"Width (≤ {cap.width})", min_value=1, max_value=cap.width, step=16,
                          key=k("width"), help="Units per hidden layer of G and D.")
         c_d.number_input(f"Depth (≤ {cap.depth})", min_value=1, max_value=cap.depth, step=1,
                          key=k("depth"), help="Hidden layers of G and D.")
         c_b.number_input(f"Batch (≤ {cap.batch:,})", min_value=1, max_value=cap.batch,
                          step=32, key=k("batch"), help="Samples per step.")
+        c_opt.selectbox("Optimizer", OPTIMIZERS, key=k("optimizer"),
+                        help=f"For G and D; this loss's default is "
+                             f"{default_optimizer(loss.name)}. sgd is plain gradient "
+                             f"descent (no momentum).")
         c_lr.number_input(f"G learning rate (≤ {fmt(MAX_LR, pad=False)})", min_value=1e-7,
                           max_value=MAX_LR, step=1e-4, format="%g", key=k("lr"),
                           help=f"The generator's; this loss's default is "
@@ -185,7 +193,7 @@ class LiveRun:
     title: str
     progress: Progress | None = None
     frame: Any = None
-    curve: list[tuple[int, float, float]] = field(default_factory=list)
+    curve: list[tuple[int, float, float, float]] = field(default_factory=list)
     result: TrainResult | None = None
     error: str | None = None
     stop_requested: bool = False
@@ -203,7 +211,7 @@ class LiveRun:
         snap = p.snapshot
         if snap is not None and snap.d_loss is not None and \
                 (not self.curve or self.curve[-1][0] != snap.step):
-            self.curve.append((snap.step, snap.d_loss, snap.g_loss))
+            self.curve.append((snap.step, snap.d_loss, snap.g_loss, snap.g_grad_norm))
 
     def should_stop(self) -> bool:
         return self.stop_requested
@@ -281,20 +289,34 @@ def still_figure(frame, snap, title: str, height: int = 520) -> go.Figure:
     return fig
 
 
-def live_curve_figure(curve: list[tuple[int, float, float]]) -> go.Figure:
+def live_curve_figure(curve: list[tuple[int, float, float, float]]) -> go.Figure:
+    """The losses so far, means between snapshots."""
     steps = [c[0] for c in curve]
     fig = go.Figure([go.Scatter(x=steps, y=[c[1] for c in curve], name="D loss", mode="lines"),
                      go.Scatter(x=steps, y=[c[2] for c in curve], name="G loss", mode="lines")])
-    fig.update_layout(template="plotly_white", height=300, xaxis_title="step",
+    fig.update_layout(template="plotly_white", height=260, xaxis_title="step",
                       yaxis_title="mean loss between snapshots",
                       margin=dict(t=30, b=40, l=10, r=10),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return fig
 
 
+def live_grad_figure(curve: list[tuple[int, float, float, float]]) -> go.Figure:
+    """‖∇θ L_G‖ so far on a log axis: a vanishing generator gradient (the saturating
+    minimax loss) shows as a curve falling by decades while the run goes on."""
+    fig = go.Figure(go.Scatter(x=[c[0] for c in curve], y=[c[3] for c in curve],
+                               name="‖∇θ L_G‖", mode="lines", line_color="#7b3294"))
+    fig.update_layout(template="plotly_white", height=220, xaxis_title="step",
+                      yaxis_title="‖∇θ L_G‖", margin=dict(t=30, b=40, l=10, r=10),
+                      title=dict(text="Generator gradient norm", x=0, font_size=13))
+    fig.update_yaxes(type="log", dtick=1, exponentformat="power")
+    return fig
+
+
 @st.fragment(run_every=LIVE_EVERY)
 def live_panel() -> None:
-    """The running run: progress bar, Stop, the latest snapshot, loss curves, steps/s."""
+    """The running run: progress bar, Stop, the latest snapshot, loss and gradient-norm
+    curves, steps/s."""
     live = ss.get(k("live"))
     if live is None:
         return
@@ -325,6 +347,8 @@ def live_panel() -> None:
         m3.metric("Seconds", f"{secs:.1f}")
         if live.curve:
             st.plotly_chart(live_curve_figure(live.curve), key=k("live_curve"),
+                            width="stretch")
+            st.plotly_chart(live_grad_figure(live.curve), key=k("live_grad"),
                             width="stretch")
 
 
@@ -442,7 +466,7 @@ def results() -> None:
     st.subheader(f"Replay · {LOSSES[cfg.loss].label} on {cfg.target}")
     summary = (f"{result.steps:,} steps in {result.seconds:.1f} s "
                f"({fmt(result.steps_per_s, 4)} steps/s) on {result.device}; seed {cfg.seed}, "
-               f"width {cfg.width}, depth {cfg.depth}, batch {cfg.batch}, "
+               f"width {cfg.width}, depth {cfg.depth}, batch {cfg.batch}, {cfg.optimizer}, "
                f"learning rates G {fmt(cfg.lr_g, pad=False)}, D {fmt(cfg.lr_d, pad=False)}.")
     if result.diverged:
         st.warning(f"The run {result.message}: the replay stops at the last finite "
