@@ -22,7 +22,6 @@ entry in `METHODS`.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -31,9 +30,10 @@ from dataclasses import field as dc_field
 import numpy as np
 import torch
 
+from .dirac_noise import HERMITE_NODES, expect_f, hermite_rule
+
 Tensor = torch.Tensor
 DTYPE = torch.float64
-HERMITE_NODES = 40       # Gauss-Hermite nodes for the instance-noise expectation
 MAX_STEPS = 2000         # trajectory length cap (the page and the CLI share it)
 ZERO_TOL = 1e-12         # |Re λ| below this counts as 0 (purely imaginary)
 
@@ -114,21 +114,9 @@ def _r1(theta: Tensor, psi: Tensor, p: Params) -> tuple[Tensor, Tensor]:
 
 
 def _instance_noise(theta: Tensor, psi: Tensor, p: Params) -> tuple[Tensor, Tensor]:
-    """L = E f(ψ(θ + σε)) + E f(−ψσε), ε ~ N(0, 1), by Gauss-Hermite quadrature."""
-    x, w = hermite_rule(HERMITE_NODES)
-    eps = p.sigma * torch.as_tensor(x, dtype=DTYPE)
-    w = torch.as_tensor(w, dtype=DTYPE)
-    fake = (f_gan(psi[..., None] * (theta[..., None] + eps)) * w).sum(-1)
-    real = (f_gan(-psi[..., None] * eps) * w).sum(-1)
-    loss = fake + real
+    """L = E f(ψ(θ + σε)) + E f(−ψσε), ε ~ N(0, 1), by quadrature (see dirac_noise)."""
+    loss = expect_f(psi * theta, psi * p.sigma) + expect_f(torch.zeros_like(psi), psi * p.sigma)
     return loss, -loss
-
-
-@functools.lru_cache(maxsize=4)
-def hermite_rule(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights of E g(ε), ε ~ N(0, 1): exact for polynomials of degree < 2n."""
-    x, w = np.polynomial.hermite_e.hermegauss(n)
-    return x, w / math.sqrt(2 * math.pi)
 
 
 def _consensus_field(theta: Tensor, psi: Tensor, p: Params,
@@ -210,8 +198,8 @@ METHODS: dict[str, Method] = {m.name: m for m in (
            "so R2 equals R1.",
            losses=_r1, params=("gamma",), defaults={"gamma": 0.3}),
     Method("instance_noise", "GAN + instance noise",
-           "N(0, σ²) noise added to real and fake points (exact expectation by "
-           "Gauss-Hermite): converges for every σ > 0.",
+           "N(0, σ²) noise added to real and fake points (expectation by quadrature, "
+           "never sampling): converges for every σ > 0.",
            losses=_instance_noise, params=("sigma",), defaults={"sigma": 1.0}),
     Method("consensus", "Consensus optimisation",
            "v − γ∇(½‖v‖²) on the GAN's field: converges for γ > 0 and small steps.",

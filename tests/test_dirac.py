@@ -18,6 +18,7 @@ import torch
 from scipy import integrate, stats
 
 from ganloss_viz import dirac
+from ganloss_viz.dirac_noise import expect_f
 
 torch.set_num_threads(1)
 
@@ -206,6 +207,24 @@ def test_consensus_field_matches_finite_differences():
                          (half_norm(t, s + eps) - half_norm(t, s - eps)) / (2 * eps)])
         want = v(t, s) - gamma * grad
         assert (got_t[i], got_p[i]) == pytest.approx(tuple(want), abs=1e-8)
+
+
+@pytest.mark.parametrize("s", [0.0, 0.3, 1.0, 1.0001, 3.0, 12.0, 50.0])
+@pytest.mark.parametrize("mu", [-7.0, -0.4, 0.0, 2.5, 30.0])
+def test_noise_expectation_matches_quad(mu, s):
+    want = integrate.quad(lambda e: float(f(mu + s * e)) * stats.norm.pdf(e), -np.inf, np.inf,
+                          epsabs=1e-14, epsrel=1e-13, limit=400)[0]
+    got = float(expect_f(torch.tensor([mu], dtype=torch.float64),
+                         torch.tensor([s], dtype=torch.float64))[0])
+    assert got == pytest.approx(want, abs=1e-11)
+
+
+def test_noise_field_far_from_the_equilibrium():
+    # ψσ = 12: far outside the reach of one Gauss-Hermite rule
+    p = dirac.Params(sigma=3.0)
+    v_t, v_p = dirac.field_on("instance_noise", np.array([0.7]), np.array([-4.0]), p)
+    want_t, want_p = fd_field("instance_noise", 0.7, -4.0, sigma=3.0)
+    assert (v_t[0], v_p[0]) == pytest.approx((want_t, want_p), abs=1e-7)
 
 
 def test_hermite_rule_is_exact_for_gaussian_moments():
