@@ -47,27 +47,39 @@ def legendre_rule() -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(nodes), np.concatenate(weights)
 
 
-def _f(t: Tensor) -> Tensor:
-    return -torch.nn.functional.softplus(-t)
+@functools.lru_cache(maxsize=4)
+def _rules(dtype: torch.dtype) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The two rules as tensors (built once: conversions cost more than the sums)."""
+    return (*(torch.as_tensor(a, dtype=dtype) for a in hermite_rule(HERMITE_NODES)),
+            *(torch.as_tensor(a, dtype=dtype) for a in legendre_rule()))
+
+
+def _hermite(mu: Tensor, s: Tensor) -> Tensor:
+    x, w, _, _ = _rules(mu.dtype)
+    return (-torch.nn.functional.softplus(-(mu[..., None] + s[..., None] * x)) * w).sum(-1)
+
+
+def _wide(mu: Tensor, s: Tensor) -> Tensor:
+    """E min(X, 0) − E g(|X|) for s > 0."""
+    _, _, u, v = _rules(mu.dtype)
+    z = mu / s
+    e_min = mu * torch.special.ndtr(-z) - s * torch.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    sd, m = s[..., None], mu[..., None]
+    dens = (torch.exp(-((u - m) / sd) ** 2 / 2) + torch.exp(-((u + m) / sd) ** 2 / 2)) / \
+        (sd * math.sqrt(2 * math.pi))
+    return e_min - (torch.log1p(torch.exp(-u)) * dens * v).sum(-1)
 
 
 def expect_f(mu: Tensor, s: Tensor) -> Tensor:
     """E f(μ + sε), ε ~ N(0, 1), elementwise; s may be negative (only s² matters)."""
-    dtype = mu.dtype
-    x, w = (torch.as_tensor(a, dtype=dtype) for a in hermite_rule(HERMITE_NODES))
     small = s * s <= 1
-    hermite = (_f(mu[..., None] + s[..., None] * x) * w).sum(-1)
-    # the wide branch, with s replaced by 1 where it is not used (no 0/0 in autograd)
-    wide = torch.where(small, torch.ones_like(s), torch.where(s >= 0, s, -s))
-    z = mu / wide
-    phi = torch.exp(-z * z / 2) / math.sqrt(2 * math.pi)
-    e_min = mu * torch.special.ndtr(-z) - wide * phi
-    u, v = (torch.as_tensor(a, dtype=dtype) for a in legendre_rule())
-    sd = wide[..., None]
-    dens = (torch.exp(-((u - mu[..., None]) / sd) ** 2 / 2) +
-            torch.exp(-((u + mu[..., None]) / sd) ** 2 / 2)) / (sd * math.sqrt(2 * math.pi))
-    e_g = (torch.log1p(torch.exp(-u)) * dens * v).sum(-1)
-    return torch.where(small, hermite, e_min - e_g)
+    if bool(small.all()):
+        return _hermite(mu, s)
+    # s replaced by 1 where the wide branch is not used (no 0/0 in autograd)
+    wide = _wide(mu, torch.where(small, torch.ones_like(s), torch.where(s >= 0, s, -s)))
+    if not bool(small.any()):
+        return wide
+    return torch.where(small, _hermite(mu, s), wide)
 
 
 __all__ = ["HERMITE_NODES", "expect_f", "hermite_rule", "legendre_rule"]
