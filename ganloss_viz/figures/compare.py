@@ -217,7 +217,7 @@ def grid_figure(panels: Sequence[Panel], title: str = "", max_frames: int = MAX_
         annotations=_titles(titles, panels, steps[0]), template="plotly_white",
         height=panel_px(cols) * rows + (120 + 110 if animated else 120 + 40),
         margin=dict(t=120, b=110 if animated else 40, l=10, r=10),
-        legend=dict(orientation="h", x=1.0, y=0.985, xanchor="right", yanchor="top",
+        legend=dict(orientation="h", x=0.5, y=0.985, xanchor="center", yanchor="top",
                     yref="container", font=dict(size=13)),
         barmode="overlay", bargap=0)
     if not animated:
@@ -313,11 +313,11 @@ def grad_figure(names: Sequence[str], histories: Sequence[dict]) -> go.Figure:
         xs, ys = averaged(np.asarray(h["g_grad_norm"]))
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name,
                                  line=dict(color=LOSS_COLORS[i % len(LOSS_COLORS)], width=2)))
-    fig.update_layout(template="plotly_white", height=380,
+    fig.update_layout(template="plotly_white", height=420,
                       title=dict(text="Generator gradient norm ‖∇θ L_G‖", x=0),
-                      xaxis_title="step", margin=dict(t=60, b=40, l=10, r=10),
-                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1,
-                                  xanchor="right"))
+                      xaxis_title="step", margin=dict(t=100, b=40, l=10, r=10),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0,
+                                  xanchor="left"))
     fig.update_yaxes(type="log", dtick=1, exponentformat="power")
     return fig
 
