@@ -79,7 +79,7 @@ def test_each_bad_value_is_replaced_and_reported():
 
 
 def test_presets_are_valid_comparisons_with_captions():
-    assert {"classics-ring8", "grid25-r1", "saturating-1d"} <= set(COMPARE_PRESETS)
+    assert {"classics-ring8", "grid25-r1", "trimodal-1d"} <= set(COMPARE_PRESETS)
     dims = set()
     for name, pr in COMPARE_PRESETS.items():
         assert pr.title and pr.caption.endswith(".")

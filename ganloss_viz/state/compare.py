@@ -63,10 +63,11 @@ COMPARE_PRESETS: dict[str, ComparePreset] = {pr.name: pr for pr in (
                                                                "hinge"), "grid25",
                   "A harder coverage test: 25 narrow modes on a grid. Count the covered "
                   "modes in the table; the R1 penalty keeps D smooth near the data."),
-    ComparePreset("saturating-1d", "1-D: saturating vs non-saturating",
-                  ("minimax", "ns", "lsgan", "wgan_gp"), "bimodal",
-                  "Two modes on the line: the histogram of each generator against the "
-                  "target density, with each discriminator's curve (blue)."),
+    ComparePreset("trimodal-1d", "1-D: three modes, four losses",
+                  ("ns", "ns_r1", "minimax", "wgan_gp"), "trimodal",
+                  "Histograms against the target density, D's curve in blue. At seed 0, "
+                  "ns_r1 and minimax spread evenly over the three modes, ns covers them "
+                  "unevenly (see the reverse KL of the modes) and WGAN-GP stays on one."),
     ComparePreset("fgan-trimodal", "f-GANs: KL vs reverse KL on 3 modes",
                   ("fgan_kl", "fgan_reverse_kl", "fgan_js", "fgan_hellinger"), "trimodal",
                   "Each f-GAN minimises its own f-divergence: KL(P‖Q) penalises missing "
