@@ -3,7 +3,7 @@
 Run from the repository root (it starts its own server)::
 
     .venv/bin/python scripts/screenshots.py              # every page and its shots
-    .venv/bin/python scripts/screenshots.py --only train # one page's shots
+    .venv/bin/python scripts/screenshots.py --only train dirac  # some pages
 
 Starts ``streamlit run app.py`` on a free port, opens each URL below in a headless
 Debian Chromium (Playwright, the browser tests' flags) at 1400 x 900, waits until the
@@ -37,21 +37,35 @@ SIZE = {"width": 1400, "height": 900}
 WAIT = 600_000                         # milliseconds for a page (or a run) to finish
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
-# (file name, URL path and query, actions after load, separated by ";"). "train" presses
-# Train and waits for the replay; "last" moves the first animation's step slider to its
-# last frame; "tab:<label>" scrolls that section's tab, and "text:<text>" the first
-# element with that text, to the top of the window.
+# (file name, URL path and query, actions after load, separated by ";"). "press:<label>"
+# presses that button and waits for the finished run's replay (a Plotly step slider);
+# "last" moves the first animation's step slider to its last frame; "tab:<label>"
+# scrolls that section's tab, and "text:<text>" the first element starting with that
+# text, to the top of the window; "chart" scrolls the first chart there; "down:<px>"
+# scrolls the window down.
 SHOTS: dict[str, list[tuple[str, str, str]]] = {
     "explorer": [
         ("explorer", "/explorer", ""),
-        ("explorer-2d", "/explorer?preset=correlated-2d", ""),
+        ("explorer-2d", "/explorer?preset=correlated-2d", "tab:Value & gradient"),
         ("explorer-sweep", "/explorer?preset=js-vanishing", "tab:Sweep"),
         ("explorer-parallel-lines", "/explorer?preset=parallel-lines", "tab:Sweep"),
         ("explorer-landscape", "/explorer?preset=js-landscape", "tab:Landscape"),
         ("explorer-fit", "/explorer?preset=mode-seeking", "last;tab:Direct fit"),
     ],
     "train": [
-        ("train", "/train?preset=ring8-ns&steps=1000", "train;last;text:Replay · "),
+        ("train", "/train?preset=ring8-ns&steps=1000", "press:Train;last;text:Replay · "),
+    ],
+    "compare": [
+        ("compare", "/compare?losses=ns,minimax,hinge,lsgan&target=ring8&steps=800",
+         "press:Compare;last;chart"),
+    ],
+    "theory": [
+        ("theory", "/theory", ""),
+        ("theory-vanishing", "/theory?preset=disjoint-supports", "text:7. Vanishing"),
+    ],
+    "dirac": [
+        ("dirac", "/dirac?preset=gan-circles", "down:420"),
+        ("dirac-r1", "/dirac?preset=r1-converges", "down:420"),
     ],
 }
 
@@ -78,20 +92,27 @@ def settle(page) -> None:
 def act(page, actions: str) -> None:
     for action in actions.split(";"):
         one_action(page, action)
+    page.mouse.move(SIZE["width"] - 10, SIZE["height"] / 2)   # over blank margin: no
+    # hover, so Plotly hides its mode bar and the sidebar its collapse button
     time.sleep(1.0)
 
 
 def one_action(page, action: str) -> None:
-    if action == "train":
-        page.get_by_role("button", name="Train").first.click()
+    if action.startswith("press:"):
+        page.get_by_role("button", name=action[6:]).first.click()
         page.locator(".js-plotly-plot .slider-container").first.wait_for(timeout=WAIT)
         settle(page)
+    elif action.startswith("down:"):
+        page.mouse.move(SIZE["width"] * 0.6, SIZE["height"] / 2)    # over the main area
+        page.mouse.wheel(0, int(action[5:]))
     elif action.startswith("tab:"):
         target = page.get_by_test_id("stTab").filter(has_text=action[4:]).first
         target.evaluate("e => e.scrollIntoView()")
     elif action.startswith("text:"):
         text = re.compile("^" + re.escape(action[5:]))             # starts with it
         page.get_by_text(text).first.evaluate("e => e.scrollIntoView()")
+    elif action == "chart":
+        page.locator(".js-plotly-plot").first.evaluate("e => e.scrollIntoView()")
     elif action == "last":
         rail = page.locator(".js-plotly-plot .slider-rail-rect").first
         rail.scroll_into_view_if_needed()
@@ -109,12 +130,12 @@ def save(png: bytes, path: Path) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", choices=list(shell.PAGES), help="one page's shots")
+    ap.add_argument("--only", choices=list(shell.PAGES), nargs="+", help="these pages' shots")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
-    pages = [args.only] if args.only else list(shell.PAGES)
+    pages = args.only or list(shell.PAGES)
     with streamlit_server("screenshots") as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
