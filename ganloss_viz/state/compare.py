@@ -100,10 +100,10 @@ class CompareState:
             replace(self, steps=default_steps(self.target))
 
     def settings(self) -> dict[str, Any]:
-        """The settings common to every run, as `compare(...)` keywords (hosted caps)."""
-        s = self.resolved()
-        return dict(steps=s.steps, seed=s.seed, width=s.width, depth=s.depth,
-                    batch=s.batch, device=s.device, hosted=True)
+        """The TrainConfig settings common to every run, as `compare(losses, target,
+        steps, seed, **settings)` keywords (with the hosted caps)."""
+        return dict(width=self.width, depth=self.depth, batch=self.batch, device=self.device,
+                    hosted=True)
 
     def to_query_params(self) -> dict[str, str]:
         return state_to_query_params(self, COMPARE_FIELDS)

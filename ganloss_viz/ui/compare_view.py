@@ -175,13 +175,11 @@ class LiveCompare:
     def work(self) -> None:
         try:
             s = self.state.resolved()
-            settings = s.settings()
-            steps, seed = settings.pop("steps"), settings.pop("seed")
-            cfg = run_configs(s.losses, s.target, steps, seed, settings)[0]
+            cfg = run_configs(s.losses, s.target, s.steps, s.seed, s.settings())[0]
             self.frame = RunState(cfg, resolve_device("cpu")).frame   # the shared stage
-            self.result = compare(list(s.losses), s.target, steps=steps, seed=seed,
+            self.result = compare(list(s.losses), s.target, steps=s.steps, seed=s.seed,
                                   callback=self.on_progress, should_stop=self.should_stop,
-                                  **settings)
+                                  **s.settings())
         except Exception as exc:   # shown on the page, never as a traceback
             self.error = f"{type(exc).__name__}: {exc}"
         finally:
@@ -199,8 +197,7 @@ def start_run(state: CompareState) -> None:
         return
     try:
         s = state.resolved()
-        settings = s.settings()
-        run_configs(s.losses, s.target, settings.pop("steps"), settings.pop("seed"), settings)
+        run_configs(s.losses, s.target, s.steps, s.seed, s.settings())
         if s.device != "cpu":
             resolve_device(s.device)
     except ValueError as exc:
