@@ -82,11 +82,12 @@ TRAIN_PRESETS: dict[str, TrainPreset] = {pr.name: pr for pr in (
     TrainPreset("ring8-wgan-gp", "WGAN-GP on 8 Gaussians: covers, but blurry", "wgan_gp",
                 "ring8",
                 "A critic with a gradient penalty keeps its slope near 1, so the arrows never "
-                "vanish: every mode is covered, but samples stay smeared between modes (few "
-                "high-quality samples)."),
+                "vanish: all 8 modes are covered within a few hundred steps, but most samples "
+                "stay smeared between the modes (a low high-quality fraction).",
+                (("steps", 1500),)),
     TrainPreset("ring8-wgan", "Weight-clipped WGAN: blurry", "wgan", "ring8",
                 "Clipping D's weights to ±0.01 makes a critic too smooth to tell a mode from "
-                "its surroundings: the samples reach the ring but stay blurry."),
+                "its surroundings: the samples reach the ring but stay blurry all run."),
     TrainPreset("grid25-r1", "R1 covers all 25 modes of the grid", "ns_r1", "grid25",
                 "The non-saturating loss with the R1 penalty on real data: the one loss here "
                 "that finds every one of the 25 modes."),
@@ -99,10 +100,10 @@ TRAIN_PRESETS: dict[str, TrainPreset] = {pr.name: pr for pr in (
                 "not overlap, JS is ln 2 wherever G is, and once D is sure the generator's "
                 "gradient is ~0: the blob never moves.",
                 (("steps", 600), ("optimizer", "sgd"), ("lr", 0.01), ("lr_d", 0.3))),
-    TrainPreset("lines-wgan-gp", "Parallel lines: a Wasserstein loss moves", "wgan_gp",
+    TrainPreset("lines-wgan", "Parallel lines: a Wasserstein loss moves", "wgan",
                 "parallel_lines",
-                "The same target under WGAN-GP: W1 = the distance to the lines, whose gradient "
-                "never vanishes, so the samples travel onto both lines.",
+                "The same target under the weight-clipped WGAN: W1 is the distance to the "
+                "lines and its slope never vanishes, so the samples travel onto both lines.",
                 (("steps", 600),)),
     TrainPreset("bimodal-ns", "1-D: two modes", "ns", "bimodal",
                 "The 1-D view: the histogram of G's samples against the target density, and "
