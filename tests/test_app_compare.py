@@ -113,7 +113,7 @@ def test_tiny_comparison_ends_with_grid_and_table():
         ["<b>Non-saturating GAN · ns</b>", "<b>Hinge GAN · hinge</b>"]
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Replay grid (standalone HTML)", "Metrics CSV", "Runs JSON"]
-    files = at.session_state["cmp.downloads"][1]
+    files = at.session_state["cmp.built"][1]
     assert files["csv"].splitlines()[0].startswith("loss,modes covered,")
     assert [line.split(",")[0] for line in files["csv"].splitlines()[1:]] == ["ns", "hinge"]
     data = json.loads(files["json"])

@@ -224,7 +224,7 @@ def collect() -> None:
     else:
         ss[k("run_error")] = None
         ss[k("result")] = (live.state, live.result)
-        ss.pop(k("downloads"), None)
+        ss.pop(k("built"), None)
 
 
 def running() -> bool:
@@ -292,16 +292,23 @@ def comparison_csv(rows) -> str:
     return out.getvalue()
 
 
-def _downloads(result: CompareResult, fig: go.Figure, rows) -> dict[str, str]:
-    """The download payloads, built once per result."""
-    cached = ss.get(k("downloads"))
+def _built(names: list[str], target: str, result: CompareResult) -> dict[str, Any]:
+    """The figures, table rows and download payloads of a result, built once: the grid
+    takes seconds to build, and the page reruns on every click."""
+    cached = ss.get(k("built"))
     if cached is None or cached[0] is not result:
+        grid = grid_figure([Panel(panel_title(n), r.frame, r.snapshots)
+                            for n, r in zip(names, result.runs, strict=True)], f"{target} · ")
+        rows = comparison_rows(names, result)
+        histories = [r.history for r in result.runs]
         cached = (result, {
-            "html": fig.to_html(include_plotlyjs=True, auto_play=False),
+            "grid": grid, "rows": rows,
+            "losses": losses_figure(names, histories), "grads": grad_figure(names, histories),
+            "html": grid.to_html(include_plotlyjs=True, auto_play=False),
             "csv": comparison_csv(rows),
             "json": json.dumps(json_safe(result.to_dict()), indent=2, allow_nan=False),
         })
-        ss[k("downloads")] = cached
+        ss[k("built")] = cached
     return cached[1]
 
 
@@ -337,36 +344,33 @@ def results() -> None:
     st.divider()
     st.subheader(f"Replay · {len(names)} losses on {state.target}")
     _status(names, result)
-    fig = grid_figure([Panel(panel_title(n), r.frame, r.snapshots)
-                       for n, r in zip(names, result.runs, strict=True)], f"{state.target} · ")
-    st.plotly_chart(fig, key=k("replay"), width="stretch")
+    built = _built(names, state.target, result)
+    st.plotly_chart(built["grid"], key=k("replay"), width="stretch")
     st.caption("Press ▶ play or drag the step slider: every panel shows the same step. " + (
         "Colours: each D's raw output (rescaled per frame); grey: target samples; red: "
         "G's samples." if result.runs[0].frame.dim == 2 else
         "Red bars: histogram of G's samples; black: the target density; blue: D's raw "
         "output (right axis)."))
-    rows = comparison_rows(names, result)
+    rows = built["rows"]
     st.markdown(f"**Metrics** (last snapshot of each run, on "
                 f"{result.runs[0].config.metric_samples:,} samples)")
     table = pd.DataFrame({m: [row[m][1] for row in rows] for m in rows[0]
                           if m not in SUMMARY_ONLY},
                          index=pd.Index(names, name="loss"))
     st.table(table)
-    files = _downloads(result, fig, rows)
     stem = f"ganloss-compare-{state.target}-seed{state.seed}"
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Replay grid (standalone HTML)", files["html"], f"{stem}.html",
+    d1.download_button("Replay grid (standalone HTML)", built["html"], f"{stem}.html",
                        "text/html", icon=":material/movie:", key=k("dl_html"),
                        on_click="ignore", width="stretch")
-    d2.download_button("Metrics CSV", files["csv"], f"{stem}.csv", "text/csv",
+    d2.download_button("Metrics CSV", built["csv"], f"{stem}.csv", "text/csv",
                        icon=":material/table:", key=k("dl_csv"), on_click="ignore",
                        width="stretch")
-    d3.download_button("Runs JSON", files["json"], f"{stem}.json", "application/json",
+    d3.download_button("Runs JSON", built["json"], f"{stem}.json", "application/json",
                        icon=":material/data_object:", key=k("dl_json"), on_click="ignore",
                        width="stretch")
-    histories = [r.history for r in result.runs]
-    st.plotly_chart(losses_figure(names, histories), key=k("loss_curves"), width="stretch")
-    st.plotly_chart(grad_figure(names, histories), key=k("grads"), width="stretch")
+    st.plotly_chart(built["losses"], key=k("loss_curves"), width="stretch")
+    st.plotly_chart(built["grads"], key=k("grads"), width="stretch")
     st.caption("Per-step values averaged in blocks. A generator gradient that falls by "
                "decades while the samples are still far from the data is the saturating "
                "loss's vanishing gradient.")
