@@ -67,7 +67,7 @@ TRAIN_PRESETS: dict[str, TrainPreset] = {pr.name: pr for pr in (
                 "samples (red) spread over the modes while D's landscape (colours) flattens."),
     TrainPreset("ring8-collapse", "Mode collapse: non-saturating GAN at a low learning rate",
                 "ns", "ring8",
-                "At learning rate 1e-4 the generator piles all its samples onto one or two "
+                "At learning rate 1e-4 the generator piles all its samples next to one or two "
                 "modes and hops around the ring as D catches up: mode collapse.",
                 (("steps", 2000), ("lr", 1e-4), ("lr_d", 1e-4))),
     TrainPreset("ring8-minimax", "Saturating minimax loss stalls (SGD)", "minimax", "ring8",
