@@ -194,3 +194,17 @@ def test_parallel_lines_js_gets_no_signal_while_wasserstein_moves():
     assert d_of_fakes(js) < 1e-3
     assert np.median([s.g_grad_norm for s in last(js)]) < 0.01
     assert w_wgan["max"] < 0.2 * start                # W1 falls to a fraction of it
+
+
+def test_live_view_records_and_draws_the_generator_gradient_norm():
+    from ganloss_viz.train import Progress
+    from ganloss_viz.ui.train_view import LiveRun, live_grad_figure
+    live = LiveRun(config=None, title="")
+    for step, norm in ((10, 0.05), (20, 0.004), (20, 0.004), (30, 0.0007)):
+        s = snap(step, None)
+        s.d_loss, s.g_loss, s.g_grad_norm = 1.0, -0.01, norm
+        live.on_progress(Progress(step, 30, 1.0, 10.0, s))
+    assert [c[3] for c in live.curve] == [0.05, 0.004, 0.0007]   # one point per snapshot
+    fig = live_grad_figure(live.curve)
+    assert list(fig.data[0].y) == [0.05, 0.004, 0.0007] and list(fig.data[0].x) == [10, 20, 30]
+    assert fig.layout.yaxis.type == "log"                  # decades of decay stay visible
