@@ -88,6 +88,15 @@ def test_2d_grid_one_slider_drives_every_subplot():
         assert layout[f"yaxis{i}"]["scaleanchor"] == f"x{i}"
 
 
+def test_play_slows_down_as_panels_are_added():
+    def play_duration(k: int) -> int:
+        fig = grid_figure([Panel(str(i), frame(2), run(2, 0.0)) for i in range(k)])
+        return fig.layout.updatemenus[0].buttons[0].args[1]["frame"]["duration"]
+    durations = [play_duration(k) for k in (1, 4, 8)]
+    assert durations == sorted(durations) and durations[0] < durations[-1]
+    assert durations[0] >= 120                     # never faster than the Train page
+
+
 def test_1d_grid_histograms_against_the_target_density():
     panels = [Panel("minimax", frame(1), run(1, -2.0)), Panel("ns", frame(1), run(1, 2.0))]
     fig = grid_figure(panels)
