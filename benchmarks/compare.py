@@ -7,8 +7,10 @@
 Each repeat runs `compare(losses, target)` and then `train` once per loss with the same
 settings (alternating, so load changes hit both), and prints both times and their
 ratio: wall seconds (snapshots and metrics included) and training seconds (snapshots
-excluded; for `compare` the shared training seconds of the batch). The machine's load
-average is printed before and after: on a busy machine compare ratios, not times.
+excluded; for `compare` the shared training seconds of the batch) and the process's
+CPU seconds (all threads; with one thread the measure least hurt by other processes
+on a busy machine, but blind to a parallel speed-up). The machine's load average is
+printed with each repeat: on a busy machine compare ratios, not times.
 Then the runs' metrics side by side (they are the same runs: equal up to float32
 rounding in the order of sums).
 """
@@ -62,25 +64,25 @@ def main() -> None:
     print(f"before: {load()}")
     rows = []
     for rep in range(args.repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = compare(losses, args.target, **common)
-        batched_wall = time.perf_counter() - t0
-        batched_train = res.runs[0].seconds
+        batched = (time.perf_counter() - t0, res.runs[0].seconds, time.process_time() - c0)
         singles = []
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for name in losses:
             singles.append(train(loss=name, target=args.target, **common))
-        single_wall = time.perf_counter() - t0
-        single_train = sum(r.seconds for r in singles)
-        rows.append((batched_wall, single_wall, batched_train, single_train))
-        print(f"repeat {rep + 1}: {res.runs[0].steps} steps; wall: batched {batched_wall:.2f} s, "
-              f"one by one {single_wall:.2f} s, ratio {single_wall / batched_wall:.2f}x; "
-              f"training: batched {batched_train:.2f} s, one by one {single_train:.2f} s, "
-              f"ratio {single_train / batched_train:.2f}x   ({load()})", flush=True)
+        single = (time.perf_counter() - t0, sum(r.seconds for r in singles),
+                  time.process_time() - c0)
+        rows.append((batched, single))
+        parts = [f"{what}: batched {b:.2f} s, one by one {s:.2f} s, ratio {s / b:.2f}x"
+                 for what, b, s in zip(("wall", "training", "cpu"), batched, single,
+                                       strict=True)]
+        print(f"repeat {rep + 1}: {res.runs[0].steps} steps; " + "; ".join(parts)
+              + f"   ({load()})", flush=True)
     if args.repeats > 1:
-        wall = statistics.median(s / b for b, s, _, _ in rows)
-        trn = statistics.median(s / b for _, _, b, s in rows)
-        print(f"median ratio over {args.repeats} repeats: wall {wall:.2f}x, training {trn:.2f}x")
+        medians = [statistics.median(s[i] / b[i] for b, s in rows) for i in range(3)]
+        print(f"median ratios over {args.repeats} repeats: wall {medians[0]:.2f}x, "
+              f"training {medians[1]:.2f}x, cpu {medians[2]:.2f}x")
     print(f"after: {load()}")
     print("\nmetrics at the end (batched | one by one): modes, HQ, W1, seconds to "
           "coverage, steps")

@@ -6,14 +6,14 @@ with the snapshots, history, divergence handling and metrics that
 `ganloss_viz.train.run` gives a single run (the same rules, applied per run: a run
 that diverges ends alone, the others go on).
 
-The runs are split into `workers` groups of about equal cost (n_critic steps, a
-penalty pass costing about half a step more); each group is one batched computation
-(ganloss_viz.train.batched.Batch) and, with more than one group, each group runs in
-its own thread with one torch thread, so the groups use separate cores (torch releases
-the GIL inside its operations). Why groups and not one batch over two torch threads:
-these steps are bound by matrix-product FLOPs, not by per-operation overhead, so one
-batch on one core is about as fast as the runs one by one; the second core is used best
-by whole runs, which need no synchronisation between snapshots. Groups meet at every
+The runs are split into `workers` groups of about equal cost (see `split`); each group
+is one batched computation (ganloss_viz.train.batched.Batch) and, with more than one
+group, each group runs in its own thread with one torch thread, so the groups use
+separate cores (torch releases the GIL inside its operations). Why groups rather than
+one batch on two torch threads: at these sizes a step is bound by the FLOPs of its
+matrix products, not by per-operation overhead, so one batch on one core is about as
+fast as the runs one by one (benchmarks/README.md); a second core is used best by
+whole runs, which need no synchronisation between snapshots. Groups meet at every
 snapshot boundary and stop at the same step.
 """
 
@@ -32,13 +32,17 @@ from .batched import Batch, run_order
 from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState, _summarise, _sync
 from .record import HISTORY, Snapshot, TrainResult
 
-PENALTY_COST = 0.5      # a penalty pass, in critic steps (measured: 3.4 vs 1.9 ms per step)
+# Cost of a run's iteration in critic steps: n_critic · (1 + PENALTY_COST if it has a
+# penalty) + G_STEP_COST (measured at the default size: a critic step 1.9 ms, with GP or
+# R1 3.4 ms, the generator step 1.1 ms)
+PENALTY_COST, G_STEP_COST = 0.8, 0.6
 
 
 def split(states: list[RunState], workers: int) -> list[list[int]]:
     """Indices of `states` in at most `workers` non-empty groups of about equal cost
     (largest first, each to the cheapest group so far)."""
-    cost = [st.n_critic * (1 + PENALTY_COST * (st.penalty is not None)) + 1 for st in states]
+    cost = [st.n_critic * (1 + PENALTY_COST * (st.penalty is not None)) + G_STEP_COST
+            for st in states]
     groups: list[list[int]] = [[] for _ in range(min(workers, len(states)))]
     totals = [0.0] * len(groups)
     for r in sorted(range(len(states)), key=lambda r: -cost[r]):
