@@ -21,4 +21,5 @@ st.set_page_config(layout="wide", page_title="ganloss-viz", page_icon=shell.ICON
 page = st.navigation(shell.app_pages())
 shell.style()
 shell.sidebar()
-page.run()
+with shell.charts_preloaded():
+    page.run()

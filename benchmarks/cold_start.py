@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from browser_harness import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 
-CHART = ".js-plotly-plot .main-svg"
+CHART = '[data-testid="stMain"] .js-plotly-plot .main-svg'   # the page's, not the sidebar's
 TIMEOUT_S = 60
 TRIVIAL = ("import plotly.graph_objects as go\nimport streamlit as st\n"
            "st.plotly_chart(go.Figure(go.Scatter(y=[1, 3, 2])))\n")

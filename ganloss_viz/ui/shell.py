@@ -9,6 +9,9 @@ presets for talks, one entry in `preset_groups`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import streamlit as st
 
 ICON = ":material/ssid_chart:"
@@ -79,6 +82,30 @@ STYLE = """<style>
 def style() -> None:
     """A few CSS rules for projectors (drawn once per run, invisible)."""
     st.html(STYLE)
+
+
+@contextmanager
+def charts_preloaded() -> Iterator[None]:
+    """Run the page with, on a session's first run only, a blank 10-pixel Plotly chart
+    at the foot of the sidebar, removed when the page has drawn. The browser loads
+    Plotly's script (a lazily loaded chunk of several MB) when it first meets a chart;
+    meeting this one first, it loads and compiles it while the page imports torch,
+    instead of after (benchmarks/cold_start.py: about 20% sooner to the first chart)."""
+    if st.session_state.get("_charts_preloaded"):
+        yield
+        return
+    st.session_state["_charts_preloaded"] = True
+    import plotly.graph_objects as go
+
+    blank = go.Figure(layout=dict(height=10, margin=dict(l=0, r=0, t=0, b=0),
+                                  xaxis_visible=False, yaxis_visible=False,
+                                  paper_bgcolor="rgba(0,0,0,0)",
+                                  plot_bgcolor="rgba(0,0,0,0)"))
+    with st.sidebar:
+        slot = st.empty()
+    slot.plotly_chart(blank, config={"staticPlot": True, "displayModeBar": False})
+    yield
+    slot.empty()
 
 
 def sidebar() -> None:
