@@ -19,7 +19,7 @@ def run(capsys, *argv):
 
 def test_compare_json_shape_and_order(capsys):
     code, out, err = run(capsys, "compare", "--losses", "hinge,wgan_gp,ns", "--target",
-                         "ring8", "--seed", "2", *SMALL, "--json")
+                         "ring8", "--seed", "2", "--threads", "2", *SMALL, "--json")
     assert code == 0, err
     assert err == "", "no progress bar with --json"
     obj = json.loads(out)
@@ -29,7 +29,8 @@ def test_compare_json_shape_and_order(capsys):
         assert TRAIN_KEYS <= set(r)
         assert r["target"] == "ring8" and r["steps"] == 6 and r["diverged"] is False
         c = r["config"]
-        assert (c["width"], c["depth"], c["batch"], c["seed"]) == (16, 1, 32, 2)
+        assert (c["width"], c["depth"], c["batch"], c["seed"], c["threads"]) == \
+            (16, 1, 32, 2, 2)
     # each loss keeps its own defaults
     assert [r["config"]["n_critic"] for r in obj["runs"]] == [1, 5, 1]
     assert obj["runs"][1]["config"]["lr_g"] == 5e-4
@@ -55,6 +56,7 @@ def test_compare_bad_input_is_one_line_exit_2(capsys):
         (("--losses", "ns", "--target", "ring8", "--width", "100000"), "cap of 512"),
         (("--losses", "ns", "--target", "nowhere"), "unknown target"),
         (("--losses", "ns", "--target", "ring8", "--steps", "0"), "--steps"),
+        (("--losses", "ns", "--target", "ring8", "--threads", "0"), "--threads"),
         (("--target", "ring8"), "--losses"),
     ]:
         code, out, err = run(capsys, "compare", *argv)

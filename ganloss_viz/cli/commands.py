@@ -26,7 +26,7 @@
     "jacobian", "max_step"}``: the Dirac-GAN's linearisation at the equilibrium.
 
 ``compare --losses A,B,... --target NAME [--steps N] [--seed S] [--device D] [--width W]
-[--depth D] [--batch B] [--html FILE]``
+[--depth D] [--batch B] [--threads T] [--html FILE]``
     ``{"runs": [<train object>, ...], "seconds": t}``: the losses trained side by side
     from the same weights, data and noise (ganloss_viz.train.compare), in the order given.
 
@@ -313,7 +313,7 @@ def cmd_compare(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from ganloss_viz.train.compare import run_configs
 
     losses = [name.strip() for name in args.losses.split(",")]
-    settings = {k: getattr(args, k) for k in ("width", "depth", "batch")
+    settings = {k: getattr(args, k) for k in ("width", "depth", "batch", "threads")
                 if getattr(args, k) is not None}
     configs = run_configs(losses, args.target, args.steps, args.seed,
                           dict(settings, device=args.device))

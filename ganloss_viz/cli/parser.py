@@ -174,8 +174,11 @@ def add_compare(sub: argparse.ArgumentParser) -> None:
                        ("depth", "hidden layers (default: 3)"),
                        ("batch", "samples per step (default: 256)")):
         sub.add_argument(f"--{name}", type=positive_int, default=None, help=what)
+    sub.add_argument("--threads", type=positive_int, default=None,
+                     help="CPU threads: 2 or more train that many groups of runs in "
+                          "parallel (default: 1)")
     sub.add_argument("--html", metavar="FILE", default=None,
-                     help="also write the runs' replays side by side as one HTML file")
+                     help="also write the runs' replays one after another in one HTML file")
 
 
 def add_dirac(sub: argparse.ArgumentParser) -> None:
