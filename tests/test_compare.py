@@ -155,3 +155,11 @@ def test_smooth_activation_with_a_penalty_runs_one_by_one():
         ref = train(loss=name, target="ring8", steps=4, seed=2, snapshot_every=2,
                     activation="tanh", **SMALL)
         assert_same_run(got, ref)
+
+
+def test_one_dimensional_target_equals_single_runs():
+    res = compare(["wgan", "ns_r1", "lsgan"], "trimodal", steps=6, seed=4, snapshot_every=3,
+                  **SMALL)
+    for name, got in zip(["wgan", "ns_r1", "lsgan"], res.runs, strict=True):
+        ref = train(loss=name, target="trimodal", steps=6, seed=4, snapshot_every=3, **SMALL)
+        assert_same_run(got, ref)
