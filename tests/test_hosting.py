@@ -18,8 +18,9 @@ from ganloss_viz.train import CAPS, HOSTED_CAPS
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = ("import json, dataclasses; import ganloss_viz.state.train as t; "
+         "from ganloss_viz.state.compare import CompareState; "
          "print(json.dumps([t.HOSTED, t.CAP_WORD, dataclasses.asdict(t.caps()), "
-         "t.TrainState().config().hosted]))")
+         "t.TrainState().config().hosted, CompareState().settings()['hosted']]))")
 
 
 def probe(env_value: str | None):
@@ -35,8 +36,8 @@ def probe(env_value: str | None):
     (None, True), ("1", True), ("yes", True), ("0", False), ("false", False), (" Off ", False),
 ])
 def test_hosted_switch_picks_the_caps(value, hosted):
-    is_hosted, word, caps, config_hosted = probe(value)
-    assert is_hosted is hosted and config_hosted is hosted
+    is_hosted, word, caps, config_hosted, compare_hosted = probe(value)
+    assert is_hosted is hosted and config_hosted is hosted and compare_hosted is hosted
     expected = HOSTED_CAPS if hosted else CAPS
     assert caps == {k: getattr(expected, k) for k in caps}
     assert word == ("hosted cap" if hosted else "cap")

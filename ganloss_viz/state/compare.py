@@ -29,6 +29,7 @@ from .fields import (
 from .train import (
     BATCH,
     DEPTH,
+    HOSTED,
     WIDTH,
     _capped,
     default_steps,
@@ -101,9 +102,9 @@ class CompareState:
 
     def settings(self) -> dict[str, Any]:
         """The TrainConfig settings common to every run, as `compare(losses, target,
-        steps, seed, **settings)` keywords (with the hosted caps)."""
+        steps, seed, **settings)` keywords (with the app's caps, `train.HOSTED`)."""
         return dict(width=self.width, depth=self.depth, batch=self.batch, device=self.device,
-                    hosted=True)
+                    hosted=HOSTED)
 
     def to_query_params(self) -> dict[str, str]:
         return state_to_query_params(self, COMPARE_FIELDS)

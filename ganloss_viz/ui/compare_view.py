@@ -26,7 +26,7 @@ from ganloss_viz.figures.compare import Panel, grad_figure, grid_figure, losses_
 from ganloss_viz.format import fmt
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.compare import COMPARE_PRESETS, MAX_LOSSES, CompareState
-from ganloss_viz.state.train import MAX_SEED, caps, default_steps
+from ganloss_viz.state.train import CAP_WORD, MAX_SEED, caps, default_steps
 from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import CompareProgress, CompareResult, compare
 from ganloss_viz.train.compare import run_configs
@@ -105,7 +105,7 @@ def settings_panel() -> CompareState | None:
         c_steps, c_seed, c_device, c_w, c_d, c_b = st.columns(6)
         c_steps.number_input(f"Steps (≤ {cap.steps:,})", min_value=1, max_value=cap.steps,
                              step=100, key=k("steps"),
-                             help=f"Generator steps of every run; the hosted cap is "
+                             help=f"Generator steps of every run; the {CAP_WORD} is "
                                   f"{cap.steps:,}.")
         c_seed.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key=k("seed"),
                             help="Fixes the common initial weights, the data and the noise.")
