@@ -18,6 +18,8 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = Path("/tmp/shots")
+# Plotly charts of the page itself (the sidebar may hold a blank chart that preloads Plotly)
+MAIN_PLOTS = '[data-testid="stMain"] .js-plotly-plot'
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 START_TIMEOUT = 90      # seconds for the server to answer its health check

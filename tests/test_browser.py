@@ -7,7 +7,7 @@ number; then follows a sidebar preset link. Screenshots go to /tmp/shots/ (not k
 from __future__ import annotations
 
 import pytest
-from browser_harness import MARKS, SHOTS, chromium_page, streamlit_server
+from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, streamlit_server
 
 TEXT_TIMEOUT = 120_000  # milliseconds for a number to appear
 
@@ -35,7 +35,7 @@ def metric(page) -> str:
 def test_shared_link_shows_the_value(server, page):
     page.goto(f"{server}/explorer?p=normal(0,%201)&q=normal(1,%202)&div=js")
     page.get_by_text("0.128175").first.wait_for(timeout=TEXT_TIMEOUT)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=TEXT_TIMEOUT)
+    page.locator(MAIN_PLOTS).first.wait_for(timeout=TEXT_TIMEOUT)
     page.get_by_text("∂D/∂θ").first.wait_for(timeout=TEXT_TIMEOUT)     # the gradient table
     assert "div=js" in page.url
     assert page.get_by_text("Traceback").count() == 0
@@ -54,7 +54,7 @@ def test_values_of_shared_links(server, page, query, value):
     page.get_by_test_id("stMetricValue").filter(has_text=value).first.wait_for(
         timeout=TEXT_TIMEOUT)
     assert metric(page) == value
-    page.locator(".js-plotly-plot").first.wait_for(timeout=TEXT_TIMEOUT)
+    page.locator(MAIN_PLOTS).first.wait_for(timeout=TEXT_TIMEOUT)
     assert page.get_by_text("Traceback").count() == 0
 
 
@@ -65,7 +65,7 @@ def test_bad_link_shows_an_error_and_a_working_page(server, page):
     errors.first.wait_for(timeout=TEXT_TIMEOUT)
     text = " ".join(errors.all_inner_texts())
     assert "p='normal(0,'" in text and "unknown divergence" in text
-    page.locator(".js-plotly-plot").first.wait_for(timeout=TEXT_TIMEOUT)
+    page.locator(MAIN_PLOTS).first.wait_for(timeout=TEXT_TIMEOUT)
     assert page.get_by_text("Traceback").count() == 0
 
 
@@ -75,7 +75,7 @@ def test_preset_opens_its_section_and_tabs_go_to_the_url(server, page):
     page.get_by_test_id("stTab").filter(has_text="Landscape").click()
     page.wait_for_url(lambda url: "view=landscape" in url, timeout=TEXT_TIMEOUT)
     page.get_by_text("grid points per axis").first.wait_for(timeout=TEXT_TIMEOUT)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=TEXT_TIMEOUT)
+    page.locator(MAIN_PLOTS).first.wait_for(timeout=TEXT_TIMEOUT)
     assert "preset=js-vanishing" in page.url                 # still the preset's pair
     assert page.get_by_text("Traceback").count() == 0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_harness import MARKS, SHOTS, chromium_page, streamlit_server
+from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, streamlit_server
 
 WAIT = 150_000          # milliseconds for the runs to finish and the replay to appear
 
@@ -36,7 +36,7 @@ def test_compare_link_runs_and_replays_in_sync(server, page):
     assert "losses=ns%2Chinge" in page.url or "losses=ns,hinge" in page.url
     button.first.click()
     page.get_by_text("Replay · 2 losses on ring8").first.wait_for(timeout=WAIT)
-    grid = page.locator(".js-plotly-plot").filter(has=page.locator(".slider-container"))
+    grid = page.locator(MAIN_PLOTS).filter(has=page.locator(".slider-container"))
     grid.first.wait_for(timeout=WAIT)
     assert page.locator(".slider-container").count() == 1      # one slider for the grid
     title = grid.first.locator(".gtitle")

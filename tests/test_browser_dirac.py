@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_harness import MARKS, SHOTS, chromium_page, streamlit_server
+from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, streamlit_server
 
 WAIT = 120_000          # milliseconds (a busy machine, a cold torch import)
 
@@ -30,7 +30,7 @@ def page():
 
 
 def settle(page) -> None:
-    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=WAIT)
+    page.locator(MAIN_PLOTS).nth(1).wait_for(timeout=WAIT)
     page.wait_for_timeout(1500)
 
 

@@ -4,7 +4,7 @@ and the URL. Screenshots go to /tmp/shots/ (not kept)."""
 from __future__ import annotations
 
 import pytest
-from browser_harness import MARKS, SHOTS, chromium_page, streamlit_server
+from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, streamlit_server
 
 TEXT_TIMEOUT = 120_000  # milliseconds
 
@@ -28,7 +28,7 @@ def test_vanishing_gradient_preset_and_loss_picker(server, page):
     page.get_by_text("Vanishing gradients at the optimal D").first.wait_for(
         timeout=TEXT_TIMEOUT)
     page.get_by_text("The identity predicts").first.wait_for(timeout=TEXT_TIMEOUT)
-    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=TEXT_TIMEOUT)   # both figures
+    page.locator(MAIN_PLOTS).nth(1).wait_for(timeout=TEXT_TIMEOUT)   # both figures
     page.screenshot(path=str(SHOTS / "browser-test-vanishing-gradient.png"), full_page=True)
     page.get_by_test_id("stSelectbox").filter(has_text="GAN loss").locator("input").click()
     page.get_by_role("option", name="Hinge GAN (hinge)").click()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from browser_harness import MARKS, SHOTS, chromium_page, streamlit_server
+from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, streamlit_server
 
 from ganloss_viz.divergences import DIVERGENCES
 from ganloss_viz.divergences.registry import GROUP_F
@@ -41,7 +41,7 @@ def metric(page, label: str) -> str:
 def test_theory_link_renders_formulas_tables_and_follows_p(server, page):
     page.goto(f"{server}/theory?preset=overlapping-normals")
     page.get_by_text("7. Vanishing gradients").first.wait_for(timeout=WAIT)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT)
+    page.locator(MAIN_PLOTS).first.wait_for(timeout=WAIT)
     assert page.get_by_text("Traceback").count() == 0
     # every formula typeset, none failed
     assert page.locator(".katex").count() > 60

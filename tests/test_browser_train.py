@@ -7,7 +7,7 @@ Train and waits for the replay animation's step slider. Screenshots go to /tmp/s
 from __future__ import annotations
 
 import pytest
-from browser_harness import MARKS, SHOTS, chromium_page, streamlit_server
+from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, streamlit_server
 
 WAIT = 120_000          # milliseconds for the run to finish and its replay to appear
 
@@ -33,7 +33,7 @@ def test_train_link_runs_and_replays(server, page):
     assert "steps=100" in page.url
     train.first.click()
     page.get_by_text("Replay · Non-saturating GAN on ring8").first.wait_for(timeout=WAIT)
-    slider = page.locator(".js-plotly-plot .slider-container")
+    slider = page.locator(f"{MAIN_PLOTS} .slider-container")
     slider.first.wait_for(timeout=WAIT)
     page.get_by_text("modes covered").first.wait_for(timeout=WAIT)
     page.get_by_role("button", name="Animation (standalone HTML)").wait_for(timeout=WAIT)
