@@ -35,7 +35,7 @@ TARGET_COLOR = "rgba(90,90,90,0.55)"
 MAX_FRAMES = 40       # animation frames of the grid (evenly spaced snapshots, last kept)
 GRID_POINTS = 300     # generator samples drawn per subplot and frame
 HEAT_CELLS = 48       # D's grid is thinned to at most this many cells a side
-WIDE_PX = 1350        # the width the grid is laid out for (a wide Streamlit page)
+WIDE_PX = 1150        # the width the grid is laid out for (a wide page beside the sidebar)
 TITLE_SIZE = 15
 # The D and G loss curves, in the Train page's colours; named in the figure's title.
 CURVES = (("d_loss", "D loss", "#636efa"), ("g_loss", "G loss", "#ef553b"))
