@@ -163,8 +163,9 @@ def eigen_figure(eigenvalues: Sequence[complex], spectra: dict[str, Sequence[com
     mu_x, mu_y = _mu_window(every)
     zoomed = mu_x[1] - mu_x[0] < 2
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=(
-        "λ: Jacobian of v at (0, 0)", f"μ: one GD step, h = {h:.6g}" + (" (zoom)" if zoomed
-                                                                       else "")))
+        "λ: Jacobian of v<br>at (0, 0)",
+        f"μ: one GD step<br>h = {h:.6g}" + (" (zoom)" if zoomed else "")))
+    fig.update_annotations(font_size=FONT_SIZE)   # the subplot titles
     lam = np.asarray(eigenvalues, dtype=complex)
     reach = max(1.0, 1.25 * float(np.abs(lam).max()) if lam.size else 1.0)
     fig.add_shape(type="rect", x0=-reach, x1=0, y0=-3 * reach, y1=3 * reach, line_width=0,
@@ -177,9 +178,9 @@ def eigen_figure(eigenvalues: Sequence[complex], spectra: dict[str, Sequence[com
         marker=dict(color="#6a3d9a", size=16, symbol="diamond-open" if one_sided else "diamond",
                     line=dict(width=2, color="#6a3d9a" if one_sided else "white")),
         hovertemplate=f"λ = %{{x:{HOVER}}} %{{y:+{HOVER}}}i<extra></extra>"), row=1, col=1)
-    fig.add_annotation(x=-reach / 2, y=reach * 0.7, text="Re λ < 0:<br>converges",
-                       showarrow=False, font=dict(color="#2a7d3b", size=FONT_SIZE - 2),
-                       row=1, col=1)
+    # below every λ (|λ| <= reach / 1.25), so the label never covers one
+    fig.add_annotation(x=-reach / 2, y=-0.9 * reach, text="Re λ < 0", showarrow=False,
+                       font=dict(color="#2a7d3b", size=FONT_SIZE - 2), row=1, col=1)
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 721))
     fig.add_trace(go.Scatter(x=circle.real, y=circle.imag, mode="lines", fill="toself",
                              fillcolor="rgba(42, 157, 75, 0.12)", hoverinfo="skip",
@@ -200,8 +201,7 @@ def eigen_figure(eigenvalues: Sequence[complex], spectra: dict[str, Sequence[com
                      row=1, col=1)
     fig.update_xaxes(axis("Re μ", range=mu_x), row=1, col=2)
     fig.update_yaxes(axis("Im μ", range=mu_y, scaleanchor="x2", scaleratio=1), row=1, col=2)
-    fig.update_annotations(font_size=FONT_SIZE)
-    fig.update_layout(**layout(height=height, margin=dict(l=10, r=10, t=40, b=10)))
+    fig.update_layout(**layout(height=height, margin=dict(l=10, r=10, t=64, b=10)))
     fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0))
     return fig
 

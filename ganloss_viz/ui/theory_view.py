@@ -149,7 +149,7 @@ def _short_reason(message: str) -> str:
     return message.split(";")[0].split(" (")[0]
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def vanishing(separations: tuple[float, ...]) -> dict[str, np.ndarray]:
     from ganloss_viz.optimal import vanishing_gradients
 
@@ -170,16 +170,17 @@ def _section(number: int, title: str, anchor: str, ratio: tuple[float, float] = 
 
 
 def fdiv_family(state: TheoryState) -> None:
-    prose, live = _section(1, "The f-divergence family", "f-divergences", (1.1, 1))
-    with prose:
+    left, right = _section(1, "The f-divergence family", "f-divergences", (1, 1))
+    with left:
         st.markdown(text.FDIV_INTRO)
         st.latex(text.FDIV_DEFINITION)
         st.markdown(text.FDIV_JENSEN)
-        st.latex(text.FDIV_LEBESGUE)
+    with right:
         st.markdown(text.FDIV_CONVENTIONS)
-    with live:
-        st.markdown(text.FDIV_LIVE)
-        st.markdown(generator_constants())
+    # the decomposition and the six-column table need the page's full width
+    st.latex(text.FDIV_LEBESGUE)
+    st.markdown(text.FDIV_LIVE)
+    st.markdown(generator_constants())
 
 
 def kl_section(state: TheoryState) -> None:
