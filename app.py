@@ -20,6 +20,6 @@ from ganloss_viz.ui import shell  # noqa: E402
 st.set_page_config(layout="wide", page_title="ganloss-viz", page_icon=shell.ICON)
 page = st.navigation(shell.app_pages())
 shell.style()
-shell.sidebar()
+shell.sidebar(page.url_path)
 with shell.charts_preloaded():
     page.run()

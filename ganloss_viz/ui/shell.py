@@ -108,8 +108,10 @@ def charts_preloaded() -> Iterator[None]:
     slot.empty()
 
 
-def sidebar() -> None:
-    """What the app is, and the presets for talks (links that reproduce a view)."""
+def sidebar(current: str = "") -> None:
+    """What the app is, and the presets for talks (links that reproduce a view): one
+    expander per page, open for the `current` page (its URL path), so the list stays
+    short on a projector."""
     with st.sidebar:
         st.markdown(
             "**ganloss-viz** explores the losses of generative adversarial networks and "
@@ -118,7 +120,7 @@ def sidebar() -> None:
             "error bar), its gradient and the densities. Every view is a URL you can share."
         )
         for heading, name, presets in preset_groups():
-            st.markdown(f"**{heading}**")
-            for preset in presets.values():
-                st.page_link(page(name), label=preset.title, icon=PAGES[name]["icon"],
-                             query_params={"preset": preset.name}, help=preset.caption)
+            with st.expander(heading, expanded=name == current, icon=PAGES[name]["icon"]):
+                for preset in presets.values():
+                    st.page_link(page(name), label=preset.title, icon=":material/slideshow:",
+                                 query_params={"preset": preset.name}, help=preset.caption)
