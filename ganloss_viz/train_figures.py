@@ -27,7 +27,8 @@ import plotly.graph_objects as go
 ARROWS = 120          # arrows drawn per frame (a fixed subset of the samples)
 ARROW_FRACTION = 0.12  # the 95th-percentile gradient of the run is drawn this long (× extent)
 BINS_1D = 80
-FRAME_MS = 120
+FRAME_MS = 120       # play: milliseconds per frame, plus PANEL_MS_* per panel drawn
+PANEL_MS_2D, PANEL_MS_1D = 100, 40
 CURVE_POINTS = 1500    # per-step curves are averaged down to about this many points
 
 
@@ -171,31 +172,49 @@ def replay_figure(frame, snapshots: Sequence, title: str = "") -> go.Figure:
     frames = [go.Frame(data=traces(s), traces=moving, name=str(s.step),
                        layout=dict(title=dict(text=_title(s, title))))
               for s in snapshots]
-    play = dict(frame=dict(duration=FRAME_MS, redraw=True), fromcurrent=True,
-                transition=dict(duration=0))
-    pause = dict(frame=dict(duration=0, redraw=False), mode="immediate",
-                 transition=dict(duration=0))
-    slider = dict(
-        active=0, currentvalue=dict(prefix="step "), x=0.22, len=0.78, y=-0.1,
-        yanchor="top", pad=dict(t=0),
-        steps=[dict(method="animate", label=str(s.step),
-                    args=[[str(s.step)], dict(mode="immediate", frame=dict(duration=0,
-                                                                              redraw=True),
-                                              transition=dict(duration=0))])
-               for s in snapshots])
     fig = go.Figure(data=data, frames=frames)
     fig.update_layout(
         title=dict(text=_title(snapshots[0], title)), template="plotly_white",
         height=700, margin=dict(t=110, b=40),
         legend=dict(orientation="h", x=0.0, y=1.02, xanchor="left", yanchor="bottom"),
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.1, xanchor="left",
-                          yanchor="top",
-                          showactive=False,
+        **layout)
+    add_playback(fig, [s.step for s in snapshots], 0.1, play_ms(1, frame.dim), 0.22)
+    return fig
+
+
+def play_ms(panels: int, dim: int) -> int:
+    """Milliseconds per frame while playing a figure of `panels` panels.
+
+    Every frame redraws the whole figure, and Plotly drops a heatmap whose redraw has
+    not finished when the next frame comes (it blanks while playing; the slider is
+    unaffected), so the frame time grows with the panels to draw: measured in headless
+    Chromium on a loaded 2-core machine, a 6-panel 2-D grid redraws in 0.6-1.3 s and
+    a single Train-page heatmap in 0.2-0.7 s; a desktop browser is several times faster.
+    """
+    return FRAME_MS + (PANEL_MS_2D if dim == 2 else PANEL_MS_1D) * panels
+
+
+def add_playback(fig: go.Figure, steps: Sequence[int], below: float, frame_ms: int,
+                 slider_x: float) -> None:
+    """One play / pause pair and one step slider (from `slider_x`), `below` (paper
+    units) under the plots, playing at `frame_ms` per frame; frames are named by step."""
+    play = dict(frame=dict(duration=frame_ms, redraw=True), fromcurrent=True,
+                transition=dict(duration=0))
+    pause = dict(frame=dict(duration=0, redraw=False), mode="immediate",
+                 transition=dict(duration=0))
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-below, xanchor="left",
+                          yanchor="top", showactive=False,
                           buttons=[dict(label="▶ play", method="animate", args=[None, play]),
                                    dict(label="❚❚ pause", method="animate",
                                         args=[[None], pause])])],
-        sliders=[slider], **layout)
-    return fig
+        sliders=[dict(active=0, currentvalue=dict(prefix="step "), x=slider_x,
+                      len=1 - slider_x, y=-below, yanchor="top", pad=dict(t=0),
+                      steps=[dict(method="animate", label=str(s),
+                                  args=[[str(s)], dict(mode="immediate",
+                                                       frame=dict(duration=0, redraw=True),
+                                                       transition=dict(duration=0))])
+                             for s in steps])])
 
 
 def write_replay_html(path, frame, snapshots: Sequence, title: str = "") -> None:

@@ -25,7 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..train_figures import BINS_1D, FRAME_MS, averaged
+from ..train_figures import BINS_1D, add_playback, averaged, play_ms
 
 # One colour per loss, in the grid's order (curves, table); none is the generator's red.
 LOSS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#0f8b8d",
@@ -39,7 +39,6 @@ WIDE_PX = 1150        # the width the grid is laid out for (a wide page beside t
 TITLE_SIZE = 15
 # The D and G loss curves, in the Train page's colours; named in the figure's title.
 CURVES = (("d_loss", "D loss", "#636efa"), ("g_loss", "G loss", "#ef553b"))
-PANEL_MS_2D, PANEL_MS_1D = 100, 40   # play: extra milliseconds per frame per panel
 CONTROLS_PX = 45      # the play button and the slider sit this far under the plots
 
 
@@ -227,7 +226,8 @@ def grid_figure(panels: Sequence[Panel], title: str = "", max_frames: int = MAX_
                            layout=dict(title=dict(text=step_title(s)),
                                        annotations=_titles(titles, panels, s)))
                   for s in steps]
-    _controls(fig, steps, CONTROLS_PX / (panel_px(cols) * rows), play_ms(len(panels), dim))
+    add_playback(fig, steps, CONTROLS_PX / (panel_px(cols) * rows), play_ms(len(panels), dim),
+                 0.16)
     return fig
 
 
@@ -259,41 +259,6 @@ def _axes(fig: go.Figure, panels, cells, dim: int, ext: float, edges) -> None:
                          secondary_y=False)
         fig.update_yaxes(range=[lo - pad, hi + pad], showgrid=False, row=r, col=c,
                          secondary_y=True, tickfont=dict(color="#1f77b4"))
-
-
-def play_ms(k: int, dim: int) -> int:
-    """Milliseconds per frame while playing a grid of k panels.
-
-    Every frame redraws the whole figure, and Plotly drops a heatmap whose redraw has
-    not finished when the next frame comes (it blanks while playing; the slider is
-    unaffected), so the frame time grows with the panels to draw: measured in headless
-    Chromium on a loaded 2-core machine, a 6-panel 2-D grid redraws in 0.6-1.3 s and
-    a single Train-page heatmap in 0.2-0.7 s; a desktop browser is several times faster.
-    """
-    return FRAME_MS + (PANEL_MS_2D if dim == 2 else PANEL_MS_1D) * k
-
-
-def _controls(fig: go.Figure, steps: Sequence[int], below: float, frame_ms: int) -> None:
-    """One play / pause pair and one step slider for every subplot, `below` (paper
-    units) under the plots, playing at `frame_ms` per frame."""
-    play = dict(frame=dict(duration=frame_ms, redraw=True), fromcurrent=True,
-                transition=dict(duration=0))
-    pause = dict(frame=dict(duration=0, redraw=False), mode="immediate",
-                 transition=dict(duration=0))
-    fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-below, xanchor="left",
-                          yanchor="top",
-                          showactive=False,
-                          buttons=[dict(label="▶ play", method="animate", args=[None, play]),
-                                   dict(label="❚❚ pause", method="animate",
-                                        args=[[None], pause])])],
-        sliders=[dict(active=0, currentvalue=dict(prefix="step "), x=0.16, len=0.84,
-                      y=-below, yanchor="top", pad=dict(t=0),
-                      steps=[dict(method="animate", label=str(s),
-                                  args=[[str(s)], dict(mode="immediate",
-                                                       frame=dict(duration=0, redraw=True),
-                                                       transition=dict(duration=0))])
-                             for s in steps])])
 
 
 def losses_figure(titles: Sequence[str], histories: Sequence[dict]) -> go.Figure:
@@ -336,5 +301,4 @@ def grad_figure(names: Sequence[str], histories: Sequence[dict]) -> go.Figure:
 
 
 __all__ = ["GRID_POINTS", "LOSS_COLORS", "MAX_FRAMES", "Panel", "at_step", "frame_steps",
-           "grad_figure", "grid_figure", "grid_shape", "losses_figure", "panel_caption",
-           "play_ms"]
+           "grad_figure", "grid_figure", "grid_shape", "losses_figure", "panel_caption"]
