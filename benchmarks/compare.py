@@ -2,10 +2,13 @@
 
     .venv/bin/python benchmarks/compare.py                   # 6 losses, ring8, 4000 steps
     .venv/bin/python benchmarks/compare.py --steps 300 --repeats 3
-    .venv/bin/python benchmarks/compare.py --losses ns,hinge --threads 2
+    .venv/bin/python benchmarks/compare.py --compare-threads 1    # one core for both sides
+    .venv/bin/python benchmarks/compare.py --train-threads 2      # one by one on 2 torch threads
 
 Each repeat runs `compare(losses, target)` and then `train` once per loss with the same
-settings (alternating, so load changes hit both), and prints both times and their
+settings (alternating, so load changes hit both), each side with its own default threads
+unless told (`compare`: groups of runs on up to 2 cores; `train`: 1 torch thread), and
+prints both times and their
 ratio: wall seconds (snapshots and metrics included) and training seconds (snapshots
 excluded; for `compare` the shared training seconds of the batch) and the process's
 CPU seconds (all threads; with one thread the measure least hurt by other processes
@@ -29,6 +32,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ganloss_viz.train import compare, train  # noqa: E402
+from ganloss_viz.train.compare import default_threads  # noqa: E402
 
 SIX = "ns,wgan_gp,hinge,lsgan,ns_r1,minimax"
 
@@ -55,22 +59,27 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=None, help="default: the target's")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1, help="torch threads for both (1)")
+    ap.add_argument("--compare-threads", type=int, default=None,
+                    help=f"compare's worker threads (default: its own, {default_threads()} here)")
+    ap.add_argument("--train-threads", type=int, default=1,
+                    help="torch threads of each one-by-one train run (default: 1, train's own)")
     args = ap.parse_args()
     losses = args.losses.split(",")
-    common = dict(steps=args.steps, seed=args.seed, device="cpu", threads=args.threads)
-    print(f"torch {torch.__version__}, {args.threads} thread(s); {args.target}, "
-          f"losses {','.join(losses)}")
+    common = dict(steps=args.steps, seed=args.seed, device="cpu")
+    batched_threads = args.compare_threads or default_threads()
+    print(f"torch {torch.__version__}; compare on {batched_threads} worker thread(s), one by "
+          f"one on {args.train_threads} torch thread(s); {args.target}, losses {','.join(losses)}")
     print(f"before: {load()}")
     rows = []
     for rep in range(args.repeats):
         t0, c0 = time.perf_counter(), time.process_time()
-        res = compare(losses, args.target, **common)
+        res = compare(losses, args.target, threads=batched_threads, **common)
         batched = (time.perf_counter() - t0, res.runs[0].seconds, time.process_time() - c0)
         singles = []
         t0, c0 = time.perf_counter(), time.process_time()
         for name in losses:
-            singles.append(train(loss=name, target=args.target, **common))
+            singles.append(train(loss=name, target=args.target, threads=args.train_threads,
+                                 **common))
         single = (time.perf_counter() - t0, sum(r.seconds for r in singles),
                   time.process_time() - c0)
         rows.append((batched, single))

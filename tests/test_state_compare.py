@@ -37,7 +37,7 @@ def test_round_trip_keeps_order_and_settings():
     again, _ = CompareState.from_query_params(state.to_query_params())
     assert again == state
     settings = state.settings()
-    assert settings == dict(width=64, depth=2, batch=128, device="cpu", hosted=True)
+    assert settings == dict(width=64, depth=2, batch=128, device="cpu", hosted=True, threads=1)
     for name in state.losses:                     # each run is a valid hosted config
         cfg = TrainConfig(loss=name, target=state.target, steps=state.steps, seed=state.seed,
                           **settings).resolved()

@@ -102,9 +102,11 @@ class CompareState:
 
     def settings(self) -> dict[str, Any]:
         """The TrainConfig settings common to every run, as `compare(losses, target,
-        steps, seed, **settings)` keywords (with the app's caps, `train.HOSTED`)."""
+        steps, seed, **settings)` keywords (with the app's caps, `train.HOSTED`). A hosted
+        app trains the runs on one core (a shared host: the other sessions keep theirs);
+        a local one lets `compare` use its default of up to two."""
         return dict(width=self.width, depth=self.depth, batch=self.batch, device=self.device,
-                    hosted=HOSTED)
+                    hosted=HOSTED, threads=1 if HOSTED else None)
 
     def to_query_params(self) -> dict[str, str]:
         return state_to_query_params(self, COMPARE_FIELDS)

@@ -17,6 +17,7 @@ comparison's training seconds, shared by all its runs.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from .config import TrainConfig
 from .engine import RunState, resolve_device, run
 from .record import Progress, Snapshot, TrainResult
 from .runner import run_together
+
+MAX_DEFAULT_THREADS = 2
 
 MAX_RUNS = 8
 
@@ -83,6 +86,19 @@ def run_configs(losses: Sequence[str | Loss], target, steps: int | None, seed: i
             for loss in check_losses(losses)]
 
 
+def default_threads() -> int:
+    """Worker threads of a comparison on the CPU when none are given: the cores this
+    process may use, at most MAX_DEFAULT_THREADS. One core gains nothing from batching
+    (a step is bound by its matrix products' FLOPs, and a batched product over K runs
+    costs K single ones: benchmarks/README.md), so the speed-up over the runs one by one
+    comes from training groups of runs on several cores at once."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:          # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_THREADS, cores))
+
+
 def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed: int = 0,
             callback: Callable[[CompareProgress], None] | None = None,
             should_stop: Callable[[], bool] | None = None, **settings) -> CompareResult:
@@ -91,12 +107,15 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
     losses: 1 to 8 distinct loss names; target: a target name or spec; settings: any
     TrainConfig settings (width, depth, batch, noise_dim, device, hosted, threads, ...)
     applied to every run; on the CPU, threads >= 2 trains that many groups of runs in
-    parallel (one torch thread each). Returns a CompareResult whose runs follow `losses`; their
-    snapshots fall on the same steps, and a run that diverges ends alone.
+    parallel (one torch thread each); no threads: `default_threads()`. Returns a
+    CompareResult whose runs follow `losses`; their snapshots fall on the same steps, and
+    a run that diverges ends alone.
     callback(CompareProgress) comes at most every ~0.2 s and at each snapshot;
     should_stop() is polled and True ends every run (each marked stopped).
     Raises ValueError for bad losses or settings (naming them).
     """
+    if settings.get("threads") is None:
+        settings = {**settings, "threads": default_threads()}
     configs = run_configs(losses, target, steps, seed, settings)
     wall0 = time.perf_counter()
     device = resolve_device(configs[0].device)
@@ -154,4 +173,5 @@ def one_by_one(configs: list[TrainConfig], callback, should_stop) -> list[TrainR
     return runs
 
 
-__all__ = ["MAX_RUNS", "CompareProgress", "CompareResult", "check_losses", "compare"]
+__all__ = ["MAX_DEFAULT_THREADS", "MAX_RUNS", "CompareProgress", "CompareResult",
+           "check_losses", "compare", "default_threads"]
