@@ -14,9 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -28,9 +27,10 @@ from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.compare import COMPARE_PRESETS, MAX_LOSSES, CompareState
 from ganloss_viz.state.train import CAP_WORD, MAX_SEED, caps, default_steps
 from ganloss_viz.targets import TARGETS
-from ganloss_viz.train import CompareProgress, CompareResult, compare
+from ganloss_viz.train import CompareResult, compare
 from ganloss_viz.train.compare import run_configs
 from ganloss_viz.train.engine import RunState, resolve_device
+from ganloss_viz.ui.background import Job, request_stop, running, take_finished
 from ganloss_viz.ui.train_view import (
     LIVE_EVERY,
     NO_GPU_TEXT,
@@ -138,18 +138,14 @@ def preset_info(state: CompareState | None) -> None:
 # --- the live run --------------------------------------------------------------------------
 
 
-@dataclass
-class LiveCompare:
+@dataclass(kw_only=True)
+class LiveCompare(Job):
     """One comparison in a background thread (see the module docstring)."""
 
     state: CompareState
-    progress: CompareProgress | None = None
     frame: Any = None
-    result: CompareResult | None = None
-    error: str | None = None
-    stop_requested: bool = False
-    done: bool = False
     still: tuple[tuple, go.Figure] | None = None    # the live grid of the latest snapshots
+    thread_name: ClassVar[str] = "ganloss-viz-compare"
 
     @property
     def titles(self) -> list[str]:
@@ -166,34 +162,18 @@ class LiveCompare:
             self.still = (steps, fig)
         return self.still[1]
 
-    def on_progress(self, p: CompareProgress) -> None:
-        self.progress = p
-
-    def should_stop(self) -> bool:
-        return self.stop_requested
-
-    def work(self) -> None:
-        try:
-            s = self.state.resolved()
-            cfg = run_configs(s.losses, s.target, s.steps, s.seed, s.settings())[0]
-            self.frame = RunState(cfg, resolve_device("cpu")).frame   # the shared stage
-            self.result = compare(list(s.losses), s.target, steps=s.steps, seed=s.seed,
-                                  callback=self.on_progress, should_stop=self.should_stop,
-                                  **s.settings())
-        except Exception as exc:   # shown on the page, never as a traceback
-            self.error = f"{type(exc).__name__}: {exc}"
-        finally:
-            self.done = True
-
-    def start(self) -> LiveCompare:
-        threading.Thread(target=self.work, name="ganloss-viz-compare", daemon=True).start()
-        return self
+    def compute(self) -> CompareResult:
+        s = self.state.resolved()
+        cfg = run_configs(s.losses, s.target, s.steps, s.seed, s.settings())[0]
+        self.frame = RunState(cfg, resolve_device("cpu")).frame   # the shared stage
+        return compare(list(s.losses), s.target, steps=s.steps, seed=s.seed,
+                       callback=self.on_progress, should_stop=self.should_stop,
+                       **s.settings())
 
 
 def start_run(state: CompareState) -> None:
     """Compare-button callback: validate the settings and start the runs for this session."""
-    live = ss.get(k("live"))
-    if live is not None and not live.done:
+    if running(k("live")):
         return
     try:
         s = state.resolved()
@@ -204,32 +184,20 @@ def start_run(state: CompareState) -> None:
         ss[k("start_error")] = str(exc)
         return
     ss[k("start_error")] = None
-    ss[k("live")] = LiveCompare(s).start()
-
-
-def request_stop() -> None:
-    live = ss.get(k("live"))
-    if live is not None:
-        live.stop_requested = True
+    ss[k("live")] = LiveCompare(state=s).start()
 
 
 def collect() -> None:
     """Move a finished comparison's result (or error) into the session's results."""
-    live = ss.get(k("live"))
-    if live is None or not live.done:
+    live = take_finished(k("live"))
+    if live is None:
         return
-    ss[k("live")] = None
     if live.error is not None:
         ss[k("run_error")] = live.error
     else:
         ss[k("run_error")] = None
         ss[k("result")] = (live.state, live.result)
         ss.pop(k("built"), None)
-
-
-def running() -> bool:
-    live = ss.get(k("live"))
-    return live is not None and not live.done
 
 
 @st.fragment(run_every=LIVE_EVERY)
@@ -248,7 +216,8 @@ def live_panel() -> None:
                    text=f"Training {len(live.state.losses)} losses on {live.state.target} · "
                         f"step {done:,} of {steps:,} · "
                         f"{fmt(sps, 4) if sps else '—'} steps/s · {secs:.1f} s")
-    c_stop.button("Stop", key=k("stop"), on_click=request_stop, icon=":material/stop:",
+    c_stop.button("Stop", key=k("stop"), on_click=request_stop, args=(k("live"),),
+                  icon=":material/stop:",
                   disabled=live.stop_requested, width="stretch")
     if live.stop_requested:
         st.caption("Stopping after the current step …")
@@ -261,7 +230,7 @@ def live_panel() -> None:
 def controls(state: CompareState | None) -> None:
     """The Compare button, start errors, and the live panel while the runs go."""
     collect()
-    busy = running()
+    busy = running(k("live"))
     st.button("Compare", type="primary", icon=":material/play_arrow:", key=k("compare"),
               on_click=start_run, args=(state,), disabled=busy or state is None)
     if state is None:
@@ -334,7 +303,7 @@ def results() -> None:
     """The session's last comparison: the replay grid, metrics, curves, downloads."""
     stored = ss.get(k("result"))
     if stored is None:
-        if not running():
+        if not running(k("live")):
             st.caption("Press **Compare** to train every loss at once; the runs update live "
                        "and can be stopped. The finished runs replay side by side, driven "
                        "by one slider.")

@@ -1,10 +1,8 @@
 """The Train page's pieces: settings widgets <-> `TrainState`, the live run, the results.
 
-A run trains in a background thread (`LiveRun`), one per user session, held in
-``st.session_state`` with its result: nothing is shared between users. The thread
-never calls Streamlit: the engine's callback stores the latest `Progress` on the
-LiveRun and its `should_stop` reads the LiveRun's stop flag, which the **Stop**
-button sets. A fragment (`live_panel`) redraws the progress, the latest snapshot, the
+A run trains in a background thread (`LiveRun`, a `ganloss_viz.ui.background.Job`),
+one per user session, held in ``st.session_state`` with its result: nothing is shared
+between users. A fragment (`live_panel`) redraws the progress, the latest snapshot, the
 loss curves and the generator's gradient norm (the saturating loss's story) a few
 times a second, and reruns the page when the run has ended; the page then shows the
 replay animation, the metrics, the curves and downloads.
@@ -17,9 +15,8 @@ import csv
 import io
 import json
 import math
-import threading
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -46,6 +43,7 @@ from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import Progress, TrainResult, train
 from ganloss_viz.train.engine import RunState, resolve_device
 from ganloss_viz.train_figures import averaged, replay_figure
+from ganloss_viz.ui.background import Job, request_stop, running, take_finished
 
 ss = st.session_state
 KEY = "tr"
@@ -185,20 +183,16 @@ def preset_info(state: TrainState) -> None:
 # --- the live run --------------------------------------------------------------------------
 
 
-@dataclass
-class LiveRun:
+@dataclass(kw_only=True)
+class LiveRun(Job):
     """One training run in a background thread (see the module docstring)."""
 
     config: Any
     title: str
-    progress: Progress | None = None
     frame: Any = None
     curve: list[tuple[int, float, float, float]] = field(default_factory=list)
-    result: TrainResult | None = None
-    error: str | None = None
-    stop_requested: bool = False
-    done: bool = False
     still: tuple[int, go.Figure] | None = None     # the live figure of the latest snapshot
+    thread_name: ClassVar[str] = "ganloss-viz-train"
 
     def still_figure(self, snap) -> go.Figure:
         """The live figure, rebuilt only when a new snapshot arrived."""
@@ -213,23 +207,11 @@ class LiveRun:
                 (not self.curve or self.curve[-1][0] != snap.step):
             self.curve.append((snap.step, snap.d_loss, snap.g_loss, snap.g_grad_norm))
 
-    def should_stop(self) -> bool:
-        return self.stop_requested
-
-    def work(self) -> None:
-        try:
-            cfg = self.config.resolved()
-            # the animation's fixed stage (window, grid, target), as the engine builds it
-            self.frame = RunState(cfg, resolve_device("cpu")).frame
-            self.result = train(cfg, callback=self.on_progress, should_stop=self.should_stop)
-        except Exception as exc:   # shown on the page, never as a traceback
-            self.error = f"{type(exc).__name__}: {exc}"
-        finally:
-            self.done = True
-
-    def start(self) -> LiveRun:
-        threading.Thread(target=self.work, name="ganloss-viz-train", daemon=True).start()
-        return self
+    def compute(self) -> TrainResult:
+        cfg = self.config.resolved()
+        # the animation's fixed stage (window, grid, target), as the engine builds it
+        self.frame = RunState(cfg, resolve_device("cpu")).frame
+        return train(cfg, callback=self.on_progress, should_stop=self.should_stop)
 
 
 def run_title(cfg) -> str:
@@ -238,8 +220,7 @@ def run_title(cfg) -> str:
 
 def start_run(state: TrainState) -> None:
     """Train-button callback: validate the settings and start a run for this session."""
-    live = ss.get(k("live"))
-    if live is not None and not live.done:
+    if running(k("live")):
         return
     cfg = state.config()
     try:
@@ -250,32 +231,20 @@ def start_run(state: TrainState) -> None:
         ss[k("start_error")] = str(exc)
         return
     ss[k("start_error")] = None
-    ss[k("live")] = LiveRun(cfg, run_title(cfg)).start()
-
-
-def request_stop() -> None:
-    live = ss.get(k("live"))
-    if live is not None:
-        live.stop_requested = True
+    ss[k("live")] = LiveRun(config=cfg, title=run_title(cfg)).start()
 
 
 def collect() -> None:
     """Move a finished run's result (or error) into the session's results."""
-    live = ss.get(k("live"))
-    if live is None or not live.done:
+    live = take_finished(k("live"))
+    if live is None:
         return
-    ss[k("live")] = None
     if live.error is not None:
         ss[k("run_error")] = live.error
     else:
         ss[k("run_error")] = None
         ss[k("result")] = live.result
         ss.pop(k("downloads"), None)
-
-
-def running() -> bool:
-    live = ss.get(k("live"))
-    return live is not None and not live.done
 
 
 def still_figure(frame, snap, title: str, height: int = 520) -> go.Figure:
@@ -329,7 +298,8 @@ def live_panel() -> None:
     c_bar.progress(min(done / steps, 1.0),
                    text=f"Training {live.title}step {done:,} of {steps:,} · "
                         f"{fmt(sps, 4) if sps else '—'} steps/s · {secs:.1f} s")
-    c_stop.button("Stop", key=k("stop"), on_click=request_stop, icon=":material/stop:",
+    c_stop.button("Stop", key=k("stop"), on_click=request_stop, args=(k("live"),),
+                  icon=":material/stop:",
                   disabled=live.stop_requested, width="stretch")
     if live.stop_requested:
         st.caption("Stopping after the current step …")
@@ -355,7 +325,7 @@ def live_panel() -> None:
 def controls(state: TrainState) -> None:
     """The Train button, start errors, and the live panel while a run is going."""
     collect()
-    busy = running()
+    busy = running(k("live"))
     st.button("Train", type="primary", icon=":material/play_arrow:", key=k("train"),
               on_click=start_run, args=(state,), disabled=busy)
     if ss.get(k("start_error")):
@@ -456,7 +426,7 @@ def results() -> None:
     """The session's last finished run: replay, metrics, curves, downloads."""
     result: TrainResult | None = ss.get(k("result"))
     if result is None:
-        if not running():
+        if not running(k("live")):
             st.caption("Press **Train** to start a run; it updates live and can be stopped. "
                        "The finished run replays as an animation.")
         return
