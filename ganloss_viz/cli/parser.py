@@ -140,7 +140,7 @@ def add_train(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--target", required=True, metavar="NAME",
                      help='target (see \'list\') or a 1-D / 2-D spec, e.g. ring8, "normal(0, 1)"')
     sub.add_argument("--steps", type=positive_int, default=None,
-                     help="generator steps (default: the target's default, e.g. 3000 for ring8)")
+                     help="generator steps (default: the target's default, e.g. 4000 for ring8)")
     sub.add_argument("--seed", type=nonnegative_int, default=0,
                      help="random seed (default: %(default)s)")
     sub.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
