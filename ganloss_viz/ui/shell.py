@@ -72,10 +72,13 @@ def preset_groups() -> list[tuple[str, str, dict]]:
     ]
 
 
-# Larger section tabs: they are what a speaker clicks on a projected page.
+# Larger section tabs: they are what a speaker clicks on a projected page; preset titles
+# in the sidebar wrap instead of being cut.
 STYLE = """<style>
 [data-testid="stTab"] p { font-size: 1.2rem; font-weight: 600; }
 [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] * {
+  white-space: normal; overflow: visible; text-overflow: clip; }
 </style>"""
 
 
