@@ -39,7 +39,8 @@ with col_out:
     info = REGISTRY[div]
     st.latex(w.stacked_latex(info.latex))
     sym = "symmetric" if info.symmetric else "not symmetric"
-    st.caption(f"{info.label} · range {info.range_text} · {info.group} · {sym} · in nats")
+    st.caption(f"{info.label} · range {info.range_text} · {info.group} · {sym} · "
+               f"{info.unit_phrase}")
     result_box = st.container()
 
 state = sections.state_from_widgets(p_spec, q_spec, div)
@@ -66,7 +67,7 @@ with result_box:
     else:
         c_value, c_method, c_error = st.columns([1.2, 1.5, 1])
         c_value.metric(f"{div}(P ‖ Q)", fmt(result["value"]),
-                       help=f"{info.label}, in nats; range {info.range_text}")
+                       help=f"{info.label}, {info.unit_phrase}; range {info.range_text}")
         c_method.metric("Method", method_label(result["method"], short=True),
                         help=f"{method_label(result['method'])} (`{result['method']}`)")
         c_error.metric("Error estimate", sections.value.error_text(result),

@@ -228,10 +228,10 @@ def _energy_compute(P, Q, pd, qd, params):
 
 
 def _fdiv(name, label, latex, range_text, h, closed=None, symmetric=False, doc="",
-          at_equality=0.0):
+          at_equality=0.0, unit="nats"):
     register(Divergence(
         name=name, label=label, group=GROUP_F, latex=latex, range_text=range_text,
-        compute=_f_compute(h, closed), symmetric=symmetric, f0=h.f0,
+        compute=_f_compute(h, closed), symmetric=symmetric, f0=h.f0, unit=unit,
         fprime_inf=h.fprime_inf, at_equality=at_equality, doc=doc, **GENERATORS[name],
         **GENERATOR_LATEX[name]))
 
@@ -250,18 +250,20 @@ _fdiv("gan", "Minimax GAN value 2·JS − ln 4",
       "[−ln 4, 0]", GAN, symmetric=True, at_equality=-math.log(4.0),
       doc="The minimax GAN objective at the optimal discriminator D* = p/(p+q).")
 _fdiv("pearson", "Pearson χ²", r"\int \frac{(p - q)^2}{q}\,dx", "[0, ∞]", PEARSON,
-      _closed_pearson)
-_fdiv("neyman", "Neyman χ²", r"\int \frac{(p - q)^2}{p}\,dx", "[0, ∞]", NEYMAN, _closed_neyman)
+      _closed_pearson, unit="")
+_fdiv("neyman", "Neyman χ²", r"\int \frac{(p - q)^2}{p}\,dx", "[0, ∞]", NEYMAN, _closed_neyman,
+      unit="")
 _fdiv("hellinger", "Squared Hellinger",
       r"\tfrac12 \int (\sqrt p - \sqrt q)^2\,dx = 1 - \int \sqrt{pq}\,dx", "[0, 1]",
-      HELLINGER, _closed_hellinger, symmetric=True)
-_fdiv("tv", "Total variation", r"\tfrac12 \int |p - q|\,dx", "[0, 1]", TV, symmetric=True)
+      HELLINGER, _closed_hellinger, symmetric=True, unit="")
+_fdiv("tv", "Total variation", r"\tfrac12 \int |p - q|\,dx", "[0, 1]", TV, symmetric=True,
+      unit="")
 
 register(Divergence(
     name="alpha", label="Amari α-divergence", group=GROUP_F,
     latex=(r"\int q\, f(p/q)\,dx,\quad "
            r"f(u) = \frac{u^\alpha - 1 - \alpha(u - 1)}{\alpha(\alpha - 1)}"),
-    range_text="[0, ∞]", compute=_alpha_compute, params={"alpha": 0.5},
+    range_text="[0, ∞]", compute=_alpha_compute, params={"alpha": 0.5}, unit="",
     doc="α → 1 gives KL, α → 0 reverse KL, α = ½ four times squared Hellinger, α = 2 half χ².",
     make_generator=lambda alpha: amari_generator(alpha), **amari_generator(0.5),
     f0=amari(0.5).f0, fprime_inf=amari(0.5).fprime_inf, **AMARI_LATEX))
@@ -278,18 +280,19 @@ register(Divergence(
     name="w1", label="Wasserstein-1 (earth mover's)", group=GROUP_IPM,
     latex=r"\inf_{\gamma \in \Pi(P, Q)} \mathbb{E}_\gamma \|x - y\| "
           r"\;\overset{1\text{-D}}{=}\; \int |F_P - F_Q|\,dx",
-    range_text="[0, ∞)", compute=_w_compute(1), symmetric=True,
+    range_text="[0, ∞)", compute=_w_compute(1), symmetric=True, unit="units of x",
     doc="Keeps growing (slope 1) as P and Q move apart, where JS is stuck at ln 2."))
 register(Divergence(
     name="w2", label="Wasserstein-2", group=GROUP_IPM,
     latex=r"\Big(\inf_{\gamma \in \Pi(P, Q)} \mathbb{E}_\gamma \|x - y\|^2\Big)^{1/2}",
-    range_text="[0, ∞)", compute=_w_compute(2), symmetric=True))
+    range_text="[0, ∞)", compute=_w_compute(2), symmetric=True, unit="units of x"))
 register(Divergence(
     name="mmd", label="Squared MMD (Gaussian kernel)", group=GROUP_IPM,
     latex=r"\mathbb{E}\,k(X, X') + \mathbb{E}\,k(Y, Y') - 2\,\mathbb{E}\,k(X, Y),\quad "
           r"k(x, y) = e^{-\|x - y\|^2 / (2\ell^2)}",
-    range_text="[0, 2]", compute=_mmd_compute, params={"bandwidth": 1.0}, symmetric=True))
+    range_text="[0, 2]", compute=_mmd_compute, params={"bandwidth": 1.0}, symmetric=True,
+    unit=""))
 register(Divergence(
     name="energy", label="Energy distance", group=GROUP_IPM,
     latex=r"2\,\mathbb{E}\|X - Y\| - \mathbb{E}\|X - X'\| - \mathbb{E}\|Y - Y'\|",
-    range_text="[0, ∞)", compute=_energy_compute, symmetric=True))
+    range_text="[0, ∞)", compute=_energy_compute, symmetric=True, unit="units of x"))

@@ -44,6 +44,18 @@ class Divergence:
     f_conj_latex: str = ""            # f*(t), with its domain
     activation_latex: str = ""        # the f-GAN output activation g_f(v)
     optimal_critic_latex: str = ""    # T*(u) = f'(u), u = p/q
+    unit: str = "nats"   # what a value counts: "nats" (log-based), "" (a pure number), or
+                         # "units of x" (a distance in the sample space)
+
+    def titled(self, name: str | None = None) -> str:
+        """An axis title: the name (default: the registry name) with the unit, if any."""
+        name = name or self.name
+        return f"{name} ({self.unit})" if self.unit else name
+
+    @property
+    def unit_phrase(self) -> str:
+        """'in nats', 'in units of x' or 'a pure number', for captions."""
+        return f"in {self.unit}" if self.unit else "a pure number"
 
     def generator(self, **params: float) -> dict[str, Callable]:
         """f, f_conj, activation and optimal_critic for these parameters (alpha: its own α)."""

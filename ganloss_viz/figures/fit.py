@@ -162,7 +162,7 @@ def fit_animation_1d(x: np.ndarray, p_density: np.ndarray, tracks: Sequence[Trac
         yaxis=axis("density" if has_cont else "mass", domain=[0.47, 1.0],
                    range=[0, 1.08 * top if has_cont and top > 0 else 1.1]),
         xaxis2=axis("step", anchor="y2", range=[0, max(n_steps, 1)]),
-        yaxis2=axis("D (nats)", domain=[0.0, 0.3], zeroline=True, zerolinecolor=ZERO_COLOR),
+        yaxis2=axis("D(P ‖ Q)", domain=[0.0, 0.3], zeroline=True, zerolinecolor=ZERO_COLOR),
         margin=dict(l=10, r=10, t=60 if title else 30, b=BOTTOM),
         **_controls(tracks[0].steps, redraw=False), **extra))
 
@@ -207,6 +207,6 @@ def fit_animation_2d(x: np.ndarray, y: np.ndarray, p_z: np.ndarray | None,
         yaxis=axis("y", range=[float(y[0]), float(y[-1])], scaleanchor="x", scaleratio=1,
                    anchor="x"),
         xaxis2=axis("step", domain=[0.68, 1.0], anchor="y2", range=[0, max(n_steps, 1)]),
-        yaxis2=axis("D (nats)", anchor="x2", zeroline=True, zerolinecolor=ZERO_COLOR),
+        yaxis2=axis("D(P ‖ Q)", anchor="x2", zeroline=True, zerolinecolor=ZERO_COLOR),
         margin=dict(l=10, r=10, t=60 if title else 30, b=BOTTOM),
         **_controls(tracks[0].steps, redraw=True)))

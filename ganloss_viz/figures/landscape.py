@@ -7,6 +7,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from ganloss_viz.divergences import DIVERGENCES
 from ganloss_viz.format import fmt
 
 from .style import HOVER, P_COLOR, Q_COLOR, axis, layout
@@ -83,7 +84,8 @@ def landscape(x: np.ndarray, y: np.ndarray, z: np.ndarray, gx: np.ndarray,
     text = np.vectorize(lambda v: "not allowed" if np.isnan(v) else fmt(v),
                         otypes=[object])(z)
     shown = np.where(np.isfinite(z), z, np.nan)
-    bar_title = f"{div} (nats)" + (", capped" if capped else "")
+    bar_title = DIVERGENCES[div].titled() if div in DIVERGENCES else div
+    bar_title += ", capped" if capped else ""
     traces: list = [
         go.Heatmap(x=x, y=y, z=shown, zmin=zmin, zmax=zmax, colorscale=COLORSCALE, zsmooth="best",
                    customdata=text, name=div, showlegend=False,

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from ganloss_viz.divergences import DIVERGENCES
+
 from .style import HOVER, Q_COLOR, ZERO_COLOR, axis, layout
 
 TOP = (0.54, 1.0)       # the value panel's vertical extent (paper coordinates)
@@ -30,6 +32,14 @@ class Curve:
     color: str
     main: bool = False
 
+
+
+def _titled(text: str, curves: Sequence) -> str:
+    """An axis title for the curves' values: `text` with their common unit (nats, ...),
+    none when they differ or are pure numbers."""
+    units = {DIVERGENCES[c.name].unit if c.name in DIVERGENCES else "" for c in curves}
+    unit = units.pop() if len(units) == 1 else ""
+    return f"{text} ({unit})" if unit else text
 
 def _finite(a: np.ndarray) -> np.ndarray:
     a = np.asarray(a, float)
@@ -99,14 +109,14 @@ def sweep(x: np.ndarray, curves: Sequence[Curve], param: str,
     extra = {}
     if others:
         names = ", ".join(c.name for c in others)
-        extra["yaxis3"] = axis(f"{names} (nats)", overlaying="y", side="right", anchor="x2",
+        extra["yaxis3"] = axis(_titled(names, others), overlaying="y", side="right", anchor="x2",
                                showgrid=False, tickmode="auto",
                                title_font=dict(color=others[0].color))
     return go.Figure(data=traces, layout=layout(
         title, height, hovermode="x unified", shapes=shapes, annotations=annotations,
         xaxis=axis(param, anchor="y2", range=[lo, hi]),
         xaxis2=axis(None, anchor="y", matches="x", showticklabels=False),
-        yaxis=axis(f"{main_name} (nats)", domain=list(TOP), anchor="x2",
+        yaxis=axis(_titled(main_name, mains), domain=list(TOP), anchor="x2",
                    title_font=dict(color=mains[0].color) if mains else None),
         yaxis2=axis(f"∂D/∂{param}", domain=list(BOTTOM), anchor="x", zeroline=True,
                     zerolinecolor=ZERO_COLOR, zerolinewidth=2),
