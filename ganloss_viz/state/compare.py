@@ -20,11 +20,9 @@ from typing import Any
 
 from .fields import (
     Field,
-    QueryParams,
+    PresetState,
     parse_choice,
     parse_names,
-    state_from_query_params,
-    state_to_query_params,
 )
 from .train import (
     BATCH,
@@ -77,7 +75,7 @@ COMPARE_PRESETS: dict[str, ComparePreset] = {pr.name: pr for pr in (
 
 
 @dataclass(frozen=True)
-class CompareState:
+class CompareState(PresetState):
     """Everything the Compare page's settings show.
 
     losses: 1..MAX_LOSSES distinct loss names (the grid's order); target; steps (None:
@@ -108,28 +106,11 @@ class CompareState:
         return dict(width=self.width, depth=self.depth, batch=self.batch, device=self.device,
                     hosted=HOSTED, threads=1 if HOSTED else None)
 
-    def to_query_params(self) -> dict[str, str]:
-        return state_to_query_params(self, COMPARE_FIELDS)
-
-    @classmethod
-    def from_query_params(cls, params: QueryParams) -> tuple[CompareState, list[str]]:
-        state, errors = state_from_query_params(cls, COMPARE_FIELDS, params)
-        return state.resolved(), errors
-
     @classmethod
     def from_preset(cls, name: str) -> CompareState:
         pr = COMPARE_PRESETS[parse_preset(name)]
         return replace(cls(preset=pr.name, losses=pr.losses, target=pr.target),
                        **dict(pr.settings)).resolved()
-
-    def matches_preset(self) -> bool:
-        if self.preset not in COMPARE_PRESETS:
-            return False
-        return replace(self.resolved(), preset="") == \
-            replace(CompareState.from_preset(self.preset), preset="")
-
-    def without_stale_preset(self) -> CompareState:
-        return self if self.matches_preset() else replace(self, preset="")
 
 
 STATIC = CompareState()
@@ -196,6 +177,7 @@ COMPARE_FIELDS: tuple[Field, ...] = (
     Field("device", parse_device, default=_preset_or("device", _static("device")),
           relevant=_differs("device")),
 )
+CompareState.FIELDS, CompareState.PRESETS = COMPARE_FIELDS, COMPARE_PRESETS
 
 assert {f.name for f in COMPARE_FIELDS} == {f.name for f in fields(CompareState)}
 

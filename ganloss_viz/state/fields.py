@@ -160,3 +160,31 @@ def parse_choice(text: str, known: Iterable[str], what: str) -> str:
     if name not in known:
         raise ValueError(f"unknown {what}; known: {', '.join(known)}")
     return name
+
+
+class PresetState:
+    """URL round trip and preset bookkeeping of a frozen page state whose presets set
+    every field (the Train and Compare pages). A subclass defines `resolved()` and
+    `from_preset(name)`; its module sets the class attributes `FIELDS` (the field table)
+    and `PRESETS` (by name) once both exist."""
+
+    FIELDS: tuple[Field, ...] = ()
+    PRESETS: dict = {}
+
+    def to_query_params(self) -> dict[str, str]:
+        return state_to_query_params(self, self.FIELDS)
+
+    @classmethod
+    def from_query_params(cls, params: QueryParams) -> tuple[Any, list[str]]:
+        state, errors = state_from_query_params(cls, cls.FIELDS, params)
+        return state.resolved(), errors
+
+    def matches_preset(self) -> bool:
+        """Whether the state (resolved) is exactly its preset's."""
+        if self.preset not in self.PRESETS:
+            return False
+        return replace(self.resolved(), preset="") == \
+            replace(type(self).from_preset(self.preset), preset="")
+
+    def without_stale_preset(self) -> Any:
+        return self if self.matches_preset() else replace(self, preset="")

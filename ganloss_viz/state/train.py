@@ -23,13 +23,11 @@ from typing import Any
 
 from .fields import (
     Field,
-    QueryParams,
+    PresetState,
     int_parser,
     number_text,
     parse_choice,
     parse_positive,
-    state_from_query_params,
-    state_to_query_params,
 )
 
 HOSTED_ENV = "GANLOSS_VIZ_HOSTED"
@@ -155,7 +153,7 @@ def gpu_available() -> bool:
 
 
 @dataclass(frozen=True)
-class TrainState:
+class TrainState(PresetState):
     """Everything the trainer's settings panel shows.
 
     loss, target: names from the registries; steps (None: the target's default), seed;
@@ -208,28 +206,11 @@ class TrainState:
                 return pre.resolved()
         return TrainState(loss=self.loss, target=self.target).resolved()
 
-    def to_query_params(self) -> dict[str, str]:
-        return state_to_query_params(self, TRAIN_FIELDS)
-
-    @classmethod
-    def from_query_params(cls, params: QueryParams) -> tuple[TrainState, list[str]]:
-        state, errors = state_from_query_params(cls, TRAIN_FIELDS, params)
-        return state.resolved(), errors
-
     @classmethod
     def from_preset(cls, name: str) -> TrainState:
         pr = TRAIN_PRESETS[parse_preset(name)]
         return replace(cls(preset=pr.name, loss=pr.loss, target=pr.target),
                        **dict(pr.settings)).resolved()
-
-    def matches_preset(self) -> bool:
-        if self.preset not in TRAIN_PRESETS:
-            return False
-        return replace(self.resolved(), preset="") == \
-            replace(TrainState.from_preset(self.preset), preset="")
-
-    def without_stale_preset(self) -> TrainState:
-        return self if self.matches_preset() else replace(self, preset="")
 
 
 STATIC = TrainState()
@@ -333,6 +314,7 @@ TRAIN_FIELDS: tuple[Field, ...] = (
     Field("device", parse_device, default=_preset_or("device", _static("device")),
           relevant=_differs("device")),
 )
+TrainState.FIELDS, TrainState.PRESETS = TRAIN_FIELDS, TRAIN_PRESETS
 
 assert {f.name for f in TRAIN_FIELDS} == {f.name for f in fields(TrainState)}
 
