@@ -124,7 +124,10 @@ def test_identities(p, q):
         assert same(b, -math.log(bc), rel=1e-6), (p, q, h, b)
         assert same(r, 2 * b, rel=1e-6), (p, q, r, b)
     if bc == 0.0:
-        assert b == math.inf and r == math.inf
+        # 1 - hellinger rounds to 0 once BC < 2^-53: b is then beyond -log(2^-53) = 36.7
+        # (finite when the supports overlap in far tails), and r = 2 b still.
+        assert b > 36.0 and r > 72.0, (p, q, h, b, r)
+        assert math.isinf(b) == math.isinf(r), (p, q, b, r)
 
     kl, rkl, jef = value("kl", p, q), value("reverse_kl", p, q), value("jeffreys", p, q)
     assert same(jef, kl + rkl, rel=1e-7), (p, q, kl, rkl, jef)
