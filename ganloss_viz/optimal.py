@@ -55,6 +55,15 @@ NOTES = {
 }
 
 
+def note(loss: Loss) -> str:
+    """What the optimum leaves out of the trained discriminator (NOTES, the output cap)."""
+    if loss.output_cap is not None:
+        return (f"Training caps D's raw output softly at {loss.output_cap:g}: the trained D "
+                f"can follow this optimum only where v* < {loss.output_cap:g}, not where P "
+                "has mass that Q lacks.")
+    return NOTES.get(loss.name, "")
+
+
 def _is_critic(loss: Loss) -> bool:
     return isinstance(loss, WGAN)
 
@@ -355,7 +364,7 @@ def optimal(name: str | Loss, p, q) -> OptimalResult:
                          d_loss_at_optimum=value, divergence=div_name,
                          divergence_value=div_value, identity=identity,
                          predicted=float(predicted) + 0.0, method=method, error=error,
-                         curve_units=curve_units(loss), note=NOTES.get(loss.name, ""))
+                         curve_units=curve_units(loss), note=note(loss))
 
 
 def vanishing_gradients(separations: np.ndarray, scale: float = 1.0) -> dict[str, np.ndarray]:

@@ -170,6 +170,26 @@ def test_wgan_clip_keeps_every_critic_parameter_in_range():
     assert float(r.discriminator.flat.detach().abs().max()) <= c
 
 
+def test_output_cap_is_what_the_loss_and_the_heatmap_see():
+    """fgan_kl caps D's raw output v softly: 10 − log(1 + e^{10 − v}), never above 10."""
+    r = train(tiny(loss="fgan_kl", target="bimodal", steps=10))
+    cap = losses.get("fgan_kl").output_cap
+    assert cap == 10.0 and losses.get("ns").output_cap is None
+    with torch.no_grad():
+        raw = r.discriminator(torch.as_tensor(r.frame.axis).reshape(-1, 1)).double().numpy()
+    want = cap - np.log1p(np.exp(cap - raw.ravel()))
+    np.testing.assert_allclose(r.final.d_values, want, rtol=1e-5, atol=1e-5)
+    assert (r.final.d_values <= cap).all()
+
+
+def test_kl_fgan_default_run_that_once_diverged_is_finite():
+    """Uncapped at its old defaults (Adam 5e-5), fgan_kl on bimodal diverged at step 1087:
+    D's output on the mode G missed climbed past 130 until e^{v−1} exploded."""
+    r = train(TrainConfig(loss="fgan_kl", target="bimodal", seed=0))
+    assert not r.diverged and r.steps == 2000, r.message
+    assert max(np.abs(s.d_values).max() for s in r.snapshots) <= 10.0
+
+
 def test_seconds_to_coverage_is_the_first_covered_snapshot():
     r = train(tiny(loss="ns", steps=40, lr_g=1e-3, lr_d=1e-3))
     first = next((s.seconds for s in r.snapshots if coverage_reached(s.metrics)), None)

@@ -44,6 +44,11 @@ def log_ratio(p, q):
         return np.log(np.asarray(p, dtype=np.float64)) - np.log(np.asarray(q, dtype=np.float64))
 
 
+def soft_cap(v: torch.Tensor, cap: float) -> torch.Tensor:
+    """cap − softplus(cap − v): about v well below `cap`, never above it, smooth."""
+    return cap - softplus(cap - v)
+
+
 def ops(x):
     """The array namespace of x: torch for tensors, numpy otherwise."""
     return torch if isinstance(x, torch.Tensor) else np
@@ -104,7 +109,10 @@ class Loss:
     optimal_d ((p, q) density values -> optimal raw output, or None); g_uses_real
     (whether g_loss reads real_out); penalty (None,
     or penalty(D, real, fake, generator=None) -> weighted scalar); clip (None, or c:
-    clamp every D parameter to [-c, c] after each D step); defaults (LossDefaults: the
+    clamp every D parameter to [-c, c] after each D step); output_cap (None, or c: the
+    trained discriminator's raw output v is capped softly, `soft_cap(v, c)`, before the
+    loss sees it: a bound on the network, for losses whose objective rewards an
+    unbounded output; the loss itself and its optimum stay exact); defaults (LossDefaults: the
     settings of the loss's default training run, measured on the toy targets);
     published (LossDefaults of the paper's own recipe when our defaults depart from it,
     else None).
@@ -117,6 +125,7 @@ class Loss:
     divergence: str | None = None
     identity: str = ""
     clip: float | None = None
+    output_cap: float | None = None
     penalty = None
     defaults: LossDefaults = LossDefaults()
     published: LossDefaults | None = None

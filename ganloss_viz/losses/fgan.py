@@ -31,15 +31,25 @@ DIVS = ("kl", "reverse_kl", "pearson", "neyman", "hellinger", "jeffreys", "js", 
 
 # Learning rates (both networks) replacing DCGAN's 2e-4 for the f-GANs that diverge at it.
 # Measured with ganloss_viz.train on ring8 (width 128, depth 3, batch 256; seeds 0-2,
-# benchmarks/train.py): fgan_kl diverged at 2e-4 (step 955, seed 1) and at 1e-4 (step
-# 763, seed 2), not at 5e-5 (4000 steps: 7, 6, 8 of 8 modes, W1 0.19-0.37);
-# fgan_jeffreys ended 3000 steps with 0/8 modes at 2e-4 (seed 1) and 4000 steps with
-# 8/8 in all three seeds at 1e-4; fgan_neyman diverged at 2e-4 (step 783), 1e-4 (steps
-# 2299, 2387) and 5e-5 (step 3114, seed 2), not at 2e-5 (slow: 0-4 of 8 modes after 4000
-# steps). At 1e-3 pearson, neyman, jeffreys and tv all fail; reverse_kl, pearson,
-# hellinger and js do best at 2e-4; tv stays at 0-2/8 modes at every rate tried (5e-5
-# to 1e-3): its critic output tanh(v)/2 saturates and the generator's gradient vanishes.
-FGAN_LR = {"kl": 5e-5, "jeffreys": 1e-4, "neyman": 2e-5}
+# benchmarks/train.py): fgan_neyman diverged at 2e-4 (step 783), 1e-4 (steps 2299, 2387)
+# and 5e-5 (step 3114, seed 2), not at 2e-5 (slow: 0-4 of 8 modes after 4000 steps). At
+# 1e-3 pearson, neyman, jeffreys and tv all fail; reverse_kl, pearson, hellinger and js do
+# best at 2e-4; tv stays at 0-2/8 modes at every rate tried (5e-5 to 1e-3): its critic
+# output tanh(v)/2 saturates and the generator's gradient vanishes.
+FGAN_LR = {"neyman": 2e-5}
+
+# KL and Jeffreys: the critic value is T = v, and the D objective E_P[T] − E_Q[f*(T)] with
+# f* ~ e^T is unbounded wherever P has mass that Q lacks (T* = 1 + log(p/q) → ∞). A
+# generator that misses a mode lets D's output there climb without end (bimodal, seed 0,
+# uncapped at 5e-5: 132 by step 1000) until a fake sample lands in it, e^{v-1} explodes and
+# the run diverges (grid25 step 4072, trimodal 1113, bimodal 1087, moons 2452; Jeffreys at
+# 1e-4 on grid25, step 2612). Capping the trained D's output softly at OUTPUT_CAP (density
+# ratios up to e^9 ≈ 8100 stay representable) cures it at DCGAN's own rates (2e-4, seed 0,
+# default steps): KL ring8 8/8 modes (seeds 0-2), grid25 16/25 (seed 1: 23/25), trimodal
+# 3/3 with W1 0.19, moons W1 0.08, bimodal 1/2 (as ns and fgan_js there); Jeffreys ring8
+# 8/8, grid25 21/25, trimodal 3/3 (benchmarks/train_all.py has the full table).
+OUTPUT_CAP = 10.0
+CAPPED = ("kl", "jeffreys")
 
 
 class _JeffreysConj(torch.autograd.Function):
@@ -101,7 +111,7 @@ class FGan(Loss):
     divergence: str
     identity = "d_loss(T*) = −D_f(P‖Q) at the optimal critic T* = f'(p/q)"
     # DCGAN's Adam(2e-4, (0.5, 0.999)) (classic.DCGAN), lowered where it diverged; see
-    # FGAN_LR for the measurements.
+    # FGAN_LR for the measurements, and OUTPUT_CAP for KL and Jeffreys.
     defaults = DCGAN
 
     def __init__(self, div: str, nonsaturating: bool = False):
@@ -120,6 +130,9 @@ class FGan(Loss):
             "−E_Q[f*(T(G(z)))] (saturating)"
         self.doc = f"Nowozin et al. 2016 with f = {div}: D maximises E_P[T] − E_Q[f*(T)]; " \
                    f"G: {g_text}"
+        if div in CAPPED:
+            self.output_cap = OUTPUT_CAP
+            self.doc += f"; the trained D's output is capped softly at {OUTPUT_CAP:g}"
         self.minimises = f"D_f(P‖Q) for f = {div}"
         if div in FORMS:
             self._act, self._conj, self._opt = FORMS[div]

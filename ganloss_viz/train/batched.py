@@ -113,7 +113,8 @@ class Batch:
     def d_step(self, k: int, pen: slice | None) -> None:
         B, D, s = self.B, self.D, slice(0, k)
         out = D.forward(self.x, s).detach().requires_grad_()
-        values = torch.stack([self.losses[r].d_loss(out[r, :B], out[r, B:]) for r in range(k)])
+        seen = [self.states[r].output(out[r]) for r in range(k)]
+        values = torch.stack([self.losses[r].d_loss(seen[r][:B], seen[r][B:]) for r in range(k)])
         (g,) = torch.autograd.grad(values.sum(), out)
         D.backward(g, s)
         self.d_val[:k] = values.detach()
@@ -145,10 +146,10 @@ class Batch:
         out = D.forward(self.x[:, B:], s).detach().requires_grad_()
         values = []
         for r, loss in enumerate(self.losses):
-            ro = None
-            if self.states[r].g_uses_real:
-                ro = real_out[r - self.real_span.start]
-            values.append(loss.g_loss(out[r], ro))
+            st, ro = self.states[r], None
+            if st.g_uses_real:
+                ro = st.output(real_out[r - self.real_span.start])
+            values.append(loss.g_loss(st.output(out[r]), ro))
         values = torch.stack(values)
         (g,) = torch.autograd.grad(values.sum(), out)
         dx = D.backward(g, s, param_grad=False, input_grad=True)

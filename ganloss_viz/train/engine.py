@@ -37,6 +37,7 @@ import numpy as np
 import torch
 
 from ..losses import Loss
+from ..losses.base import soft_cap
 from ..metrics import coverage_reached, evaluate
 from ..models import MLP, make_discriminator, make_generator
 from ..targets import Target
@@ -116,6 +117,7 @@ class RunState:
         self.real_block = self.noise_block = None
         self.g_uses_real = g_uses_real(self.loss)
         self.clip = self.loss.clip
+        self.cap = self.loss.output_cap
         self.penalty = self.loss.penalty
         # penalties of the form of_gradient(∇_x D) at points(...), on a piecewise-linear D,
         # are differentiated by hand (see ganloss_viz.models); any other by autograd
@@ -159,13 +161,18 @@ class RunState:
 
     # ------------------------------------------------------------------- steps
 
+    def output(self, v: torch.Tensor) -> torch.Tensor:
+        """What the loss sees of D's raw output v: v, or v capped softly (Loss.output_cap)."""
+        return v if self.cap is None else soft_cap(v, self.cap)
+
     def d_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """One discriminator step; returns its loss (without the penalty), on the device."""
         B, D, loss = self.batch, self.D, self.loss
         x = torch.cat([real, fake])
         if self.penalty is None or self.fast_penalty:
             out = D.forward_fast(x).detach().requires_grad_()
-            value = loss.d_loss(out[:B], out[B:])
+            seen = self.output(out)
+            value = loss.d_loss(seen[:B], seen[B:])
             (g,) = torch.autograd.grad(value, out)
             D.backward_fast(g)
             grad = D.grad
@@ -176,7 +183,7 @@ class RunState:
                 (r,) = torch.autograd.grad(pen.of_gradient(gx), gx)
                 D.penalty_backward_fast(r)
         else:
-            out = D(x)
+            out = self.output(D(x))
             value = loss.d_loss(out[:B], out[B:])
             total = value + self.penalty(D, real, fake, generator=self.noise_gen)
             (grad,) = torch.autograd.grad(total, D.flat)
@@ -192,9 +199,9 @@ class RunState:
         Returns (loss, ‖∇θ L_G‖, Σ_i ‖∇_{x_i} L_G‖), on the device.
         """
         D, G = self.D, self.G
-        real_out = D.forward_fast(real).clone() if self.g_uses_real else None
+        real_out = self.output(D.forward_fast(real).clone()) if self.g_uses_real else None
         out = D.forward_fast(fake).detach().requires_grad_()
-        value = self.loss.g_loss(out, real_out)
+        value = self.loss.g_loss(self.output(out), real_out)
         (g,) = torch.autograd.grad(value, out)
         dx = D.backward_fast(g, param_grad=False, input_grad=True)
         G.backward_fast(dx)
@@ -224,14 +231,14 @@ class RunState:
         G, D, loss = self.G, self.D, self.loss
         with torch.no_grad():
             samples = G(self.z_fixed)
-            d_values = D(self.grid_points).reshape(self.grid_shape)
+            d_values = self.output(D(self.grid_points)).reshape(self.grid_shape)
             manifold = G(self.lattice).reshape(*self.lattice_shape, -1)
             metric_samples = G(self.z_metric) if with_metrics else None
         if not (bool(torch.isfinite(samples).all()) and bool(torch.isfinite(manifold).all())):
             return None
         x = samples.detach().requires_grad_()
-        real_out = D(self.real_fixed).detach() if self.g_uses_real else None
-        (grad,) = torch.autograd.grad(loss.g_loss(D(x), real_out), x)
+        real_out = self.output(D(self.real_fixed)).detach() if self.g_uses_real else None
+        (grad,) = torch.autograd.grad(loss.g_loss(self.output(D(x)), real_out), x)
         grad = grad * x.shape[0]
         metrics = None
         if with_metrics:
