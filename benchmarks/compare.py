@@ -10,7 +10,8 @@ settings (alternating, so load changes hit both), each side with its own default
 unless told (`compare`: groups of runs on up to 2 cores; `train`: 1 torch thread), and
 prints both times and their
 ratio: wall seconds (snapshots and metrics included) and training seconds (snapshots
-excluded; for `compare` the shared training seconds of the batch) and the process's
+excluded; for `compare` the longest training seconds of its groups, each group's
+shared by the runs it trains) and the process's
 CPU seconds (all threads; with one thread the measure least hurt by other processes
 on a busy machine, but blind to a parallel speed-up). The machine's load average is
 printed with each repeat: on a busy machine compare ratios, not times.
@@ -74,7 +75,8 @@ def main() -> None:
     for rep in range(args.repeats):
         t0, c0 = time.perf_counter(), time.process_time()
         res = compare(losses, args.target, threads=batched_threads, **common)
-        batched = (time.perf_counter() - t0, res.runs[0].seconds, time.process_time() - c0)
+        batched = (time.perf_counter() - t0, max(r.seconds for r in res.runs),
+                   time.process_time() - c0)
         singles = []
         t0, c0 = time.perf_counter(), time.process_time()
         for name in losses:

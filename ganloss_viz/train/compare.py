@@ -11,8 +11,8 @@ every run starts from the same networks and, step for step, sees the same real
 batches and noise rows (runs with different n_critic draw the same streams at their
 own pace). The K runs are trained as one batched computation (batched.py: stacked
 weights, batched matrix products; runner.py: snapshots and results, and with
-threads >= 2 several such batches in parallel); a run's `seconds` are the
-comparison's training seconds, shared by all its runs.
+threads >= 2 several such batches in parallel); a run's `seconds` are the training
+seconds of the batch that trained it, shared by the runs in that batch.
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ separate cores (torch releases the GIL inside its operations). Why groups rather
 one batch on two torch threads: at these sizes a step is bound by the FLOPs of its
 matrix products, not by per-operation overhead, so one batch on one core is about as
 fast as the runs one by one (benchmarks/README.md); a second core is used best by
-whole runs, which need no synchronisation between snapshots. Groups meet at every
-snapshot boundary and stop at the same step.
+whole runs, which need no synchronisation between snapshots. Each group also takes its
+own runs' snapshots in its thread, so that the snapshots of one group overlap the
+training of another; groups meet at every snapshot boundary and stop at the same step.
 """
 
 from __future__ import annotations
@@ -52,73 +53,6 @@ def split(states: list[RunState], workers: int) -> list[list[int]]:
     return [sorted(g) for g in groups if g]
 
 
-class Groups:
-    """The batched groups and where each run lives: run i -> (group, index in group)."""
-
-    def __init__(self, states: list[RunState], workers: int):
-        self.batches, self.where = [], {}
-        for members in split(states, workers):
-            order = [members[i] for i in run_order([states[r] for r in members])]
-            self.batches.append(Batch([states[r] for r in order]))
-            for j, r in enumerate(order):
-                self.where[r] = (len(self.batches) - 1, j)
-        steps, dev = states[0].cfg.steps, states[0].device
-        self.hists = [torch.zeros(steps, b.K, len(HISTORY), device=dev) for b in self.batches]
-
-    def advance(self, start: int, stop_at: int, tick: Callable[[int], bool]) -> int:
-        """Iterate every group from step `start` towards `stop_at`; tick(step) is called
-        between iterations and returns True to stop. Returns the step every group reached."""
-        if len(self.batches) == 1:
-            batch, hist = self.batches[0], self.hists[0]
-            done = start
-            while done < stop_at:
-                batch.iterate(hist[done])
-                done += 1
-                if done < stop_at and tick(done):
-                    break
-            return done
-        lock = threading.Lock()
-        limit = [stop_at]
-        started = [start] * len(self.batches)
-
-        def work(g: int) -> None:
-            step = start
-            while True:
-                with lock:
-                    if step >= limit[0]:
-                        return
-                    started[g] = step + 1
-                self.batches[g].iterate(self.hists[g][step])
-                step += 1
-
-        with ThreadPoolExecutor(len(self.batches)) as pool:
-            futures = [pool.submit(work, g) for g in range(len(self.batches))]
-            stopped = False
-            while True:
-                finished, _ = wait(futures, timeout=STOP_POLL / 4)
-                if len(finished) == len(futures):
-                    break
-                if not stopped and tick(min(started)):
-                    stopped = True
-                    with lock:                      # the others catch up with the leader
-                        limit[0] = max(started)
-            for f in futures:
-                f.result()
-        return limit[0]
-
-    def history(self, r: int, start: int, stop: int) -> np.ndarray:
-        g, j = self.where[r]
-        return self.hists[g][start:stop, j].cpu().numpy()
-
-    def finite(self) -> dict[int, bool]:
-        ok = [b.params_finite() for b in self.batches]
-        return {r: ok[g][j] for r, (g, j) in self.where.items()}
-
-    def sync_networks(self, r: int) -> None:
-        g, j = self.where[r]
-        self.batches[g].sync_networks(j)
-
-
 class Record:
     """One run's growing record: snapshots, history, and how it ended."""
 
@@ -149,15 +83,103 @@ class Record:
             self.coverage = seconds
 
 
+class Group:
+    """One batched computation (a Batch of some of the runs) and its training seconds."""
+
+    def __init__(self, states: list[RunState], runs: list[int]):
+        self.runs = [runs[i] for i in run_order([states[r] for r in runs])]
+        self.states = [states[r] for r in self.runs]
+        self.batch = Batch(self.states)
+        cfg, dev = states[0].cfg, states[0].device
+        self.hist = torch.zeros(cfg.steps, self.batch.K, len(HISTORY), device=dev)
+        self.seconds = 0.0
+
+    def record(self, recs: list[Record], start: int, done: int, interval: float,
+               last: bool) -> None:
+        """Each run's history of steps start..done and its snapshot at `done` (last: the
+        run's final snapshot, which always has metrics)."""
+        self.seconds += interval
+        finite = self.batch.params_finite()
+        for j, r in enumerate(self.runs):
+            rec, st = recs[r], self.states[j]
+            if rec.diverged:
+                continue
+            chunk = self.hist[start:done, j].cpu().numpy()
+            snap = None
+            self.batch.sync_networks(j)
+            if finite[j] and np.isfinite(chunk).all():
+                rec.snap_count += 1
+                with_metrics = last or rec.snap_count % st.cfg.metrics_every == 0
+                snap = st.snapshot(done, self.seconds, with_metrics)
+            rec.boundary(snap, chunk, start, done, self.seconds, interval)
+
+
+def advance(groups: list[Group], recs: list[Record], start: int, stop_at: int,
+            tick: Callable[[int], bool]) -> int:
+    """Train every group from step `start` towards `stop_at`, then record each group's
+    runs at the step reached (the same for all); tick(step) is called between
+    iterations and returns True to stop. With several groups each trains and records in
+    its own thread (snapshots too run in parallel), and the groups meet here, so that
+    none is ever more than one snapshot interval ahead of another. Returns the step."""
+    steps = groups[0].states[0].cfg.steps
+
+    def finish(g: Group, done: int, t0: float) -> None:
+        _sync(g.states[0].device)
+        g.record(recs, start, done, time.perf_counter() - t0, done == steps or done < stop_at)
+
+    if len(groups) == 1:
+        g, done = groups[0], start
+        t0 = time.perf_counter()
+        while done < stop_at:
+            g.batch.iterate(g.hist[done])
+            done += 1
+            if done < stop_at and tick(done):
+                break
+        finish(g, done, t0)
+        return done
+    lock = threading.Lock()
+    limit = [stop_at]
+    started = [start] * len(groups)
+
+    def work(i: int) -> None:
+        g, step = groups[i], start
+        t0 = time.perf_counter()
+        while True:
+            with lock:
+                if step >= limit[0]:
+                    break
+                started[i] = step + 1
+            g.batch.iterate(g.hist[step])
+            step += 1
+        finish(g, step, t0)
+
+    with ThreadPoolExecutor(len(groups)) as pool:
+        futures = [pool.submit(work, i) for i in range(len(groups))]
+        stopped = False
+        while True:
+            finished, _ = wait(futures, timeout=STOP_POLL / 4)
+            if len(finished) == len(futures):
+                break
+            if not stopped and tick(min(started)):
+                stopped = True
+                with lock:                      # the others catch up with the leader
+                    limit[0] = max(started)
+        for f in futures:
+            f.result()
+    return limit[0]
+
+
 def run_together(states: list[RunState], workers: int = 1,
                  callback: Callable[[int, float, list[Snapshot]], None] | None = None,
                  should_stop: Callable[[], bool] | None = None) -> list[TrainResult]:
     """Train the runs of `states` together (see the module docstring); results in the
     order of `states`. callback(step, seconds, latest snapshot per run) comes at most
     every CALLBACK_INTERVAL seconds and at each snapshot; should_stop() is polled every
-    STOP_POLL seconds and True ends every run at the same step (each marked stopped)."""
+    STOP_POLL seconds and True ends every run at the same step (each marked stopped).
+    A run's `seconds` are the training seconds of its group (shared by the runs trained
+    together; snapshots excluded)."""
     wall0 = time.perf_counter()
-    groups = Groups(states, workers)
+    groups = [Group(states, runs) for runs in split(states, workers)]
     cfg, device = states[0].cfg, states[0].device
     steps, every = cfg.steps, cfg.snapshot_every
     recs = []
@@ -168,14 +190,14 @@ def run_together(states: list[RunState], workers: int = 1,
         recs.append(Record(first))
     if callback is not None:
         callback(0, 0.0, [rec.snaps[-1] for rec in recs])
-    seconds, done, stopped = 0.0, 0, False
+    done, stopped = 0, False
     while done < steps and not stopped and not all(rec.diverged for rec in recs):
         start = done
-        _sync(device)
         t0 = time.perf_counter()
         clock = {"cb": t0 + CALLBACK_INTERVAL, "poll": t0 + STOP_POLL}
+        before = max(g.seconds for g in groups)
 
-        def tick(step: int, t0: float = t0, before: float = seconds,
+        def tick(step: int, t0: float = t0, before: float = before,
                  clock: dict = clock) -> bool:
             now = time.perf_counter()
             if should_stop is not None and now >= clock["poll"]:
@@ -188,30 +210,16 @@ def run_together(states: list[RunState], workers: int = 1,
             return False
 
         stop_at = min(done + every, steps)
-        done = groups.advance(start, stop_at, tick)
+        done = advance(groups, recs, start, stop_at, tick)
         stopped = done < stop_at
-        _sync(device)
-        interval = time.perf_counter() - t0
-        seconds += interval
-        finite = groups.finite()
-        for r, rec in enumerate(recs):
-            if rec.diverged:
-                continue
-            chunk = groups.history(r, start, done)
-            snap = None
-            groups.sync_networks(r)
-            if finite[r] and np.isfinite(chunk).all():
-                rec.snap_count += 1
-                with_metrics = done == steps or stopped or rec.snap_count % cfg.metrics_every == 0
-                snap = states[r].snapshot(done, seconds, with_metrics)
-            rec.boundary(snap, chunk, start, done, seconds, interval)
         if callback is not None:
-            callback(done, seconds, [rec.snaps[-1] for rec in recs])
+            callback(done, max(g.seconds for g in groups), [rec.snaps[-1] for rec in recs])
+    seconds = {r: g.seconds for g in groups for r in g.runs}
     results = []
-    for st, rec in zip(states, recs, strict=True):
+    for r, (st, rec) in enumerate(zip(states, recs, strict=True)):
         metrics = next((s.metrics for s in reversed(rec.snaps) if s.metrics is not None), {})
         results.append(TrainResult(
-            config=st.cfg, device=device.type, steps=rec.done, seconds=seconds,
+            config=st.cfg, device=device.type, steps=rec.done, seconds=seconds[r],
             wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=rec.snaps,
             history={name: rec.hist[:, j].copy() for j, name in enumerate(HISTORY)},
             diverged=rec.diverged, stopped=stopped and not rec.diverged, message=rec.message,
@@ -220,4 +228,4 @@ def run_together(states: list[RunState], workers: int = 1,
     return results
 
 
-__all__ = ["Groups", "Record", "run_together", "split"]
+__all__ = ["Group", "Record", "advance", "run_together", "split"]
