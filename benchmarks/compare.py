@@ -7,22 +7,25 @@
 
 Each repeat runs `compare(losses, target)` and then `train` once per loss with the same
 settings (alternating, so load changes hit both), each side with its own default threads
-unless told (`compare`: groups of runs on up to 2 cores; `train`: 1 torch thread), and
+unless told (`compare`: groups of runs in up to 2 worker processes, one core each;
+`train`: 1 torch thread), and
 prints both times and their
 ratio: wall seconds (snapshots and metrics included) and training seconds (snapshots
 excluded; for `compare` the longest training seconds of its groups, each group's
-shared by the runs it trains) and the process's
-CPU seconds (all threads; with one thread the measure least hurt by other processes
-on a busy machine, but blind to a parallel speed-up). The machine's load average is
+shared by the runs it trains) and CPU seconds (all threads of this process and of
+compare's worker processes; the measure least hurt by other processes on a busy
+machine, but blind to a parallel speed-up). The machine's load average is
 printed with each repeat: on a busy machine compare ratios, not times.
-Then the runs' metrics side by side (they are the same runs: equal up to float32
-rounding in the order of sums).
+Then the runs' metrics side by side: the same runs, equal up to float32 rounding at
+first (tests/test_compare.py), but over thousands of steps GAN training amplifies the
+rounding of a different order of sums, so the end metrics of some runs differ.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -36,6 +39,13 @@ from ganloss_viz.train import compare, train  # noqa: E402
 from ganloss_viz.train.compare import default_threads  # noqa: E402
 
 SIX = "ns,wgan_gp,hinge,lsgan,ns_r1,minimax"
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished child processes (compare's
+    worker processes), all threads."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def load() -> str:
@@ -73,17 +83,17 @@ def main() -> None:
     print(f"before: {load()}")
     rows = []
     for rep in range(args.repeats):
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         res = compare(losses, args.target, threads=batched_threads, **common)
         batched = (time.perf_counter() - t0, max(r.seconds for r in res.runs),
-                   time.process_time() - c0)
+                   cpu_seconds() - c0)
         singles = []
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         for name in losses:
             singles.append(train(loss=name, target=args.target, threads=args.train_threads,
                                  **common))
         single = (time.perf_counter() - t0, sum(r.seconds for r in singles),
-                  time.process_time() - c0)
+                  cpu_seconds() - c0)
         rows.append((batched, single))
         parts = [f"{what}: batched {b:.2f} s, one by one {s:.2f} s, ratio {s / b:.2f}x"
                  for what, b, s in zip(("wall", "training", "cpu"), batched, single,

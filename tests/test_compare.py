@@ -168,3 +168,28 @@ def test_one_dimensional_target_equals_single_runs():
     for name, got in zip(["wgan", "ns_r1", "lsgan"], res.runs, strict=True):
         ref = train(loss=name, target="trimodal", steps=6, seed=4, snapshot_every=3, **SMALL)
         assert_same_run(got, ref)
+
+
+class Broken(type(get("ns"))):
+    """ns whose discriminator loss fails: it fails in a worker process, not here."""
+
+    name = "ns_broken"
+
+    def d_loss(self, real_out, fake_out):
+        raise ArithmeticError("the broken loss failed on purpose")
+
+
+def test_a_failing_worker_process_reports_its_traceback():
+    with pytest.raises(RuntimeError, match="(?s)compare worker failed.*on purpose"):
+        compare(["ns", Broken(), "wgan_gp"], "ring8", steps=8, seed=0, snapshot_every=4,
+                threads=2, **SMALL)
+
+
+def test_unpicklable_losses_train_in_this_process():
+    """A custom loss that cannot be sent to a worker (the f-GAN losses hold lambdas)
+    trains in-process: the same run as `train` gives it."""
+    hot = HotPearson()
+    hot.defaults = LossDefaults()
+    res = compare(["ns", hot], "ring8", steps=8, seed=0, snapshot_every=4, threads=2, **SMALL)
+    ref = train(loss=hot, target="ring8", steps=8, seed=0, snapshot_every=4, **SMALL)
+    assert_same_run(res.runs[1], ref)

@@ -11,7 +11,8 @@ every run starts from the same networks and, step for step, sees the same real
 batches and noise rows (runs with different n_critic draw the same streams at their
 own pace). The K runs are trained as one batched computation (batched.py: stacked
 weights, batched matrix products; runner.py: snapshots and results, and with
-threads >= 2 several such batches in parallel); a run's `seconds` are the training
+threads >= 2 several such batches in parallel, in worker processes: workers.py); a
+run's `seconds` are the training
 seconds of the batch that trained it, shared by the runs in that batch.
 """
 
@@ -87,7 +88,8 @@ def run_configs(losses: Sequence[str | Loss], target, steps: int | None, seed: i
 
 
 def default_threads() -> int:
-    """Worker threads of a comparison on the CPU when none are given: the cores this
+    """Parallel groups (worker processes) of a comparison on the CPU when no threads are
+    given: the cores this
     process may use, at most MAX_DEFAULT_THREADS. One core gains nothing from batching
     (a step is bound by its matrix products' FLOPs, and a batched product over K runs
     costs K single ones: benchmarks/README.md), so the speed-up over the runs one by one
@@ -107,7 +109,8 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
     losses: 1 to 8 distinct loss names; target: a target name or spec; settings: any
     TrainConfig settings (width, depth, batch, noise_dim, device, hosted, threads, ...)
     applied to every run; on the CPU, threads >= 2 trains that many groups of runs in
-    parallel (one torch thread each); no threads: `default_threads()`. Returns a
+    parallel, each in a worker process with one torch thread; no threads:
+    `default_threads()`. Returns a
     CompareResult whose runs follow `losses`; their snapshots fall on the same steps, and
     a run that diverges ends alone.
     callback(CompareProgress) comes at most every ~0.2 s and at each snapshot;
@@ -121,7 +124,7 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
     device = resolve_device(configs[0].device)
     threads = configs[0].threads
     # on the CPU, threads >= 2 means that many groups of runs in parallel, one torch
-    # thread each (see runner.py for why)
+    # thread each (see runner.py and workers.py for why)
     workers = threads if device.type == "cpu" and threads and len(configs) > 1 else 1
     torch_threads = 1 if workers > 1 else threads
     old_threads = torch.get_num_threads()

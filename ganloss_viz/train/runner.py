@@ -1,4 +1,4 @@
-"""Drive K runs together: batched groups, optional worker threads, snapshots, results.
+"""Drive K runs together: batched groups, optional worker processes, snapshots, results.
 
 `run_together(states, workers)` trains the runs of `states` (RunStates of configs that
 share steps, batch, target and networks) and returns one TrainResult per run, each
@@ -7,23 +7,21 @@ with the snapshots, history, divergence handling and metrics that
 that diverges ends alone, the others go on).
 
 The runs are split into `workers` groups of about equal cost (see `split`); each group
-is one batched computation (ganloss_viz.train.batched.Batch) and, with more than one
-group, each group runs in its own thread with one torch thread, so the groups use
-separate cores (torch releases the GIL inside its operations). Why groups rather than
-one batch on two torch threads: at these sizes a step is bound by the FLOPs of its
-matrix products, not by per-operation overhead, so one batch on one core is about as
-fast as the runs one by one (benchmarks/README.md); a second core is used best by
-whole runs, which need no synchronisation between snapshots. Each group also takes its
-own runs' snapshots in its thread, so that the snapshots of one group overlap the
-training of another; groups meet at every snapshot boundary and stop at the same step.
+is one batched computation (`Group`: a ganloss_viz.train.batched.Batch and its
+snapshots) and, with more than one group, each group runs in its own worker process
+with one torch thread (ganloss_viz.train.workers), so the groups use separate cores.
+Why groups rather than one batch on two torch threads: at these sizes a step is bound
+by the FLOPs of its matrix products, not by per-operation overhead, so one batch on one
+core is about as fast as the runs one by one (benchmarks/README.md); a second core is
+used best by whole runs, which need no synchronisation between snapshots. Each group
+takes its own runs' snapshots, so that the snapshots of one group overlap the training
+of another; groups meet at every snapshot boundary and stop at the same step.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 import torch
@@ -94,6 +92,23 @@ class Group:
         self.hist = torch.zeros(cfg.steps, self.batch.K, len(HISTORY), device=dev)
         self.seconds = 0.0
 
+    def segment(self, recs: list[Record], start: int, stop_at: int,
+                limit: Callable[[int], int]) -> int:
+        """Train every run from step `start` to `stop_at`, or to the earlier step that
+        limit(step) (called after each iteration, returning stop_at or a step >= step)
+        names, then record the runs there (`record`). Returns the step reached."""
+        t0 = time.perf_counter()
+        done, end = start, stop_at
+        while done < end:
+            self.batch.iterate(self.hist[done])
+            done += 1
+            if done < end:
+                end = limit(done)
+        _sync(self.states[0].device)
+        last = done == self.states[0].cfg.steps or done < stop_at
+        self.record(recs, start, done, time.perf_counter() - t0, last)
+        return done
+
     def record(self, recs: list[Record], start: int, done: int, interval: float,
                last: bool) -> None:
         """Each run's history of steps start..done and its snapshot at `done` (last: the
@@ -114,59 +129,51 @@ class Group:
             rec.boundary(snap, chunk, start, done, self.seconds, interval)
 
 
-def advance(groups: list[Group], recs: list[Record], start: int, stop_at: int,
-            tick: Callable[[int], bool]) -> int:
-    """Train every group from step `start` towards `stop_at`, then record each group's
-    runs at the step reached (the same for all); tick(step) is called between
-    iterations and returns True to stop. With several groups each trains and records in
-    its own thread (snapshots too run in parallel), and the groups meet here, so that
-    none is ever more than one snapshot interval ahead of another. Returns the step."""
-    steps = groups[0].states[0].cfg.steps
+def first_records(states: list[RunState]) -> list[Record]:
+    """Each run's Record, holding its snapshot at step 0."""
+    recs = []
+    for st in states:
+        first = st.snapshot(0, 0.0, True)
+        if first is None:
+            raise ValueError("the initial generator produced non-finite samples")
+        recs.append(Record(first))
+    return recs
 
-    def finish(g: Group, done: int, t0: float) -> None:
-        _sync(g.states[0].device)
-        g.record(recs, start, done, time.perf_counter() - t0, done == steps or done < stop_at)
 
-    if len(groups) == 1:
-        g, done = groups[0], start
-        t0 = time.perf_counter()
-        while done < stop_at:
-            g.batch.iterate(g.hist[done])
-            done += 1
-            if done < stop_at and tick(done):
-                break
-        finish(g, done, t0)
-        return done
-    lock = threading.Lock()
-    limit = [stop_at]
-    started = [start] * len(groups)
+def results(states: list[RunState], recs: list[Record], seconds: list[float], stopped: bool,
+            wall0: float) -> list[TrainResult]:
+    """One TrainResult per run from its Record; seconds[r]: run r's training seconds."""
+    out = []
+    for st, rec, secs in zip(states, recs, seconds, strict=True):
+        metrics = next((s.metrics for s in reversed(rec.snaps) if s.metrics is not None), {})
+        out.append(TrainResult(
+            config=st.cfg, device=st.device.type, steps=rec.done, seconds=secs,
+            wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=rec.snaps,
+            history={name: rec.hist[:, j].copy() for j, name in enumerate(HISTORY)},
+            diverged=rec.diverged, stopped=stopped and not rec.diverged, message=rec.message,
+            seconds_to_coverage=rec.coverage, metrics=dict(metrics), generator=st.G,
+            discriminator=st.D))
+    return out
 
-    def work(i: int) -> None:
-        g, step = groups[i], start
-        t0 = time.perf_counter()
-        while True:
-            with lock:
-                if step >= limit[0]:
-                    break
-                started[i] = step + 1
-            g.batch.iterate(g.hist[step])
-            step += 1
-        finish(g, step, t0)
 
-    with ThreadPoolExecutor(len(groups)) as pool:
-        futures = [pool.submit(work, i) for i in range(len(groups))]
-        stopped = False
-        while True:
-            finished, _ = wait(futures, timeout=STOP_POLL / 4)
-            if len(finished) == len(futures):
-                break
-            if not stopped and tick(min(started)):
-                stopped = True
-                with lock:                      # the others catch up with the leader
-                    limit[0] = max(started)
-        for f in futures:
-            f.result()
-    return limit[0]
+class Clock:
+    """When the next progress callback and stop poll are due."""
+
+    def __init__(self):
+        now = time.perf_counter()
+        self.cb, self.poll = now + CALLBACK_INTERVAL, now + STOP_POLL
+
+    def callback_due(self, now: float) -> bool:
+        if now < self.cb:
+            return False
+        self.cb = now + CALLBACK_INTERVAL
+        return True
+
+    def poll_due(self, now: float) -> bool:
+        if now < self.poll:
+            return False
+        self.poll = now + STOP_POLL
+        return True
 
 
 def run_together(states: list[RunState], workers: int = 1,
@@ -177,55 +184,40 @@ def run_together(states: list[RunState], workers: int = 1,
     every CALLBACK_INTERVAL seconds and at each snapshot; should_stop() is polled every
     STOP_POLL seconds and True ends every run at the same step (each marked stopped).
     A run's `seconds` are the training seconds of its group (shared by the runs trained
-    together; snapshots excluded)."""
+    together; snapshots excluded). With workers >= 2 on the CPU the groups train in
+    worker processes (`ganloss_viz.train.workers`), unless the configs cannot be sent to
+    one (a custom Loss or Target object that does not pickle): then in this process."""
+    from .workers import portable, run_in_processes
+
     wall0 = time.perf_counter()
-    groups = [Group(states, runs) for runs in split(states, workers)]
-    cfg, device = states[0].cfg, states[0].device
-    steps, every = cfg.steps, cfg.snapshot_every
-    recs = []
-    for st in states:
-        first = st.snapshot(0, 0.0, True)
-        if first is None:
-            raise ValueError("the initial generator produced non-finite samples")
-        recs.append(Record(first))
+    runs = split(states, workers)
+    configs = portable([st.cfg for st in states])
+    if len(runs) > 1 and states[0].device.type == "cpu" and configs is not None:
+        return run_in_processes(states, configs, runs, callback, should_stop, wall0)
+    group = Group(states, list(range(len(states))))
+    recs = first_records(states)
     if callback is not None:
         callback(0, 0.0, [rec.snaps[-1] for rec in recs])
+    steps, every = states[0].cfg.steps, states[0].cfg.snapshot_every
     done, stopped = 0, False
     while done < steps and not stopped and not all(rec.diverged for rec in recs):
-        start = done
-        t0 = time.perf_counter()
-        clock = {"cb": t0 + CALLBACK_INTERVAL, "poll": t0 + STOP_POLL}
-        before = max(g.seconds for g in groups)
-
-        def tick(step: int, t0: float = t0, before: float = before,
-                 clock: dict = clock) -> bool:
-            now = time.perf_counter()
-            if should_stop is not None and now >= clock["poll"]:
-                clock["poll"] = now + STOP_POLL
-                if should_stop():
-                    return True
-            if callback is not None and now >= clock["cb"]:
-                clock["cb"] = now + CALLBACK_INTERVAL
-                callback(step, before + now - t0, [rec.snaps[-1] for rec in recs])
-            return False
-
+        t0, before, clock = time.perf_counter(), group.seconds, Clock()
         stop_at = min(done + every, steps)
-        done = advance(groups, recs, start, stop_at, tick)
+
+        def limit(step: int, t0: float = t0, before: float = before, clock: Clock = clock,
+                  stop_at: int = stop_at) -> int:
+            now = time.perf_counter()
+            if should_stop is not None and clock.poll_due(now) and should_stop():
+                return step
+            if callback is not None and clock.callback_due(now):
+                callback(step, before + now - t0, [rec.snaps[-1] for rec in recs])
+            return stop_at
+
+        done = group.segment(recs, done, stop_at, limit)
         stopped = done < stop_at
         if callback is not None:
-            callback(done, max(g.seconds for g in groups), [rec.snaps[-1] for rec in recs])
-    seconds = {r: g.seconds for g in groups for r in g.runs}
-    results = []
-    for r, (st, rec) in enumerate(zip(states, recs, strict=True)):
-        metrics = next((s.metrics for s in reversed(rec.snaps) if s.metrics is not None), {})
-        results.append(TrainResult(
-            config=st.cfg, device=device.type, steps=rec.done, seconds=seconds[r],
-            wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=rec.snaps,
-            history={name: rec.hist[:, j].copy() for j, name in enumerate(HISTORY)},
-            diverged=rec.diverged, stopped=stopped and not rec.diverged, message=rec.message,
-            seconds_to_coverage=rec.coverage, metrics=dict(metrics), generator=st.G,
-            discriminator=st.D))
-    return results
+            callback(done, group.seconds, [rec.snaps[-1] for rec in recs])
+    return results(states, recs, [group.seconds] * len(states), stopped, wall0)
 
 
-__all__ = ["Group", "Record", "advance", "run_together", "split"]
+__all__ = ["Clock", "Group", "Record", "first_records", "results", "run_together", "split"]
