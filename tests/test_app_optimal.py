@@ -74,3 +74,5 @@ def test_two_d_pair_shows_the_identity_without_a_curve():
     assert not at.error
     assert metric_values(at).count(fmt(-0.5)) == 2            # −KL = −‖Δμ‖²/2
     assert "drawn for 1-D pairs" in texts(at)
+    # the trained D of fgan_kl is capped: the tab says where that keeps it from D*
+    assert "caps D's raw output softly at 10" in texts(at)
