@@ -8,7 +8,11 @@ seed (same initial weights, data and noise), to float32 tolerance.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -193,3 +197,33 @@ def test_unpicklable_losses_train_in_this_process():
     res = compare(["ns", hot], "ring8", steps=8, seed=0, snapshot_every=4, threads=2, **SMALL)
     ref = train(loss=hot, target="ring8", steps=8, seed=0, snapshot_every=4, **SMALL)
     assert_same_run(res.runs[1], ref)
+
+
+SCRIPT = """
+from ganloss_viz.losses import NonSaturating
+from ganloss_viz.train import compare
+
+class MyLoss(NonSaturating):          # defined in the main script: trains in-process
+    name = "my_ns"
+
+res = compare(["ns", "wgan_gp", MyLoss()], "ring8", steps=8, seed=0, snapshot_every=4,
+              width=16, depth=2, batch=32, points=40, grid=6, metric_samples=200,
+              threads=2)
+print("steps", [r.steps for r in res.runs])
+res = compare(["ns", "wgan_gp", "hinge"], "ring8", steps=8, seed=0, snapshot_every=4,
+              width=16, depth=2, batch=32, points=40, grid=6, metric_samples=200,
+              threads=2)
+print("steps", [r.steps for r in res.runs])
+"""
+
+
+def test_a_script_without_a_main_guard_can_compare_in_worker_processes(tmp_path):
+    """Workers do not re-run the caller's script (multiprocessing's spawn would, and
+    then fail without `if __name__ == "__main__":`)."""
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT)
+    root = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=300, env=dict(os.environ, PYTHONPATH=root))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["steps [8, 8, 8]", "steps [8, 8, 8]"]

@@ -4,13 +4,17 @@ Threads in one process lose 15-20% to each other here (benchmarks/compare.py: tw
 groups on 2 cores, each group's training seconds 20-21 s in threads against 16-17 s
 alone; in two processes 16-17 s each): between its many small tensor operations each
 thread needs Python's global lock. Processes share nothing, so each group runs as fast
-as alone. A worker is started with "spawn" (a fresh interpreter: no state copied from
-a multithreaded parent such as the Streamlit server), rebuilds its runs from their
-configs (the same seeds give the same networks, data and noise) and trains them as
-`Group` does in-process. The parent drives the snapshot intervals over a pipe, so that
-no group is ever more than one interval ahead of another:
+as alone. A worker is a fresh interpreter (`python -c ...`, given one end of a pipe):
+nothing is copied from a multithreaded parent such as the Streamlit server (as a fork
+would), and, unlike multiprocessing's "spawn", it does not re-run the caller's main
+script, so a script that calls `compare` at top level needs no `__main__` guard. It
+rebuilds its runs from their configs (the same seeds give the same networks, data and
+noise) and trains them as `Group` does in-process. The parent drives the snapshot
+intervals over the pipe, so that no group is ever more than one interval ahead of
+another:
 
-  parent -> worker: ("run", stop_at)  train to stop_at, record, answer ("segment", ...)
+  parent -> worker: configs           first: the runs of this worker
+                    ("run", stop_at)  train to stop_at, record, answer ("segment", ...)
                     ("stop",)         answer ("at", step reached), then wait for
                     ("limit", step)   the step every group ends at (the furthest one)
                     ("finish",)       answer ("final", records, parameters) and exit
@@ -20,12 +24,15 @@ no group is ever more than one interval ahead of another:
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import os
 import pickle
+import subprocess
+import sys
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import replace
+from multiprocessing import Pipe
 from multiprocessing.connection import Connection, wait
 
 import numpy as np
@@ -35,25 +42,42 @@ from ..losses import LOSSES, Loss
 from .config import TrainConfig
 from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState
 from .record import Snapshot, TrainResult
-from .runner import Clock, Group, Record, first_records, results
+from .runner import Clock, Group, first_records, results
 
 JOIN_TIMEOUT = 10.0     # seconds a worker gets to exit before it is terminated
+START = "import sys; from ganloss_viz.train.workers import serve; serve(int(sys.argv[1]))"
 
 
 def portable(configs: list[TrainConfig]) -> list[TrainConfig] | None:
     """The configs as a worker can receive them (a registered loss by its name), or
-    None when one does not pickle (a custom Loss or Target object)."""
+    None when one cannot be sent: it does not pickle, or it is an object of a class
+    defined in the caller's main script, which a worker does not run (a custom Loss or
+    Target); and None where workers cannot be started (no POSIX file descriptors)."""
+    if os.name != "posix":
+        return None
     out = []
     for cfg in configs:
         loss = cfg.loss
         if isinstance(loss, Loss) and LOSSES.get(loss.name) is loss:
             cfg = replace(cfg, loss=loss.name)
+        if any(type(v).__module__ == "__main__" for v in (cfg.loss, cfg.target)):
+            return None
         try:
             pickle.dumps(cfg)
         except Exception:
             return None
         out.append(cfg)
     return out
+
+
+def serve(fd: int) -> None:
+    """A worker process's entry: the pipe end `fd` brings its configs, then commands."""
+    conn = Connection(fd)
+    try:
+        configs = conn.recv()
+    except EOFError:
+        return
+    _worker(conn, configs)
 
 
 def _worker(conn: Connection, configs: list[TrainConfig]) -> None:
@@ -111,16 +135,18 @@ class Workers:
     """The worker processes of a comparison and what each last reported."""
 
     def __init__(self, configs: list[TrainConfig], runs: list[list[int]]):
-        ctx = mp.get_context("spawn")
         self.runs = runs
         self.conns: list[Connection] = []
-        self.procs = []
+        self.procs: list[subprocess.Popen] = []
+        # the worker imports ganloss_viz from where this process found it
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         for members in runs:
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_worker, args=(child, [configs[r] for r in members]),
-                               name="ganloss-viz-compare", daemon=True)
-            proc.start()
+            parent, child = Pipe()
+            fd = child.fileno()
+            proc = subprocess.Popen([sys.executable, "-c", START, str(fd)], pass_fds=(fd,),
+                                    env=env, stdin=subprocess.DEVNULL)
             child.close()
+            parent.send([configs[r] for r in members])
             self.conns.append(parent)
             self.procs.append(proc)
         self.step = [0] * len(runs)
@@ -139,9 +165,9 @@ class Workers:
             g = self.conns.index(conn)
             try:
                 msg = conn.recv()
-            except EOFError:
+            except (EOFError, OSError):
                 raise RuntimeError("a compare worker process ended unexpectedly "
-                                   f"(exit code {self.procs[g].exitcode})") from None
+                                   f"(exit code {self.procs[g].poll()})") from None
             if msg[0] == "error":
                 raise RuntimeError(f"a compare worker failed:\n{msg[1]}")
             if msg[0] == "step":
@@ -156,10 +182,11 @@ class Workers:
         for conn in self.conns:
             conn.close()
         for proc in self.procs:
-            proc.join(JOIN_TIMEOUT if finished else 0)
-            if proc.is_alive():
+            try:
+                proc.wait(JOIN_TIMEOUT if finished else 0)
+            except subprocess.TimeoutExpired:
                 proc.terminate()
-                proc.join()
+                proc.wait()
 
 
 def run_in_processes(states: list[RunState], configs: list[TrainConfig],
@@ -228,4 +255,4 @@ def run_in_processes(states: list[RunState], configs: list[TrainConfig],
     return results(states, recs, seconds, stopped, wall0)
 
 
-__all__ = ["Record", "Workers", "portable", "run_in_processes"]
+__all__ = ["Workers", "portable", "run_in_processes", "serve"]
