@@ -182,12 +182,17 @@ def test_output_cap_is_what_the_loss_and_the_heatmap_see():
     assert (r.final.d_values <= cap).all()
 
 
-def test_kl_fgan_default_run_that_once_diverged_is_finite():
-    """Uncapped at its old defaults (Adam 5e-5), fgan_kl on bimodal diverged at step 1087:
-    D's output on the mode G missed climbed past 130 until e^{v−1} exploded."""
-    r = train(TrainConfig(loss="fgan_kl", target="bimodal", seed=0))
-    assert not r.diverged and r.steps == 2000, r.message
-    assert max(np.abs(s.d_values).max() for s in r.snapshots) <= 10.0
+@pytest.mark.parametrize(("loss", "target", "steps"), [
+    # uncapped, D's output on the mode G missed climbed past 130 until e^{v−1} exploded
+    ("fgan_kl", "bimodal", 2000),
+    # the mirror case: D's output on G's samples off the lines, 2 − 2e^{v/2} exploded
+    ("fgan_neyman", "parallel_lines", 4000),
+])
+def test_f_gan_default_runs_that_once_diverged_are_finite(loss, target, steps):
+    """Their old defaults diverged here (fgan_kl at step 1087, fgan_neyman at 3192)."""
+    r = train(TrainConfig(loss=loss, target=target, seed=0))
+    assert not r.diverged and r.steps == steps, r.message
+    assert max(s.d_values.max() for s in r.snapshots) <= 10.0
 
 
 def test_seconds_to_coverage_is_the_first_covered_snapshot():
