@@ -71,15 +71,17 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--compare-threads", type=int, default=None,
-                    help=f"compare's worker threads (default: its own, {default_threads()} here)")
+                    help="compare's parallel groups, each a worker process (default: its "
+                         f"own, {default_threads()} here)")
     ap.add_argument("--train-threads", type=int, default=1,
                     help="torch threads of each one-by-one train run (default: 1, train's own)")
     args = ap.parse_args()
     losses = args.losses.split(",")
     common = dict(steps=args.steps, seed=args.seed, device="cpu")
     batched_threads = args.compare_threads or default_threads()
-    print(f"torch {torch.__version__}; compare on {batched_threads} worker thread(s), one by "
-          f"one on {args.train_threads} torch thread(s); {args.target}, losses {','.join(losses)}")
+    print(f"torch {torch.__version__}; compare in {batched_threads} parallel group(s) (worker "
+          f"processes when 2 or more), one by one on {args.train_threads} torch thread(s); "
+          f"{args.target}, losses {','.join(losses)}")
     print(f"before: {load()}")
     rows = []
     for rep in range(args.repeats):

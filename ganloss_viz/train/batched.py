@@ -169,4 +169,29 @@ class Batch:
         self.D.copy_to(r, self.states[r].D)
 
 
-__all__ = ["Batch", "Stream", "run_order"]
+class Single:
+    """One run with Batch's interface, on the single-run engine: a group of one run
+    gains nothing from stacking, and its (1, ...) batched passes cost 2-20% more than
+    the engine's own (measured with wgan_gp, the run that compare's time hangs on)."""
+
+    K = 1
+
+    def __init__(self, state: RunState):
+        self.state = state
+
+    def iterate(self, hist_row: torch.Tensor) -> None:
+        self.state.iterate(hist_row[0])
+
+    def params_finite(self) -> list[bool]:
+        return [self.state.params_finite()]
+
+    def sync_networks(self, r: int) -> None:
+        """Nothing to copy: the run trains its own networks."""
+
+
+def batch_of(states: list[RunState]) -> Batch | Single:
+    """The runs as one Batch, or a Single for one run."""
+    return Single(states[0]) if len(states) == 1 else Batch(states)
+
+
+__all__ = ["Batch", "Single", "Stream", "batch_of", "run_order"]

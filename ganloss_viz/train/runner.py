@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ..metrics import coverage_reached
-from .batched import Batch, run_order
+from .batched import batch_of, run_order
 from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState, _summarise, _sync
 from .record import HISTORY, Snapshot, TrainResult
 
@@ -87,7 +87,7 @@ class Group:
     def __init__(self, states: list[RunState], runs: list[int]):
         self.runs = [runs[i] for i in run_order([states[r] for r in runs])]
         self.states = [states[r] for r in self.runs]
-        self.batch = Batch(self.states)
+        self.batch = batch_of(self.states)
         cfg, dev = states[0].cfg, states[0].device
         self.hist = torch.zeros(cfg.steps, self.batch.K, len(HISTORY), device=dev)
         self.seconds = 0.0
