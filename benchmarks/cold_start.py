@@ -62,12 +62,15 @@ def wait_healthy(base: str, proc: subprocess.Popen) -> None:
     raise SystemExit(f"streamlit did not answer in {TIMEOUT_S} s")
 
 
-def one_start(opener, folder: Path, port: int | None = None) -> tuple[float, float]:
+def one_start(browser, folder: Path, shared=None, port: int | None = None
+              ) -> tuple[float, float]:
     """(seconds until the server answers, seconds until the first chart is visible)
-    for `streamlit run app.py` in `folder`, opened in a new page of `opener` (a browser:
-    a fresh context, nothing cached; a context: its cache) on `port` (None: a free one)."""
+    for `streamlit run app.py` in `folder`, opened in a page of the browser context
+    `shared` (its cache warm), or of a fresh one (nothing cached), on `port` (None: a
+    free one)."""
     port = port or free_port()
-    page = opener.new_page(**({} if hasattr(opener, "browser") else VIEWPORT))
+    context = shared or browser.new_context(**VIEWPORT)
+    page = context.new_page()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -86,6 +89,8 @@ def one_start(opener, folder: Path, port: int | None = None) -> tuple[float, flo
         return t_up, t_chart
     finally:
         page.close()
+        if context is not shared:
+            context.close()
         proc.terminate()
         proc.wait(timeout=15)
 
@@ -106,16 +111,16 @@ def main() -> None:
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "app.py").write_text(TRIVIAL)
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        opener, port = browser, None
+        shared, port = None, None
         apps = (("explorer", ROOT), ("trivial", Path(tmp)))
         try:
             if args.warm_browser:
-                opener, port = browser.new_context(**VIEWPORT), free_port()
+                shared, port = browser.new_context(**VIEWPORT), free_port()
                 for _, folder in apps:
-                    one_start(opener, folder, port)
+                    one_start(browser, folder, shared, port)
             for i in range(args.runs):
                 for name, folder in apps:
-                    up, chart = one_start(opener, folder, port)
+                    up, chart = one_start(browser, folder, shared, port)
                     charts[name].append(chart)
                     print(f"{i + 1:>4} {name:>9} {up:>14.2f} {chart:>16.2f}")
         finally:

@@ -59,8 +59,8 @@ def note(loss: Loss) -> str:
     """What the optimum leaves out of the trained discriminator (NOTES, the output cap)."""
     if loss.output_cap is not None:
         return (f"Training caps D's raw output softly at {loss.output_cap:g}: the trained D "
-                f"can follow this optimum only where v* < {loss.output_cap:g}, not where P "
-                "has mass that Q lacks.")
+                f"can follow this optimum only where v* < {loss.output_cap:g}, not where one "
+                "distribution has mass that the other lacks.")
     return NOTES.get(loss.name, "")
 
 

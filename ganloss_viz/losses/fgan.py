@@ -117,7 +117,7 @@ class FGan(Loss):
     divergence: str
     identity = "d_loss(T*) = −D_f(P‖Q) at the optimal critic T* = f'(p/q)"
     # DCGAN's Adam(2e-4, (0.5, 0.999)) (classic.DCGAN), lowered where it diverged; see
-    # FGAN_LR for the measurements, and OUTPUT_CAP for KL and Jeffreys.
+    # FGAN_LR for the measurements, and OUTPUT_CAP for KL, Jeffreys and Neyman.
     defaults = DCGAN
 
     def __init__(self, div: str, nonsaturating: bool = False):

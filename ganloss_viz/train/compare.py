@@ -12,8 +12,8 @@ batches and noise rows (runs with different n_critic draw the same streams at th
 own pace). The K runs are trained as one batched computation (batched.py: stacked
 weights, batched matrix products; runner.py: snapshots and results, and with
 threads >= 2 several such batches in parallel, in worker processes: workers.py); a
-run's `seconds` are the training
-seconds of the batch that trained it, shared by the runs in that batch.
+run's `seconds` are the training seconds of the batch that trained it, shared by the
+runs in that batch.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from ..losses import Loss, get
 from .config import TrainConfig
 from .engine import RunState, resolve_device, run
 from .record import Progress, Snapshot, TrainResult
-from .runner import run_together
+from .runner import run_together, split
+from .workers import portable, run_in_processes
 
 MAX_DEFAULT_THREADS = 2
 
@@ -89,11 +90,10 @@ def run_configs(losses: Sequence[str | Loss], target, steps: int | None, seed: i
 
 def default_threads() -> int:
     """Parallel groups (worker processes) of a comparison on the CPU when no threads are
-    given: the cores this
-    process may use, at most MAX_DEFAULT_THREADS. One core gains nothing from batching
-    (a step is bound by its matrix products' FLOPs, and a batched product over K runs
-    costs K single ones: benchmarks/README.md), so the speed-up over the runs one by one
-    comes from training groups of runs on several cores at once."""
+    given: the cores this process may use, at most MAX_DEFAULT_THREADS. One core gains
+    nothing from batching (a step is bound by its matrix products' FLOPs, and a batched
+    product over K runs costs K single ones: benchmarks/README.md), so the speed-up over
+    the runs one by one comes from training groups of runs on several cores at once."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:          # not on Linux
@@ -109,8 +109,8 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
     losses: 1 to 8 distinct loss names; target: a target name or spec; settings: any
     TrainConfig settings (width, depth, batch, noise_dim, device, hosted, threads, ...)
     applied to every run; on the CPU, threads >= 2 trains that many groups of runs in
-    parallel, each in a worker process with one torch thread; no threads:
-    `default_threads()`. Returns a
+    parallel, each in a worker process with one torch thread (a custom loss that cannot
+    be sent to one trains in this process); no threads: `default_threads()`. Returns a
     CompareResult whose runs follow `losses`; their snapshots fall on the same steps, and
     a run that diverges ends alone.
     callback(CompareProgress) comes at most every ~0.2 s and at each snapshot;
@@ -140,7 +140,12 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
                 def report(step: int, seconds: float, snaps: list[Snapshot]) -> None:
                     callback(CompareProgress(step, configs[0].steps, seconds,
                                              step / seconds if seconds else 0.0, snaps))
-            runs = run_together(states, workers, report, should_stop)
+            sendable = portable(configs) if workers > 1 else None
+            if sendable is not None:
+                runs = run_in_processes(states, sendable, split(states, workers), report,
+                                        should_stop)
+            else:                   # one core, or a custom loss a worker cannot receive
+                runs = run_together(states, report, should_stop)
         else:
             runs = one_by_one(configs, callback, should_stop)
     finally:

@@ -1,15 +1,15 @@
 """Drive K runs together: batched groups, optional worker processes, snapshots, results.
 
-`run_together(states, workers)` trains the runs of `states` (RunStates of configs that
-share steps, batch, target and networks) and returns one TrainResult per run, each
-with the snapshots, history, divergence handling and metrics that
+`run_together(states)` trains the runs of `states` (RunStates of configs that share
+steps, batch, target and networks) in this process and returns one TrainResult per
+run, each with the snapshots, history, divergence handling and metrics that
 `ganloss_viz.train.run` gives a single run (the same rules, applied per run: a run
 that diverges ends alone, the others go on).
 
-The runs are split into `workers` groups of about equal cost (see `split`); each group
-is one batched computation (`Group`: a ganloss_viz.train.batched.Batch and its
-snapshots) and, with more than one group, each group runs in its own worker process
-with one torch thread (ganloss_viz.train.workers), so the groups use separate cores.
+A `Group` is one batched computation (ganloss_viz.train.batched.Batch) and its runs'
+snapshots. On several cores the runs are split into groups of about equal cost (see
+`split`), each trained in its own worker process with one torch thread
+(ganloss_viz.train.workers, on the same Group), so the groups use separate cores.
 Why groups rather than one batch on two torch threads: at these sizes a step is bound
 by the FLOPs of its matrix products, not by per-operation overhead, so one batch on one
 core is about as fast as the runs one by one (benchmarks/README.md); a second core is
@@ -176,24 +176,15 @@ class Clock:
         return True
 
 
-def run_together(states: list[RunState], workers: int = 1,
+def run_together(states: list[RunState],
                  callback: Callable[[int, float, list[Snapshot]], None] | None = None,
                  should_stop: Callable[[], bool] | None = None) -> list[TrainResult]:
-    """Train the runs of `states` together (see the module docstring); results in the
-    order of `states`. callback(step, seconds, latest snapshot per run) comes at most
-    every CALLBACK_INTERVAL seconds and at each snapshot; should_stop() is polled every
+    """Train the runs of `states` as one Group in this process; results in the order of
+    `states`. callback(step, seconds, latest snapshot per run) comes at most every
+    CALLBACK_INTERVAL seconds and at each snapshot; should_stop() is polled every
     STOP_POLL seconds and True ends every run at the same step (each marked stopped).
-    A run's `seconds` are the training seconds of its group (shared by the runs trained
-    together; snapshots excluded). With workers >= 2 on the CPU the groups train in
-    worker processes (`ganloss_viz.train.workers`), unless the configs cannot be sent to
-    one (a custom Loss or Target object that does not pickle): then in this process."""
-    from .workers import portable, run_in_processes
-
+    Every run's `seconds` are the group's training seconds (snapshots excluded)."""
     wall0 = time.perf_counter()
-    runs = split(states, workers)
-    configs = portable([st.cfg for st in states])
-    if len(runs) > 1 and states[0].device.type == "cpu" and configs is not None:
-        return run_in_processes(states, configs, runs, callback, should_stop, wall0)
     group = Group(states, list(range(len(states))))
     recs = first_records(states)
     if callback is not None:

@@ -192,13 +192,16 @@ class Workers:
 def run_in_processes(states: list[RunState], configs: list[TrainConfig],
                      runs: list[list[int]],
                      callback: Callable[[int, float, list[Snapshot]], None] | None,
-                     should_stop: Callable[[], bool] | None,
-                     wall0: float) -> list[TrainResult]:
-    """`run_together` with each group of `runs` (indices into `states`) in a worker
-    process; the same callback and stop rules, the same results."""
+                     should_stop: Callable[[], bool] | None) -> list[TrainResult]:
+    """`run_together` with each group of `runs` (indices into `states`; `configs`: their
+    `portable` configs) in a worker process; the same callback and stop rules, the same
+    results, a run's `seconds` those of its group."""
+    wall0 = time.perf_counter()
     workers = Workers(configs, runs)
     finished = False
     try:
+        # the step-0 snapshots here too (the workers take the same ones): shown at once,
+        # while the workers are still starting
         recs = first_records(states)
         latest: list[Snapshot] = [rec.snaps[-1] for rec in recs]
         diverged = [False] * len(states)
