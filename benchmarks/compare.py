@@ -5,17 +5,19 @@
     .venv/bin/python benchmarks/compare.py --compare-threads 1    # one core for both sides
     .venv/bin/python benchmarks/compare.py --train-threads 2      # one by one on 2 torch threads
 
-Each repeat runs `compare(losses, target)` and then `train` once per loss with the same
-settings (alternating, so load changes hit both), each side with its own default threads
-unless told (`compare`: groups of runs in up to 2 worker processes, one core each;
-`train`: 1 torch thread), and
-prints both times and their
-ratio: wall seconds (snapshots and metrics included) and training seconds (snapshots
-excluded; for `compare` the longest training seconds of its groups, each group's
-shared by the runs it trains) and CPU seconds (all threads of this process and of
-compare's worker processes; the measure least hurt by other processes on a busy
-machine, but blind to a parallel speed-up). The machine's load average is
-printed with each repeat: on a busy machine compare ratios, not times.
+Each repeat times `train` once per loss (one by one) between two timings of
+`compare(losses, target)` with the same settings: compare, one by one, compare, one by
+one, ..., compare (so repeats + 1 compare timings), and compares each one-by-one time
+with the mean of the compare times just before and after it. This machine's speed
+drifts by a quarter within minutes; a drift that is about linear over one bracket
+cancels out of the ratio. Each side has its own default threads unless told
+(`compare`: up to 2 groups of runs in parallel, one core each; `train`: 1 torch
+thread). Printed: wall seconds (snapshots and metrics included), training seconds
+(snapshots excluded; for `compare` the longest training seconds of its groups, each
+group's shared by the runs it trains) and CPU seconds (all threads of this process and
+of compare's worker processes; the measure least hurt by other processes on a busy
+machine, but blind to a parallel speed-up), each with its ratio, and the machine's load
+average: on a busy machine compare ratios, not times.
 Then the runs' metrics side by side: the same runs, equal up to float32 rounding at
 first (tests/test_compare.py), but over thousands of steps GAN training amplifies the
 rounding of a different order of sums, so the end metrics of some runs differ.
@@ -71,7 +73,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--compare-threads", type=int, default=None,
-                    help="compare's parallel groups, each a worker process (default: its "
+                    help="compare's parallel groups, one core each (default: its "
                          f"own, {default_threads()} here)")
     ap.add_argument("--train-threads", type=int, default=1,
                     help="torch threads of each one-by-one train run (default: 1, train's own)")
@@ -79,29 +81,35 @@ def main() -> None:
     losses = args.losses.split(",")
     common = dict(steps=args.steps, seed=args.seed, device="cpu")
     batched_threads = args.compare_threads or default_threads()
-    print(f"torch {torch.__version__}; compare in {batched_threads} parallel group(s) (worker "
-          f"processes when 2 or more), one by one on {args.train_threads} torch thread(s); "
+    print(f"torch {torch.__version__}; compare in {batched_threads} parallel group(s) (the "
+          f"heaviest in this process, the others in worker processes), one by one on "
+          f"{args.train_threads} torch thread(s); "
           f"{args.target}, losses {','.join(losses)}")
     print(f"before: {load()}")
+
+    def timed_compare() -> tuple[tuple[float, float, float], object]:
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        res = compare(losses, args.target, threads=batched_threads, **common)
+        return (time.perf_counter() - t0, max(r.seconds for r in res.runs),
+                cpu_seconds() - c0), res
+
+    before, res = timed_compare()
     rows = []
     for rep in range(args.repeats):
         t0, c0 = time.perf_counter(), cpu_seconds()
-        res = compare(losses, args.target, threads=batched_threads, **common)
-        batched = (time.perf_counter() - t0, max(r.seconds for r in res.runs),
-                   cpu_seconds() - c0)
-        singles = []
-        t0, c0 = time.perf_counter(), cpu_seconds()
-        for name in losses:
-            singles.append(train(loss=name, target=args.target, threads=args.train_threads,
-                                 **common))
+        singles = [train(loss=name, target=args.target, threads=args.train_threads, **common)
+                   for name in losses]
         single = (time.perf_counter() - t0, sum(r.seconds for r in singles),
                   cpu_seconds() - c0)
+        after, res = timed_compare()
+        batched = tuple((a + b) / 2 for a, b in zip(before, after, strict=True))
         rows.append((batched, single))
-        parts = [f"{what}: batched {b:.2f} s, one by one {s:.2f} s, ratio {s / b:.2f}x"
-                 for what, b, s in zip(("wall", "training", "cpu"), batched, single,
-                                       strict=True)]
+        parts = [f"{what}: compare {a:.2f} / {b:.2f} s, one by one {s:.2f} s, ratio "
+                 f"{s / m:.2f}x" for what, a, b, m, s in
+                 zip(("wall", "training", "cpu"), before, after, batched, single, strict=True)]
         print(f"repeat {rep + 1}: {res.runs[0].steps} steps; " + "; ".join(parts)
               + f"   ({load()})", flush=True)
+        before = after
     if args.repeats > 1:
         medians = [statistics.median(s[i] / b[i] for b, s in rows) for i in range(3)]
         print(f"median ratios over {args.repeats} repeats: wall {medians[0]:.2f}x, "

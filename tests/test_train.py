@@ -26,6 +26,7 @@ from ganloss_viz.train import (
     resolve_device,
     train,
 )
+from ganloss_viz.train.engine import flushing_denormals
 from ganloss_viz.train.optim import FlatAdam, FlatRMSprop, FlatSGD
 from ganloss_viz.train_figures import replay_figure
 
@@ -321,6 +322,23 @@ def test_threads_are_restored():
     before = torch.get_num_threads()
     train(tiny(steps=2, snapshot_every=2, threads=2))
     assert torch.get_num_threads() == before
+
+
+def test_denormals_flushed_during_a_run_and_restored_after():
+    """Adam's moments decay into the float32 denormal range, where arithmetic is tens of
+    times slower: a CPU run flushes denormals (to zero) in its thread, then restores."""
+    smallest = float(np.finfo(np.float32).smallest_subnormal)
+    kept = lambda: float(torch.tensor([smallest]) * 2) == 2 * smallest  # noqa: E731
+    seen: list[bool] = []
+    for before in (False, True):
+        torch.set_flush_denormal(before)
+        try:
+            assert kept() != before and flushing_denormals() == before
+            train(tiny(steps=4, snapshot_every=2), callback=lambda p: seen.append(kept()))
+            assert flushing_denormals() == before and kept() != before
+        finally:
+            torch.set_flush_denormal(False)
+    assert seen and not any(seen)
 
 
 def test_custom_loss_object_without_a_name_in_the_registry():

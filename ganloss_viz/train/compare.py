@@ -11,7 +11,8 @@ every run starts from the same networks and, step for step, sees the same real
 batches and noise rows (runs with different n_critic draw the same streams at their
 own pace). The K runs are trained as one batched computation (batched.py: stacked
 weights, batched matrix products; runner.py: snapshots and results, and with
-threads >= 2 several such batches in parallel, in worker processes: workers.py); a
+threads >= 2 several such batches in parallel: the heaviest in a thread of this
+process, each other in a worker process: workers.py); a
 run's `seconds` are the training seconds of the batch that trained it, shared by the
 runs in that batch.
 """
@@ -23,11 +24,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import torch
-
 from ..losses import Loss, get
 from .config import TrainConfig
-from .engine import RunState, resolve_device, run
+from .engine import RunState, cpu_settings, resolve_device, run
 from .record import Progress, Snapshot, TrainResult
 from .runner import run_together, split
 from .workers import portable, run_in_processes
@@ -89,7 +88,7 @@ def run_configs(losses: Sequence[str | Loss], target, steps: int | None, seed: i
 
 
 def default_threads() -> int:
-    """Parallel groups (worker processes) of a comparison on the CPU when no threads are
+    """Parallel groups (one per core) of a comparison on the CPU when no threads are
     given: the cores this process may use, at most MAX_DEFAULT_THREADS. One core gains
     nothing from batching (a step is bound by its matrix products' FLOPs, and a batched
     product over K runs costs K single ones: benchmarks/README.md), so the speed-up over
@@ -109,8 +108,9 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
     losses: 1 to 8 distinct loss names; target: a target name or spec; settings: any
     TrainConfig settings (width, depth, batch, noise_dim, device, hosted, threads, ...)
     applied to every run; on the CPU, threads >= 2 trains that many groups of runs in
-    parallel, each in a worker process with one torch thread (a custom loss that cannot
-    be sent to one trains in this process); no threads: `default_threads()`. Returns a
+    parallel with one torch thread each, the heaviest in a thread of this process, the
+    others in worker processes (with a custom loss that cannot be sent to one, all
+    train in this process as one group); no threads: `default_threads()`. Returns a
     CompareResult whose runs follow `losses`; their snapshots fall on the same steps, and
     a run that diverges ends alone.
     callback(CompareProgress) comes at most every ~0.2 s and at each snapshot;
@@ -127,12 +127,7 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
     # thread each (see runner.py and workers.py for why)
     workers = threads if device.type == "cpu" and threads and len(configs) > 1 else 1
     torch_threads = 1 if workers > 1 else threads
-    old_threads = torch.get_num_threads()
-    set_threads = device.type == "cpu" and torch_threads is not None \
-        and torch_threads != old_threads
-    if set_threads:
-        torch.set_num_threads(torch_threads)
-    try:
+    with cpu_settings(device, torch_threads):
         states = [RunState(cfg, device) for cfg in configs]
         if all(st.penalty is None or st.fast_penalty for st in states):
             report = None
@@ -148,9 +143,6 @@ def compare(losses: Sequence[str | Loss], target, steps: int | None = None, seed
                 runs = run_together(states, report, should_stop)
         else:
             runs = one_by_one(configs, callback, should_stop)
-    finally:
-        if set_threads:
-            torch.set_num_threads(old_threads)
     return CompareResult(runs=runs, seconds=time.perf_counter() - wall0)
 
 

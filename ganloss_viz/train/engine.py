@@ -31,7 +31,8 @@ snapshot's step when only a parameter or sample is), keeping the snapshots befor
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -253,6 +254,36 @@ class RunState:
         return bool(torch.isfinite(self.G.flat).all()) and bool(torch.isfinite(self.D.flat).all())
 
 
+def flushing_denormals() -> bool:
+    """Whether this thread flushes float32 denormals to zero (torch has no getter: the
+    smallest denormal, made from its bits, doubled, is 0 only when flushed)."""
+    tiny = torch.tensor([1], dtype=torch.int32).view(torch.float32)
+    return float(tiny * 2) == 0.0
+
+
+@contextmanager
+def cpu_settings(device: torch.device, threads: int | None) -> Iterator[None]:
+    """Train with `threads` torch threads (None: leave them) and float32 denormals
+    flushed to zero, both restored after. Adam's moments of a unit whose gradient has
+    died decay geometrically through the denormal range, where every operation on them
+    is tens of times slower: unflushed, one Adam step of D took 235 µs instead of 60
+    (wgan_gp, ring8; 9% of a step, 16% of an ns step). Flushing changes only values
+    below 1.2e-38. No effect on a GPU run."""
+    if device.type != "cpu":
+        yield
+        return
+    old_threads, old_flush = torch.get_num_threads(), flushing_denormals()
+    if threads is not None and threads != old_threads:
+        torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(old_flush)
+        if torch.get_num_threads() != old_threads:
+            torch.set_num_threads(old_threads)
+
+
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -351,7 +382,8 @@ def train(config: TrainConfig | None = None, callback: Callable[[Progress], None
     snapshot, with a Progress (steps done, training seconds, steps/s, latest snapshot).
     should_stop(): polled every STOP_POLL seconds; True ends the run early (the result
     is marked stopped and ends with a snapshot of that step).
-    On CPU, torch runs with config.threads threads during the run (restored after),
+    On CPU, torch runs with config.threads threads and denormals flushed during the
+    run (`cpu_settings`, restored after),
     and a run is deterministic: the same config and seed give the same result.
     Raises ValueError for a bad setting (naming it and, for a cap, the cap) and for
     device "cuda" without a GPU.
@@ -361,18 +393,9 @@ def train(config: TrainConfig | None = None, callback: Callable[[Progress], None
     elif settings:
         raise ValueError("give either a TrainConfig or keyword settings, not both")
     cfg = config.resolved()
-    device = resolve_device(cfg.device)
-    old_threads = torch.get_num_threads()
-    set_threads = device.type == "cpu" and cfg.threads is not None \
-        and cfg.threads != old_threads
-    if set_threads:
-        torch.set_num_threads(cfg.threads)
-    try:
+    with cpu_settings(resolve_device(cfg.device), cfg.threads):
         return run(cfg, callback, should_stop)
-    finally:
-        if set_threads:
-            torch.set_num_threads(old_threads)
 
 
-__all__ = ["BLOCK_ROWS", "CALLBACK_INTERVAL", "NO_GPU", "RunState", "resolve_device", "run",
-           "train"]
+__all__ = ["BLOCK_ROWS", "CALLBACK_INTERVAL", "NO_GPU", "RunState", "cpu_settings",
+           "flushing_denormals", "resolve_device", "run", "train"]

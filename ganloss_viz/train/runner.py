@@ -8,8 +8,9 @@ that diverges ends alone, the others go on).
 
 A `Group` is one batched computation (ganloss_viz.train.batched.Batch) and its runs'
 snapshots. On several cores the runs are split into groups of about equal cost (see
-`split`), each trained in its own worker process with one torch thread
-(ganloss_viz.train.workers, on the same Group), so the groups use separate cores.
+`split`), each trained with one torch thread, the heaviest in a thread of this
+process and each other in a worker process (ganloss_viz.train.workers, on the same
+Group), so the groups use separate cores.
 Why groups rather than one batch on two torch threads: at these sizes a step is bound
 by the FLOPs of its matrix products, not by per-operation overhead, so one batch on one
 core is about as fast as the runs one by one (benchmarks/README.md); a second core is
@@ -39,7 +40,7 @@ PENALTY_COST, G_STEP_COST = 0.8, 0.6
 
 def split(states: list[RunState], workers: int) -> list[list[int]]:
     """Indices of `states` in at most `workers` non-empty groups of about equal cost
-    (largest first, each to the cheapest group so far)."""
+    (largest first, each to the cheapest group so far), the costliest group first."""
     cost = [st.n_critic * (1 + PENALTY_COST * (st.penalty is not None)) + G_STEP_COST
             for st in states]
     groups: list[list[int]] = [[] for _ in range(min(workers, len(states)))]
@@ -48,7 +49,8 @@ def split(states: list[RunState], workers: int) -> list[list[int]]:
         g = totals.index(min(totals))
         groups[g].append(r)
         totals[g] += cost[r]
-    return [sorted(g) for g in groups if g]
+    order = sorted(range(len(groups)), key=lambda g: -totals[g])
+    return [sorted(groups[g]) for g in order if groups[g]]
 
 
 class Record:
@@ -127,6 +129,21 @@ class Group:
                 with_metrics = last or rec.snap_count % st.cfg.metrics_every == 0
                 snap = st.snapshot(done, self.seconds, with_metrics)
             rec.boundary(snap, chunk, start, done, self.seconds, interval)
+
+    def complete(self, recs: list[Record]) -> None:
+        """Give metrics to each live run's last snapshot that lacks them: a stop agreed
+        at a snapshot boundary makes that snapshot the run's final one."""
+        for j, r in enumerate(self.runs):
+            rec = recs[r]
+            last = rec.snaps[-1]
+            if rec.diverged or last.metrics is not None:
+                continue
+            self.batch.sync_networks(j)
+            again = self.states[j].snapshot(last.step, last.seconds, True)
+            if again is not None:
+                last.metrics = again.metrics
+                if rec.coverage is None and coverage_reached(last.metrics):
+                    rec.coverage = last.seconds
 
 
 def first_records(states: list[RunState]) -> list[Record]:

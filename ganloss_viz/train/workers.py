@@ -1,17 +1,22 @@
-"""Groups of runs in worker processes: one process per group, each with one torch thread.
+"""Groups of runs in parallel: the heaviest in a thread of this process, each other in a
+worker process; one torch thread each.
 
 Threads in one process lose 15-20% to each other here (benchmarks/compare.py: two
 groups on 2 cores, each group's training seconds 20-21 s in threads against 16-17 s
 alone; in two processes 16-17 s each): between its many small tensor operations each
 thread needs Python's global lock. Processes share nothing, so each group runs as fast
-as alone. A worker is a fresh interpreter (`python -c ...`, given one end of a pipe):
-nothing is copied from a multithreaded parent such as the Streamlit server (as a fork
-would), and, unlike multiprocessing's "spawn", it does not re-run the caller's main
-script, so a script that calls `compare` at top level needs no `__main__` guard. It
-rebuilds its runs from their configs (the same seeds give the same networks, data and
-noise) and trains them as `Group` does in-process. The parent drives the snapshot
-intervals over the pipe, so that no group is ever more than one interval ahead of
-another:
+as alone. One group, the heaviest (the first of `split`), trains in a thread of this
+process all the same: this process only waits on pipes meanwhile, so the thread has the
+lock to itself, and it starts at once, while a worker process takes about 2 s to start
+(Python, torch) before its first step; the comparison's time is that of its heaviest
+group. A worker process is a fresh interpreter (`python -c ...`, given one end of a
+pipe): nothing is copied from a multithreaded parent such as the Streamlit server (as a
+fork would), and, unlike multiprocessing's "spawn", it does not re-run the caller's main
+script, so a script that calls `compare` at top level needs no `__main__` guard. Each
+group rebuilds its runs from their configs (the same seeds give the same networks,
+data and noise) and trains them as `Group` does in-process. The parent drives the
+snapshot intervals over the pipes (the thread has a pipe too), so that no group is ever
+more than one interval ahead of another:
 
   parent -> worker: configs           first: the runs of this worker
                     ("run", stop_at)  train to stop_at, record, answer ("segment", ...)
@@ -28,6 +33,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -40,7 +46,7 @@ import torch
 
 from ..losses import LOSSES, Loss
 from .config import TrainConfig
-from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState
+from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState, cpu_settings
 from .record import Snapshot, TrainResult
 from .runner import Clock, Group, first_records, results
 
@@ -72,31 +78,40 @@ def portable(configs: list[TrainConfig]) -> list[TrainConfig] | None:
 
 def serve(fd: int) -> None:
     """A worker process's entry: the pipe end `fd` brings its configs, then commands."""
-    conn = Connection(fd)
+    _serve(Connection(fd))
+
+
+def _serve(conn: Connection) -> None:
+    """A worker (process or thread): configs from `conn`, then its commands."""
     try:
         configs = conn.recv()
     except EOFError:
         return
-    _worker(conn, configs)
+    with cpu_settings(torch.device("cpu"), 1):
+        _worker(conn, configs)
 
 
 def _worker(conn: Connection, configs: list[TrainConfig]) -> None:
-    """A worker process: the runs of `configs` as one Group, driven by the parent."""
+    """A worker: the runs of `configs` as one Group, driven by the parent."""
     try:
-        torch.set_num_threads(1)
         states = [RunState(cfg, torch.device("cpu")) for cfg in configs]
         group = Group(states, list(range(len(states))))
         recs = first_records(states)
         done = 0
         next_report = [time.perf_counter() + CALLBACK_INTERVAL]
 
+        agreed: list[int | None] = [None]    # once a stop is agreed: the step to end at
+
         def agree(step: int) -> int:
             conn.send(("at", step))
             msg = conn.recv()
             assert msg[0] == "limit", msg
+            agreed[0] = msg[1]
             return msg[1]
 
         def limit(step: int, stop_at: int) -> int:
+            if agreed[0] is not None:
+                return agreed[0]
             now = time.perf_counter()
             if now >= next_report[0]:
                 next_report[0] = now + CALLBACK_INTERVAL
@@ -113,9 +128,12 @@ def _worker(conn: Connection, configs: list[TrainConfig]) -> None:
                 break
             if msg[0] == "stop":              # the stop came after this group's segment
                 agree(done)
+                group.complete(recs)
                 continue
             stop_at = msg[1]
             done = group.segment(recs, done, stop_at, lambda s, e=stop_at: limit(s, e))
+            if agreed[0] is not None:   # stopped, maybe at stop_at: the last snapshot is final
+                group.complete(recs)
             conn.send(("segment", done, group.seconds,
                        [(rec.snaps[-1], rec.diverged) for rec in recs]))
         nets = [(st.G.flat.detach().numpy(), st.D.flat.detach().numpy()) for st in states]
@@ -132,20 +150,26 @@ def _worker(conn: Connection, configs: list[TrainConfig]) -> None:
 
 
 class Workers:
-    """The worker processes of a comparison and what each last reported."""
+    """The workers of a comparison (group 0 a thread, the others processes) and what
+    each last reported."""
 
     def __init__(self, configs: list[TrainConfig], runs: list[list[int]]):
         self.runs = runs
         self.conns: list[Connection] = []
-        self.procs: list[subprocess.Popen] = []
+        self.procs: list[subprocess.Popen | threading.Thread] = []
         # the worker imports ganloss_viz from where this process found it
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-        for members in runs:
+        for g, members in enumerate(runs):
             parent, child = Pipe()
-            fd = child.fileno()
-            proc = subprocess.Popen([sys.executable, "-c", START, str(fd)], pass_fds=(fd,),
-                                    env=env, stdin=subprocess.DEVNULL)
-            child.close()
+            if g == 0:
+                proc = threading.Thread(target=_serve, args=(child,), daemon=True,
+                                        name="compare-group-0")
+                proc.start()
+            else:
+                fd = child.fileno()
+                proc = subprocess.Popen([sys.executable, "-c", START, str(fd)],
+                                        pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL)
+                child.close()
             parent.send([configs[r] for r in members])
             self.conns.append(parent)
             self.procs.append(proc)
@@ -166,8 +190,10 @@ class Workers:
             try:
                 msg = conn.recv()
             except (EOFError, OSError):
-                raise RuntimeError("a compare worker process ended unexpectedly "
-                                   f"(exit code {self.procs[g].poll()})") from None
+                proc = self.procs[g]
+                how = ("thread" if isinstance(proc, threading.Thread)
+                       else f"process (exit code {proc.poll()})")
+                raise RuntimeError(f"a compare worker {how} ended unexpectedly") from None
             if msg[0] == "error":
                 raise RuntimeError(f"a compare worker failed:\n{msg[1]}")
             if msg[0] == "step":
@@ -182,6 +208,10 @@ class Workers:
         for conn in self.conns:
             conn.close()
         for proc in self.procs:
+            if isinstance(proc, threading.Thread):
+                # a thread cannot be ended: without its pipe it stops within one step
+                proc.join(JOIN_TIMEOUT)
+                continue
             try:
                 proc.wait(JOIN_TIMEOUT if finished else 0)
             except subprocess.TimeoutExpired:
@@ -194,8 +224,9 @@ def run_in_processes(states: list[RunState], configs: list[TrainConfig],
                      callback: Callable[[int, float, list[Snapshot]], None] | None,
                      should_stop: Callable[[], bool] | None) -> list[TrainResult]:
     """`run_together` with each group of `runs` (indices into `states`; `configs`: their
-    `portable` configs) in a worker process; the same callback and stop rules, the same
-    results, a run's `seconds` those of its group."""
+    `portable` configs; the first group, the heaviest, in a thread, the others each in a
+    worker process); the same callback and stop rules, the same results, a run's
+    `seconds` those of its group."""
     wall0 = time.perf_counter()
     workers = Workers(configs, runs)
     finished = False
@@ -235,7 +266,7 @@ def run_in_processes(states: list[RunState], configs: list[TrainConfig],
                 if callback is not None and clock.callback_due(now):
                     callback(min(workers.step), before + now - t0, list(latest))
             done = min(reached.values())
-            stopped = done < stop_at
+            stopped = stopping or done < stop_at
             workers.step = [done] * len(runs)
             if callback is not None:
                 callback(done, max(workers.seconds), list(latest))
