@@ -188,10 +188,13 @@ class Broken(type(get("ns"))):
         raise ArithmeticError("the broken loss failed on purpose")
 
 
-def test_a_failing_worker_process_reports_its_traceback():
+@pytest.mark.parametrize("losses", [
+    ["ns", Broken(), "wgan_gp"],    # wgan_gp's group, the heaviest, in a thread
+    [Broken(), "ns"],               # two equal groups: the first, Broken's, in a thread
+], ids=["in-a-worker-process", "in-the-thread"])
+def test_a_failing_worker_reports_its_traceback(losses):
     with pytest.raises(RuntimeError, match="(?s)compare worker failed.*on purpose"):
-        compare(["ns", Broken(), "wgan_gp"], "ring8", steps=8, seed=0, snapshot_every=4,
-                threads=2, **SMALL)
+        compare(losses, "ring8", steps=8, seed=0, snapshot_every=4, threads=2, **SMALL)
 
 
 def test_unpicklable_losses_train_in_this_process():
