@@ -268,7 +268,8 @@ def cpu_settings(device: torch.device, threads: int | None) -> Iterator[None]:
     died decay geometrically through the denormal range, where every operation on them
     is tens of times slower: unflushed, one Adam step of D took 235 µs instead of 60
     (wgan_gp, ring8; 9% of a step, 16% of an ns step). Flushing changes only values
-    below 1.2e-38. No effect on a GPU run."""
+    below 1.2e-38. No effect on a GPU run, nor on a CPU torch cannot set to flush
+    (it can on x86 with SSE3 and on AArch64)."""
     if device.type != "cpu":
         yield
         return
