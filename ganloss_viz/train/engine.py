@@ -234,7 +234,6 @@ class RunState:
             samples = G(self.z_fixed)
             d_values = self.output(D(self.grid_points)).reshape(self.grid_shape)
             manifold = G(self.lattice).reshape(*self.lattice_shape, -1)
-            metric_samples = G(self.z_metric) if with_metrics else None
         if not (bool(torch.isfinite(samples).all()) and bool(torch.isfinite(manifold).all())):
             return None
         x = samples.detach().requires_grad_()
@@ -243,15 +242,87 @@ class RunState:
         grad = grad * x.shape[0]
         metrics = None
         if with_metrics:
-            if not bool(torch.isfinite(metric_samples).all()):
+            metrics = self.metrics()
+            if metrics is None:
                 return None
-            metrics = evaluate(metric_samples.cpu(), self.target)
         cpu = lambda t: t.detach().to("cpu", torch.float32).numpy()  # noqa: E731
         return Snapshot(step=step, seconds=seconds, samples=cpu(samples), grad=cpu(grad),
                         d_values=cpu(d_values), manifold=cpu(manifold), metrics=metrics)
 
     def params_finite(self) -> bool:
         return bool(torch.isfinite(self.G.flat).all()) and bool(torch.isfinite(self.D.flat).all())
+
+    def metrics(self) -> dict | None:
+        """The metrics of G's samples at the fixed metric noise; None if one is not finite."""
+        with torch.no_grad():
+            samples = self.G(self.z_metric)
+        if not bool(torch.isfinite(samples).all()):
+            return None
+        return evaluate(samples.cpu(), self.target)
+
+
+class Record:
+    """One run's growing record: snapshots, history, how it ended (`run` keeps one;
+    compare's groups one per run, ganloss_viz.train.runner). Starts with the snapshot
+    at step 0; ValueError if the initial generator's samples are not finite."""
+
+    def __init__(self, st: RunState):
+        first = st.snapshot(0, 0.0, True)
+        if first is None:
+            raise ValueError("the initial generator produced non-finite samples")
+        self.snaps = [first]
+        self.hist = np.zeros((0, len(HISTORY)), dtype=np.float32)
+        self.done, self.snap_count = 0, 0
+        self.diverged, self.message = False, None
+        self.coverage = 0.0 if coverage_reached(first.metrics) else None
+
+    def boundary(self, st: RunState, chunk: np.ndarray, start: int, done: int, seconds: float,
+                 interval: float, last: bool, finite: bool) -> None:
+        """Record steps start..done (history rows `chunk`, trained in `interval` seconds)
+        and a snapshot of `st` at `done` (with metrics when `last`, the run's final one,
+        or every metrics_every-th). A non-finite row, parameter (`finite` False) or
+        sample ends the run as diverged at the first such step."""
+        bad_rows = ~np.isfinite(chunk).all(axis=1)
+        snap = None
+        if finite and not bad_rows.any():
+            self.snap_count += 1
+            with_metrics = last or self.snap_count % st.cfg.metrics_every == 0
+            snap = st.snapshot(done, seconds, with_metrics)
+        if snap is None:
+            self.diverged = True
+            bad_step = start + int(np.argmax(bad_rows)) + 1 if bad_rows.any() else done
+            self.message = f"diverged at step {bad_step}"
+            self.hist = np.concatenate([self.hist, chunk[:bad_step - 1 - start]])
+            self.done = bad_step - 1 if bad_rows.any() else done
+            return
+        self.hist = np.concatenate([self.hist, chunk])
+        self.done = done
+        _summarise(snap, chunk, done - start, interval)
+        self.snaps.append(snap)
+        self._check_coverage(snap)
+
+    def complete(self, st: RunState) -> None:
+        """Metrics for the last snapshot if it has none: it became the final one (a stop
+        agreed at a snapshot boundary)."""
+        last = self.snaps[-1]
+        if not self.diverged and last.metrics is None:
+            last.metrics = st.metrics()
+            self._check_coverage(last)
+
+    def _check_coverage(self, snap: Snapshot) -> None:
+        if self.coverage is None and snap.metrics is not None and coverage_reached(snap.metrics):
+            self.coverage = snap.seconds
+
+    def result(self, st: RunState, seconds: float, stopped: bool, wall0: float) -> TrainResult:
+        """The run's TrainResult: `seconds` of training, `wall0` its start (perf_counter)."""
+        metrics = next((s.metrics for s in reversed(self.snaps) if s.metrics is not None), {})
+        return TrainResult(
+            config=st.cfg, device=st.device.type, steps=self.done, seconds=seconds,
+            wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=self.snaps,
+            history={name: self.hist[:, i].copy() for i, name in enumerate(HISTORY)},
+            diverged=self.diverged, stopped=stopped, message=self.message,
+            seconds_to_coverage=self.coverage, metrics=dict(metrics), generator=st.G,
+            discriminator=st.D)
 
 
 def flushing_denormals() -> bool:
@@ -306,18 +377,10 @@ def run(cfg: TrainConfig, callback: Callable[[Progress], None] | None = None,
     st = RunState(cfg, device)
     steps, every = cfg.steps, cfg.snapshot_every
     hist = torch.zeros(steps, len(HISTORY), device=device)
-    hist_np = np.zeros((0, len(HISTORY)), dtype=np.float32)
-    snaps: list[Snapshot] = []
-    seconds, done = 0.0, 0
-    diverged, stopped, message = False, False, None
-    first = st.snapshot(0, 0.0, True)
-    if first is None:
-        raise ValueError("the initial generator produced non-finite samples")
-    snaps.append(first)
-    coverage = 0.0 if coverage_reached(first.metrics) else None
-    snap_count = 0
+    rec = Record(st)
+    seconds, done, stopped = 0.0, 0, False
     if callback is not None:
-        callback(Progress(0, steps, 0.0, 0.0, first))
+        callback(Progress(0, steps, 0.0, 0.0, rec.snaps[0]))
     while done < steps and not stopped:
         stop_at = min(done + every, steps)
         start = done
@@ -339,40 +402,20 @@ def run(cfg: TrainConfig, callback: Callable[[Progress], None] | None = None,
                 next_cb = now + CALLBACK_INTERVAL
                 so_far = seconds + now - t0
                 callback(Progress(done, steps, so_far, done / so_far if so_far else 0.0,
-                                  snaps[-1]))
+                                  rec.snaps[-1]))
         _sync(device)
         interval = time.perf_counter() - t0
         seconds += interval
         # ---- snapshot boundary: the only place values come back from the device
         chunk = hist[start:done].cpu().numpy()
-        bad_rows = ~np.isfinite(chunk).all(axis=1)
-        snap = None
-        if not bad_rows.any() and st.params_finite():
-            snap_count += 1
-            with_metrics = done == steps or stopped or snap_count % cfg.metrics_every == 0
-            snap = st.snapshot(done, seconds, with_metrics)
-        if snap is None:
-            diverged = True
-            bad_step = start + int(np.argmax(bad_rows)) + 1 if bad_rows.any() else done
-            message = f"diverged at step {bad_step}"
-            hist_np = np.concatenate([hist_np, chunk[:bad_step - 1 - start]])
-            done = bad_step - 1 if bad_rows.any() else done
+        rec.boundary(st, chunk, start, done, seconds, interval, done == steps or stopped,
+                     st.params_finite())
+        if rec.diverged:
             break
-        hist_np = np.concatenate([hist_np, chunk])
-        _summarise(snap, chunk, done - start, interval)
-        snaps.append(snap)
-        if coverage is None and snap.metrics is not None and coverage_reached(snap.metrics):
-            coverage = seconds
         if callback is not None:
-            callback(Progress(done, steps, seconds, done / seconds if seconds else 0.0, snap))
-    metrics = next((s.metrics for s in reversed(snaps) if s.metrics is not None), {})
-    return TrainResult(
-        config=cfg, device=device.type, steps=done, seconds=seconds,
-        wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=snaps,
-        history={name: hist_np[:, i].copy() for i, name in enumerate(HISTORY)},
-        diverged=diverged, stopped=stopped, message=message,
-        seconds_to_coverage=coverage, metrics=dict(metrics), generator=st.G,
-        discriminator=st.D)
+            callback(Progress(done, steps, seconds, done / seconds if seconds else 0.0,
+                              rec.snaps[-1]))
+    return rec.result(st, seconds, stopped, wall0)
 
 
 def train(config: TrainConfig | None = None, callback: Callable[[Progress], None] | None = None,
@@ -398,5 +441,5 @@ def train(config: TrainConfig | None = None, callback: Callable[[Progress], None
         return run(cfg, callback, should_stop)
 
 
-__all__ = ["BLOCK_ROWS", "CALLBACK_INTERVAL", "NO_GPU", "RunState", "cpu_settings",
+__all__ = ["BLOCK_ROWS", "CALLBACK_INTERVAL", "NO_GPU", "Record", "RunState", "cpu_settings",
            "flushing_denormals", "resolve_device", "run", "train"]

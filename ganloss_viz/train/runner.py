@@ -24,12 +24,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import numpy as np
 import torch
 
-from ..metrics import coverage_reached
 from .batched import batch_of, run_order
-from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState, _summarise, _sync
+from .engine import CALLBACK_INTERVAL, STOP_POLL, Record, RunState, _sync
 from .record import HISTORY, Snapshot, TrainResult
 
 # Cost of a run's iteration in critic steps: n_critic · (1 + PENALTY_COST if it has a
@@ -51,36 +49,6 @@ def split(states: list[RunState], workers: int) -> list[list[int]]:
         totals[g] += cost[r]
     order = sorted(range(len(groups)), key=lambda g: -totals[g])
     return [sorted(groups[g]) for g in order if groups[g]]
-
-
-class Record:
-    """One run's growing record: snapshots, history, and how it ended."""
-
-    def __init__(self, first: Snapshot):
-        self.snaps = [first]
-        self.hist = np.zeros((0, len(HISTORY)), dtype=np.float32)
-        self.done, self.snap_count = 0, 0
-        self.diverged, self.message = False, None
-        self.coverage = 0.0 if coverage_reached(first.metrics) else None
-
-    def boundary(self, snap: Snapshot | None, chunk: np.ndarray, start: int, done: int,
-                 seconds: float, interval: float) -> None:
-        """Record the steps start..done (history rows `chunk`) and the snapshot at `done`
-        (None: a sample was not finite), as the single-run engine does."""
-        bad_rows = ~np.isfinite(chunk).all(axis=1)
-        if snap is None or bad_rows.any():
-            self.diverged = True
-            bad_step = start + int(np.argmax(bad_rows)) + 1 if bad_rows.any() else done
-            self.message = f"diverged at step {bad_step}"
-            self.hist = np.concatenate([self.hist, chunk[:bad_step - 1 - start]])
-            self.done = bad_step - 1 if bad_rows.any() else done
-            return
-        self.hist = np.concatenate([self.hist, chunk])
-        self.done = done
-        _summarise(snap, chunk, done - start, interval)
-        self.snaps.append(snap)
-        if self.coverage is None and snap.metrics is not None and coverage_reached(snap.metrics):
-            self.coverage = seconds
 
 
 class Group:
@@ -118,59 +86,25 @@ class Group:
         self.seconds += interval
         finite = self.batch.params_finite()
         for j, r in enumerate(self.runs):
-            rec, st = recs[r], self.states[j]
-            if rec.diverged:
+            if recs[r].diverged:
                 continue
-            chunk = self.hist[start:done, j].cpu().numpy()
-            snap = None
             self.batch.sync_networks(j)
-            if finite[j] and np.isfinite(chunk).all():
-                rec.snap_count += 1
-                with_metrics = last or rec.snap_count % st.cfg.metrics_every == 0
-                snap = st.snapshot(done, self.seconds, with_metrics)
-            rec.boundary(snap, chunk, start, done, self.seconds, interval)
+            recs[r].boundary(self.states[j], self.hist[start:done, j].cpu().numpy(), start,
+                             done, self.seconds, interval, last, finite[j])
 
     def complete(self, recs: list[Record]) -> None:
-        """Give metrics to each live run's last snapshot that lacks them: a stop agreed
-        at a snapshot boundary makes that snapshot the run's final one."""
+        """Metrics for each live run's last snapshot that lacks them: a stop agreed at a
+        snapshot boundary makes that snapshot the run's final one."""
         for j, r in enumerate(self.runs):
-            rec = recs[r]
-            last = rec.snaps[-1]
-            if rec.diverged or last.metrics is not None:
-                continue
             self.batch.sync_networks(j)
-            again = self.states[j].snapshot(last.step, last.seconds, True)
-            if again is not None:
-                last.metrics = again.metrics
-                if rec.coverage is None and coverage_reached(last.metrics):
-                    rec.coverage = last.seconds
-
-
-def first_records(states: list[RunState]) -> list[Record]:
-    """Each run's Record, holding its snapshot at step 0."""
-    recs = []
-    for st in states:
-        first = st.snapshot(0, 0.0, True)
-        if first is None:
-            raise ValueError("the initial generator produced non-finite samples")
-        recs.append(Record(first))
-    return recs
+            recs[r].complete(self.states[j])
 
 
 def results(states: list[RunState], recs: list[Record], seconds: list[float], stopped: bool,
             wall0: float) -> list[TrainResult]:
     """One TrainResult per run from its Record; seconds[r]: run r's training seconds."""
-    out = []
-    for st, rec, secs in zip(states, recs, seconds, strict=True):
-        metrics = next((s.metrics for s in reversed(rec.snaps) if s.metrics is not None), {})
-        out.append(TrainResult(
-            config=st.cfg, device=st.device.type, steps=rec.done, seconds=secs,
-            wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=rec.snaps,
-            history={name: rec.hist[:, j].copy() for j, name in enumerate(HISTORY)},
-            diverged=rec.diverged, stopped=stopped and not rec.diverged, message=rec.message,
-            seconds_to_coverage=rec.coverage, metrics=dict(metrics), generator=st.G,
-            discriminator=st.D))
-    return out
+    return [rec.result(st, secs, stopped and not rec.diverged, wall0)
+            for st, rec, secs in zip(states, recs, seconds, strict=True)]
 
 
 class Clock:
@@ -203,7 +137,7 @@ def run_together(states: list[RunState],
     Every run's `seconds` are the group's training seconds (snapshots excluded)."""
     wall0 = time.perf_counter()
     group = Group(states, list(range(len(states))))
-    recs = first_records(states)
+    recs = [Record(st) for st in states]
     if callback is not None:
         callback(0, 0.0, [rec.snaps[-1] for rec in recs])
     steps, every = states[0].cfg.steps, states[0].cfg.snapshot_every
@@ -228,4 +162,4 @@ def run_together(states: list[RunState],
     return results(states, recs, [group.seconds] * len(states), stopped, wall0)
 
 
-__all__ = ["Clock", "Group", "Record", "first_records", "results", "run_together", "split"]
+__all__ = ["Clock", "Group", "results", "run_together", "split"]

@@ -46,9 +46,9 @@ import torch
 
 from ..losses import LOSSES, Loss
 from .config import TrainConfig
-from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState, cpu_settings
+from .engine import CALLBACK_INTERVAL, STOP_POLL, Record, RunState, cpu_settings
 from .record import Snapshot, TrainResult
-from .runner import Clock, Group, first_records, results
+from .runner import Clock, Group, results
 
 JOIN_TIMEOUT = 10.0     # seconds a worker gets to exit before it is terminated
 START = "import sys; from ganloss_viz.train.workers import serve; serve(int(sys.argv[1]))"
@@ -96,7 +96,7 @@ def _worker(conn: Connection, configs: list[TrainConfig]) -> None:
     try:
         states = [RunState(cfg, torch.device("cpu")) for cfg in configs]
         group = Group(states, list(range(len(states))))
-        recs = first_records(states)
+        recs = [Record(st) for st in states]
         done = 0
         next_report = [time.perf_counter() + CALLBACK_INTERVAL]
 
@@ -233,7 +233,7 @@ def run_in_processes(states: list[RunState], configs: list[TrainConfig],
     try:
         # the step-0 snapshots here too (the workers take the same ones): shown at once,
         # while the workers are still starting
-        recs = first_records(states)
+        recs = [Record(st) for st in states]
         latest: list[Snapshot] = [rec.snaps[-1] for rec in recs]
         diverged = [False] * len(states)
         if callback is not None:
