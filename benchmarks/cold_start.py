@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/cold_start.py            # 3 starts, about half a minute
     .venv/bin/python benchmarks/cold_start.py --runs 5
+    .venv/bin/python benchmarks/cold_start.py --runs 8 /tmp/variant   # an A/B experiment
 
 Each run starts a fresh server (headless, a free port) and, at the same moment, a
 headless Debian Chromium (driven by Playwright with the browser tests' flags), which
@@ -22,7 +23,9 @@ cache, as for a speaker who opened the app before the talk.
 Runs alternate with the same measurement of a trivial app (one Plotly chart of three
 points, `TRIVIAL`, served from a temporary folder): its median is the floor that
 Streamlit, Python and Chromium set on this machine under its present load, and the
-explorer's median minus it is what the app itself adds.
+explorer's median minus it is what the app itself adds. Folders named on the command
+line (copies of the repository with a change to try) join the alternation, so that an
+A/B experiment sees the same drifting machine for both sides.
 """
 
 from __future__ import annotations
@@ -102,17 +105,20 @@ def main() -> None:
                     help="one browser context and one port for every run, after an untimed "
                          "visit of each app: Streamlit's and Plotly's scripts come from the "
                          "browser's cache, as for a speaker who opened the app before")
+    ap.add_argument("variants", nargs="*", type=Path,
+                    help="other copies of the app (folders with app.py) measured in turn")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     print(f"cores {os.cpu_count()}, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'run':>4} {'app':>9} {'server up (s)':>14} {'first chart (s)':>16}")
-    charts: dict[str, list[float]] = {"explorer": [], "trivial": []}
+    charts: dict[str, list[float]] = {}
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "app.py").write_text(TRIVIAL)
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         shared, port = None, None
-        apps = (("explorer", ROOT), ("trivial", Path(tmp)))
+        apps = [("explorer", ROOT), *((str(v), v) for v in args.variants),
+                ("trivial", Path(tmp))]
         try:
             if args.warm_browser:
                 shared, port = browser.new_context(**VIEWPORT), free_port()
@@ -121,10 +127,13 @@ def main() -> None:
             for i in range(args.runs):
                 for name, folder in apps:
                     up, chart = one_start(browser, folder, shared, port)
-                    charts[name].append(chart)
+                    charts.setdefault(name, []).append(chart)
                     print(f"{i + 1:>4} {name:>9} {up:>14.2f} {chart:>16.2f}")
         finally:
             browser.close()
+    for name, values in charts.items():
+        print(f"{name}: median {statistics.median(values):.2f} s, sorted "
+              f"{' '.join(f'{x:.2f}' for x in sorted(values))}")
     app, floor = (statistics.median(charts[n]) for n in ("explorer", "trivial"))
     cache = "warm browser cache" if args.warm_browser else "fresh browser context each run"
     print(f"{cache}; median first chart: explorer {app:.2f} s (target <= 4 s), trivial app "

@@ -1,13 +1,16 @@
-"""Number formatting for the app and the command line's human output.
+"""Number and table formatting for the app and the command line's human output.
 
 Every number a page shows goes through `fmt`: six significant figures (the explorer
 is also a calculator), the infinities as the symbols ∞ and −∞, and text that Python's
 `float()` reads back for every finite value (``1.23457e6``, never ``1.23457×10⁶``).
+Small tables are written as Markdown (`markdown_table`).
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Collection, Mapping, Sequence
 
 INF_TEXT = "∞"
 NEG_INF_TEXT = "−∞"   # U+2212 MINUS SIGN, as typeset
@@ -72,3 +75,29 @@ def method_label(method: str, short: bool = False) -> str:
     if short and method in METHOD_SHORT:
         return METHOD_SHORT[method]
     return METHOD_LABELS.get(method, method.replace("_", " "))
+
+
+# Characters Markdown (and Streamlit's directives, :red[...], $...$) could read as syntax.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~:])")
+
+
+def markdown_cell(text: str) -> str:
+    """`text` as one literal Markdown table cell: syntax characters escaped, one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def markdown_table(rows: Sequence[Mapping[str, str]], right: Collection[str] = ()) -> str:
+    """A Markdown table of `rows` (dicts with the same keys, in the header's order), the
+    columns named in `right` right-aligned (numbers).
+
+    The app's small tables are Markdown rather than data frames: they print as text at
+    the page's font size (legible on a projector), and the first view then needs neither
+    pandas on the server nor the data grid's scripts in the browser (cold start).
+    """
+    if not rows:
+        return ""
+    cols = list(rows[0])
+    head = "| " + " | ".join(markdown_cell(c) for c in cols) + " |"
+    rule = "|" + "|".join("---:" if c in right else ":---" for c in cols) + "|"
+    body = ["| " + " | ".join(markdown_cell(r[c]) for c in cols) + " |" for r in rows]
+    return "\n".join([head, rule, *body])

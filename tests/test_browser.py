@@ -37,6 +37,18 @@ def test_shared_link_shows_the_value(server, page):
     page.get_by_text("0.128175").first.wait_for(timeout=TEXT_TIMEOUT)
     page.locator(MAIN_PLOTS).first.wait_for(timeout=TEXT_TIMEOUT)
     page.get_by_text("∂D/∂θ").first.wait_for(timeout=TEXT_TIMEOUT)     # the gradient table
+    # The tables are Markdown: the browser's renderer shows every cell literally.
+    tables = page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"] table')
+    tables.nth(1).wait_for(timeout=TEXT_TIMEOUT)
+    grad = tables.nth(0).locator("tbody tr")
+    assert grad.nth(2).locator("td").all_inner_texts() == ["q.loc", "1", "0.0691073"]
+    rows = tables.nth(1).locator("tbody tr")
+    assert rows.count() == 16                                         # every divergence
+    cells = [r.locator("td").all_inner_texts() for r in rows.all()]
+    assert cells[0][1:5] == ["Kullback-Leibler KL(P‖Q)", "kl", "0.443147", "closed form"]
+    js = next(c for c in cells if c[2] == "js")
+    assert js[0] == "▶" and js[6] == "[0, ln 2]" and js[1] == "Jensen-Shannon"
+    assert "reverse_kl" in [c[2] for c in cells]
     assert "div=js" in page.url
     assert page.get_by_text("Traceback").count() == 0
     page.screenshot(path=str(SHOTS / "browser-test-js.png"), full_page=True)

@@ -114,3 +114,14 @@ def test_every_family_has_declared_parameters_with_ui_bounds():
     for name, fam in FAMILIES.items():
         for p in fam.params:
             assert p.constraint.ui_low < p.constraint.ui_high, (name, p.name)
+
+
+def test_normal_quantile_matches_scipy():
+    """The normal quantile used for meshing (torch's ndtri) against scipy's, tails too."""
+    import scipy.special as sc
+
+    from ganloss_viz.distributions.continuous import ndtri
+
+    u = np.concatenate([[1e-300, 1e-100, 1e-20, 1e-12], np.linspace(1e-3, 1 - 1e-3, 999),
+                        [1 - 1e-12, 1 - 1e-16]])
+    np.testing.assert_allclose(ndtri(u), sc.ndtri(u), rtol=1e-14, atol=1e-14)

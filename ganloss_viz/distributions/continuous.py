@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.special as sc
 import torch
 
 from .quadrature import panel_nodes, tail_nodes
@@ -34,6 +33,19 @@ _GRADED = 10.0 ** -np.arange(1, 31, dtype=np.float64)
 
 def _np(t: torch.Tensor) -> np.ndarray:
     return t.detach().cpu().numpy()
+
+
+def ndtri(u: np.ndarray) -> np.ndarray:
+    """The standard normal quantile (torch's, as exact as scipy's `ndtri`)."""
+    return torch.special.ndtri(torch.as_tensor(u, dtype=torch.float64)).numpy()
+
+
+def _special():
+    """scipy.special, imported when first needed (Student's t, gamma, beta): its 0.3 s
+    import is then not part of the app's first view, two normals."""
+    import scipy.special
+
+    return scipy.special
 
 
 class Continuous1D:
@@ -152,7 +164,7 @@ class NormalLaw(_LocScale):
 
     @staticmethod
     def std_quantile(u):
-        return sc.ndtri(u)
+        return ndtri(u)
 
     def char_fn(self, w):
         return torch.exp(1j * self.loc * w - 0.5 * (self.scale * w) ** 2)
@@ -239,14 +251,14 @@ class StudentTLaw(_LocScale):
                 - self.scale.log() - (v + 1) / 2 * torch.log1p(z * z / v))
 
     def quantile_np(self, u):
-        return _np(self.loc) + _np(self.scale) * sc.stdtrit(_np(self.df), u)
+        return _np(self.loc) + _np(self.scale) * _special().stdtrit(_np(self.df), u)
 
     def cdf_np(self, x):
-        return sc.stdtr(_np(self.df), (x - _np(self.loc)) / _np(self.scale))
+        return _special().stdtr(_np(self.df), (x - _np(self.loc)) / _np(self.scale))
 
     def tail_coef(self):
         v = _np(self.df)[..., 0]
-        c = np.exp(sc.gammaln((v + 1) / 2) - sc.gammaln(v / 2)) / np.sqrt(v * np.pi)
+        c = np.exp(_special().gammaln((v + 1) / 2) - _special().gammaln(v / 2)) / np.sqrt(v * np.pi)
         return c * v ** ((v - 1) / 2) * _np(self.scale)[..., 0] ** v
 
 
@@ -314,13 +326,13 @@ class GammaLaw(_Positive):
         return k * r.log() + (k - 1) * x.log() - r * x - torch.lgamma(k)
 
     def quantile_np(self, u):
-        return sc.gammaincinv(_np(self.k), u) / _np(self.rate)
+        return _special().gammaincinv(_np(self.k), u) / _np(self.rate)
 
     def extra_mesh_np(self):
         return _GRADED[None, :] / _np(self.rate).reshape(-1, 1)
 
     def cdf_np(self, x):
-        return sc.gammainc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
+        return _special().gammainc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
 
     def char_fn(self, w):
         return torch.exp(-self.k * torch.log(1 - 1j * w / self.rate))
@@ -340,7 +352,7 @@ class LogNormalLaw(_Positive):
         return torch.special.ndtr((x.clamp(min=1e-300).log() - self.loc) / self.scale)
 
     def quantile_np(self, u):
-        return np.exp(_np(self.loc) + _np(self.scale) * sc.ndtri(u))
+        return np.exp(_np(self.loc) + _np(self.scale) * ndtri(u))
 
 
 class BetaLaw(Continuous1D):
@@ -358,13 +370,13 @@ class BetaLaw(Continuous1D):
         return torch.where((x > 0) & (x < 1), lp, torch.full_like(lp, -INF))
 
     def quantile_np(self, u):
-        return sc.betaincinv(_np(self.a), _np(self.b), u)
+        return _special().betaincinv(_np(self.a), _np(self.b), u)
 
     def extra_mesh_np(self):
         return np.concatenate([_GRADED, 1 - _GRADED[:15]])[None, :]
 
     def cdf_np(self, x):
-        return sc.betainc(_np(self.a), _np(self.b), np.clip(x, 0, 1))
+        return _special().betainc(_np(self.a), _np(self.b), np.clip(x, 0, 1))
 
 
 class AffineLaw(Continuous1D):

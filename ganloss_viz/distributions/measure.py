@@ -12,9 +12,8 @@ import math
 
 import numpy as np
 import torch
-from scipy.special import ndtri
 
-from .continuous import MESH_LEVELS, MESH_LEVELS_2D, MESH_LEVELS_HEAVY, Continuous1D
+from .continuous import MESH_LEVELS, MESH_LEVELS_2D, MESH_LEVELS_HEAVY, Continuous1D, ndtri
 
 INF = math.inf
 
