@@ -2,7 +2,8 @@
 
 Run with ``streamlit run app.py``. The pages live in ``app_pages/`` (listed in
 `ganloss_viz.ui.shell.app_pages`); the root URL opens the divergence explorer at
-``/explorer``. torch and the engine are imported by the pages, when they run.
+``/explorer``. torch and the engine are imported by the pages, when they run; the
+shared sidebar is drawn after the page.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from ganloss_viz.ui import shell  # noqa: E402
 st.set_page_config(layout="wide", page_title="ganloss-viz", page_icon=shell.ICON)
 page = st.navigation(shell.app_pages())
 shell.style()
-shell.sidebar(page.url_path)
 with shell.charts_preloaded():
     page.run()
+# The sidebar's presets come after the page: on a cold start the browser then draws the
+# page's first chart before some thirty preset links (benchmarks/cold_start.py: ~0.5 s).
+# Pages end their runs normally (no st.stop), so that the sidebar is always drawn.
+shell.sidebar(page.url_path)

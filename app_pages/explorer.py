@@ -21,6 +21,30 @@ def read_url(params):
     return state.resolved().without_stale_preset(), errors
 
 
+def results(state: ExplorerState, P, Q, info, params: tuple, box) -> None:
+    """The value tiles in `box`, then the section tabs (only the open one runs)."""
+    result = compute.divergence(state.div, state.p, state.q, params)
+    with box:
+        if not result["ok"]:
+            st.error(f"**{info.label}** could not be computed for this pair: {result['message']}")
+        else:
+            c_value, c_method, c_error = st.columns([1.2, 1.5, 1])
+            c_value.metric(f"{state.div}(P ‖ Q)", fmt(result["value"]),
+                           help=f"{info.label}, {info.unit_phrase}; range {info.range_text}")
+            c_method.metric("Method", method_label(result["method"], short=True),
+                            help=f"{method_label(result['method'])} (`{result['method']}`)")
+            c_error.metric("Error estimate", sections.value.error_text(result),
+                           help="Absolute error estimate of the value ('exact' for closed "
+                                "forms, '—' for an infinite value).")
+    ctx = sections.Context(state, P, Q, info, params, result, REGISTRY)
+    tabs = st.tabs([sections.VIEW_LABELS[v] for v in VIEWS], key=f"{KEY}.view",
+                   on_change="rerun")
+    for tab, view in zip(tabs, VIEWS, strict=True):
+        if tab.open:
+            with tab:
+                sections.RENDER[view](ctx)
+
+
 sections.persist()
 w.sync_url(KEY, read_url, sections.apply)
 
@@ -57,26 +81,5 @@ if P.dim != Q.dim:
     with result_box:
         st.error(f"P is {P.dim}-D and Q is {Q.dim}-D: a divergence compares two "
                  "distributions on the same space. Change P or Q.")
-    st.stop()
-
-params = tuple(sorted(div_params.items()))
-result = compute.divergence(div, p_spec, q_spec, params)
-with result_box:
-    if not result["ok"]:
-        st.error(f"**{info.label}** could not be computed for this pair: {result['message']}")
-    else:
-        c_value, c_method, c_error = st.columns([1.2, 1.5, 1])
-        c_value.metric(f"{div}(P ‖ Q)", fmt(result["value"]),
-                       help=f"{info.label}, {info.unit_phrase}; range {info.range_text}")
-        c_method.metric("Method", method_label(result["method"], short=True),
-                        help=f"{method_label(result['method'])} (`{result['method']}`)")
-        c_error.metric("Error estimate", sections.value.error_text(result),
-                       help="Absolute error estimate of the value ('exact' for closed forms, "
-                            "'—' for an infinite value).")
-
-ctx = sections.Context(state, P, Q, info, params, result, REGISTRY)
-tabs = st.tabs([sections.VIEW_LABELS[v] for v in VIEWS], key=f"{KEY}.view", on_change="rerun")
-for tab, view in zip(tabs, VIEWS, strict=True):
-    if tab.open:
-        with tab:
-            sections.RENDER[view](ctx)
+else:
+    results(state, P, Q, info, tuple(sorted(div_params.items())), result_box)

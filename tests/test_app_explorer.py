@@ -237,6 +237,10 @@ def test_bad_section_settings_are_reported_and_replaced(query, words, view):
 def test_mismatched_dimensions_are_an_error_not_a_traceback():
     at = run({"p": "normal(0, 1)", "q": "ring(8, 2, 0.02)"})
     assert "1-D" in at.error[0].value and "2-D" in at.error[0].value
+    assert not at.metric and not at.tabs
+    # The run ends normally: the sidebar (drawn after the page) lists every preset.
+    links = {x.proto.label for x in at.sidebar.get("page_link")}
+    assert {pr.title for pr in PRESETS.values()} <= links
 
 
 # --- presets --------------------------------------------------------------------------------

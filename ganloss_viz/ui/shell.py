@@ -1,6 +1,6 @@
 """The app's frame: its pages, the shared sidebar, and the entry-script guard.
 
-app.py builds `st.navigation(app_pages())`, draws `sidebar()` and runs the page. The
+app.py builds `st.navigation(app_pages())`, runs the page, then draws `sidebar()`. The
 pages live in ``app_pages/``, not ``pages/``: a ``pages/`` folder would switch
 Streamlit into its older directory-based mode, where a deep link opened first runs
 the page without app.py. Adding a page is one entry in `PAGES` (and, if it has
@@ -90,7 +90,7 @@ def style() -> None:
 @contextmanager
 def charts_preloaded() -> Iterator[None]:
     """Run the page with, on a session's first run only, a blank 10-pixel Plotly chart
-    at the foot of the sidebar, removed when the page has drawn. The browser loads
+    in the sidebar, removed when the page has drawn. The browser loads
     Plotly's script (a lazily loaded chunk of several MB) when it first meets a chart;
     meeting this one first, it loads and compiles it while the page imports torch,
     instead of after (benchmarks/cold_start.py: about 20% sooner to the first chart)."""
