@@ -59,6 +59,15 @@ def test_url_restores_the_widgets():
     assert f"Steps (≤ {HOSTED_CAPS.steps:,})" in labels and f"Width (≤ {HOSTED_CAPS.width})" \
         in labels                                                    # caps are shown
     assert at.button(key="cmp.compare").label == "Compare"
+    assert "ragan" not in " ".join(c.value for c in at.caption)
+
+
+def test_losses_with_a_known_weakness_say_so():
+    at = open_compare({"losses": "ns,fgan_tv,ragan"})
+    captions = [c.value for c in at.caption]
+    assert any("**fgan_tv:**" in c and "saturates" in c for c in captions)
+    assert any("**ragan:**" in c and "Seed-dependent" in c for c in captions)
+    assert not any("**ns:**" in c for c in captions)
 
 
 def test_bad_url_shows_errors_not_a_traceback():

@@ -112,6 +112,13 @@ def test_url_restores_the_widgets():
     assert n["tr.lr"] == pytest.approx(0.0005) and n["tr.lr_d"] == pytest.approx(0.0007)
     captions = " ".join(c.value for c in at.caption)
     assert "Hinge GAN" in captions and "Lim & Ye" in captions    # label and one-line doc
+    assert "Known weakness" not in captions
+
+
+def test_a_loss_with_a_known_weakness_says_so():
+    at = open_train({"loss": "fgan_tv"})
+    captions = " ".join(c.value for c in at.caption)
+    assert "Known weakness" in captions and "½·tanh(v) saturates" in captions
 
 
 def test_bad_url_shows_errors_and_still_renders():

@@ -115,7 +115,8 @@ class Loss:
     unbounded output; the loss itself and its optimum stay exact); defaults (LossDefaults: the
     settings of the loss's default training run, measured on the toy targets);
     published (LossDefaults of the paper's own recipe when our defaults depart from it,
-    else None).
+    else None); caveat (what its default runs are measured to do badly, and why, for
+    the pages to say beside the loss; "" when nothing stands out).
     """
 
     name: str = ""
@@ -129,6 +130,7 @@ class Loss:
     penalty = None
     defaults: LossDefaults = LossDefaults()
     published: LossDefaults | None = None
+    caveat: str = ""
     optimal_d: Callable | None = None
     optimum_value: Callable[[float], float] | None = None
     d_real: Callable[[torch.Tensor], torch.Tensor] | None = None

@@ -92,6 +92,9 @@ def settings_panel() -> CompareState | None:
                             "and noise; each keeps its own loss's optimiser defaults.")
         if ss[k("losses")]:
             st.caption(" · ".join(f"**{n}** {LOSSES[n].label}" for n in ss[k("losses")]))
+            for n in ss[k("losses")]:
+                if LOSSES[n].caveat:
+                    st.caption(f":orange[:material/warning:] **{n}:** {LOSSES[n].caveat}")
     with c_target:
         st.selectbox("Target (the data)", list(TARGETS), key=k("target"),
                      format_func=target_label, on_change=_on_target,

@@ -122,6 +122,8 @@ def settings_panel() -> TrainState:
                                               "objectives on the raw output D(x).")
         loss = LOSSES[ss[k("loss")]]
         st.caption(f"**{loss.label}.** {loss.doc}")
+        if loss.caveat:
+            st.caption(f":orange[:material/warning:] **Known weakness.** {loss.caveat}")
         st.caption(_defaults_text(loss.name))
     with c_target:
         st.selectbox("Target (the data)", list(TARGETS), key=k("target"),
