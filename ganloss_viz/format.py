@@ -3,7 +3,7 @@
 Every number a page shows goes through `fmt`: six significant figures (the explorer
 is also a calculator), the infinities as the symbols ∞ and −∞, and text that Python's
 `float()` reads back for every finite value (``1.23457e6``, never ``1.23457×10⁶``).
-Small tables are written as Markdown (`markdown_table`).
+Small tables are written as Markdown (`markdown_table`, `text_table`).
 """
 
 from __future__ import annotations
@@ -86,9 +86,17 @@ def markdown_cell(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
-def markdown_table(rows: Sequence[Mapping[str, str]], right: Collection[str] = ()) -> str:
-    """A Markdown table of `rows` (dicts with the same keys, in the header's order), the
-    columns named in `right` right-aligned (numbers).
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]],
+                   right: Collection[int] = ()) -> str:
+    """A Markdown table of ready cells (Markdown each; plain text goes through
+    `markdown_cell`); the columns whose index is in `right` are right-aligned."""
+    rule = ["---:" if i in right else ":---" for i in range(len(header))]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in (header, rule, *rows))
+
+
+def text_table(rows: Sequence[Mapping[str, str]], right: Collection[str] = ()) -> str:
+    """A Markdown table of plain-text `rows` (dicts with the same keys, the header), every
+    cell shown literally, the columns named in `right` right-aligned (numbers).
 
     The app's small tables are Markdown rather than data frames: they print as text at
     the page's font size (legible on a projector), and the first view then needs neither
@@ -97,7 +105,6 @@ def markdown_table(rows: Sequence[Mapping[str, str]], right: Collection[str] = (
     if not rows:
         return ""
     cols = list(rows[0])
-    head = "| " + " | ".join(markdown_cell(c) for c in cols) + " |"
-    rule = "|" + "|".join("---:" if c in right else ":---" for c in cols) + "|"
-    body = ["| " + " | ".join(markdown_cell(r[c]) for c in cols) + " |" for r in rows]
-    return "\n".join([head, rule, *body])
+    return markdown_table([markdown_cell(c) for c in cols],
+                          [[markdown_cell(r[c]) for c in cols] for r in rows],
+                          right={i for i, c in enumerate(cols) if c in right})

@@ -19,7 +19,7 @@ import torch
 from .distributions import dist
 from .divergences import DIVERGENCES, Divergence, divergence
 from .divergences.registry import GROUP_F
-from .format import fmt
+from .format import fmt, markdown_table
 from .losses import LOSSES, Loss
 
 LN2 = math.log(2.0)
@@ -41,14 +41,6 @@ def text_cell(text: str) -> str:
 def nowrap(text: str) -> str:
     """A short cell kept on one line (no-break spaces): ``[0, ln 2]``."""
     return text_cell(text).replace(" ", "\u00a0")
-
-
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]],
-                   right: Sequence[int] = ()) -> str:
-    """A Markdown table; the columns whose index is in `right` are right-aligned."""
-    rule = ["---:" if i in right else ":---" for i in range(len(header))]
-    lines = [header, rule, *rows]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
 
 # --- the f-divergence table ------------------------------------------------------------
@@ -233,4 +225,4 @@ def shift_check(div: str, p: str, q: str) -> ShiftCheck:
 
 __all__ = ["LN2", "LN4", "BceExample", "FdivRow", "LiveCheck", "LossRow", "ShiftCheck",
            "bce_example", "bernoulli", "binary_entropy", "fdiv_rows", "fdiv_table",
-           "loss_rows", "loss_table", "markdown_table", "math_cell", "shift_check"]
+           "loss_rows", "loss_table", "math_cell", "shift_check"]

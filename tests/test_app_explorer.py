@@ -56,7 +56,7 @@ def tables(at: AppTest) -> list[list[dict[str, str]]]:
     out = []
     for m in at.markdown:
         lines = m.value.splitlines()
-        if len(lines) >= 2 and re.fullmatch(r"\|(:?-+:?\|)+", lines[1]):
+        if len(lines) >= 2 and re.fullmatch(r"\|( *:?-+:? *\|)+", lines[1]):
             head = _cells(lines[0])
             out.append([dict(zip(head, _cells(line), strict=True)) for line in lines[2:]])
     return out

@@ -11,7 +11,7 @@ from scipy import stats
 
 from ganloss_viz import figures
 from ganloss_viz.distributions import dist
-from ganloss_viz.format import fmt, fmt_error, markdown_table, method_label
+from ganloss_viz.format import fmt, fmt_error, method_label, text_table
 from ganloss_viz.ui.densities import densities_1d, densities_2d
 
 
@@ -198,13 +198,13 @@ def test_f_integrand_marks_singular_points():
     assert values[3] == 0.0                      # q f(0) with f(u) = u log u -> 0
 
 
-def test_markdown_table_escapes_every_cell():
+def test_text_table_escapes_every_cell():
     rows = [{"": "▶", "name": "reverse_kl", "value": "0.5"},
             {"": "", "name": "a|b *c* [0, ∞] :red[x] $y$", "value": "∞"}]
-    text = markdown_table(rows, right={"value"})
+    text = text_table(rows, right={"value"})
     head, rule, *body = text.splitlines()
-    assert head == "|  | name | value |" and rule == "|:---|:---|---:|"
+    assert head == "|  | name | value |" and rule == "| :--- | :--- | ---: |"
     assert body[0] == "| ▶ | reverse\\_kl | 0.5 |"
     # No syntax character is left bare: | * [ ] : $ all escaped, one cell each.
     assert body[1] == "|  | a\\|b \\*c\\* \\[0, ∞\\] \\:red\\[x\\] \\$y\\$ | ∞ |"
-    assert markdown_table([]) == ""
+    assert text_table([]) == ""

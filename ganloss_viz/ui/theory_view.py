@@ -20,7 +20,7 @@ from ganloss_viz import theory
 from ganloss_viz.distributions import dist
 from ganloss_viz.divergences import DIVERGENCES
 from ganloss_viz.divergences.registry import GROUP_F
-from ganloss_viz.format import fmt
+from ganloss_viz.format import fmt, markdown_table
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.theory import DEFAULT_P, DEFAULT_Q, THEORY_PRESETS, TheoryState
 from ganloss_viz.ui import compute
@@ -94,7 +94,7 @@ def generator_constants() -> str:
         rows.append([f"`{d.name}`", fmt(f1), fmt(d.f0, pad=False), fmt(d.fprime_inf, pad=False),
                      fmt(d.f0 + d.fprime_inf), shown(value(d.name, *DISJOINT[0]))])
     header = ("", "$f(1)$", "$f(0)$", "$f'(\\infty)$", "sum", "engine")
-    return theory.markdown_table(header, rows, right=(1, 2, 3, 4, 5))
+    return markdown_table(header, rows, right=(1, 2, 3, 4, 5))
 
 
 @st.cache_data(show_spinner=False)
@@ -105,7 +105,7 @@ def bce_table() -> str:
         rows.append([fmt(y, pad=False), fmt(d, pad=False), fmt(ex.bce), fmt(ex.entropy),
                      fmt(ex.kl), fmt(ex.gap, sig=2)])
     header = ("$y$", "$D$", "BCE$(y, D)$", "$H_b(y)$", "KL", "BCE − H − KL")
-    return theory.markdown_table(header, rows, right=(0, 1, 2, 3, 4, 5))
+    return markdown_table(header, rows, right=(0, 1, 2, 3, 4, 5))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -124,7 +124,7 @@ def shift_table(pairs: tuple[tuple[str, str], ...]) -> str:
             row += [fmt(c.value), fmt(c.slope)]
         rows.append(row)
     header = ("P", "Q", "JS", "dJS/dθ", "W1", "dW1/dθ")
-    return theory.markdown_table(header, rows, right=(2, 3, 4, 5))
+    return markdown_table(header, rows, right=(2, 3, 4, 5))
 
 
 @st.cache_data(show_spinner=False, max_entries=4096)

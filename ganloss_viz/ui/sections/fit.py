@@ -7,7 +7,7 @@ import streamlit as st
 
 from ganloss_viz import figures
 from ganloss_viz.distributions import dist
-from ganloss_viz.format import fmt, markdown_table
+from ganloss_viz.format import fmt, text_table
 from ganloss_viz.state import MAX_LR, STEPS
 from ganloss_viz.ui import compute
 from ganloss_viz.ui import widgets as w
@@ -99,7 +99,7 @@ def render(ctx: Context) -> None:
         rows.append({"divergence": run.div, "D at step 0": fmt(run.values[0]),
                      f"D at step {len(run.values) - 1}": fmt(run.value),
                      "fitted Q": _rounded(run.q), "seconds": f"{r['seconds']:.2f}"})
-    st.markdown(markdown_table(rows, right=set(rows[0]) - {"divergence", "fitted Q"}))
+    st.markdown(text_table(rows, right=set(rows[0]) - {"divergence", "fitted Q"}))
     main = ok[0][1]["run"] if ok[0][1]["run"].div == s.div else None
     c_btn, c_cap = st.columns([1, 3])
     if main is not None:

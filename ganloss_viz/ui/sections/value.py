@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from ganloss_viz import figures
-from ganloss_viz.format import fmt, fmt_error, markdown_table, method_label
+from ganloss_viz.format import fmt, fmt_error, method_label, text_table
 from ganloss_viz.ui import compute
 from ganloss_viz.ui import widgets as w
 
@@ -63,7 +63,7 @@ def gradient_table(ctx: Context) -> None:
     values |= {f"q.{k}": v for k, v in ctx.Q.flat_params().items()}
     rows = [{"parameter θ": name, "value": fmt(values.get(name, float("nan")), pad=False),
              "∂D/∂θ": fmt(g)} for name, g in ctx.result["grad"].items()]
-    st.markdown(markdown_table(rows, right={"value", "∂D/∂θ"}))
+    st.markdown(text_table(rows, right={"value", "∂D/∂θ"}))
     st.caption("Exact, by automatic differentiation; 0 where D is flat or infinite.")
 
 
@@ -83,7 +83,7 @@ def every_divergence(ctx: Context) -> None:
             "range": d.range_text,
             "parameters": ", ".join(f"{k}={fmt(v, pad=False)}" for k, v in ctx.params_for(name)),
         })
-    st.markdown(markdown_table(rows, right={"value", "error"}))
+    st.markdown(text_table(rows, right={"value", "error"}))
 
 
 def render(ctx: Context) -> None:
