@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 import ganloss_viz as gv
-from ganloss_viz.distributions import dist
+from ganloss_viz.distributions import Distribution, dist
+from ganloss_viz.divergences import Divergence
 from ganloss_viz.format import fmt, method_label
 from ganloss_viz.state import DEFAULT_P, DEFAULT_Q, PRESETS, VIEWS, ExplorerState
 from ganloss_viz.ui import compute, sections
@@ -21,7 +22,8 @@ def read_url(params):
     return state.resolved().without_stale_preset(), errors
 
 
-def results(state: ExplorerState, P, Q, info, params: tuple, box) -> None:
+def results(state: ExplorerState, P: Distribution, Q: Distribution, info: Divergence,
+            params: tuple, box) -> None:
     """The value tiles in `box`, then the section tabs (only the open one runs)."""
     result = compute.divergence(state.div, state.p, state.q, params)
     with box:
