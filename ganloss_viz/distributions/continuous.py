@@ -258,7 +258,8 @@ class StudentTLaw(_LocScale):
 
     def tail_coef(self):
         v = _np(self.df)[..., 0]
-        c = np.exp(_special().gammaln((v + 1) / 2) - _special().gammaln(v / 2)) / np.sqrt(v * np.pi)
+        sc = _special()
+        c = np.exp(sc.gammaln((v + 1) / 2) - sc.gammaln(v / 2)) / np.sqrt(v * np.pi)
         return c * v ** ((v - 1) / 2) * _np(self.scale)[..., 0] ** v
 
 

@@ -61,10 +61,10 @@ CAPPED = ("kl", "jeffreys", "neyman")
 # seeds 0-2 on ring8; benchmarks/train_all.py, seed 0 on every target).
 FGAN_CAVEATS = {
     "tv": "Weak at every setting measured: its critic T = ½·tanh(v) saturates once D "
-          "tells real from fake, and the generator's gradient vanishes (ring8: 1-2 of 8 "
-          "modes on seeds 0-2, learning rates from 5e-5 to 1e-3 alike).",
-    "neyman": "Slow: it diverges above its learning rate of 5e-5, and at that rate covers "
-              "1, 3 and 6 of ring8's 8 modes on seeds 0-2 after 4,000 steps.",
+          "tells real from fake, and the generator's gradient vanishes (ring8: at most 2 "
+          "of 8 modes at every learning rate tried, 5e-5 to 1e-3).",
+    "neyman": "Slow at its learning rate of 5e-5 (higher rates diverged before its output "
+              "was capped): 1, 3 and 6 of ring8's 8 modes on seeds 0-2 after 4,000 steps.",
     "pearson": "Thrown off on the 1-D mixtures (bimodal, trimodal: W1 31 and 19 at the "
                "defaults): its generator maximises f*(T) = T²/4 + T, which also grows as "
                "D's output T falls below −2, where D is surest a sample is fake.",
