@@ -36,9 +36,10 @@ def page(name: str) -> st.Page:
 def _landing() -> None:
     """The root URL forwards to /explorer, keeping its query string.
 
-    Streamlit serves a ``default=True`` page at the root URL only, so a shared
-    ``/explorer?...`` link would not resolve if the explorer were the default page;
-    this hidden default page forwards to it instead.
+    Streamlit serves a ``default=True`` page at the root URL only: with the explorer as
+    the default page, a shared ``/explorer?...`` link draws the explorer under a "Page
+    not found" dialog (Streamlit 1.67, checked in Chromium); this hidden default page
+    forwards to it instead.
     """
     st.switch_page(page("explorer"), query_params=st.query_params.to_dict())
 
