@@ -1402,6 +1402,33 @@ def _expect_pair(Y1: Law, Y2: Law, h) -> float:
     return acc.result()
 
 
+def _mutually_singular(div: str, alpha) -> float:
+    """A divergence of the density family between mutually singular laws: the Lebesgue
+    decomposition leaves f'(inf) * 1 + f(0) * 1 of an f-divergence, BC = 0."""
+    if div in F_DIVERGENCES:
+        _, f0, finf = f_terms(div, alpha)
+        return f0 + finf
+    if div == "hellinger":
+        return 1.0
+    if div in ("renyi", "bhattacharyya"):
+        return INF
+    raise NotImplementedError(div)
+
+
+def _thin(law: Law) -> bool:
+    """A product with a coordinate made of point masses only: a line or points, a set
+    of area 0 that holds all of the law's mass."""
+    return law.family == "product" and any(not measure1(law[a]).parts for a in ("x", "y"))
+
+
+def _dense(law: Law) -> bool:
+    """A law with a density in the plane for all its mass (no line or point)."""
+    if _gauss_parts_2d(law) is not None:
+        return True
+    return law.family == "product" and not (measure1(law["x"]).atoms
+                                            or measure1(law["y"]).atoms)
+
+
 def _lines(div: str, tp: float, tq: float, Py: Law, Qy: Law, alpha, bandwidth) -> float:
     """Divergences between the segments/lines delta_tp x Py and delta_tq x Qy."""
     theta = tp - tq
@@ -1411,13 +1438,8 @@ def _lines(div: str, tp: float, tq: float, Py: Law, Qy: Law, alpha, bandwidth) -
         # The common Dirac factor cancels in every f-divergence / Renyi / OT cost, and
         # the product kernel's x factor is k(0) = 1.
         return reference_1d(div, Py, Qy, alpha=alpha, bandwidth=bandwidth)
-    if div in F_DIVERGENCES:            # mutually singular: f'(inf) * 1 + f(0) * 1
-        _, f0, finf = f_terms(div, alpha)
-        return f0 + finf
-    if div == "hellinger":
-        return 1.0
-    if div in ("renyi", "bhattacharyya"):
-        return INF
+    if div in F_DIVERGENCES or div in ("hellinger", "renyi", "bhattacharyya"):
+        return _mutually_singular(div, alpha)
     my, ny = measure1(Py), measure1(Qy)
     if div == "w1":
         # Cost sqrt(theta^2 + (y - y')^2) is a convex function of y - y', so the monotone
@@ -1473,6 +1495,8 @@ def reference_2d(div: str, P: Law, Q: Law, alpha=None, bandwidth=1.0) -> float:
     lines = _line_factors(P, Q)
     if lines is not None:
         return _lines(div, *lines, alpha, bandwidth)
+    if (_thin(P) and _dense(Q)) or (_dense(P) and _thin(Q)):
+        return _mutually_singular(div, alpha)
     gp, gq = _gauss_parts_2d(P), _gauss_parts_2d(Q)
     if gp is not None and gq is not None:
         if div == "mmd":

@@ -53,6 +53,8 @@ def fd_gradient(div, P, Q, params, name: str) -> float:
 
 
 MIX = mixture([normal(-2, 0.5), normal(2, 0.5)], [0.3, 0.7])
+ATOMS_AND_DENSITY = mixture([dirac(0), normal(0, 1)], [0.5, 0.5])
+TWO_ATOMS = mixture([dirac(0), dirac(1)], [0.3, 0.7])
 LINES = {theta: (product(dirac(theta), uniform(0, 1)), product(dirac(0), uniform(0, 1)))
          for theta in (0.5, -2.0)}
 
@@ -79,6 +81,11 @@ CASES = [
     ("w1", *LINES[-2.0], {}),
     ("js", dirac(0), dirac(3), {}),
     ("w1", dirac(0), dirac(3), {}),
+    # An atom of one measure with no partner in the other (Q's at 1): its log-mass is
+    # -inf for P, which must not turn the weights' gradients into NaN.
+    ("js", ATOMS_AND_DENSITY, TWO_ATOMS, {}),
+    ("hellinger", ATOMS_AND_DENSITY, TWO_ATOMS, {}),
+    ("js", TWO_ATOMS, ATOMS_AND_DENSITY, {}),
 ]
 
 

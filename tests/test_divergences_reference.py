@@ -231,6 +231,19 @@ add(product(dirac(0), uniform(0, 1)), product(dirac(0), uniform(0, 1)),
           ("w2", {}), ("mmd", {"bandwidth": 1.0}), ("energy", {})],
     expected=E(js=0.0, tv=0.0, kl=0.0, hellinger=0.0, gan=-2 * LN2, w1=0.0, w2=0.0,
                mmd_1_0=0.0, energy=0.0))
+# A line or a point against a density in the plane: mutually singular, so every
+# f-divergence is f(0) + f'(inf) (the Lebesgue decomposition), either way round.
+SINGULAR_F = E(js=LN2, tv=1.0, kl=INF, reverse_kl=INF, hellinger=1.0, bhattacharyya=INF,
+               gan=0.0, alpha_0_5=4.0, renyi_0_5=INF, pearson=INF, neyman=INF)
+for thin, dense in ((product(dirac(0), uniform(0, 1)), N2),
+                    (product(dirac(0.5), dirac(-1)), N2),
+                    (product(uniform(-1, 1), dirac(2)), ring(8, 2, 0.02))):
+    for P, Q in ((thin, dense), (dense, thin)):
+        add(P, Q, divs=[("js", {}), ("tv", {}), ("kl", {}), ("reverse_kl", {}),
+                        ("hellinger", {}), ("bhattacharyya", {}), ("gan", {}),
+                        ("alpha", {"alpha": 0.5}), ("renyi", {"alpha": 0.5}),
+                        ("pearson", {}), ("neyman", {})],
+            expected=SINGULAR_F)
 # Isotropic Gaussian mixtures (ring, grid): 2-D quadrature; MMD in closed form.
 add(ring(4, 1, 0.5), N2, divs=[("kl", {}), ("js", {}), ("hellinger", {}), ("tv", {}),
                                ("mmd", {"bandwidth": 1.0})])

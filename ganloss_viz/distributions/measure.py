@@ -261,7 +261,10 @@ class Measure2D:
         return torch.logsumexp(torch.stack(torch.broadcast_tensors(*terms), 0), dim=0)
 
     def mesh_np(self, axis: int, levels: np.ndarray = MESH_LEVELS_2D) -> np.ndarray:
+        """Mesh points of the part with a density in the plane (none without one)."""
         parts = [np.atleast_1d(law.mesh_np(axis, levels)) for law in self.comps]
+        if not parts:
+            return np.zeros(0)
         batch = np.broadcast_shapes(*(p.shape[:-1] for p in parts))
         return np.concatenate([np.broadcast_to(p, batch + p.shape[-1:]) for p in parts], -1)
 

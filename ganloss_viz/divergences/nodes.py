@@ -121,7 +121,15 @@ def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor
     tp = (same * mp.unsqueeze(-2)).sum(-1)
     tq = (same * mq.unsqueeze(-2)).sum(-1)
     w = 1.0 / same.sum(-1)
-    return loc.expand(*batch, loc.shape[-1]), w, tp.log(), tq.log()
+    return loc.expand(*batch, loc.shape[-1]), w, _log_mass(tp), _log_mass(tq)
+
+
+def _log_mass(t: torch.Tensor) -> torch.Tensor:
+    """log t, -inf where t = 0 with a zero gradient there (log's would be 0/0 = NaN where
+    an atom of one measure has no partner in the other)."""
+    pos = t > 0
+    safe = torch.where(pos, t, torch.ones_like(t)).log()
+    return torch.where(pos, safe, torch.full_like(t, -math.inf))
 
 
 def nodes_1d(P: Measure1D, Q: Measure1D,
