@@ -8,6 +8,8 @@ values quoted in comments, or published identities (JS of disjoint laws is ln 2)
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import math
 import re
@@ -177,6 +179,16 @@ def test_infinite_value_shows_infinity():
     assert metric_values(at)[2] == "—"                  # no error bar on ∞
 
 
+def test_segment_against_a_gaussian_is_mutually_singular():
+    at = run({"p": "product(dirac(0), uniform(0, 1))",
+              "q": "mvnormal(loc=[0, 0], cov=[[1, 0], [0, 1]])", "div": "js"})
+    assert not at.error
+    assert metric_values(at)[:3] == ["0.693147", "analytic", "exact"]    # ln 2
+    assert "mutually singular" in texts(at)
+    rows = {r["name"]: r for r in tables(at)[1]}
+    assert rows["tv"]["value"] == "1" and rows["kl"]["value"] == "∞"
+
+
 def test_two_d_pair_renders_with_an_integrand_heatmap():
     at = run({"p": "mvnormal(loc=[0, 0], cov=[[1, 0.5], [0.5, 1]])",
               "q": "mvnormal(loc=[1, 0], cov=[[1, 0], [0, 2]])", "div": "kl"})
@@ -304,6 +316,43 @@ def test_landscape_matches_the_closed_form_kl():
     np.testing.assert_allclose(np.asarray(heat["z"], float), ref, rtol=1e-10)
     names = [t.get("name") for t in chart(at)["data"]]
     assert {"−∇D", "direct fit", "Q now", "P's values"} <= set(names)
+
+
+@pytest.mark.parametrize(("query", "labels"), [
+    ({}, ["Result JSON", "Every divergence CSV"]),
+    ({"view": "sweep"}, ["Sweep CSV"]),
+    ({"view": "landscape", "grid": "9"}, ["Landscape CSV"]),
+    ({"view": "fit", "steps": "20"}, ["Animation (standalone HTML)", "Fit CSV"]),
+])
+def test_sections_offer_downloads_and_sharp_chart_images(query, labels):
+    at = run(query)
+    assert [d.proto.label for d in at.get("download_button")] == labels
+    charts = at.get("plotly_chart")
+    assert charts
+    for c in charts:                      # the camera button saves a 2x PNG for slides
+        opts = json.loads(c.proto.config)["toImageButtonOptions"]
+        assert opts["scale"] == 2 and opts["format"] == "png"
+        assert opts["filename"].startswith("ganloss-viz-")
+
+
+def test_downloads_of_a_value_that_failed():
+    import ganloss_viz as gv
+    from ganloss_viz.distributions import dist
+    from ganloss_viz.ui.sections.common import Context
+    from ganloss_viz.ui.sections.value import download_files
+
+    state, _ = ExplorerState.from_query_params({"div": "kl"})
+    failed = {"ok": False, "message": "no closed form"}
+    ctx = Context(state, dist(state.p), dist(state.q), gv.DIVERGENCES["kl"], (), failed,
+                  gv.DIVERGENCES)
+    results = {"kl": failed, "tv": {"ok": True, "value": 0.5, "method": "closed_form",
+                                     "error": 0.0}}
+    files = download_files(ctx, results)
+    assert [f[0] for f in files] == ["Every divergence CSV"]      # no result to save
+    rows = list(csv.reader(io.StringIO(files[0][1]())))
+    assert rows[0] == ["divergence", "label", "value", "method", "error", "parameters"]
+    assert rows[1][:5] == ["kl", gv.DIVERGENCES["kl"].label, "", "error: no closed form", ""]
+    assert rows[2][2:5] == ["0.5", "closed_form", "0.0"]
 
 
 # --- URL state ----------------------------------------------------------------------------

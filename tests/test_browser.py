@@ -6,6 +6,10 @@ number; then follows a sidebar preset link. Screenshots go to /tmp/shots/ (not k
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
+
 import pytest
 from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, streamlit_server
 
@@ -113,3 +117,20 @@ def test_widgets_update_the_url(server, page):
     q_loc.press("Enter")
     page.wait_for_url(lambda url: "q=normal%284%2C+2%29" in url, timeout=TEXT_TIMEOUT)
     page.get_by_text("0.830550").first.wait_for(timeout=TEXT_TIMEOUT)   # tv(N(0,1), N(4,2))
+
+
+def test_sweep_csv_download_holds_the_closed_form(server, page):
+    page.goto(f"{server}/explorer?p=normal(0,%201)&q=normal(1,%201)&div=kl&view=sweep"
+              "&sweep=q.loc&range=-2,2&points=41")
+    button = page.get_by_role("button", name="Sweep CSV")
+    button.wait_for(timeout=TEXT_TIMEOUT)
+    with page.expect_download(timeout=TEXT_TIMEOUT) as info:
+        button.click()
+    assert info.value.suggested_filename == "ganloss-viz-sweep-kl-q.loc.csv"
+    header, *rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text())))
+    assert header == ["q.loc", "kl", "d kl / d q.loc"]
+    assert len(rows) == 41
+    for theta, value, slope in ((float(a), float(b), float(c)) for a, b, c in rows):
+        assert abs(value - theta**2 / 2) <= 1e-12          # KL(N(0,1) ‖ N(θ,1)) = θ²/2
+        assert abs(slope - theta) <= 1e-12
+    assert page.get_by_text("Traceback").count() == 0

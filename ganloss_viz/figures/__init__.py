@@ -14,11 +14,12 @@ One module per family of figures:
 from .densities import density_1d, density_2d, integrand_1d, integrand_2d
 from .fit import Track, fit_animation_1d, fit_animation_2d
 from .landscape import landscape
-from .style import COMPARE_COLORS, INTEGRAND_COLOR, P_COLOR, Q_COLOR
+from .style import COMPARE_COLORS, INTEGRAND_COLOR, P_COLOR, Q_COLOR, chart_config
 from .sweep import Curve, sweep
 
 __all__ = [
-    "COMPARE_COLORS", "INTEGRAND_COLOR", "P_COLOR", "Q_COLOR", "Curve", "density_1d",
+    "COMPARE_COLORS", "INTEGRAND_COLOR", "P_COLOR", "Q_COLOR", "Curve", "chart_config",
+    "density_1d",
     "density_2d", "fit_animation_1d", "fit_animation_2d", "integrand_1d",
     "integrand_2d", "landscape", "sweep", "Track",
 ]

@@ -22,6 +22,14 @@ TITLE_SIZE = 18
 HOVER = ".6g"                # six significant figures in every hover label
 
 
+def chart_config(name: str) -> dict[str, Any]:
+    """Plotly's configuration of a chart in the app: no logo, and a camera button that
+    saves ``ganloss-viz-<name>.png`` at twice its size on screen, sharp on a slide."""
+    return {"displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "scale": 2,
+                                     "filename": f"ganloss-viz-{name}"}}
+
+
 def rgba(hex_color: str, alpha: float) -> str:
     r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r}, {g}, {b}, {alpha})"

@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ganloss_viz.figures.compare import Panel, grad_figure, grid_figure, losses_figure
+from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import fmt
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.compare import COMPARE_PRESETS, MAX_LOSSES, CompareState
@@ -227,7 +228,8 @@ def live_panel() -> None:
     if p is None or live.frame is None or any(s is None for s in p.snapshots):
         st.caption("Building the networks …")
         return
-    st.plotly_chart(live.still_figure(p.snapshots), key=k("live_fig"), width="stretch")
+    st.plotly_chart(live.still_figure(p.snapshots), key=k("live_fig"), width="stretch",
+                    config=chart_config("compare-live"))
 
 
 def controls(state: CompareState | None) -> None:
@@ -276,7 +278,8 @@ def _built(names: list[str], target: str, result: CompareResult) -> dict[str, An
         cached = (result, {
             "grid": grid, "rows": rows,
             "losses": losses_figure(names, histories), "grads": grad_figure(names, histories),
-            "html": grid.to_html(include_plotlyjs=True, auto_play=False),
+            "html": grid.to_html(include_plotlyjs=True, auto_play=False,
+                                 config=chart_config("compare-replay")),
             "csv": comparison_csv(rows),
             "json": json.dumps(json_safe(result.to_dict()), indent=2, allow_nan=False),
         })
@@ -317,7 +320,8 @@ def results() -> None:
     st.subheader(f"Replay · {len(names)} losses on {state.target}")
     _status(names, result)
     built = _built(names, state.target, result)
-    st.plotly_chart(built["grid"], key=k("replay"), width="stretch")
+    st.plotly_chart(built["grid"], key=k("replay"), width="stretch",
+                    config=chart_config("compare-replay"))
     st.caption("Press ▶ play or drag the step slider: every panel shows the same step. " + (
         "Colours: each D's raw output (rescaled per frame); grey: target samples; red: "
         "G's samples." if result.runs[0].frame.dim == 2 else
@@ -341,8 +345,10 @@ def results() -> None:
     d3.download_button("Runs JSON", built["json"], f"{stem}.json", "application/json",
                        icon=":material/data_object:", key=k("dl_json"), on_click="ignore",
                        width="stretch")
-    st.plotly_chart(built["losses"], key=k("loss_curves"), width="stretch")
-    st.plotly_chart(built["grads"], key=k("grads"), width="stretch")
+    st.plotly_chart(built["losses"], key=k("loss_curves"), width="stretch",
+                    config=chart_config("compare-losses"))
+    st.plotly_chart(built["grads"], key=k("grads"), width="stretch",
+                    config=chart_config("compare-gradients"))
     st.caption("Per-step values averaged in blocks. A generator gradient that falls by "
                "decades while the samples are still far from the data is the saturating "
                "loss's vanishing gradient.")

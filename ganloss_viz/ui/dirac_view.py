@@ -14,6 +14,7 @@ import streamlit as st
 
 from ganloss_viz import dirac
 from ganloss_viz.figures.dirac import FieldPanel, eigen_figure, field_figure
+from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import fmt
 from ganloss_viz.state.dirac import (
     DIRAC_PRESETS,
@@ -209,7 +210,7 @@ def results(state: DiracState) -> None:
     c_field, c_eig = st.columns([1.15, 1], gap="large") if single else (st.container(),) * 2
     with c_field:
         st.plotly_chart(field_figure(panels, height=680 if single else 520),
-                        key=k("field"), width="stretch")
+                        key=k("field"), width="stretch", config=chart_config("dirac-field"))
         st.caption(f"Arrows: the direction of v(θ, ψ) = (−∂L_G/∂θ, −∂L_D/∂ψ), shading its "
                    f"speed. {state.steps:,} steps of size h = {fmt(state.h, pad=False)} from "
                    f"(θ0, ψ0) = ({fmt(state.theta0, pad=False)}, {fmt(state.psi0, pad=False)}): "
@@ -224,7 +225,7 @@ def results(state: DiracState) -> None:
         spectra = main.step_spectra(state.h)
         st.plotly_chart(eigen_figure(main.eigenvalues, spectra, state.h,
                                      one_sided=main.verdict == "no_jacobian"),
-                        key=k("eig"), width="stretch")
+                        key=k("eig"), width="stretch", config=chart_config("dirac-eigenvalues"))
         st.markdown(("One-sided linearisation (ψ > 0 only; the jump at ψ = 0 decides). "
                      if main.verdict == "no_jacobian" else "") + growth_text(spectra, state.h))
         st.caption(READING)

@@ -20,6 +20,7 @@ from ganloss_viz import theory
 from ganloss_viz.distributions import dist
 from ganloss_viz.divergences import DIVERGENCES
 from ganloss_viz.divergences.registry import GROUP_F
+from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import fmt, markdown_table
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.theory import DEFAULT_P, DEFAULT_Q, THEORY_PRESETS, TheoryState
@@ -295,7 +296,7 @@ def vanishing_section(state: TheoryState) -> None:
     fig_col, prose = st.columns([1.45, 1], gap="large")
     with fig_col:
         st.plotly_chart(vanishing_figure(vanishing(tuple(SEPARATIONS))),
-                        config={"displaylogo": False})
+                        config=chart_config("vanishing-gradients"))
     with prose:
         st.markdown(text.VANISHING)
 

@@ -23,6 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import fmt
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.train import (
@@ -311,7 +312,8 @@ def live_panel() -> None:
     c_fig, c_side = st.columns([1.25, 1], gap="large")
     with c_fig:
         st.plotly_chart(live.still_figure(p.snapshot),
-                        key=k("live_fig"), width="stretch")
+                        key=k("live_fig"), width="stretch",
+                        config=chart_config("train-live"))
     with c_side:
         m1, m2, m3 = st.columns(3)
         m1.metric("Step", f"{done:,}")
@@ -319,9 +321,9 @@ def live_panel() -> None:
         m3.metric("Seconds", f"{secs:.1f}")
         if live.curve:
             st.plotly_chart(live_curve_figure(live.curve), key=k("live_curve"),
-                            width="stretch")
+                            width="stretch", config=chart_config("train-live-losses"))
             st.plotly_chart(live_grad_figure(live.curve), key=k("live_grad"),
-                            width="stretch")
+                            width="stretch", config=chart_config("train-live-gradients"))
 
 
 def controls(state: TrainState) -> None:
@@ -416,7 +418,8 @@ def _downloads(result: TrainResult, fig: go.Figure, rows) -> dict[str, str]:
     cached = ss.get(k("downloads"))
     if cached is None or cached[0] is not result:
         cached = (result, {
-            "html": fig.to_html(include_plotlyjs=True, auto_play=False),
+            "html": fig.to_html(include_plotlyjs=True, auto_play=False,
+                                config=chart_config("train-replay")),
             "csv": metrics_csv(rows),
             "json": metrics_json(result),
         })
@@ -448,7 +451,7 @@ def results() -> None:
     else:
         st.success(f"Finished. {summary}", icon=":material/check_circle:")
     fig = replay_figure(result.frame, result.snapshots, title)
-    st.plotly_chart(fig, key=k("replay"), width="stretch")
+    st.plotly_chart(fig, key=k("replay"), width="stretch", config=chart_config("train-replay"))
     st.caption("Press ▶ play or drag the step slider. " + (
         "Colours: D's raw output (rescaled per frame); grey: target samples; red: G's "
         "samples; thin lines: G's image of the noise lattice; arrows: −∇ of the generator "
@@ -476,12 +479,13 @@ def results() -> None:
                            width="stretch")
     with c_curves:
         st.plotly_chart(history_figure(result, ("d_loss", "g_loss"), ("D loss", "G loss"),
-                                       "Losses per step"), key=k("losses"), width="stretch")
+                                       "Losses per step"), key=k("losses"), width="stretch",
+                        config=chart_config("train-losses"))
         st.plotly_chart(history_figure(result, ("g_grad_norm", "fake_grad_norm"),
                                        ("‖∇θ L_G‖ (generator parameters)",
                                         "mean ‖∇x L_G‖ per sample"),
                                        "Generator gradient norms", log=True),
-                        key=k("grads"), width="stretch")
+                        key=k("grads"), width="stretch", config=chart_config("train-gradients"))
 
 
 __all__ = ["KEY", "LiveRun", "apply", "controls", "live_panel", "metric_rows", "metrics_csv",

@@ -10,9 +10,9 @@ the top of every run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import streamlit as st
 
@@ -29,7 +29,8 @@ AXES = ("sweep", "lx", "ly")                 # the settings that name a paramete
 RANGE_OF = {"sweep": "range", "lx": "xrange", "ly": "yrange"}
 PLAIN = ("points", "grid", "steps", "lr", "loss")    # settings with one widget each
 PERSIST = tuple(f"{KEY}.{k}" for k in ("view", "vs", *AXES, *PLAIN))
-CHART_CONFIG = {"displaylogo": False}
+ICONS = {"text/csv": ":material/table:", "application/json": ":material/data_object:",
+         "text/html": ":material/movie:"}
 
 
 def k(name: str) -> str:
@@ -173,6 +174,26 @@ def progress_bar(text: str) -> tuple[Callable[[float], None], Callable[[], None]
     return update, bar.empty
 
 
-__all__ = ["AXES", "CHART_CONFIG", "GRID", "KEY", "MAX_LR", "POINTS", "STEPS", "VIEWS",
-           "VIEW_LABELS", "Context", "apply", "compare_picker", "parameter_picker",
+class Download(NamedTuple):
+    """One file a section offers: `make()` returns its text when the button is pressed."""
+
+    label: str
+    make: Callable[[], str]
+    file_name: str
+    mime: str
+    help: str
+
+
+def downloads(section: str, files: Sequence[Download]) -> None:
+    """A row of download buttons. A file's text is made only when its button is pressed
+    (a fit's animation carries Plotly: several MB); pressing one does not rerun the page."""
+    with st.container(horizontal=True):
+        for i, f in enumerate(files):
+            st.download_button(f.label, f.make, f.file_name, f.mime, help=f.help,
+                               key=k(f"download.{section}.{i}"), icon=ICONS[f.mime],
+                               on_click="ignore")
+
+
+__all__ = ["AXES", "GRID", "KEY", "MAX_LR", "POINTS", "STEPS", "VIEWS", "VIEW_LABELS",
+           "Context", "Download", "apply", "compare_picker", "downloads", "parameter_picker",
            "persist", "progress_bar", "range_inputs", "state_from_widgets", "step_for"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ganloss_viz import figures
+from ganloss_viz import exports, figures
 from ganloss_viz.distributions import dist
 from ganloss_viz.format import fmt, text_table
 from ganloss_viz.state import MAX_LR, STEPS
@@ -13,7 +13,7 @@ from ganloss_viz.ui import compute
 from ganloss_viz.ui import widgets as w
 from ganloss_viz.ui.fitframes import frame_steps, frames_1d, frames_2d
 
-from .common import CHART_CONFIG, KEY, Context, compare_picker, k, progress_bar
+from .common import KEY, Context, Download, compare_picker, downloads, k, progress_bar
 
 
 def _color(i: int) -> str:
@@ -89,10 +89,20 @@ def render(ctx: Context) -> None:
     if not ok:
         return
     fig = fit_figure(s.p, tuple(key for key, _ in ok), ctx.P.dim)
+    name = f"ganloss-viz-fit-{s.div}"
+    files = [Download("Fit CSV", lambda: exports.fit_csv([r["run"] for _, r in ok]),
+                      f"{name}.csv", "text/csv",
+                      "One row per divergence and step: D(P ‖ Q) and Q's parameters.")]
     if isinstance(fig, str):
         st.info(fig, icon=":material/info:")
     else:
-        st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+        config = figures.chart_config(f"fit-{s.div}")
+        st.plotly_chart(fig, width="stretch", config=config)
+        files.insert(0, Download(
+            "Animation (standalone HTML)",
+            lambda: fig.to_html(include_plotlyjs=True, auto_play=False, config=config),
+            f"{name}.html", "text/html",
+            "This animation in one file that plays offline in any browser (for slides)."))
     rows = []
     for _, r in ok:
         run = r["run"]
@@ -111,3 +121,4 @@ def render(ctx: Context) -> None:
         "parameters, with exact gradients; press ▶ to replay it (the animation runs in "
         "the browser). A GAN minimises the same divergences only approximately, through "
         "its discriminator.")
+    downloads("fit", files)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ganloss_viz import figures
+from ganloss_viz import exports, figures
 from ganloss_viz.format import fmt, method_label
 from ganloss_viz.state import GRID, parameters
 from ganloss_viz.ui import compute
 
 from .common import (
-    CHART_CONFIG,
     Context,
+    Download,
+    downloads,
     k,
     parameter_picker,
     progress_bar,
@@ -86,7 +87,8 @@ def render(ctx: Context) -> None:
     target = (p_params[fx], p_params[fy]) if both_q and fx in p_params and fy in p_params \
         else None
     fig = landscape_figure(key, fit_key, (ctx.value_of(lx), ctx.value_of(ly)), target)
-    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+    st.plotly_chart(fig, width="stretch",
+                    config=figures.chart_config(f"landscape-{s.div}"))
     z = land["z"]
     finite = z[np.isfinite(z)]
     lowest = f"lowest {fmt(finite.min())}, highest {fmt(finite.max())}" if finite.size else \
@@ -98,3 +100,10 @@ def render(ctx: Context) -> None:
         "Blank cells: D = ∞ or parameters the family does not allow.")
     for problem in land["problems"]:
         st.caption(f"Left out: {problem}")
+    downloads("landscape", [Download(
+        "Landscape CSV",
+        lambda: exports.landscape_csv(s.div, lx, ly, land["x"], land["y"], land["z"],
+                                      land["gx"], land["gy"]),
+        f"ganloss-viz-landscape-{s.div}-{lx}-{ly}.csv", "text/csv",
+        "One row per grid point: the two parameters, D and both partial derivatives "
+        "(empty where the family does not allow the point).")])

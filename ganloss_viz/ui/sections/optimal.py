@@ -10,10 +10,11 @@ import numpy as np
 import streamlit as st
 
 from ganloss_viz.figures.optimal import optimal_d_figure, vanishing_figure
+from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import fmt, fmt_error, method_label
 from ganloss_viz.ui import compute
 
-from .common import CHART_CONFIG, Context, k
+from .common import Context, k
 
 SEPARATIONS = np.linspace(0.0, 10.0, 201)
 
@@ -83,7 +84,7 @@ def curve_chart(loss: str, p: str, q: str, units: str) -> None:
     title = units.split(", ")[0]
     fig = optimal_d_figure(c["x"], c["p_density"], c["q_density"], c["curve"],
                            title.split(" = ")[0], title, height=400)
-    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+    st.plotly_chart(fig, width="stretch", config=chart_config("optimal-d"))
     st.caption(f"Purple, right axis: {units}. Blue and orange: the densities of P and Q.")
 
 
@@ -103,7 +104,8 @@ def vanishing(ctx: Context) -> None:
     at, scale = pair if pair is not None else (None, 1.0)
     seps = SEPARATIONS * scale
     data = gradients(tuple(seps), scale)
-    st.plotly_chart(vanishing_figure(data, at=at), width="stretch", config=CHART_CONFIG)
+    st.plotly_chart(vanishing_figure(data, at=at), width="stretch",
+                    config=chart_config("vanishing-gradients"))
     st.caption(f"P = N(0, {fmt(scale, pad=False)}²), Q = N(θ, {fmt(scale, pad=False)}²), the "
                "discriminator held at its optimum D* for each θ. The saturating generator "
                "loss E_Q[log(1 − D*)] has gradient 2·∂JS/∂θ, which dies as JS saturates at "

@@ -6,15 +6,16 @@ import math
 
 import streamlit as st
 
-from ganloss_viz import figures
+from ganloss_viz import exports, figures
 from ganloss_viz.format import method_label
 from ganloss_viz.state import POINTS, parameters
 from ganloss_viz.ui import compute
 
 from .common import (
-    CHART_CONFIG,
     Context,
+    Download,
     compare_picker,
+    downloads,
     k,
     parameter_picker,
     range_inputs,
@@ -89,7 +90,7 @@ def render(ctx: Context) -> None:
             st.warning(f"{name} could not be swept: {r['message']}")
     if fig is None:
         return
-    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+    st.plotly_chart(fig, width="stretch", config=figures.chart_config(f"sweep-{s.div}"))
     if main["ok"]:
         st.caption(
             f"D(P ‖ Q) and its derivative at {int(n)} values of {param}, the other "
@@ -97,3 +98,9 @@ def render(ctx: Context) -> None:
             f"({1000 * main['seconds']:.0f} ms). Derivatives are exact (automatic "
             "differentiation); ▲ marks where a divergence is ∞. The dotted line is "
             f"{param}'s present value.")
+    drawn = {name: (r["values"], r["grads"]) for name, r in results.items() if r["ok"]}
+    x = next(r["x"] for r in results.values() if r["ok"])
+    downloads("sweep", [Download("Sweep CSV", lambda: exports.sweep_csv(param, x, drawn),
+                                 f"ganloss-viz-sweep-{s.div}-{param}.csv", "text/csv",
+                                 f"One row per value of {param}: D and its derivative for "
+                                 "every divergence drawn, at full precision.")])

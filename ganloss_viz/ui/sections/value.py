@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ganloss_viz import figures
+from ganloss_viz import exports, figures
 from ganloss_viz.format import fmt, fmt_error, method_label, text_table
 from ganloss_viz.ui import compute
 from ganloss_viz.ui import widgets as w
 
-from .common import CHART_CONFIG, Context
+from .common import Context, Download, downloads
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
@@ -67,7 +67,8 @@ def gradient_table(ctx: Context) -> None:
     st.caption("Exact, by automatic differentiation; 0 where D is flat or infinite.")
 
 
-def every_divergence(ctx: Context) -> None:
+def every_divergence(ctx: Context) -> dict[str, dict]:
+    """The table of every divergence for the pair; returns their results by name."""
     st.subheader("Every divergence for this pair")
     s = ctx.state
     results = compute.every_divergence(s.p, s.q, tuple(sorted(s.all_params().items())))
@@ -84,6 +85,37 @@ def every_divergence(ctx: Context) -> None:
             "parameters": ", ".join(f"{k}={fmt(v, pad=False)}" for k, v in ctx.params_for(name)),
         })
     st.markdown(text_table(rows, right={"value", "error"}))
+    return results
+
+
+def every_divergence_csv(ctx: Context, results: dict[str, dict]) -> str:
+    """Every divergence's value, method and error estimate for the pair, with its
+    parameters; an empty value where it could not be computed."""
+    rows = [(name, ctx.registry[name].label, r["value"] if r["ok"] else float("nan"),
+             r["method"] if r["ok"] else f"error: {r['message']}",
+             r["error"] if r["ok"] else float("nan"),
+             "; ".join(f"{k}={v!r}" for k, v in ctx.params_for(name)))
+            for name, r in results.items()]
+    return exports.csv_text(["divergence", "label", "value", "method", "error",
+                             "parameters"], rows)
+
+
+def download_files(ctx: Context, results: dict[str, dict]) -> list[Download]:
+    """The section's downloads: the chosen divergence's result as the command line's
+    JSON, and the table of every divergence."""
+    s = ctx.state
+    out = []
+    if ctx.result["ok"]:
+        out.append(Download(
+            "Result JSON",
+            lambda: exports.divergence_json(s.div, s.p, s.q, dict(ctx.params), ctx.result),
+            f"ganloss-viz-{s.div}.json", "application/json",
+            "The value, method, error estimate and gradient as `python -m ganloss_viz "
+            "divergence --json` prints them, with P, Q and the command itself."))
+    out.append(Download("Every divergence CSV", lambda: every_divergence_csv(ctx, results),
+                        "ganloss-viz-every-divergence.csv", "text/csv",
+                        "The table above at full precision (inf for ∞)."))
+    return out
 
 
 def render(ctx: Context) -> None:
@@ -108,17 +140,24 @@ def render(ctx: Context) -> None:
             if integ is not None:
                 _integrand_chart(integ[0], integ[1] + (" Lines: contours of P (blue) and Q "
                                                        "(orange)." if integ[0] else ""))
+            elif ctx.result["ok"] and ctx.result["method"] == "analytic_singular":
+                st.info(f"Nothing to integrate: P and Q are mutually singular (one lives on "
+                        "a line or on points, which the other gives no mass), so "
+                        f"{s.div} comes from the singular parts alone: f(0) + f′(∞) for an "
+                        "f-divergence, however near or far they are.",
+                        icon=":material/info:")
             else:
                 st.info(f"No pointwise picture of {s.div} for this pair in 2-D: it needs "
                         "both densities in the plane (f-divergences, Rényi, Bhattacharyya).",
                         icon=":material/info:")
         gradient_table(ctx)
-    every_divergence(ctx)
+    results = every_divergence(ctx)
+    downloads("value", download_files(ctx, results))
 
 
 def _integrand_chart(fig, caption: str) -> None:
     if fig is not None:
-        st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+        st.plotly_chart(fig, width="stretch", config=figures.chart_config("integrand"))
     st.caption(caption)
 
 
@@ -126,4 +165,4 @@ def _chart(fig, what: str) -> None:
     if isinstance(fig, str):
         st.error(f"Could not draw {what}: {fig}")
     else:
-        st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+        st.plotly_chart(fig, width="stretch", config=figures.chart_config("densities"))
