@@ -17,6 +17,7 @@ import pytest
 from references import (
     beta,
     dirac,
+    gumbel,
     laplace,
     mixture,
     mvnormal,
@@ -86,6 +87,10 @@ CASES = [
     ("js", ATOMS_AND_DENSITY, TWO_ATOMS, {}),
     ("hellinger", ATOMS_AND_DENSITY, TWO_ATOMS, {}),
     ("js", TWO_ATOMS, ATOMS_AND_DENSITY, {}),
+    # Gumbel's CDF underflows to 0 far left, where its gradient is 0·inf: W2's
+    # quantiles must not carry that NaN into the gradient.
+    ("w2", normal(0, 1), gumbel(0, 1), {}),
+    ("w2", gumbel(0, 1), gumbel(1, 2), {}),
 ]
 
 
@@ -130,3 +135,15 @@ def test_two_diracs_gradients_are_exact():
     assert js.grad == {"p.loc": 0.0, "q.loc": 0.0}
     w1 = _result("w1", dirac(0), dirac(3), {})
     assert abs(w1.grad["p.loc"] + 1.0) <= 1e-12 and abs(w1.grad["q.loc"] - 1.0) <= 1e-12
+
+
+def test_w2_between_gumbels_is_the_location_scale_identity():
+    """Same standard shape Z: W2² = (Δμ + Δσ·E Z)² + Δσ²·Var Z, Gumbel: E Z = γ,
+    Var Z = π²/6; the gradient in q's loc and scale follows by the chain rule."""
+    r = _result("w2", gumbel(0, 1), gumbel(1, 2), {})
+    mean, var = 0.5772156649015329, math.pi**2 / 6
+    shift = 1 + 1 * mean
+    w2 = math.sqrt(shift**2 + var)
+    assert abs(r.value - w2) <= 1e-9
+    assert abs(r.grad["q.loc"] - shift / w2) <= 1e-8
+    assert abs(r.grad["q.scale"] - (shift * mean + var) / w2) <= 1e-8

@@ -87,7 +87,12 @@ def quantile(M: Measure1D, u: torch.Tensor, b: torch.Tensor | None = None) -> to
             lo = torch.where(ge, lo, mid)
         x = hi
         p = torch.exp(M.log_density(x))
-    F = M.cdf(x)
+        # Where p = 0 (a level of 0 or 1 that bisection sends out to ±1e20) the CDF's
+        # gradient can be 0·inf = NaN, and a masked NaN still poisons the backward pass:
+        # the CDF is taken at a mesh point there instead, and its term masked out below.
+        inside = b[..., b.shape[-1] // 2].unsqueeze(-1).expand_as(x)
+        x_grad = torch.where(p > 0, x, inside)
+    F = M.cdf(x_grad)
     safe_p = torch.where(p > 0, p, torch.ones_like(p))
     out = x - torch.where(p > 0, (F - F.detach()) / safe_p, torch.zeros_like(F))
     if M.has_atoms:
