@@ -226,12 +226,22 @@ class CauchyLaw(_LocScale):
         return torch.exp(1j * self.loc * w - self.scale * w.abs())
 
 class GumbelLaw(_LocScale):
-    def log_prob(self, x):
+    """Gumbel (maximum). Far in the left tail e^-z overflows: the density and the CDF are
+    0 there and so is their gradient (left to autograd it would be 0·inf = NaN)."""
+
+    def _z_safe(self, x):
         z = _z(x, self.loc, self.scale)
-        return -(z + torch.exp(-z)) - self.scale.log()
+        under = torch.isinf(torch.exp(-z.detach()))
+        return torch.where(under, torch.zeros_like(z), z), under
+
+    def log_prob(self, x):
+        z, under = self._z_safe(x)
+        lp = -(z + torch.exp(-z)) - self.scale.log()
+        return torch.where(under, torch.full_like(lp, -math.inf), lp)
 
     def cdf(self, x):
-        return torch.exp(-torch.exp(-_z(x, self.loc, self.scale)))
+        z, under = self._z_safe(x)
+        return torch.where(under, torch.zeros_like(z), torch.exp(-torch.exp(-z)))
 
     @staticmethod
     def std_quantile(u):

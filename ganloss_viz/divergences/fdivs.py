@@ -30,7 +30,10 @@ class Integrand:
 
 
 def _e(t: torch.Tensor) -> torch.Tensor:
-    return torch.exp(t)
+    """exp(t), without a gradient where it underflows to 0: far-tail nodes carry huge
+    weights, and a huge weight times a huge log-ratio times exp's 0 would be inf·0 = NaN."""
+    out = torch.exp(t)
+    return torch.where(out > 0, out, out.detach())
 
 
 def _xlogx_diff(la: torch.Tensor, lb: torch.Tensor) -> torch.Tensor:
