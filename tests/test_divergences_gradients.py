@@ -155,3 +155,17 @@ def test_w2_between_gumbels_is_the_location_scale_identity():
     assert abs(r.value - w2) <= 1e-9
     assert abs(r.grad["q.loc"] - shift / w2) <= 1e-8
     assert abs(r.grad["q.scale"] - (shift * mean + var) / w2) <= 1e-8
+
+
+def test_gradient_at_a_zero_mixture_weight_is_the_one_sided_derivative():
+    """P = (1 − a)·N(1, 1) + a·N(0, 1) at a = 0 (weights [1, 0]), Q = N(0, 2²).
+
+    dKL(P‖Q)/da = ∫ (p1 − p0) log(p0/q) = E_p1[g] − E_p0[g] with
+    g = −(x − 1)²/2 + x²/8 + ln 2 (the +1 of d(p log p) integrates to 0):
+    (−1 + 1/8) − (−1/2 + 2/8) = −0.625; a = w1 / (w0 + w1), da/dw1 = 1 there.
+    log w1 would give 0·inf = NaN."""
+    r = _result("kl", mixture([normal(1, 1), normal(0, 1)], [1.0, 0.0]), normal(0, 2), {})
+    assert abs(r.value - (math.log(2) + 2 / 8 - 0.5)) <= 1e-12       # KL(N(1,1) ‖ N(0,4))
+    assert abs(r.grad["p.weights.1"] + 0.625) <= 1e-9
+    assert r.grad["p.weights.0"] == pytest.approx(0.0, abs=1e-12)
+    assert r.grad["p.components.1.loc"] == pytest.approx(0.0, abs=1e-12)

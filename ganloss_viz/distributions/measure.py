@@ -31,6 +31,41 @@ def _cat(xs: list[torch.Tensor]) -> torch.Tensor:
     return torch.cat([x.expand(*batch, x.shape[-1]) for x in xs], dim=-1)
 
 
+def _log_mixture(w: torch.Tensor, lps: list[torch.Tensor]) -> torch.Tensor:
+    """log Σ_c w_c·exp(lp_c) for weights w (..., C) and log-densities lp_c (..., N).
+
+    A log-sum-exp of log w_c + lp_c when every weight is positive. With a zero weight
+    (typed, or reached by a sweep) log w_c would make d/dw_c = 0·inf = NaN; it is then
+    m + log Σ_c w_c·exp(lp_c − m) (m: the largest log-term, detached), whose d/dw_c is
+    p_c / p, and -inf with a zero gradient where every term is 0.
+    """
+    if bool((w.detach() > 0).all()):           # the usual case, and the fast one
+        lw = w.log()
+        terms = [lw[..., c:c + 1] + lp for c, lp in enumerate(lps)]
+        if len(terms) == 1:
+            return terms[0]
+        return torch.logsumexp(torch.stack(torch.broadcast_tensors(*terms), 0), dim=0)
+    parts = [torch.broadcast_tensors(w[..., c:c + 1], lp) for c, lp in enumerate(lps)]
+    shape = torch.broadcast_shapes(*(a.shape for a, _ in parts))
+    W = torch.stack([a.expand(shape) for a, _ in parts])
+    L = torch.stack([b.expand(shape) for _, b in parts])
+    finite = torch.isfinite(L)
+    with torch.no_grad():
+        m = torch.where((W > 0) & finite, W.clamp(min=1e-300).log() + L, -INF).amax(0)
+        ok = torch.isfinite(m)
+        m = torch.where(ok, m, torch.zeros_like(m))
+    Lf = torch.where(finite, L, m)
+    with torch.no_grad():
+        # A zero weight's term is 0 whatever its density: its exponent is capped so
+        # that 0·exp stays 0 (the gradient p_c/p is then capped at e^700).
+        cap = (Lf - m).clamp(max=700.0) - (Lf - m)
+    e = torch.where(finite, torch.exp(Lf - m + cap), torch.zeros_like(Lf))
+    total = (W * e).sum(0)
+    ok = ok & (total > 0)
+    safe = torch.where(ok, total, torch.ones_like(total))
+    return torch.where(ok, safe.log() + m, torch.full_like(total, -INF))
+
+
 class Measure1D:
     """sum_c w_c * law_c + sum_a m_a * delta(loc_a), weights summing to one."""
 
@@ -66,11 +101,7 @@ class Measure1D:
         """Log-density of the continuous part (weights included); -inf where zero."""
         if not self.comps:
             return torch.full_like(x, -INF)
-        lw = self.comp_w.log()
-        terms = [lw[..., c:c + 1] + law.log_prob(x) for c, law in enumerate(self.comps)]
-        if len(terms) == 1:
-            return terms[0]
-        return torch.logsumexp(torch.stack(torch.broadcast_tensors(*terms), 0), dim=0)
+        return _log_mixture(self.comp_w, [law.log_prob(x) for law in self.comps])
 
     def cdf(self, x: torch.Tensor) -> torch.Tensor:
         """P(X <= x), atoms included."""
@@ -254,11 +285,7 @@ class Measure2D:
         """Log-density of the part with a density in the plane (-inf if none)."""
         if not self.comps:
             return torch.full_like(xy[..., 0], -INF)
-        lw = self.comp_w.log()
-        terms = [lw[..., c:c + 1] + law.log_prob(xy) for c, law in enumerate(self.comps)]
-        if len(terms) == 1:
-            return terms[0]
-        return torch.logsumexp(torch.stack(torch.broadcast_tensors(*terms), 0), dim=0)
+        return _log_mixture(self.comp_w, [law.log_prob(xy) for law in self.comps])
 
     def mesh_np(self, axis: int, levels: np.ndarray = MESH_LEVELS_2D) -> np.ndarray:
         """Mesh points of the part with a density in the plane (none without one)."""

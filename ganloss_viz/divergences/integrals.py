@@ -12,7 +12,7 @@ import math
 import numpy as np
 import torch
 
-from ..distributions.measure import Measure1D, Measure2D
+from ..distributions.measure import Measure1D, Measure2D, _cat
 from .fdivs import Integrand
 from .nodes import MAX_MESH_2D, Nodes, nodes_1d, nodes_2d, nodes_gauss_mixture_2d, nodes_product
 from .precision import EMBEDDED_ERROR
@@ -144,10 +144,9 @@ def _diverges_1d(h: Integrand, P: Measure1D, Q: Measure1D) -> torch.Tensor:
             far = s_at(edge + side * span * _R[1], span * _R[1])
             out = out | _grows(near, far, log_ratio)
         # Densities blowing up at a finite support end (beta, gamma with shape < 1).
-        ends = torch.cat([P.jumps().detach().reshape(*lo.shape, -1),
-                          Q.jumps().detach().reshape(*lo.shape, -1)], -1) \
-            if (P.jumps().numel() + Q.jumps().numel()) else None
-        if ends is not None:
+        ends = _cat([P.jumps().detach(), Q.jumps().detach()])   # batch shapes broadcast
+        if ends.shape[-1]:
+            ends = ends.expand(*lo.shape, ends.shape[-1])
             scale = ends.abs().clamp(min=1.0)
             for side in (1, -1):
                 x_near, x_far = ends + side * 1e-6 * scale, ends + side * 1e-13 * scale

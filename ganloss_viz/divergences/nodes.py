@@ -81,6 +81,7 @@ def crossings(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
     with torch.no_grad():
         xd = x.detach()
         v = fn(xd)
+        xd = xd.expand(v.shape)      # shared nodes, batched parameters (a sweep): per row
         change = (torch.sign(v[..., :-1]) * torch.sign(v[..., 1:])) < 0
         count = int(change.sum(-1).max()) if change.numel() else 0
         if count == 0:

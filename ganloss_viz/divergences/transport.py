@@ -242,10 +242,10 @@ def _project_lines(M, axis: int, shift_dir: torch.Tensor, scale_dir: torch.Tenso
         shift = a * shift_dir
         for c, law in enumerate(B.comps):
             comps.append(AffineLaw(law, shift, scale_dir))
-            weights.append((wa * B.comp_w[..., c:c + 1]).expand_as(shift_dir))
+            weights.append(torch.broadcast_tensors(wa * B.comp_w[..., c:c + 1], shift)[0])
         if B.has_atoms:
             atoms.append(shift + B.atom_loc * scale_dir)
-            masses.append((wa * B.atom_w).expand_as(atoms[-1]))
+            masses.append(torch.broadcast_tensors(wa * B.atom_w, atoms[-1])[0])
     return Measure1D(comps, _cat(weights), _cat(atoms), _cat(masses))
 
 
@@ -273,9 +273,19 @@ def energy_lines_2d(P, Q) -> torch.Tensor | None:
                           _N_LINE_ANGLES if PANEL_NODES.get() >= 12 else 40)
     th, wth = th.reshape(-1, 1), wth.reshape(-1) / math.pi
     along, across = (th.cos(), th.sin()) if axis == 0 else (th.sin(), th.cos())
-    PP = _project_lines(P, axis, along, across)
-    QQ = _project_lines(Q, axis, along, across)
-    return math.pi / 2 * (wth * energy_1d(PP, QQ)).sum(-1)
+    factors = (*P.factors, *Q.factors)
+    if not np.broadcast_shapes(*(f.mesh_np().shape[:-1] for f in factors)):
+        # One pair: every direction at once, as a batch of projections.
+        PP = _project_lines(P, axis, along, across)
+        QQ = _project_lines(Q, axis, along, across)
+        return math.pi / 2 * (wth * energy_1d(PP, QQ)).sum(-1)
+    # A batch of pairs (a sweep) already fills the batch axis: one direction at a time.
+    total = torch.zeros((), dtype=torch.float64)
+    for k in range(th.shape[0]):
+        PP = _project_lines(P, axis, along[k], across[k])
+        QQ = _project_lines(Q, axis, along[k], across[k])
+        total = total + wth[k] * energy_1d(PP, QQ)
+    return math.pi / 2 * total
 
 
 def _energy_points_2d(P, Q) -> torch.Tensor:
