@@ -146,7 +146,6 @@ def _diverges_1d(h: Integrand, P: Measure1D, Q: Measure1D) -> torch.Tensor:
         # Densities blowing up at a finite support end (beta, gamma with shape < 1).
         ends = _cat([P.jumps().detach(), Q.jumps().detach()])   # batch shapes broadcast
         if ends.shape[-1]:
-            ends = ends.expand(*lo.shape, ends.shape[-1])
             scale = ends.abs().clamp(min=1.0)
             for side in (1, -1):
                 x_near, x_far = ends + side * 1e-6 * scale, ends + side * 1e-13 * scale
