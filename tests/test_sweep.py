@@ -96,3 +96,13 @@ def test_batched_sweeps_match_the_references(div, p, q, param, xs):
             rel = 2e-6 if p.dim == 1 else 1e-6
             assert got == pytest.approx(want, rel=rel, abs=1e-10), (x, got, want)
     assert np.isfinite(s.grads[np.isfinite(s.div_values)]).all()
+
+
+def test_monte_carlo_sweep_through_p_equals_q():
+    """A 2-D pair without an exact method is swept point by point; the sweep's method
+    is probed where P ≠ Q (at P = Q every divergence is exactly 0, a closed form that
+    once sent this sweep down the batched path, which crashed)."""
+    s = gv.sweep("w1", "grid(4, 1, 0.3)", "grid(4, 1, 0.3)", "p.spacing", [0.5, 1.0, 1.5])
+    assert s.method == "monte_carlo"
+    assert s.div_values[1] == 0.0 and s.div_values[0] > 0 and s.div_values[2] > 0
+    assert np.isfinite(s.grads).all()
