@@ -94,14 +94,20 @@ def divergence_command(div: str, p: str, q: str, params: Mapping[str, float]) ->
     return shlex.join([*words, "--json"])
 
 
+def divergence_object(div: str, value: float, method: str, error: float,
+                      grad: Mapping[str, float]) -> dict[str, Any]:
+    """The command line's ``divergence --json`` object: div, value, method, error, grad."""
+    return {"div": div, "value": float(value), "method": str(method), "error": float(error),
+            "grad": {str(k): float(v) for k, v in grad.items()}}
+
+
 def divergence_record(div: str, p: str, q: str, params: Mapping[str, float],
                       result: Mapping[str, Any]) -> dict[str, Any]:
-    """The command line's ``divergence --json`` object (div, value, method, error, grad)
-    for `result`, with what reproduces it: p, q, params and the command."""
+    """`divergence_object` of an explorer result, with what reproduces it: p, q, params
+    and the command."""
     return {
-        "div": div, "value": float(result["value"]), "method": str(result["method"]),
-        "error": float(result["error"]),
-        "grad": {str(k): float(v) for k, v in result["grad"].items()},
+        **divergence_object(div, result["value"], result["method"], result["error"],
+                            result["grad"]),
         "p": p, "q": q, "params": {str(k): float(v) for k, v in params.items()},
         "command": divergence_command(div, p, q, params),
     }

@@ -142,14 +142,10 @@ def cmd_divergence(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     name = divergence_name(args.div)
     params = divergence_params(name, args.param)
     p, q = pair(args.p, args.q, "Q")
+    from ganloss_viz.exports import divergence_object  # numpy: not for --help
+
     result = gv.divergence(name, p, q, **params)
-    obj = {
-        "div": name,
-        "value": float(result.value),
-        "method": str(result.method),
-        "error": float(result.error),
-        "grad": {str(k): float(v) for k, v in result.grad.items()},
-    }
+    obj = divergence_object(name, result.value, result.method, result.error, result.grad)
     label = getattr(gv.DIVERGENCES[name], "label", name)
     lines = [
         heading(f"{name} ({label})", params),

@@ -31,6 +31,14 @@ def _cat(xs: list[torch.Tensor]) -> torch.Tensor:
     return torch.cat([x.expand(*batch, x.shape[-1]) for x in xs], dim=-1)
 
 
+def log_or_minus_inf(t: torch.Tensor) -> torch.Tensor:
+    """log t for t ≥ 0: -inf where t = 0, with a zero gradient there (log's own would be
+    0/0 = NaN as soon as anything downstream masks that entry out)."""
+    pos = t > 0
+    return torch.where(pos, torch.where(pos, t, torch.ones_like(t)).log(),
+                       torch.full_like(t, -INF))
+
+
 def _log_mixture(w: torch.Tensor, lps: list[torch.Tensor]) -> torch.Tensor:
     """log Σ_c w_c·exp(lp_c) for weights w (..., C) and log-densities lp_c (..., N).
 
@@ -61,9 +69,7 @@ def _log_mixture(w: torch.Tensor, lps: list[torch.Tensor]) -> torch.Tensor:
         cap = (Lf - m).clamp(max=700.0) - (Lf - m)
     e = torch.where(finite, torch.exp(Lf - m + cap), torch.zeros_like(Lf))
     total = (W * e).sum(0)
-    ok = ok & (total > 0)
-    safe = torch.where(ok, total, torch.ones_like(total))
-    return torch.where(ok, safe.log() + m, torch.full_like(total, -INF))
+    return torch.where(ok, log_or_minus_inf(total) + m, torch.full_like(total, -INF))
 
 
 class Measure1D:

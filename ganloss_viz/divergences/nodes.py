@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..distributions.continuous import MESH_LEVELS, MESH_LEVELS_2D
-from ..distributions.measure import Measure1D, Measure2D, _cat
+from ..distributions.measure import Measure1D, Measure2D, _cat, log_or_minus_inf
 from ..distributions.quadrature import panel_nodes, tail_nodes
 from .precision import COARSE_NODES, PANEL_NODES
 
@@ -122,15 +122,8 @@ def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor
     tp = (same * mp.unsqueeze(-2)).sum(-1)
     tq = (same * mq.unsqueeze(-2)).sum(-1)
     w = 1.0 / same.sum(-1)
-    return loc.expand(*batch, loc.shape[-1]), w, _log_mass(tp), _log_mass(tq)
-
-
-def _log_mass(t: torch.Tensor) -> torch.Tensor:
-    """log t, -inf where t = 0 with a zero gradient there (log's would be 0/0 = NaN where
-    an atom of one measure has no partner in the other)."""
-    pos = t > 0
-    safe = torch.where(pos, t, torch.ones_like(t)).log()
-    return torch.where(pos, safe, torch.full_like(t, -math.inf))
+    # A location where one measure has no atom has mass 0 there: log -inf, no NaN gradient.
+    return loc.expand(*batch, loc.shape[-1]), w, log_or_minus_inf(tp), log_or_minus_inf(tq)
 
 
 def nodes_1d(P: Measure1D, Q: Measure1D,
