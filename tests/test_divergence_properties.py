@@ -139,7 +139,7 @@ def test_identities(p, q):
 # atoms with no partner in the other measure, atoms beside densities, Gumbel's left tail
 # (its density underflows) against heavy tails, a line or a point against a density in
 # the plane. Whatever the value (finite or inf), it is never NaN and every gradient is
-# a finite number (0 where D is flat or infinite).
+# a finite number (0 where D is flat or infinite), except where the result notes a jump.
 HARD_PAIRS = [
     ("mixture(components=[dirac(0), normal(0, 1)], weights=[0.5, 0.5])",
      "mixture(components=[dirac(0), dirac(1)], weights=[0.3, 0.7])"),
@@ -160,5 +160,7 @@ def test_hard_pairs_give_numbers_and_finite_gradients(div, params):
         for a, b in ((p, q), (q, p)):
             r = gv.divergence(div, a, b, **params)
             assert not math.isnan(r.value), (div, a, b)
-            bad = {k: g for k, g in r.grad.items() if not math.isfinite(g)}
+            # nan only where the result says why (an atom of P on an atom of Q)
+            bad = {k: g for k, g in r.grad.items()
+                   if not math.isfinite(g) and r.grad_notes.get(k) != "jump"}
             assert not bad, (div, a, b, bad)

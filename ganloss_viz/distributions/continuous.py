@@ -8,11 +8,13 @@ so that they stay finite and differentiable outside the support (-inf there).
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 import torch
 
+from .asymptotics import LOG2_TERM, LOG_TERM, Growth, exp_coef, exp_term, pow_term
 from .quadrature import panel_nodes, tail_nodes
 
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -59,9 +61,42 @@ class Continuous1D:
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    # --- analytic description, per parameter row (plain floats), for the support and tail
+    # rules of the divergence engine (see asymptotics.py) ---
+
+    def params_np(self) -> dict[str, np.ndarray]:
+        """Detached parameters, each shaped batch + (1,)."""
+        raise NotImplementedError
+
+    def support(self, v: dict[str, float]) -> tuple[float, float]:
+        """(low, high) of the support (the density is positive inside) for one row."""
+        return -INF, INF
+
+    def far_growth(self, side: int, v: dict[str, float]) -> Growth:
+        """−log p as t = |x| → ∞ on `side` (+1 right, −1 left), where the support is
+        unbounded, constants dropped."""
+        raise NotImplementedError
+
+    def end_growth(self, side: int, v: dict[str, float]) -> Growth:
+        """−log p as u = 1/|x − end| → ∞ at the finite support end on `side`, from inside:
+        constant (no terms) for a density with a finite positive limit there."""
+        return Growth()
+
     def quantile_np(self, u: np.ndarray) -> np.ndarray:
         """Quantiles (detached) at levels u; shape batch + (len(u),). Used for meshing."""
         raise NotImplementedError
+
+    def centre_width_np(self) -> tuple[np.ndarray, np.ndarray]:
+        """(median, interquartile width), detached, shaped batch + (1,): where the law's
+        mass is and on what length scale its density varies (for the engine's frames)."""
+        q = self.quantile_np(np.array([0.25, 0.5, 0.75]))
+        return q[..., 1:2], q[..., 2:3] - q[..., 0:1]
+
+    def shifted(self, c: torch.Tensor) -> Continuous1D:
+        """The law of X − c (c detached, batch-shaped (..., 1)). Location families
+        override it to move their own parameters, which keeps x − loc exact near a far
+        location; the rest evaluate at x + c."""
+        return AffineLaw(self, -c, torch.ones_like(c))
 
     def char_fn(self, w: torch.Tensor) -> torch.Tensor | None:
         """E exp(i w X) (complex), or None where it has no simple closed form."""
@@ -142,6 +177,19 @@ class _LocScale(Continuous1D):
         self.loc = loc.unsqueeze(-1)
         self.scale = scale.unsqueeze(-1)
 
+    def params_np(self):
+        return {"loc": _np(self.loc), "scale": _np(self.scale)}
+
+    def centre_width_np(self):
+        return _np(self.loc), _np(self.scale)
+
+    def shifted(self, c):
+        out = copy.copy(self)
+        out.loc = self.loc - c
+        if self.gaussian is not None:
+            out.gaussian = (out.loc, self.gaussian[1])
+        return out
+
     def quantile_np(self, u):
         return _np(self.loc) + _np(self.scale) * self.std_quantile(u)
 
@@ -166,6 +214,11 @@ class NormalLaw(_LocScale):
     def std_quantile(u):
         return ndtri(u)
 
+    def far_growth(self, side, v):
+        # (x − μ)²/(2σ²) at x = ±t
+        s2 = v["scale"] ** 2
+        return Growth({pow_term(2.0): 0.5 / s2, pow_term(1.0): -side * v["loc"] / s2})
+
     def char_fn(self, w):
         return torch.exp(1j * self.loc * w - 0.5 * (self.scale * w) ** 2)
 
@@ -182,6 +235,9 @@ class LaplaceLaw(_LocScale):
     def std_quantile(u):
         return np.where(u < 0.5, np.log(2 * u), -np.log(2 * (1 - u)))
 
+    def far_growth(self, side, v):
+        return Growth({pow_term(1.0): 1.0 / v["scale"]})
+
     def char_fn(self, w):
         return torch.exp(1j * self.loc * w) / (1 + (self.scale * w) ** 2)
 
@@ -196,6 +252,9 @@ class LogisticLaw(_LocScale):
     @staticmethod
     def std_quantile(u):
         return np.log(u) - np.log1p(-u)
+
+    def far_growth(self, side, v):
+        return Growth({pow_term(1.0): 1.0 / v["scale"]})
 
     def char_fn(self, w):
         a = math.pi * self.scale * w
@@ -218,6 +277,9 @@ class CauchyLaw(_LocScale):
     @staticmethod
     def std_quantile(u):
         return np.tan(np.pi * (u - 0.5))
+
+    def far_growth(self, side, v):
+        return Growth({LOG_TERM: 2.0})
 
     def tail_coef(self):
         return _np(self.scale)[..., 0] / math.pi
@@ -247,12 +309,25 @@ class GumbelLaw(_LocScale):
     def std_quantile(u):
         return -np.log(-np.log(u))
 
+    def far_growth(self, side, v):
+        # z + e^{−z}, z = (x − μ)/σ: linear on the right, doubly exponential on the left.
+        mu, sigma = v["loc"], v["scale"]
+        if side > 0:
+            return Growth({pow_term(1.0): 1.0 / sigma})
+        return Growth({exp_term(1.0 / sigma): exp_coef(mu / sigma), pow_term(1.0): -1.0 / sigma})
+
 
 class StudentTLaw(_LocScale):
     def __init__(self, df, loc, scale):
         super().__init__(loc, scale)
         self.df = df.unsqueeze(-1)
         self.tail_alpha = float(df.detach().min())
+
+    def params_np(self):
+        return {**super().params_np(), "df": _np(self.df)}
+
+    def far_growth(self, side, v):
+        return Growth({LOG_TERM: v["df"] + 1.0})
 
     def log_prob(self, x):
         z = _z(x, self.loc, self.scale)
@@ -277,6 +352,18 @@ class UniformLaw(Continuous1D):
     def __init__(self, low, high):
         self.lo = low.unsqueeze(-1)
         self.hi = high.unsqueeze(-1)
+
+    def params_np(self):
+        return {"low": _np(self.lo), "high": _np(self.hi)}
+
+    def support(self, v):
+        return v["low"], v["high"]
+
+    def centre_width_np(self):
+        return (_np(self.lo) + _np(self.hi)) / 2, _np(self.hi) - _np(self.lo)
+
+    def shifted(self, c):
+        return UniformLaw((self.lo - c)[..., 0], (self.hi - c)[..., 0])
 
     def log_prob(self, x):
         inside = (x > self.lo) & (x < self.hi)  # open: zero-width panels at the ends add 0
@@ -303,6 +390,9 @@ class _Positive(Continuous1D):
     def __init__(self):
         self.lo = torch.zeros(1, dtype=torch.float64)
 
+    def support(self, v):
+        return 0.0, INF
+
     def log_prob(self, x):
         xs = x.clamp(min=1e-300)
         lp = self._lp(xs)
@@ -316,6 +406,12 @@ class ExponentialLaw(_Positive):
 
     def _lp(self, x):
         return self.rate.log() - self.rate * x
+
+    def params_np(self):
+        return {"rate": _np(self.rate)}
+
+    def far_growth(self, side, v):
+        return Growth({pow_term(1.0): v["rate"]})
 
     def cdf(self, x):
         return -torch.expm1(-self.rate * x.clamp(min=0))
@@ -335,6 +431,15 @@ class GammaLaw(_Positive):
     def _lp(self, x):
         k, r = self.k, self.rate
         return k * r.log() + (k - 1) * x.log() - r * x - torch.lgamma(k)
+
+    def params_np(self):
+        return {"k": _np(self.k), "rate": _np(self.rate)}
+
+    def far_growth(self, side, v):
+        return Growth({pow_term(1.0): v["rate"], LOG_TERM: 1.0 - v["k"]})
+
+    def end_growth(self, side, v):
+        return Growth({LOG_TERM: v["k"] - 1.0})            # x^(k−1) at 0
 
     def quantile_np(self, u):
         return _special().gammaincinv(_np(self.k), u) / _np(self.rate)
@@ -359,6 +464,19 @@ class LogNormalLaw(_Positive):
         z = (lx - self.loc) / self.scale
         return -0.5 * z * z - self.scale.log() - LOG_SQRT_2PI - lx
 
+    def params_np(self):
+        return {"loc": _np(self.loc), "scale": _np(self.scale)}
+
+    def far_growth(self, side, v):
+        # (log t − μ)²/(2σ²) + log t
+        s2 = v["scale"] ** 2
+        return Growth({LOG2_TERM: 0.5 / s2, LOG_TERM: 1.0 - v["loc"] / s2})
+
+    def end_growth(self, side, v):
+        # x = 1/u: (log u + μ)²/(2σ²) − log u
+        s2 = v["scale"] ** 2
+        return Growth({LOG2_TERM: 0.5 / s2, LOG_TERM: v["loc"] / s2 - 1.0})
+
     def cdf(self, x):
         return torch.special.ndtr((x.clamp(min=1e-300).log() - self.loc) / self.scale)
 
@@ -372,6 +490,15 @@ class BetaLaw(Continuous1D):
         self.b = b.unsqueeze(-1)
         self.lo = torch.zeros(1, dtype=torch.float64)
         self.hi = torch.ones(1, dtype=torch.float64)
+
+    def params_np(self):
+        return {"a": _np(self.a), "b": _np(self.b)}
+
+    def support(self, v):
+        return 0.0, 1.0
+
+    def end_growth(self, side, v):
+        return Growth({LOG_TERM: (v["a"] if side < 0 else v["b"]) - 1.0})
 
     def log_prob(self, x):
         xs = x.clamp(1e-300, 1 - 1e-16)

@@ -99,6 +99,12 @@ class Measure1D:
     def has_atoms(self) -> bool:
         return self.atom_loc.shape[-1] > 0
 
+    def shifted(self, c: torch.Tensor) -> Measure1D:
+        """The measure of X − c, c a detached tensor of batch shape (...)."""
+        c1 = c.unsqueeze(-1)
+        return Measure1D([law.shifted(c1) for law in self.comps], self.comp_w,
+                         self.atom_loc - c1, self.atom_w)
+
     @property
     def has_continuous(self) -> bool:
         return len(self.comps) > 0

@@ -17,20 +17,30 @@ import torch
 from ..distributions import Distribution, dist
 from . import catalogue  # noqa: F401  (registers the divergences)
 from .precision import coarse, embedded_error
-from .registry import Divergence, get
+from .registry import GROUP_IPM, Divergence, get
+from .smoothness import JUMP, ONE_SIDED, one_sided
 
 METHODS = ("closed_form", "quadrature", "monte_carlo", "analytic_singular")
 
 
 @dataclass(frozen=True)
 class DivergenceResult:
-    """D(P‖Q) with how it was computed and its gradient in every parameter."""
+    """D(P‖Q) with how it was computed and its gradient in every parameter.
+
+    `error` bounds |value − truth| (0 only for a closed form evaluated stably).
+    `accurate` is False where no method could guarantee the engine's accuracy: the value
+    is then only as good as `error`. `grad_notes` names the parameters whose derivative
+    is not a plain number: "one_sided" (the two one-sided derivatives differ, e.g. at a
+    support end shared by P and Q; the entry is nan), "inf" or "-inf" (the entry too).
+    """
 
     div: str
     value: float
     method: str
     error: float
     grad: dict[str, float] = field(default_factory=dict)
+    accurate: bool = True
+    grad_notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -126,9 +136,14 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
     leaves = {**{f"p.{k}": t for k, t in tp.items()}, **{f"q.{k}": t for k, t in tq.items()}}
     infinite = bool(inf.any())
     grads = dict.fromkeys(leaves, 0.0)
+    notes: dict[str, str] = {}
     if not infinite and value.requires_grad:
         got = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
         grads = {k: (0.0 if g is None else float(g)) for k, g in zip(leaves, got, strict=True)}
+        notes = {k: ("inf" if g > 0 else "-inf") for k, g in grads.items() if math.isinf(g)}
+        if div.group != GROUP_IPM:
+            notes.update(one_sided(pd.realize(tp), qd.realize(tq), leaves))
+            grads.update({k: math.nan for k, n in notes.items() if n in (ONE_SIDED, JUMP)})
     if error is None:
         with torch.no_grad(), coarse():
             rough, rough_inf, _, _ = _evaluate(div, pd, qd, _leaves(pd, False),
@@ -137,7 +152,8 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
         error = 0.0 if infinite or bool(rough_inf.any()) else abs(fine - rough.item())
     return DivergenceResult(div=div.name,
                             value=math.inf if infinite else value.detach().item() + 0.0,
-                            method=method, error=0.0 if infinite else float(error), grad=grads)
+                            method=method, error=0.0 if infinite else float(error), grad=grads,
+                            grad_notes=notes)
 
 
 def sweep(name: str, p, q, param: str, values: Sequence[float], **params: float) -> SweepResult:
@@ -185,6 +201,10 @@ def sweep(name: str, p, q, param: str, values: Sequence[float], **params: float)
     return SweepResult(div.name, param, xs, vals, grads, method)
 
 
+def _finite_or_zero(g: float) -> float:
+    return g if math.isfinite(g) else 0.0
+
+
 def _swap(pd, qd, side, flat, x):
     if side == "p":
         return pd.with_params({flat: float(x)}), qd
@@ -222,7 +242,10 @@ def fit(p, q0, name: str, steps: int = 200, lr: float = 0.05,
             callback(t - 1, r.value)
         if t == steps + 1:
             break
-        g = torch.tensor([r.grad[f"q.{k}"] * (qd.flat_params()[k] if lg else 1.0)
+        # A one-sided or jump derivative (nan) moves nothing: the fit stays on the side
+        # where it is rather than guessing which one-sided slope applies.
+        g = torch.tensor([_finite_or_zero(r.grad[f"q.{k}"]) * (qd.flat_params()[k] if lg
+                                                                else 1.0)
                           for k, lg in zip(names, logs, strict=True)], dtype=torch.float64)
         opt_m = b1 * opt_m + (1 - b1) * g
         opt_v = b2 * opt_v + (1 - b2) * g * g

@@ -3,8 +3,9 @@
 Each `Integrand` gives q·f(p/q) from log p and log q (stable: no overflow where the
 true value is representable), the Lebesgue-decomposition constants f(0) (per unit of
 Q-mass where p = 0) and f'(inf) = lim f(u)/u (per unit of P-mass where q = 0), and,
-where the integral may diverge, the log of its dominant term (used to detect an
-infinite value from the tails, e.g. KL(Cauchy‖Normal) = inf).
+where the integral may diverge, its dominant term p^a q^b (times |log p − log q| for
+the KL family), from which the tail rules decide an infinite value (KL(Cauchy‖Normal)
+= inf) analytically.
 """
 
 from __future__ import annotations
@@ -25,8 +26,18 @@ class Integrand:
     value: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     f0: float                 # f(0)
     fprime_inf: float         # lim f(u)/u
-    tail_log: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
+    # The dominant term where the integral may diverge: the largest of p^a q^b over
+    # (a, b) in tail_forms, times |log p − log q| when tail_diff. Empty: never diverges.
+    tail_forms: tuple[tuple[float, float], ...] = ()
+    tail_diff: bool = False
     kink: bool = False        # |p - q|: panels must break where p = q
+
+    def tail_log(self, lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
+        """log of the dominant term from log-densities (the 2-D probes use it)."""
+        terms = torch.stack(torch.broadcast_tensors(*(a * lp + b * lq
+                                                      for a, b in self.tail_forms)))
+        out = terms.amax(0)
+        return out + torch.log((lp - lq).abs() + 1e-300) if self.tail_diff else out
 
 
 def _e(t: torch.Tensor) -> torch.Tensor:
@@ -62,20 +73,14 @@ def _gan(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
     return _xlogx_diff(lp, ls) + _xlogx_diff(lq, ls)
 
 
-def _log_abs_diff(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
-    return torch.log((lp - lq).abs() + 1e-300)
-
-
-KL = Integrand(lambda lp, lq: _xlogx_diff(lp, lq), 0.0, INF,
-               lambda lp, lq: lp + _log_abs_diff(lp, lq))
-REVERSE_KL = Integrand(lambda lp, lq: _xlogx_diff(lq, lp), INF, 0.0,
-                       lambda lp, lq: lq + _log_abs_diff(lp, lq))
+KL = Integrand(lambda lp, lq: _xlogx_diff(lp, lq), 0.0, INF, ((1.0, 0.0),), True)
+REVERSE_KL = Integrand(lambda lp, lq: _xlogx_diff(lq, lp), INF, 0.0, ((0.0, 1.0),), True)
 JEFFREYS = Integrand(lambda lp, lq: (_e(lp) - _e(lq)) * (lp - lq), INF, INF,
-                     lambda lp, lq: torch.logaddexp(lp, lq) + _log_abs_diff(lp, lq))
+                     ((1.0, 0.0), (0.0, 1.0)), True)
 JS = Integrand(_js, 0.5 * LN2, 0.5 * LN2)
 GAN = Integrand(_gan, 0.0, 0.0)
-PEARSON = Integrand(_pearson, 1.0, INF, lambda lp, lq: 2 * lp - lq)
-NEYMAN = Integrand(lambda lp, lq: _pearson(lq, lp), INF, 1.0, lambda lp, lq: 2 * lq - lp)
+PEARSON = Integrand(_pearson, 1.0, INF, ((2.0, -1.0),))
+NEYMAN = Integrand(lambda lp, lq: _pearson(lq, lp), INF, 1.0, ((-1.0, 2.0),))
 HELLINGER = Integrand(lambda lp, lq: 0.5 * (_e(0.5 * lp) - _e(0.5 * lq)) ** 2, 0.5, 0.5)
 TV = Integrand(lambda lp, lq: 0.5 * (_e(lp) - _e(lq)).abs(), 0.5, 0.5, kink=True)
 
@@ -90,7 +95,7 @@ def amari(alpha: float) -> Integrand:
 
     f0 = 1 / a if a > 0 else INF
     fprime_inf = INF if a > 1 else 1 / (1 - a)
-    tail = (lambda lp, lq: a * lp + (1 - a) * lq) if (a > 1 or a < 0) else None
+    tail = ((a, 1 - a),) if (a > 1 or a < 0) else ()
     return Integrand(value, f0, fprime_inf, tail)
 
 
@@ -101,7 +106,7 @@ def chernoff(alpha: float) -> Integrand:
     def value(lp, lq):
         return _e(a * lp + (1 - a) * lq)
 
-    tail = (lambda lp, lq: a * lp + (1 - a) * lq) if a > 1 else None
+    tail = ((a, 1 - a),) if a > 1 else ()
     return Integrand(value, 0.0, INF if a > 1 else 0.0, tail)
 
 

@@ -12,9 +12,19 @@ import math
 import numpy as np
 import torch
 
-from ..distributions.measure import Measure1D, Measure2D, _cat
+from ..distributions.measure import Measure1D, Measure2D
+from .analytic import singular_masses, tails_diverge
 from .fdivs import Integrand
-from .nodes import MAX_MESH_2D, Nodes, nodes_1d, nodes_2d, nodes_gauss_mixture_2d, nodes_product
+from .frames import Frames, conditioning, frames
+from .nodes import (
+    MAX_MESH_2D,
+    Nodes,
+    join,
+    nodes_1d,
+    nodes_2d,
+    nodes_gauss_mixture_2d,
+    nodes_product,
+)
 from .precision import EMBEDDED_ERROR
 
 QUADRATURE = "quadrature"
@@ -22,12 +32,15 @@ SINGULAR = "analytic_singular"
 
 
 def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
-                 extra_q: torch.Tensor | None = None
+                 extra_q: torch.Tensor | None = None,
+                 singular: tuple[torch.Tensor, torch.Tensor] | None = None
                  ) -> tuple[torch.Tensor, torch.Tensor, bool, float | None]:
     """(finite part, infinite mask, has common part, error) of the generalised integral.
 
-    extra_p / extra_q: P-only / Q-only masses known outside the node set. The error
-    is the disagreement with the node set's coarser rule, when it carries one.
+    extra_p / extra_q: P-only / Q-only masses known outside the node set. singular:
+    whether P(q = 0) > 0 and Q(p = 0) > 0, decided exactly (1-D); without it, from the
+    nodes. The error is the disagreement with the node set's coarser rule, when it
+    carries one.
     """
     fp, fq = torch.isfinite(n.lp), torch.isfinite(n.lq)
     both = fp & fq
@@ -46,6 +59,8 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
     live = n.w > 0
     has_p = (fp & ~fq & live).any(-1)
     has_q = (fq & ~fp & live).any(-1)
+    if singular is not None:
+        has_p, has_q = singular
     if extra_p is not None:
         has_p = has_p | (extra_p.detach() > 0)
     if extra_q is not None:
@@ -67,10 +82,54 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
     for has, e, c in ((has_p, ep, h.fprime_inf), (has_q, eq, h.f0)):
         if math.isinf(c):
             mass = (1 - _wsum(n.w, e)).detach()
-            inf = inf | (has & (mass > 1e-300))
+            inf = inf | (has if singular is not None else has & (mass > 1e-300))
     inf = inf | ~torch.isfinite(total.detach())
     error = None if n.w_coarse is None else _gap(total, assemble(n.w_coarse))
+    if singular is not None and _lost(n, fp, fq, live, singular):
+        error = math.inf
     return total, inf, bool((both & live).any()), error
+
+
+def _lost(n: Nodes, fp, fq, live, singular) -> bool:
+    """Mass at nodes where one log-density left the float range (−inf) although its
+    support covers them (a Gumbel's left tail past x ≈ −710 s): their share of the
+    integral is unknown, so the value carries no error bound."""
+    with torch.no_grad():
+        p_only, q_only = singular
+        lost_p = torch.where(fp & ~fq & live & ~p_only.unsqueeze(-1), n.w * n.lp.exp(), 0.0)
+        lost_q = torch.where(fq & ~fp & live & ~q_only.unsqueeze(-1), n.w * n.lq.exp(), 0.0)
+        return bool(((lost_p + lost_q).sum(-1) > 0).any())
+
+
+# Refinement when the embedded error estimate misses its target: every panel cut in 2,
+# 4, 8 (an integrand peaked where neither law's quantiles put panels, e.g. p·e^{−5x}).
+REFINE = (1, 2, 4, 8)
+
+
+def _target(total: torch.Tensor, inf: torch.Tensor) -> float:
+    """The accuracy the engine aims at: 1e-10 relative, 1e-14 absolute."""
+    finite = torch.where(inf, torch.zeros_like(total), total.detach()).abs()
+    return float(1e-10 * finite.max() + 1e-14) if finite.numel() else 1e-14
+
+
+def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
+                  split: int) -> Nodes:
+    """The node set of a 1-D pair, frame by frame (see frames.py) where one is needed."""
+    def one(A, B, **kw):
+        kink = (lambda x: A.log_density(x) - B.log_density(x)) if h.kink else None
+        return nodes_1d(A, B, kink=kink, coarse=EMBEDDED_ERROR.get(), split=split, **kw)
+
+    if fr is None:
+        return one(P, Q)
+    parts = []
+    for k in range(fr.anchor.shape[-1]):
+        c = fr.anchor[..., k]
+        parts.append(one(P.shifted(c), Q.shifted(c), atoms=(k == 0),
+                         bounds=(fr.lo[..., k] - c, fr.hi[..., k] - c)))
+    return join(parts)
+
+
+KAPPA_OK = 1e-13
 
 
 def _wsum(w: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -86,10 +145,20 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
     """The Lebesgue-decomposed integral of `h` for a 1-D or 2-D pair, with its error
     estimate when the node set carries one (else None)."""
     if P.dim == 1:
-        kink = (lambda x: P.log_density(x) - Q.log_density(x)) if h.kink else None
-        total, inf, common, error = weighted_sum(h, nodes_1d(P, Q, kink=kink,
-                                                              coarse=EMBEDDED_ERROR.get()))
+        singular = singular_masses(P, Q)
+        fr = frames(P, Q)
+        for split in REFINE:
+            total, inf, common, error = weighted_sum(h, _framed_nodes(h, P, Q, fr, split),
+                                                     singular=singular)
+            if error is None or not math.isfinite(error) or error <= _target(total, inf):
+                break
         inf = inf | _diverges_1d(h, P, Q)
+        kappa = conditioning(P, Q, fr)
+        if error is not None and kappa > KAPPA_OK:
+            # Positions are known to kappa widths only: the integrand's error is about
+            # that many times its log-derivative (a few units where the mass is).
+            finite = torch.where(inf, torch.zeros_like(total), total.detach()).abs().max()
+            error = max(error, 100 * kappa * (float(finite) + 1.0))
     elif P.continuous and Q.continuous:
         # A tensor mesh is exact to ~1e-12 on smooth integrands; with many narrow
         # modes it would be too large, and Gaussian mixtures go to Gauss-Hermite.
@@ -122,43 +191,9 @@ def _grows(s_near: torch.Tensor, s_far: torch.Tensor, log_ratio: float) -> torch
 
 
 def _diverges_1d(h: Integrand, P: Measure1D, Q: Measure1D) -> torch.Tensor:
-    if h.tail_log is None:
+    if not h.tail_forms:
         return torch.zeros((), dtype=torch.bool)
-    if not (P.has_continuous and Q.has_continuous):
-        return torch.zeros((), dtype=torch.bool)      # atoms only on one side: no tails
-    with torch.no_grad():
-        pts = np.concatenate(_align(P.mesh_np(), Q.mesh_np()), -1)
-        lo = torch.as_tensor(pts.min(-1), dtype=torch.float64)
-        hi = torch.as_tensor(pts.max(-1), dtype=torch.float64)
-        span = hi - lo + 1.0
-        out = torch.zeros(lo.shape, dtype=torch.bool)
-        log_ratio = math.log(_R[1] / _R[0])
-
-        def s_at(x: torch.Tensor, dist: torch.Tensor) -> torch.Tensor:
-            x = x.unsqueeze(-1)
-            return (h.tail_log(P.log_density(x), Q.log_density(x)).squeeze(-1)
-                    + torch.log(dist))
-
-        for side, edge in ((1, hi), (-1, lo)):
-            near = s_at(edge + side * span * _R[0], span * _R[0])
-            far = s_at(edge + side * span * _R[1], span * _R[1])
-            out = out | _grows(near, far, log_ratio)
-        # Densities blowing up at a finite support end (beta, gamma with shape < 1).
-        ends = _cat([P.jumps().detach(), Q.jumps().detach()])   # batch shapes broadcast
-        if ends.shape[-1]:
-            scale = ends.abs().clamp(min=1.0)
-            for side in (1, -1):
-                x_near, x_far = ends + side * 1e-6 * scale, ends + side * 1e-13 * scale
-                d_near, d_far = (x_near - ends).abs(), (x_far - ends).abs()
-                lpn, lqn = P.log_density(x_near), Q.log_density(x_near)
-                lpf, lqf = P.log_density(x_far), Q.log_density(x_far)
-                sn = h.tail_log(lpn, lqn) + torch.log(d_near)
-                sf = h.tail_log(lpf, lqf) + torch.log(d_far)
-                ratio = torch.log(d_near / d_far.clamp(min=1e-300))
-                grows = (torch.isfinite(sn) & torch.isfinite(sf) & (d_far > 0)
-                         & (sf >= sn - 1e-3 * ratio))
-                out = out | grows.any(-1)
-        return out
+    return tails_diverge(h.tail_forms, h.tail_diff, P, Q)
 
 
 def _align(a: np.ndarray, b: np.ndarray):
@@ -167,7 +202,7 @@ def _align(a: np.ndarray, b: np.ndarray):
 
 
 def _diverges_2d(h: Integrand, P: Measure2D, Q: Measure2D) -> torch.Tensor:
-    if h.tail_log is None:
+    if not h.tail_forms:
         return torch.zeros((), dtype=torch.bool)
     with torch.no_grad():
         xs = np.concatenate(_align(P.mesh_np(0), Q.mesh_np(0)), -1)

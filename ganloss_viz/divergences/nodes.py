@@ -43,32 +43,68 @@ class Nodes:
 
 
 def _sorted_breaks(detached: np.ndarray, attached: torch.Tensor) -> torch.Tensor:
+    """All breaks, ascending. A detached break that lands exactly on an attached one (a
+    normal's median on a uniform's end) becomes that attached break: sorted the other
+    way round, the panel beside the end would not move with it and the end's Leibniz
+    term would be lost."""
     d = torch.as_tensor(np.ascontiguousarray(detached), dtype=torch.float64)
+    if attached.shape[-1] and d.shape[-1]:
+        batch = np.broadcast_shapes(d.shape[:-1], attached.shape[:-1])
+        d = d.expand(*batch, d.shape[-1])
+        a = attached.expand(*batch, attached.shape[-1])
+        same = d.unsqueeze(-1) == a.detach().unsqueeze(-2)          # (..., K, J)
+        if bool(same.any()):
+            pick = same.to(torch.int8).argmax(-1)
+            d = torch.where(same.any(-1), torch.gather(a, -1, pick), d)
     return torch.sort(_cat([d, attached]), dim=-1).values
 
 
-def line_points(breaks: torch.Tensor, n: int, n_tail: int, n_coarse: int | None = None):
+def line_points(breaks: torch.Tensor, n: int, n_tail: int, n_coarse: int | None = None,
+                split: int = 1):
     """Nodes and weights covering the line, given sorted breaks (..., K): (x, w[, w_coarse]).
 
-    Ascending without `n_coarse`; with it, each panel also carries the nodes of an
-    n_coarse-point rule, and w / w_coarse are zero on the other rule's nodes.
+    Ascending without `n_coarse`; with it, each panel and each tail also carries the
+    nodes of a coarser rule (n_coarse points a panel, two thirds of n_tail a tail), and
+    w / w_coarse are zero on the other rule's nodes. split: every panel is cut into that
+    many equal parts and the tails get that many times the nodes (refinement).
     """
+    if split > 1:
+        frac = torch.arange(split, dtype=torch.float64) / split
+        a, b = breaks[..., :-1], breaks[..., 1:]
+        inner = (a.unsqueeze(-1) + (b - a).unsqueeze(-1) * frac).flatten(-2)
+        breaks = torch.cat([inner, breaks[..., -1:]], -1)
+        n_tail = n_tail * split
     px, pw = panel_nodes(breaks[..., :-1], breaks[..., 1:], n)
-    if n_coarse is not None:
-        cx, cw = panel_nodes(breaks[..., :-1], breaks[..., 1:], n_coarse)
-        px, pw, pc = (torch.cat([px, cx], -1), torch.cat([pw, torch.zeros_like(cw)], -1),
-                      torch.cat([torch.zeros_like(pw), cw], -1))
-    span = (breaks[..., -1:] - breaks[..., :1]).detach()
-    left_scale = (breaks[..., 1:2] - breaks[..., :1]).detach().clamp(min=1e-3) + 1e-3 * span
-    right_scale = (breaks[..., -1:] - breaks[..., -2:-1]).detach().clamp(min=1e-3) + 1e-3 * span
+    left_scale, right_scale = _edge_widths(breaks.detach())
     lx, lw = tail_nodes(breaks[..., :1], left_scale, n_tail, -1)
     rx, rw = tail_nodes(breaks[..., -1:], right_scale, n_tail, +1)
-    x = torch.cat([lx.flip(-1).flatten(-2), px.flatten(-2), rx.flatten(-2)], -1)
-    w = torch.cat([lw.flip(-1).flatten(-2), pw.flatten(-2), rw.flatten(-2)], -1)
     if n_coarse is None:
+        x = torch.cat([lx.flip(-1).flatten(-2), px.flatten(-2), rx.flatten(-2)], -1)
+        w = torch.cat([lw.flip(-1).flatten(-2), pw.flatten(-2), rw.flatten(-2)], -1)
         return x, w
-    wc = torch.cat([lw.flip(-1).flatten(-2), pc.flatten(-2), rw.flatten(-2)], -1)
+    m = 2 * n_tail // 3
+    cx, cw = panel_nodes(breaks[..., :-1], breaks[..., 1:], n_coarse)
+    clx, clw = tail_nodes(breaks[..., :1], left_scale, m, -1)
+    crx, crw = tail_nodes(breaks[..., -1:], right_scale, m, +1)
+    parts = [(lx.flip(-1), lw.flip(-1), True), (clx.flip(-1), clw.flip(-1), False),
+             (px, pw, True), (cx, cw, False), (rx, rw, True), (crx, crw, False)]
+    x = torch.cat([a.flatten(-2) for a, _, _ in parts], -1)
+    w = torch.cat([(b if fine else torch.zeros_like(b)).flatten(-2) for _, b, fine in parts], -1)
+    wc = torch.cat([(torch.zeros_like(b) if fine else b).flatten(-2) for _, b, fine in parts], -1)
     return x, w, wc
+
+
+def _edge_widths(breaks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Length scales of the two tails: the outermost panels of non-zero width (..., 1)."""
+    gaps = breaks[..., 1:] - breaks[..., :-1]
+    pos = gaps > 0
+    first = torch.argmax(pos.to(torch.int8), -1, keepdim=True)
+    last = gaps.shape[-1] - 1 - torch.argmax(pos.flip(-1).to(torch.int8), -1, keepdim=True)
+    def floor(edge: torch.Tensor) -> torch.Tensor:
+        return 1e-15 * edge.abs() + 1e-300
+
+    return (torch.gather(gaps, -1, first).clamp(min=0) + floor(breaks[..., :1]),
+            torch.gather(gaps, -1, last).clamp(min=0) + floor(breaks[..., -1:]))
 
 
 def crossings(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
@@ -128,15 +164,21 @@ def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor
 
 def nodes_1d(P: Measure1D, Q: Measure1D,
              kink: Callable[[torch.Tensor], torch.Tensor] | None = None,
-             atoms: bool = True, n: int | None = None, coarse: bool = False) -> Nodes:
+             atoms: bool = True, n: int | None = None, coarse: bool = False,
+             split: int = 1, bounds: tuple[torch.Tensor, torch.Tensor] | None = None) -> Nodes:
     """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels.
 
     coarse: also carry the weights of an 8-point rule on the same panels (error estimate).
+    split: refinement (every panel cut into that many parts).
+    bounds: (lo, hi) of batch shape: only nodes in [lo, hi) count (a frame's share).
     """
     n = n or PANEL_NODES.get()
     if atoms and not (P.has_continuous or Q.has_continuous):
         return _atom_nodes(P, Q)                # densities of atoms only: no line mesh
     detached = np.concatenate(_batch_align(P.mesh_np(MESH_LEVELS), Q.mesh_np(MESH_LEVELS)), -1)
+    if bounds is not None:
+        detached = _in_bounds(detached, bounds[0].numpy(), bounds[1].numpy())
+    detached = _fill_gaps(detached)
     breaks = _sorted_breaks(detached, _cat([P.jumps(), Q.jumps()]))
     if kink is not None:
         roots = crossings(kink, line_points(breaks, n, N_TAIL)[0])
@@ -144,9 +186,13 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
             breaks = torch.sort(_cat([breaks, roots]), dim=-1).values
     wc = None
     if coarse:
-        x, w, wc = line_points(breaks, n, N_TAIL, COARSE_NODES)
+        x, w, wc = line_points(breaks, n, N_TAIL, COARSE_NODES, split)
     else:
-        x, w = line_points(breaks, n, N_TAIL)
+        x, w = line_points(breaks, n, N_TAIL, split=split)
+    if bounds is not None:
+        inside = (x.detach() >= bounds[0].unsqueeze(-1)) & (x.detach() < bounds[1].unsqueeze(-1))
+        w = torch.where(inside, w, torch.zeros_like(w))
+        wc = None if wc is None else torch.where(inside, wc, torch.zeros_like(wc))
     lp, lq = P.log_density(x), Q.log_density(x)
     if atoms:
         aloc, aw, alp, alq = atom_entries(P, Q)
@@ -155,6 +201,68 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
             wc = None if wc is None else _cat([wc, aw])
     return Nodes(x, w, lp, lq, wc)
 
+
+
+def _in_bounds(pts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A frame's mesh points: those inside [lo, hi], and its finite bounds."""
+    batch = np.broadcast_shapes(pts.shape[:-1], lo.shape)
+    pts = np.broadcast_to(pts, batch + pts.shape[-1:]).reshape(-1, pts.shape[-1])
+    lo, hi = np.broadcast_to(lo, batch).reshape(-1), np.broadcast_to(hi, batch).reshape(-1)
+    rows = []
+    for r, a, b in zip(pts, lo, hi, strict=True):
+        ends = [e for e in (a, b) if np.isfinite(e)]
+        rows.append(np.sort(np.concatenate([r[(r >= a) & (r <= b)], ends or [0.0]])))
+    k = max(len(r) for r in rows)
+    out = np.stack([np.pad(r, (0, k - len(r)), mode="edge") for r in rows])
+    return out.reshape(batch + (k,))
+
+
+GAP_RATIO = 8.0
+
+
+def _fill_gaps(pts: np.ndarray) -> np.ndarray:
+    """Mesh points with gaps filled: where two consecutive points are far apart compared
+    with the panels beside them (two laws far apart, a frame's bound), breaks doubling
+    their distance from each side up to the middle. A law's tail beyond its outermost
+    quantile decays over a few widths; one Gauss-Legendre panel across the whole gap
+    would miss it."""
+    s = np.sort(pts, -1)
+    if s.shape[-1] < 3:
+        return s
+    g = np.diff(s, axis=-1)
+    zero = np.zeros_like(g[..., :1])
+    left = np.concatenate([zero, g[..., :-1]], -1)         # 0: no panel on that side
+    right = np.concatenate([g[..., 1:], zero], -1)
+    wide = g > GAP_RATIO * np.maximum(np.maximum(left, right), 1e-300)
+    if not wide.any():
+        return s
+    batch = s.shape[:-1]
+    flat, flat_g = s.reshape(-1, s.shape[-1]), g.reshape(-1, g.shape[-1])
+    flat_l, flat_r = left.reshape(flat_g.shape), right.reshape(flat_g.shape)
+    rows = []
+    for r, gr, lr, rr, wr in zip(flat, flat_g, flat_l, flat_r, wide.reshape(flat_g.shape),
+                                 strict=True):
+        extra = []
+        for j in np.nonzero(wr)[0]:
+            a, b = r[j], r[j + 1]
+            mid = a + gr[j] / 2
+            for edge, step, side in ((a, lr[j], 1.0), (b, rr[j], -1.0)):
+                if step <= 0:
+                    continue
+                step = max(step, abs(edge) * 1e-15)
+                while side * (mid - edge) > step:
+                    extra.append(edge + side * step)
+                    step *= 2.0
+        rows.append(np.sort(np.concatenate([r, extra])))
+    k = max(len(r) for r in rows)
+    out = np.stack([np.pad(r, (0, k - len(r)), mode="edge") for r in rows])
+    return out.reshape(batch + (k,))
+
+
+def join(parts: list[Nodes]) -> Nodes:
+    """One node set from several (frames): their nodes side by side."""
+    wc = None if parts[0].w_coarse is None else _cat([n.w_coarse for n in parts])
+    return Nodes(*(_cat([getattr(n, f) for n in parts]) for f in ("x", "w", "lp", "lq")), wc)
 
 
 def _atom_nodes(P: Measure1D, Q: Measure1D) -> Nodes:

@@ -1,0 +1,165 @@
+"""Support and tail rules, decided from the laws' declarations, not from a mesh.
+
+Two questions decide whether an f-divergence is infinite in 1-D, and no quadrature can
+answer them reliably (a normal's mass beyond 9σ is 1e-19, below rounding; a Gumbel's
+left tail underflows long before its log-density stops mattering):
+
+* Does P have mass where Q has none (or Q where P has none)? Every continuous law here
+  has a positive density on the inside of its support interval, so this is a question
+  about intervals and atoms. It is answered exactly.
+* Does the integral of the divergence's dominant term diverge in a tail (|x| → ∞) or at
+  a finite support end where a density blows up? Answered from the laws' asymptotic
+  expansions of −log p (`distributions.asymptotics`).
+
+Both work per parameter row (a sweep's batch), on detached values.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ..distributions.asymptotics import Growth, integral_diverges, larger, lightest
+from ..distributions.measure import Measure1D
+
+Row = list[tuple[object, dict[str, float], float, float]]   # (law, params, low, high)
+
+
+def _batch(P: Measure1D, Q: Measure1D) -> tuple[int, ...]:
+    shapes = [M.comp_w.shape[:-1] for M in (P, Q)] + [M.atom_w.shape[:-1] for M in (P, Q)]
+    shapes += [M.atom_loc.shape[:-1] for M in (P, Q)]
+    for M in (P, Q):
+        for law in M.comps:
+            shapes += [a.shape[:-1] for a in law.params_np().values()]
+    return tuple(np.broadcast_shapes(*shapes))
+
+
+def _flat(a, batch: tuple[int, ...]) -> np.ndarray:
+    a = a.detach().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+    return np.broadcast_to(a, batch + a.shape[-1:]).reshape(int(np.prod(batch)), a.shape[-1])
+
+
+class _Rows:
+    """Each measure's live components and atoms, row by row of the batch."""
+
+    def __init__(self, M: Measure1D, batch: tuple[int, ...]):
+        self.w = _flat(M.comp_w, batch) if M.comps else None
+        self.params = [{k: _flat(v, batch)[:, 0] for k, v in law.params_np().items()}
+                       for law in M.comps]
+        self.laws = M.comps
+        self.atom_loc = _flat(M.atom_loc, batch)
+        self.atom_w = _flat(M.atom_w, batch)
+
+    def comps(self, i: int) -> Row:
+        out = []
+        for c, law in enumerate(self.laws):
+            if self.w[i, c] > 0:
+                v = {k: float(a[i]) for k, a in self.params[c].items()}
+                out.append((law, v, *law.support(v)))
+        return out
+
+    def atoms(self, i: int) -> set[float]:
+        return {float(x) for x, m in zip(self.atom_loc[i], self.atom_w[i], strict=True)
+                if m > 0}
+
+
+def _covered(lo: float, hi: float, intervals: list[tuple[float, float]]) -> bool:
+    """Is [lo, hi] inside the union of the intervals (up to finitely many points)?"""
+    for a, b in sorted(intervals):
+        if a > lo:
+            return False
+        if b > lo:
+            lo = b
+        if lo >= hi:
+            return True
+    return lo >= hi
+
+
+def _has_mass_outside(A: Row, atoms_a: set[float], B: Row, atoms_b: set[float]) -> bool:
+    """Does measure A put mass where measure B has neither density nor atom?"""
+    spans = [(lo, hi) for _, _, lo, hi in B]
+    if any(not _covered(lo, hi, spans) for _, _, lo, hi in A):
+        return True
+    return bool(atoms_a - atoms_b)
+
+
+def singular_masses(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor]:
+    """(P(q = 0) > 0, Q(p = 0) > 0) per row, exactly."""
+    batch = _batch(P, Q)
+    rp, rq = _Rows(P, batch), _Rows(Q, batch)
+    n = int(np.prod(batch))
+    p_only, q_only = np.zeros(n, bool), np.zeros(n, bool)
+    for i in range(n):
+        A, B = rp.comps(i), rq.comps(i)
+        ap, aq = rp.atoms(i), rq.atoms(i)
+        p_only[i] = _has_mass_outside(A, ap, B, aq)
+        q_only[i] = _has_mass_outside(B, aq, A, ap)
+    return torch.as_tensor(p_only.reshape(batch)), torch.as_tensor(q_only.reshape(batch))
+
+
+def have_common_part(P: Measure1D, Q: Measure1D) -> bool:
+    """Do P and Q share any mass (overlapping supports or an atom), in the first row?"""
+    batch = _batch(P, Q)
+    rp, rq = _Rows(P, batch), _Rows(Q, batch)
+    A, B = rp.comps(0), rq.comps(0)
+    if any(min(h1, h2) > max(l1, l2) for *_, l1, h1 in A for *_, l2, h2 in B):
+        return True
+    return bool(rp.atoms(0) & rq.atoms(0))
+
+
+def _dominant(forms, diff: bool, gp: Growth, gq: Growth) -> Growth:
+    """log of the integrand's dominant term from −log p = gp and −log q = gq."""
+    s = None
+    for a, b in forms:
+        term = gp.scaled(-a) + gq.scaled(-b)
+        s = term if s is None else larger(s, term)
+    if diff:
+        s = s + (gp - gq).log_abs()
+    return s
+
+
+def _near(comps: Row, e: float, side: int) -> Growth | None:
+    """−log density just beside e on `side` (+1: above e), or None if there is none."""
+    parts = []
+    for law, v, lo, hi in comps:
+        if side > 0 and lo <= e < hi:
+            parts.append(law.end_growth(-1, v) if lo == e else Growth())
+        elif side < 0 and lo < e <= hi:
+            parts.append(law.end_growth(+1, v) if hi == e else Growth())
+    return lightest(parts) if parts else None
+
+
+def tails_diverge(forms, diff: bool, P: Measure1D, Q: Measure1D) -> torch.Tensor:
+    """Per row: does ∫ of the dominant term diverge in a tail or at a finite end?
+
+    forms: pairs (a, b) of terms p^a q^b (the largest counts); diff: the term is also
+    multiplied by |log p − log q| (the KL family).
+    """
+    batch = _batch(P, Q)
+    rp, rq = _Rows(P, batch), _Rows(Q, batch)
+    n = int(np.prod(batch))
+    out = np.zeros(n, bool)
+    if not (P.comps and Q.comps):
+        return torch.as_tensor(out.reshape(batch))
+    for i in range(n):
+        A, B = rp.comps(i), rq.comps(i)
+        found = False
+        for side in (1, -1):
+            far_p = [law.far_growth(side, v) for law, v, lo, hi in A
+                     if math.isinf(hi if side > 0 else lo)]
+            far_q = [law.far_growth(side, v) for law, v, lo, hi in B
+                     if math.isinf(hi if side > 0 else lo)]
+            if far_p and far_q and integral_diverges(
+                    _dominant(forms, diff, lightest(far_p), lightest(far_q)), far=True):
+                found = True
+        ends = {x for _, _, lo, hi in A + B for x in (lo, hi) if math.isfinite(x)}
+        for e in ends:
+            for side in (1, -1):
+                gp, gq = _near(A, e, side), _near(B, e, side)
+                if gp is not None and gq is not None and integral_diverges(
+                        _dominant(forms, diff, gp, gq), far=False):
+                    found = True
+        out[i] = found
+    return torch.as_tensor(out.reshape(batch))
