@@ -36,8 +36,9 @@ def results(state: ExplorerState, P: Distribution, Q: Distribution, info: Diverg
             c_method.metric("Method", method_label(result["method"], short=True),
                             help=f"{method_label(result['method'])} (`{result['method']}`)")
             c_error.metric("Error estimate", sections.value.error_text(result),
-                           help="Absolute error estimate of the value ('exact' for closed "
-                                "forms, '—' for an infinite value).")
+                           help="A bound on the absolute error of the value ('exact' for "
+                                "closed forms, '—' for an infinite value).")
+            sections.value.accuracy_warning(result)
     ctx = sections.Context(state, P, Q, info, params, result, REGISTRY)
     tabs = st.tabs([sections.VIEW_LABELS[v] for v in VIEWS], key=f"{KEY}.view",
                    on_change="rerun")

@@ -95,10 +95,15 @@ def divergence_command(div: str, p: str, q: str, params: Mapping[str, float]) ->
 
 
 def divergence_object(div: str, value: float, method: str, error: float,
-                      grad: Mapping[str, float]) -> dict[str, Any]:
-    """The command line's ``divergence --json`` object: div, value, method, error, grad."""
+                      grad: Mapping[str, float], accurate: bool = True,
+                      grad_notes: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The command line's ``divergence --json`` object: div, value, method, error,
+    accurate, grad (null for a derivative that is not a number) and grad_notes (which
+    derivatives are one-sided, jump or infinite)."""
     return {"div": div, "value": float(value), "method": str(method), "error": float(error),
-            "grad": {str(k): float(v) for k, v in grad.items()}}
+            "accurate": bool(accurate),
+            "grad": {str(k): (None if math.isnan(v) else float(v)) for k, v in grad.items()},
+            "grad_notes": {str(k): str(v) for k, v in (grad_notes or {}).items()}}
 
 
 def divergence_record(div: str, p: str, q: str, params: Mapping[str, float],
@@ -107,7 +112,7 @@ def divergence_record(div: str, p: str, q: str, params: Mapping[str, float],
     and the command."""
     return {
         **divergence_object(div, result["value"], result["method"], result["error"],
-                            result["grad"]),
+                            result["grad"], result["accurate"], result["grad_notes"]),
         "p": p, "q": q, "params": {str(k): float(v) for k, v in params.items()},
         "command": divergence_command(div, p, q, params),
     }

@@ -195,7 +195,10 @@ def _pointwise_integrand(loss: Loss) -> Integrand:
         if bool(overflow.any()):
             r = (lp - lq).clamp(-bound, bound)
             out = torch.where(overflow, terms(lq + r, lq), out)
-        return out
+        # Still no number where both masses are below e^-100 (a far tail node, where the
+        # critic's raw output itself overflows): the term is O(p + q) there, so 0.
+        tiny = ~torch.isfinite(out) & (torch.maximum(lp, lq) < -100.0)
+        return torch.where(tiny, torch.zeros_like(out), out)
 
     one, none = torch.ones((), dtype=torch.float64), torch.zeros((), dtype=torch.float64)
     # Per unit of P-mass where q = 0 (v* for p/q = ∞) and of Q-mass where p = 0.

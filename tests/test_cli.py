@@ -125,7 +125,8 @@ def test_list_human(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_divergence_js_json_value_and_shape(capsys: pytest.CaptureFixture[str]) -> None:
     obj = run_json(capsys, "divergence", "normal(0, 1)", "normal(1, 2)", "--div", "js")
-    assert set(obj) == {"div", "value", "method", "error", "grad"}
+    assert set(obj) == {"div", "value", "method", "error", "accurate", "grad", "grad_notes"}
+    assert obj["accurate"] is True and obj["grad_notes"] == {}
     assert obj["div"] == "js"
     assert obj["method"] in METHODS
     assert isinstance(obj["error"], float) and 0 <= obj["error"] < 1e-6

@@ -118,7 +118,8 @@ def test_fit_csv_starts_at_q0_and_ends_at_the_moment_match():
 def test_divergence_json_is_the_cli_object_and_its_command_reproduces_it():
     p, q = "normal(0, 1)", "normal(1, 2)"
     r = gv.divergence("alpha", p, q, alpha=0.5)
-    result = {"value": r.value, "method": r.method, "error": r.error, "grad": r.grad}
+    result = {"value": r.value, "method": r.method, "error": r.error, "grad": r.grad,
+              "accurate": r.accurate, "grad_notes": r.grad_notes}
     record = json.loads(exports.divergence_json("alpha", p, q, {"alpha": 0.5}, result))
     # α = 1/2: 4·(1 − BC), and BC of two normals in closed form
     bc = math.sqrt(2 * 1 * 2 / (1 + 4)) * math.exp(-(0 - 1) ** 2 / (4 * (1 + 4)))
@@ -129,12 +130,14 @@ def test_divergence_json_is_the_cli_object_and_its_command_reproduces_it():
     cli = subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True,
                          check=True)
     assert json.loads(cli.stdout) == {key: record[key]
-                                      for key in ("div", "value", "method", "error", "grad")}
+                                      for key in ("div", "value", "method", "error",
+                                                  "accurate", "grad", "grad_notes")}
 
 
 def test_divergence_json_writes_infinity_as_the_cli_does():
     r = gv.divergence("kl", "uniform(0, 2)", "uniform(0, 1)")
-    result = {"value": r.value, "method": r.method, "error": r.error, "grad": r.grad}
+    result = {"value": r.value, "method": r.method, "error": r.error, "grad": r.grad,
+              "accurate": r.accurate, "grad_notes": r.grad_notes}
     record = json.loads(exports.divergence_json("kl", "uniform(0, 2)", "uniform(0, 1)", {},
                                                 result))
     assert record["value"] == "inf"

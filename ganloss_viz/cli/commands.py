@@ -142,10 +142,12 @@ def cmd_divergence(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     name = divergence_name(args.div)
     params = divergence_params(name, args.param)
     p, q = pair(args.p, args.q, "Q")
+    from ganloss_viz.divergences.smoothness import NOTES  # torch: not for --help
     from ganloss_viz.exports import divergence_object  # numpy: not for --help
 
     result = gv.divergence(name, p, q, **params)
-    obj = divergence_object(name, result.value, result.method, result.error, result.grad)
+    obj = divergence_object(name, result.value, result.method, result.error, result.grad,
+                            result.accurate, result.grad_notes)
     label = getattr(gv.DIVERGENCES[name], "label", name)
     lines = [
         heading(f"{name} ({label})", params),
@@ -155,9 +157,15 @@ def cmd_divergence(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         f"  method = {method_label(obj['method'])}",
         f"  error  = {fmt_error(obj['error'], obj['method'])}",
     ]
+    if not obj["accurate"]:
+        lines.append("  warning: not accurate to the digits shown (see error)")
     if obj["grad"]:
         lines.append("  gradient:")
-        lines.extend("    " + row for row in table(obj["grad"]))
+        notes = obj["grad_notes"]
+        lines.extend("    " + row for row in table(
+            {k: notes[k].replace("_", "-") if k in notes else v
+             for k, v in obj["grad"].items()}))
+        lines.extend(f"    {k}: {NOTES[n]}" for k, n in obj["grad_notes"].items())
     return obj, "\n".join(lines)
 
 

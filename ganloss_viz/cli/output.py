@@ -62,9 +62,9 @@ def params_text(params: Mapping[str, float]) -> str:
     return ", ".join(f"{k}={fmt_number(v)}" for k, v in params.items())
 
 
-def table(values: Mapping[str, float]) -> list[str]:
-    """Rows ``name  value`` with names left-aligned and numbers right-aligned."""
-    cells = {k: fmt_number(v) for k, v in values.items()}
+def table(values: Mapping[str, float | str]) -> list[str]:
+    """Rows ``name  value`` with names left-aligned and numbers (or words) right-aligned."""
+    cells = {k: v if isinstance(v, str) else fmt_number(v) for k, v in values.items()}
     left = max(len(k) for k in cells)
     right = max(len(v) for v in cells.values())
     return [f"{k:<{left}}  {v:>{right}}" for k, v in cells.items()]

@@ -29,8 +29,17 @@ MESH_LEVELS_HEAVY = np.array(_HEAVY + [0.5] + [1 - u for u in reversed(_HEAVY)])
 MESH_LEVELS_2D = np.array([1e-10, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3, 0.5,
                            0.7, 0.85, 0.95, 0.99, 0.999, 1 - 1e-4, 1 - 1e-6, 1 - 1e-10])
 _CDF_NODES = 24
-# Geometric points towards 0, where gamma and beta densities may be singular.
-_GRADED = 10.0 ** -np.arange(1, 31, dtype=np.float64)
+FINEST = 1e-300
+
+
+def graded(exponent: np.ndarray) -> np.ndarray:
+    """Distances from a support end where a density behaves like d^(exponent − 1) (gamma,
+    beta): a geometric sequence of ratio √10 (12-point panels are then exact to ~1e-14 on
+    d^c·log d), deep enough that the mass left inside the last one, about d^exponent, is
+    below 1e-17, and never below 1e-300."""
+    e = float(np.min(exponent))
+    decades = int(np.clip(math.ceil(17.0 / max(e, 1e-9)), 16, 300))
+    return 10.0 ** -(np.arange(1, 2 * decades + 1, dtype=np.float64) / 2).clip(max=300)
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
@@ -76,6 +85,11 @@ class Continuous1D:
         """−log p as t = |x| → ∞ on `side` (+1 right, −1 left), where the support is
         unbounded, constants dropped."""
         raise NotImplementedError
+
+    def unresolved_mass_np(self) -> np.ndarray:
+        """Mass closer to a singular support end than the finest graded break (1e-300 of
+        the scale): what quadrature cannot see there (batch-shaped, usually 0)."""
+        return np.zeros(())
 
     def end_growth(self, side: int, v: dict[str, float]) -> Growth:
         """−log p as u = 1/|x − end| → ∞ at the finite support end on `side`, from inside:
@@ -445,7 +459,10 @@ class GammaLaw(_Positive):
         return _special().gammaincinv(_np(self.k), u) / _np(self.rate)
 
     def extra_mesh_np(self):
-        return _GRADED[None, :] / _np(self.rate).reshape(-1, 1)
+        return graded(_np(self.k))[None, :] / _np(self.rate).reshape(-1, 1)
+
+    def unresolved_mass_np(self):
+        return _special().gammainc(_np(self.k), FINEST)[..., 0]
 
     def cdf_np(self, x):
         return _special().gammainc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
@@ -485,11 +502,19 @@ class LogNormalLaw(_Positive):
 
 
 class BetaLaw(Continuous1D):
-    def __init__(self, a, b):
+    """Beta on [0, 1], evaluated at x = c + t for a local coordinate t (c = 0 normally).
+
+    Shifted by c = 1 (`shifted`), 1 − x = −t is exact, so a density singular at 1
+    (b < 1) can be integrated down to distances of 1e-300 from that end instead of the
+    1e-16 that x itself resolves; the engine's frames do that (`anchors_np`).
+    """
+
+    def __init__(self, a, b, offset: torch.Tensor | None = None):
         self.a = a.unsqueeze(-1)
         self.b = b.unsqueeze(-1)
-        self.lo = torch.zeros(1, dtype=torch.float64)
-        self.hi = torch.ones(1, dtype=torch.float64)
+        self.c = torch.zeros(1, dtype=torch.float64) if offset is None else offset
+        self.lo = -self.c
+        self.hi = 1 - self.c
 
     def params_np(self):
         return {"a": _np(self.a), "b": _np(self.b)}
@@ -500,21 +525,42 @@ class BetaLaw(Continuous1D):
     def end_growth(self, side, v):
         return Growth({LOG_TERM: (v["a"] if side < 0 else v["b"]) - 1.0})
 
+    def anchors_np(self) -> list[float]:
+        """Points where a frame should be centred: the end at 1 when the density blows
+        up there."""
+        return [1.0] if bool((_np(self.b) < 1).any()) else []
+
+    def shifted(self, c):
+        return BetaLaw(self.a[..., 0], self.b[..., 0], self.c + c)
+
     def log_prob(self, x):
-        xs = x.clamp(1e-300, 1 - 1e-16)
+        c = self.c
+        inside = (x > -c) & (x < 1 - c)
+        t = torch.where(inside, x, 0.5 - c)
+        lx = torch.where(c == 1, torch.log1p(t), torch.log(c + t))
+        l1mx = torch.where(c == 0, torch.log1p(-t), torch.log((1 - c) - t))
         a, b = self.a, self.b
         lbeta = torch.lgamma(a) + torch.lgamma(b) - torch.lgamma(a + b)
-        lp = (a - 1) * xs.log() + (b - 1) * torch.log1p(-xs) - lbeta
-        return torch.where((x > 0) & (x < 1), lp, torch.full_like(lp, -INF))
+        lp = (a - 1) * lx + (b - 1) * l1mx - lbeta
+        return torch.where(inside, lp, torch.full_like(lp, -INF))
 
     def quantile_np(self, u):
-        return _special().betaincinv(_np(self.a), _np(self.b), u)
+        sc, a, b, c = _special(), _np(self.a), _np(self.b), _np(self.c)
+        u = np.asarray(u, dtype=np.float64)
+        low = sc.betaincinv(a, b, np.minimum(u, 0.5)) - c
+        high = (1 - c) - sc.betaincinv(b, a, np.minimum(1 - u, 0.5))
+        return np.where(u <= 0.5, low, high)
 
     def extra_mesh_np(self):
-        return np.concatenate([_GRADED, 1 - _GRADED[:15]])[None, :]
+        c = _np(self.c)
+        return np.concatenate([graded(_np(self.a)) - c, (1 - c) - graded(_np(self.b))], -1)
 
     def cdf_np(self, x):
-        return _special().betainc(_np(self.a), _np(self.b), np.clip(x, 0, 1))
+        return _special().betainc(_np(self.a), _np(self.b), np.clip(x + _np(self.c), 0, 1))
+
+    def unresolved_mass_np(self):
+        sc, a, b = _special(), _np(self.a), _np(self.b)
+        return (sc.betainc(a, b, FINEST) + sc.betainc(b, a, FINEST))[..., 0]
 
 
 class AffineLaw(Continuous1D):

@@ -150,10 +150,10 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
                                                _leaves(qd, False), params)
         fine = value.detach().item()
         error = 0.0 if infinite or bool(rough_inf.any()) else abs(fine - rough.item())
-    return DivergenceResult(div=div.name,
-                            value=math.inf if infinite else value.detach().item() + 0.0,
-                            method=method, error=0.0 if infinite else float(error), grad=grads,
-                            grad_notes=notes)
+    v = math.inf if infinite else value.detach().item() + 0.0
+    error = 0.0 if infinite else _honest(float(error), v, method)
+    return DivergenceResult(div=div.name, value=v, method=method, error=error, grad=grads,
+                            accurate=_accurate(v, error, method), grad_notes=notes)
 
 
 def sweep(name: str, p, q, param: str, values: Sequence[float], **params: float) -> SweepResult:
@@ -199,6 +199,27 @@ def sweep(name: str, p, q, param: str, values: Sequence[float], **params: float)
     vals = np.where(inf.numpy(), np.inf, value.detach().numpy())
     grads = np.where(inf.numpy(), np.nan, grad.detach().numpy())
     return SweepResult(div.name, param, xs, vals, grads, method)
+
+
+# A value is "accurate" when its error bound keeps the six significant figures the app
+# shows (or it is below 1e-12 in absolute terms); Monte Carlo values promise only their
+# standard error, which is what they report.
+ACCURATE_REL, ACCURATE_ABS = 1e-6, 1e-12
+ROUNDING = 1e-15
+
+
+def _honest(error: float, value: float, method: str) -> float:
+    """The error bound, never below float rounding for a computed (not closed) value: two
+    quadrature rules agreeing to the last bit is no proof of 16 correct digits."""
+    if method in ("closed_form", "analytic_singular") or not math.isfinite(error):
+        return error
+    return max(error, ROUNDING * max(abs(value), 1.0))
+
+
+def _accurate(value: float, error: float, method: str) -> bool:
+    if method == "monte_carlo" or math.isinf(value):
+        return True
+    return error <= ACCURATE_REL * abs(value) + ACCURATE_ABS
 
 
 def _finite_or_zero(g: float) -> float:

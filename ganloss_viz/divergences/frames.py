@@ -61,12 +61,22 @@ def _centres_widths(P: Measure1D, Q: Measure1D
     return m, np.maximum(w, np.finfo(np.float64).tiny), movable
 
 
-def _row_frames(m: np.ndarray, w: np.ndarray, movable: np.ndarray
-                ) -> list[tuple[float, float]]:
+def _requested(P: Measure1D, Q: Measure1D) -> list[tuple[float, float]]:
+    """(anchor, width) asked for by the laws themselves (a beta singular at 1)."""
+    out = []
+    for law in (*P.comps, *Q.comps):
+        width = float(np.max(law.centre_width_np()[1]))
+        out += [(a, width) for a in getattr(law, "anchors_np", list)()]
+    return out
+
+
+def _row_frames(m: np.ndarray, w: np.ndarray, movable: np.ndarray,
+                requested: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """(anchor, width) of each frame for one row, ascending: narrowest movable law
     first; the laws that cannot move are served by whatever frame they fall in."""
     served = ~movable | (np.abs(m) <= RATIO * w)
-    anchors = [(0.0, float(w.min()))] if served.any() else []
+    anchors = [(0.0, float(w.min()))] if served.any() or requested else []
+    anchors += [r for r in requested if r[0] != 0.0]
     for j in np.argsort(w, kind="stable"):
         if served[j]:
             continue
@@ -82,10 +92,11 @@ def frames(P: Measure1D, Q: Measure1D) -> Frames | None:
     if not (P.comps or Q.comps):
         return None
     m, w, movable = _centres_widths(P, Q)
-    if bool((~movable | (np.abs(m) <= RATIO * w)).all()):
+    requested = _requested(P, Q)
+    if bool((~movable | (np.abs(m) <= RATIO * w)).all()) and not requested:
         return None
     batch = m.shape[:-1]
-    rows = [_row_frames(mr, wr, movable)
+    rows = [_row_frames(mr, wr, movable, requested)
             for mr, wr in zip(m.reshape(-1, m.shape[-1]), w.reshape(-1, w.shape[-1]),
                               strict=True)]
     k = min(max(len(r) for r in rows), MAX_FRAMES)

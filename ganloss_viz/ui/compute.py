@@ -77,6 +77,7 @@ FITS = Memo(256)
 def _result(r, start: float) -> dict[str, Any]:
     return {"ok": True, "div": r.div, "value": float(r.value), "method": str(r.method),
             "error": float(r.error), "grad": {k: float(v) for k, v in r.grad.items()},
+            "accurate": bool(r.accurate), "grad_notes": dict(r.grad_notes),
             "seconds": time.perf_counter() - start}
 
 

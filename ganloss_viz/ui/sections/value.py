@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from ganloss_viz import exports, figures
+from ganloss_viz.divergences.smoothness import NOTES
 from ganloss_viz.format import fmt, fmt_error, method_label, text_table
 from ganloss_viz.ui import compute
 from ganloss_viz.ui import widgets as w
@@ -29,16 +30,34 @@ def density_figure(p: str, q: str, dim: int):
                               d["q_lines"], d["p_points"], d["q_points"], height=540)
 
 
+EQUAL, SINGULAR = "equal", "singular"
+
+
+def why_no_integrand(ctx: Context) -> str | None:
+    """Why the pair has nothing to integrate, from the same analysis as the value: P = Q
+    (the engine's equality rule), or mutually singular (its method says so)."""
+    if ctx.P == ctx.Q:
+        return EQUAL
+    if ctx.result["ok"] and ctx.result["method"] == "analytic_singular":
+        return SINGULAR
+    return None
+
+
 @st.cache_resource(show_spinner=False, max_entries=128)
-def integrand_figure(div: str, p: str, q: str, dim: int, params: tuple):
+def integrand_figure(div: str, p: str, q: str, dim: int, params: tuple, why: str | None):
     """(figure, caption) of the integrand of `div`, or None when there is none."""
+    if why == EQUAL:
+        return None, (f"P = Q: the distributions are equal, so {div} takes its value at "
+                      "equality (0 for a divergence; −ln 4 for the GAN value) and its "
+                      "integrand is q·f(1) = 0 everywhere.")
     it = compute.integrand(div, p, q, params)
     if not it["ok"] or it["values"] is None:
         return None
-    if not np.nanmax(np.abs(it["values"])) > 0:
-        return None, (f"Where {div} comes from: nowhere do both densities overlap, so its "
-                      "integrand is 0 and all of its value comes from the singular parts, "
-                      "the mass of P where q = 0 and of Q where p = 0.")
+    if why == SINGULAR:
+        return None, (f"Where {div} comes from: P and Q share no mass (disjoint supports, "
+                      "atoms at different places), so its integrand is 0 and all of its "
+                      "value comes from the singular parts, the mass of P where q = 0 and "
+                      "of Q where p = 0.")
     if dim == 1:
         d = compute.densities_1d(p, q)
         fig = figures.integrand_1d(d["x"], it["values"], name=it["name"], height=280)
@@ -54,6 +73,20 @@ def error_text(r: dict) -> str:
     return fmt_error(r["error"], r["method"]) if np.isfinite(r["value"]) else "—"
 
 
+def accuracy_warning(r: dict) -> None:
+    """A warning beside a value whose error bound does not keep its shown digits."""
+    if r["ok"] and not r["accurate"]:
+        bound = ("no bound could be given" if not np.isfinite(r["error"])
+                 else f"it is only known to {fmt_error(r['error'], r['method'])}")
+        st.warning(f"**Not accurate to the digits shown:** {bound}. The pair is at the edge "
+                   "of what float64 can resolve (a law far from the others compared with "
+                   "its width, a log-density beyond the float range, a sharp singularity); "
+                   "the gradient is no better.", icon=":material/warning:")
+
+
+NOTE_SHORT = {"one_sided": "one-sided", "jump": "jumps", "inf": "+∞", "-inf": "−∞"}
+
+
 def gradient_table(ctx: Context) -> None:
     st.markdown("**Gradient** ∂D/∂θ for every parameter θ of P and Q")
     if not ctx.result["ok"]:
@@ -61,10 +94,14 @@ def gradient_table(ctx: Context) -> None:
         return
     values = {f"p.{k}": v for k, v in ctx.P.flat_params().items()}
     values |= {f"q.{k}": v for k, v in ctx.Q.flat_params().items()}
+    notes = ctx.result["grad_notes"]
     rows = [{"parameter θ": name, "value": fmt(values.get(name, float("nan")), pad=False),
-             "∂D/∂θ": fmt(g)} for name, g in ctx.result["grad"].items()]
+             "∂D/∂θ": NOTE_SHORT.get(notes.get(name), fmt(g))}
+            for name, g in ctx.result["grad"].items()]
     st.markdown(text_table(rows, right={"value", "∂D/∂θ"}))
-    st.caption("Exact, by automatic differentiation; 0 where D is flat or infinite.")
+    st.caption("By automatic differentiation; 0 where D is flat or infinite.")
+    for name, note in notes.items():
+        st.caption(f"`{name}`: {NOTES[note]}.")
 
 
 def every_divergence(ctx: Context) -> dict[str, dict]:
@@ -121,7 +158,7 @@ def download_files(ctx: Context, results: dict[str, dict]) -> list[Download]:
 def render(ctx: Context) -> None:
     s, dim = ctx.state, ctx.P.dim
     fig = density_figure(s.p, s.q, dim)
-    integ = integrand_figure(s.div, s.p, s.q, dim, ctx.params)
+    integ = integrand_figure(s.div, s.p, s.q, dim, ctx.params, why_no_integrand(ctx))
     if dim == 1:
         c_fig, c_grad = st.columns([2.3, 1], gap="large")
         with c_fig:
@@ -140,7 +177,7 @@ def render(ctx: Context) -> None:
             if integ is not None:
                 _integrand_chart(integ[0], integ[1] + (" Lines: contours of P (blue) and Q "
                                                        "(orange)." if integ[0] else ""))
-            elif ctx.result["ok"] and ctx.result["method"] == "analytic_singular":
+            elif why_no_integrand(ctx) == SINGULAR:
                 st.info(f"Nothing to integrate: P and Q are mutually singular (one lives on "
                         "a line or on points, which the other gives no mass), so "
                         f"{s.div} comes from the singular parts alone: f(0) + f′(∞) for an "
