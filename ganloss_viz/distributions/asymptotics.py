@@ -9,44 +9,46 @@ law declares that growth as a short sum of terms, ordered by how fast they grow:
 
 (Gumbel's left tail e^{t/s}; a normal's t²/(2s²); Laplace's t/b; a power tail's
 (α + 1) log t; a lognormal's (log t)²/(2s²); a beta's (a − 1) log u at 0.) Constants
-never decide convergence here, so they are dropped. Coefficients are plain floats of
-one parameter row; nothing here is differentiated.
+never decide convergence here, so they are dropped. Coefficients are numpy arrays over
+the rows of a batch (a sweep), so one pass decides every row; nothing is differentiated.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
+
+import numpy as np
 
 Key = tuple[int, float]
 EXP, POW, LOG2, LOG, LOGLOG = 4, 3, 2, 1, 0
-
-
-def exp_term(rate: float) -> Key:
-    return (EXP, rate)
+LOG2_TERM: Key = (LOG2, 2.0)
+LOG_TERM: Key = (LOG, 1.0)
+LOGLOG_TERM: Key = (LOGLOG, 1.0)
 
 
 def pow_term(degree: float) -> Key:
     return (POW, degree)
 
 
-LOG2_TERM: Key = (LOG2, 2.0)
-LOG_TERM: Key = (LOG, 1.0)
-LOGLOG_TERM: Key = (LOGLOG, 1.0)
-
-
 class Growth:
-    """A sum of terms coef·basis(t) (keys above), constants dropped."""
+    """A sum of terms coef·basis(t), coefficients shaped (rows,), constants dropped."""
 
     __slots__ = ("terms",)
 
-    def __init__(self, terms: dict[Key, float] | None = None):
-        self.terms = {k: c for k, c in (terms or {}).items() if c != 0.0}
+    def __init__(self, terms: dict[Key, np.ndarray | float] | None = None):
+        self.terms = {k: np.asarray(c, dtype=np.float64) for k, c in (terms or {}).items()}
+
+    @staticmethod
+    def exp(rate, coef) -> Growth:
+        """coef·e^{rate·t}; rates that differ by row become one term per distinct rate."""
+        rate, coef = np.broadcast_arrays(np.asarray(rate, float), np.asarray(coef, float))
+        return Growth({(EXP, float(r)): np.where(rate == r, coef, 0.0)
+                       for r in np.unique(rate)})
 
     def __add__(self, other: Growth) -> Growth:
         out = dict(self.terms)
         for k, c in other.terms.items():
-            out[k] = out.get(k, 0.0) + c
+            out[k] = out[k] + c if k in out else c
         return Growth(out)
 
     def scaled(self, a: float) -> Growth:
@@ -55,56 +57,68 @@ class Growth:
     def __sub__(self, other: Growth) -> Growth:
         return self + other.scaled(-1.0)
 
-    def leading(self) -> tuple[Key, float] | None:
-        """The fastest-growing term with a non-zero coefficient (None: a constant)."""
-        if not self.terms:
-            return None
-        k = max(self.terms)
-        return k, self.terms[k]
+    def leading(self, n: int) -> tuple[list[Key], np.ndarray, np.ndarray]:
+        """(keys by decreasing growth, index of each row's leading key (−1: none), its
+        coefficient) over n rows."""
+        keys = sorted(self.terms, reverse=True)
+        idx = np.full(n, -1)
+        coef = np.zeros(n)
+        for i, k in enumerate(keys):
+            c = np.broadcast_to(self.terms[k], (n,))
+            take = (idx < 0) & (c != 0)
+            idx = np.where(take, i, idx)
+            coef = np.where(take, c, coef)
+        return keys, idx, coef
 
-    def sign(self) -> int:
-        """+1 / −1 where the expansion tends to +∞ / −∞, 0 for a constant."""
-        lead = self.leading()
-        return 0 if lead is None else (1 if lead[1] > 0 else -1)
+    def sign(self, n: int) -> np.ndarray:
+        """+1 / −1 per row where the expansion tends to +∞ / −∞, 0 for a constant."""
+        return np.sign(self.leading(n)[2])
 
-    def log_abs(self) -> Growth:
+    def log_abs(self, n: int) -> Growth:
         """log |self| to leading order. A constant (or 0) gives no term: bounded above, and
         with the tail's Jacobian a bounded log-factor never decides convergence here."""
-        lead = self.leading()
-        if lead is None:
-            return Growth()
-        (kind, p), _ = lead
-        if kind == EXP:
-            return Growth({pow_term(1.0): p})
-        if kind == POW:
-            return Growth({LOG_TERM: p})
-        if kind == LOG2:
-            return Growth({LOGLOG_TERM: 2.0})
-        if kind == LOG:
-            return Growth({LOGLOG_TERM: 1.0})
-        return Growth()                                   # log log log t: bounded enough
+        keys, idx, _ = self.leading(n)
+        out = Growth()
+        for i, (kind, p) in enumerate(keys):
+            rows = (idx == i).astype(np.float64)
+            if kind == EXP:
+                out = out + Growth({pow_term(1.0): rows * p})
+            elif kind == POW:
+                out = out + Growth({LOG_TERM: rows * p})
+            elif kind == LOG2:
+                out = out + Growth({LOGLOG_TERM: rows * 2.0})
+            elif kind == LOG:
+                out = out + Growth({LOGLOG_TERM: rows})
+        return out
 
 
-def smaller(a: Growth, b: Growth) -> Growth:
-    """The slower-growing of two −log densities: the heavier tail dominates a mixture."""
-    return a if (a - b).sign() <= 0 else b
+def where(mask: np.ndarray, a: Growth, b: Growth) -> Growth:
+    """Row by row: a where mask, else b."""
+    keys = set(a.terms) | set(b.terms)
+    return Growth({k: np.where(mask, a.terms.get(k, 0.0), b.terms.get(k, 0.0)) for k in keys})
 
 
-def lightest(parts: Iterable[Growth]) -> Growth:
-    """−log of a mixture's density: its heaviest component's (weights add constants)."""
+# A growth beyond any law's: stands for "no density here" in a row, so that it is never
+# the heaviest tail of a mixture.
+NONE = Growth({(EXP, 1e300): 1.0})
+
+
+def lightest(parts: Iterable[Growth], n: int) -> Growth:
+    """−log of a mixture's density, row by row: its heaviest component's (weights only add
+    constants)."""
     parts = list(parts)
     out = parts[0]
     for g in parts[1:]:
-        out = smaller(out, g)
+        out = where((out - g).sign(n) <= 0, out, g)
     return out
 
 
-def larger(a: Growth, b: Growth) -> Growth:
-    return a if (a - b).sign() >= 0 else b
+def larger(a: Growth, b: Growth, n: int) -> Growth:
+    return where((a - b).sign(n) >= 0, a, b)
 
 
-def integral_diverges(s: Growth, far: bool) -> bool:
-    """Does ∫ e^{s} diverge, s the log of the integrand in the tail variable?
+def integral_diverges(s: Growth, far: bool, n: int) -> np.ndarray:
+    """Per row: does ∫ e^{s} diverge, s the log of the integrand in the tail variable?
 
     far: t = |x| → ∞ (dx = dt); else u = 1/|x − end| → ∞ (dx = du/u²). With the
     Jacobian, the integral is ∫ e^{S} du/u, S = s + log t (far) or s − log u (near), and
@@ -112,11 +126,11 @@ def integral_diverges(s: Growth, far: bool) -> bool:
     """
     S = s + Growth({LOG_TERM: 1.0 if far else -1.0})
     big = Growth({k: c for k, c in S.terms.items() if k[0] >= LOG})
-    if big.terms:
-        return big.sign() > 0
-    return S.terms.get(LOGLOG_TERM, 0.0) >= -1.0
+    sign = big.sign(n)
+    loglog = np.broadcast_to(S.terms.get(LOGLOG_TERM, np.zeros(())), (n,))
+    return np.where(sign != 0, sign > 0, loglog >= -1.0)
 
 
-def exp_coef(log_coef: float) -> float:
+def exp_coef(log_coef) -> np.ndarray:
     """e^{log_coef}, kept finite (a Gumbel's e^{μ/s} for |μ/s| beyond the float range)."""
-    return math.exp(max(min(log_coef, 700.0), -700.0))
+    return np.exp(np.clip(log_coef, -700.0, 700.0))

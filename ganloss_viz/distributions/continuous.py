@@ -14,7 +14,7 @@ import math
 import numpy as np
 import torch
 
-from .asymptotics import LOG2_TERM, LOG_TERM, Growth, exp_coef, exp_term, pow_term
+from .asymptotics import LOG2_TERM, LOG_TERM, Growth, exp_coef, pow_term
 from .quadrature import panel_nodes, tail_nodes
 
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -70,18 +70,18 @@ class Continuous1D:
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    # --- analytic description, per parameter row (plain floats), for the support and tail
-    # rules of the divergence engine (see asymptotics.py) ---
+    # --- analytic description, for the support and tail rules of the divergence engine
+    # (see asymptotics.py); v holds the parameters as arrays over the batch's rows ---
 
     def params_np(self) -> dict[str, np.ndarray]:
         """Detached parameters, each shaped batch + (1,)."""
         raise NotImplementedError
 
-    def support(self, v: dict[str, float]) -> tuple[float, float]:
-        """(low, high) of the support (the density is positive inside) for one row."""
+    def support(self, v: dict[str, np.ndarray]) -> tuple:
+        """(low, high) of the support (the density is positive inside), per row."""
         return -INF, INF
 
-    def far_growth(self, side: int, v: dict[str, float]) -> Growth:
+    def far_growth(self, side: int, v: dict[str, np.ndarray]) -> Growth:
         """−log p as t = |x| → ∞ on `side` (+1 right, −1 left), where the support is
         unbounded, constants dropped."""
         raise NotImplementedError
@@ -91,7 +91,7 @@ class Continuous1D:
         the scale): what quadrature cannot see there (batch-shaped, usually 0)."""
         return np.zeros(())
 
-    def end_growth(self, side: int, v: dict[str, float]) -> Growth:
+    def end_growth(self, side: int, v: dict[str, np.ndarray]) -> Growth:
         """−log p as u = 1/|x − end| → ∞ at the finite support end on `side`, from inside:
         constant (no terms) for a density with a finite positive limit there."""
         return Growth()
@@ -328,7 +328,7 @@ class GumbelLaw(_LocScale):
         mu, sigma = v["loc"], v["scale"]
         if side > 0:
             return Growth({pow_term(1.0): 1.0 / sigma})
-        return Growth({exp_term(1.0 / sigma): exp_coef(mu / sigma), pow_term(1.0): -1.0 / sigma})
+        return Growth.exp(1.0 / sigma, exp_coef(mu / sigma)) + Growth({pow_term(1.0): -1.0 / sigma})
 
 
 class StudentTLaw(_LocScale):

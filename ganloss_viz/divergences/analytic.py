@@ -16,12 +16,17 @@ Both work per parameter row (a sweep's batch), on detached values.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
-from ..distributions.asymptotics import Growth, integral_diverges, larger, lightest
+from ..distributions.asymptotics import (
+    NONE,
+    Growth,
+    integral_diverges,
+    larger,
+    lightest,
+    where,
+)
 from ..distributions.measure import Measure1D
 
 Row = list[tuple[object, dict[str, float], float, float]]   # (law, params, low, high)
@@ -85,9 +90,19 @@ def _has_mass_outside(A: Row, atoms_a: set[float], B: Row, atoms_b: set[float]) 
     return bool(atoms_a - atoms_b)
 
 
+def _whole_line(M: Measure1D) -> bool:
+    """A density on the whole line (every law unbounded both ways) and no atom."""
+    return bool(M.comps) and not M.has_atoms and all(
+        not isinstance(law.lo, torch.Tensor) and not isinstance(law.hi, torch.Tensor)
+        for law in M.comps)
+
+
 def singular_masses(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor]:
     """(P(q = 0) > 0, Q(p = 0) > 0) per row, exactly."""
     batch = _batch(P, Q)
+    if _whole_line(P) and _whole_line(Q):
+        none = torch.zeros(batch, dtype=torch.bool)
+        return none, none
     rp, rq = _Rows(P, batch), _Rows(Q, batch)
     n = int(np.prod(batch))
     p_only, q_only = np.zeros(n, bool), np.zeros(n, bool)
@@ -109,26 +124,51 @@ def have_common_part(P: Measure1D, Q: Measure1D) -> bool:
     return bool(rp.atoms(0) & rq.atoms(0))
 
 
-def _dominant(forms, diff: bool, gp: Growth, gq: Growth) -> Growth:
+class _Arrays:
+    """Each law's parameters, support ends and liveness as arrays over the rows."""
+
+    def __init__(self, M: Measure1D, batch: tuple[int, ...]):
+        n = int(np.prod(batch))
+        w = _flat(M.comp_w, batch) if M.comps else np.zeros((n, 0))
+        self.laws = []
+        for c, law in enumerate(M.comps):
+            v = {k: _flat(a, batch)[:, 0] for k, a in law.params_np().items()}
+            lo, hi = law.support(v)
+            self.laws.append((law, v, np.broadcast_to(lo, (n,)), np.broadcast_to(hi, (n,)),
+                              w[:, c] > 0))
+
+
+def _dominant(forms, diff: bool, gp: Growth, gq: Growth, n: int) -> Growth:
     """log of the integrand's dominant term from −log p = gp and −log q = gq."""
     s = None
     for a, b in forms:
         term = gp.scaled(-a) + gq.scaled(-b)
-        s = term if s is None else larger(s, term)
+        s = term if s is None else larger(s, term, n)
     if diff:
-        s = s + (gp - gq).log_abs()
+        s = s + (gp - gq).log_abs(n)
     return s
 
 
-def _near(comps: Row, e: float, side: int) -> Growth | None:
-    """−log density just beside e on `side` (+1: above e), or None if there is none."""
-    parts = []
-    for law, v, lo, hi in comps:
-        if side > 0 and lo <= e < hi:
-            parts.append(law.end_growth(-1, v) if lo == e else Growth())
-        elif side < 0 and lo < e <= hi:
-            parts.append(law.end_growth(+1, v) if hi == e else Growth())
-    return lightest(parts) if parts else None
+def _far(M: _Arrays, side: int, n: int) -> tuple[Growth, np.ndarray]:
+    """(−log density as x → side·∞, rows where M has a density out there)."""
+    parts, alive = [], np.zeros(n, bool)
+    for law, v, lo, hi, live in M.laws:
+        if np.isinf(hi if side > 0 else lo).all():
+            parts.append(where(live, law.far_growth(side, v), NONE))
+            alive |= live
+    return (lightest(parts, n) if parts else NONE), alive
+
+
+def _near(M: _Arrays, e: np.ndarray, side: int, n: int) -> tuple[Growth, np.ndarray]:
+    """(−log density just beside e on `side` (+1: above e), rows where M has one)."""
+    parts, alive = [], np.zeros(n, bool)
+    for law, v, lo, hi, live in M.laws:
+        covers = live & ((lo <= e) & (e < hi) if side > 0 else (lo < e) & (e <= hi))
+        at_end = (lo == e) if side > 0 else (hi == e)
+        g = where(at_end, law.end_growth(-side, v), Growth())
+        parts.append(where(covers, g, NONE))
+        alive |= covers
+    return (lightest(parts, n) if parts else NONE), alive
 
 
 def tails_diverge(forms, diff: bool, P: Measure1D, Q: Measure1D) -> torch.Tensor:
@@ -138,28 +178,21 @@ def tails_diverge(forms, diff: bool, P: Measure1D, Q: Measure1D) -> torch.Tensor
     multiplied by |log p − log q| (the KL family).
     """
     batch = _batch(P, Q)
-    rp, rq = _Rows(P, batch), _Rows(Q, batch)
     n = int(np.prod(batch))
     out = np.zeros(n, bool)
     if not (P.comps and Q.comps):
         return torch.as_tensor(out.reshape(batch))
-    for i in range(n):
-        A, B = rp.comps(i), rq.comps(i)
-        found = False
+    A, B = _Arrays(P, batch), _Arrays(Q, batch)
+    for side in (1, -1):
+        (gp, ap), (gq, aq) = _far(A, side, n), _far(B, side, n)
+        if (ap & aq).any():
+            out |= ap & aq & integral_diverges(_dominant(forms, diff, gp, gq, n), True, n)
+    ends = [x for _, _, lo, hi, _ in A.laws + B.laws for x in (lo, hi)
+            if np.isfinite(x).any()]
+    for e in ends:
         for side in (1, -1):
-            far_p = [law.far_growth(side, v) for law, v, lo, hi in A
-                     if math.isinf(hi if side > 0 else lo)]
-            far_q = [law.far_growth(side, v) for law, v, lo, hi in B
-                     if math.isinf(hi if side > 0 else lo)]
-            if far_p and far_q and integral_diverges(
-                    _dominant(forms, diff, lightest(far_p), lightest(far_q)), far=True):
-                found = True
-        ends = {x for _, _, lo, hi in A + B for x in (lo, hi) if math.isfinite(x)}
-        for e in ends:
-            for side in (1, -1):
-                gp, gq = _near(A, e, side), _near(B, e, side)
-                if gp is not None and gq is not None and integral_diverges(
-                        _dominant(forms, diff, gp, gq), far=False):
-                    found = True
-        out[i] = found
+            (gp, ap), (gq, aq) = _near(A, e, side, n), _near(B, e, side, n)
+            ok = ap & aq & np.isfinite(e)
+            if ok.any():
+                out |= ok & integral_diverges(_dominant(forms, diff, gp, gq, n), False, n)
     return torch.as_tensor(out.reshape(batch))

@@ -60,7 +60,10 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
     has_p = (fp & ~fq & live).any(-1)
     has_q = (fq & ~fp & live).any(-1)
     if singular is not None:
-        has_p, has_q = singular
+        # Exactly singular parts, and where the other density underflowed to 0 (laws
+        # 1e300 apart) and the constant is finite, the limit q·f(p/q) → p·f'(∞).
+        has_p = singular[0] | (has_p & (not math.isinf(h.fprime_inf)))
+        has_q = singular[1] | (has_q & (not math.isinf(h.f0)))
     if extra_p is not None:
         has_p = has_p | (extra_p.detach() > 0)
     if extra_q is not None:
@@ -79,25 +82,28 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
         return total
 
     total = assemble(n.w)
-    for has, e, c in ((has_p, ep, h.fprime_inf), (has_q, eq, h.f0)):
+    for has, e, c, exact in ((has_p, ep, h.fprime_inf, 0), (has_q, eq, h.f0, 1)):
         if math.isinf(c):
             mass = (1 - _wsum(n.w, e)).detach()
-            inf = inf | (has if singular is not None else has & (mass > 1e-300))
+            inf = inf | (singular[exact] if singular is not None else has & (mass > 1e-300))
     inf = inf | ~torch.isfinite(total.detach())
     error = None if n.w_coarse is None else _gap(total, assemble(n.w_coarse))
-    if singular is not None and _lost(n, fp, fq, live, singular):
+    if singular is not None and _lost(h, n, fp, fq, live, singular):
         error = math.inf
     return total, inf, bool((both & live).any()), error
 
 
-def _lost(n: Nodes, fp, fq, live, singular) -> bool:
+def _lost(h: Integrand, n: Nodes, fp, fq, live, singular) -> bool:
     """Mass at nodes where one log-density left the float range (−inf) although its
-    support covers them (a Gumbel's left tail past x ≈ −710 s): their share of the
-    integral is unknown, so the value carries no error bound."""
+    support covers them (a Gumbel's left tail past x ≈ −710 s), for an integrand that
+    grows without bound there (KL's p·log(p/q)): their share of the integral is unknown,
+    so the value carries no error bound."""
     with torch.no_grad():
         p_only, q_only = singular
         lost_p = torch.where(fp & ~fq & live & ~p_only.unsqueeze(-1), n.w * n.lp.exp(), 0.0)
         lost_q = torch.where(fq & ~fp & live & ~q_only.unsqueeze(-1), n.w * n.lq.exp(), 0.0)
+        lost_p = lost_p if math.isinf(h.fprime_inf) else torch.zeros_like(lost_p)
+        lost_q = lost_q if math.isinf(h.f0) else torch.zeros_like(lost_q)
         return bool(((lost_p + lost_q).sum(-1) > 0).any())
 
 

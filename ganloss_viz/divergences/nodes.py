@@ -217,7 +217,7 @@ def _in_bounds(pts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return out.reshape(batch + (k,))
 
 
-GAP_RATIO = 8.0
+GAP_RATIO = 32.0
 
 
 def _fill_gaps(pts: np.ndarray) -> np.ndarray:
@@ -239,9 +239,10 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
     batch = s.shape[:-1]
     flat, flat_g = s.reshape(-1, s.shape[-1]), g.reshape(-1, g.shape[-1])
     flat_l, flat_r = left.reshape(flat_g.shape), right.reshape(flat_g.shape)
-    rows = []
-    for r, gr, lr, rr, wr in zip(flat, flat_g, flat_l, flat_r, wide.reshape(flat_g.shape),
-                                 strict=True):
+    flat_w = wide.reshape(flat_g.shape)
+    extras = {}
+    for i in np.nonzero(flat_w.any(-1))[0]:
+        r, gr, lr, rr, wr = flat[i], flat_g[i], flat_l[i], flat_r[i], flat_w[i]
         extra = []
         for j in np.nonzero(wr)[0]:
             a, b = r[j], r[j + 1]
@@ -253,10 +254,12 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
                 while side * (mid - edge) > step:
                     extra.append(edge + side * step)
                     step *= 2.0
-        rows.append(np.sort(np.concatenate([r, extra])))
-    k = max(len(r) for r in rows)
-    out = np.stack([np.pad(r, (0, k - len(r)), mode="edge") for r in rows])
-    return out.reshape(batch + (k,))
+        extras[i] = extra
+    k = max(len(e) for e in extras.values())
+    out = np.concatenate([flat, np.repeat(flat[:, -1:], k, -1)], -1)
+    for i, extra in extras.items():
+        out[i, flat.shape[-1]:flat.shape[-1] + len(extra)] = extra
+    return np.sort(out, -1).reshape(batch + (out.shape[-1],))
 
 
 def join(parts: list[Nodes]) -> Nodes:
