@@ -86,15 +86,15 @@ def _row_frames(m: np.ndarray, w: np.ndarray, movable: np.ndarray,
     return sorted(anchors)
 
 
-def frames(P: Measure1D, Q: Measure1D) -> Frames | None:
-    """The frames for a 1-D pair, or None when the global frame serves every law (the
-    usual case: no law lies more than RATIO widths from 0)."""
+def frames(P: Measure1D, Q: Measure1D) -> tuple[Frames | None, float]:
+    """The frames for a 1-D pair (None when the global frame serves every law, the usual
+    case: no law lies more than RATIO widths from 0), and their `conditioning`."""
     if not (P.comps or Q.comps):
-        return None
+        return None, 0.0
     m, w, movable = _centres_widths(P, Q)
     requested = _requested(P, Q)
     if bool((~movable | (np.abs(m) <= RATIO * w)).all()) and not requested:
-        return None
+        return None, conditioning(m, w, movable, None)
     batch = m.shape[:-1]
     rows = [_row_frames(mr, wr, movable, requested)
             for mr, wr in zip(m.reshape(-1, m.shape[-1]), w.reshape(-1, w.shape[-1]),
@@ -112,7 +112,8 @@ def frames(P: Measure1D, Q: Measure1D) -> Frames | None:
         anchor[i, len(r):] = r[-1][0]              # empty frames: lo = hi = 0 → no nodes
     anchor, lo, hi = (torch.as_tensor(a.reshape(batch + (k,)), dtype=torch.float64)
                       for a in (anchor, lo, hi))
-    return Frames(anchor, lo, hi)
+    fr = Frames(anchor, lo, hi)
+    return fr, conditioning(m, w, movable, fr)
 
 
 def _merge(r: list[tuple[float, float]], k: int) -> list[tuple[float, float]]:
@@ -125,12 +126,10 @@ def _merge(r: list[tuple[float, float]], k: int) -> list[tuple[float, float]]:
     return r
 
 
-def conditioning(P: Measure1D, Q: Measure1D, fr: Frames | None) -> float:
+def conditioning(m: np.ndarray, w: np.ndarray, movable: np.ndarray,
+                 fr: Frames | None) -> float:
     """Relative precision of positions, in units of each law's width, in the frames used
     (the largest over laws and rows): about 1e-16 when every law is well served."""
-    if not (P.comps or Q.comps):
-        return 0.0
-    m, w, movable = _centres_widths(P, Q)
     dist = np.abs(m)
     if fr is not None:
         a = fr.anchor.numpy()

@@ -15,7 +15,7 @@ import torch
 from ..distributions.measure import Measure1D, Measure2D
 from .analytic import singular_masses, tails_diverge
 from .fdivs import Integrand
-from .frames import Frames, conditioning, frames
+from .frames import Frames, frames
 from .nodes import (
     MAX_MESH_2D,
     Nodes,
@@ -157,7 +157,7 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
     estimate when the node set carries one (else None)."""
     if P.dim == 1:
         singular = singular_masses(P, Q)
-        fr = frames(P, Q)
+        fr, kappa = frames(P, Q)
         for split in REFINE:
             total, inf, common, error = weighted_sum(h, _framed_nodes(h, P, Q, fr, split),
                                                      singular=singular)
@@ -169,7 +169,6 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             # ~0.06): unseen by the nodes; its share of the integral is at most that mass
             # times the integrand's size per unit of mass there (|log p/q| < 1e3).
             error = error + 1e3 * unresolved_mass(P, Q)
-        kappa = conditioning(P, Q, fr)
         if error is not None and kappa > KAPPA_OK:
             # Positions are known to kappa widths only: the integrand's error is about
             # that many times its log-derivative (a few units where the mass is).

@@ -97,6 +97,9 @@ def line_points(breaks: torch.Tensor, n: int, n_tail: int, n_coarse: int | None 
 def _edge_widths(breaks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Length scales of the two tails: the outermost panels of non-zero width (..., 1)."""
     gaps = breaks[..., 1:] - breaks[..., :-1]
+    if bool((gaps[..., :1] > 0).all() and (gaps[..., -1:] > 0).all()):
+        first, last = gaps[..., :1], gaps[..., -1:]         # the usual case
+        return first + 1e-15 * breaks[..., :1].abs(), last + 1e-15 * breaks[..., -1:].abs()
     pos = gaps > 0
     first = torch.argmax(pos.to(torch.int8), -1, keepdim=True)
     last = gaps.shape[-1] - 1 - torch.argmax(pos.flip(-1).to(torch.int8), -1, keepdim=True)

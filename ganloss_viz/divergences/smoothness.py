@@ -41,6 +41,13 @@ def _marks_per_axis(M) -> list[tuple[torch.Tensor, torch.Tensor]]:
     return []
 
 
+def _has_marks(M) -> bool:
+    """Any support end or atom at all (most pairs: none, and nothing to check)."""
+    factors = [M] if M.dim == 1 else list(M.factors or [])
+    return any(f.has_atoms or any(isinstance(e, torch.Tensor) for law in f.comps
+                                  for e in (law.lo, law.hi)) for f in factors)
+
+
 def _axes_that_matter(P, Q) -> list[int]:
     """Axes along which moving an end can change a density-based divergence: in a
     product, an axis matters only if the factors along the other axis share mass (two
@@ -60,7 +67,7 @@ def one_sided(P, Q, leaves: dict[str, torch.Tensor]) -> dict[str, str]:
     names = [k for k, t in leaves.items() if t.requires_grad]
     wanted = [leaves[k] for k in names]
     notes: dict[str, str] = {}
-    if not wanted:
+    if not wanted or not (_has_marks(P) and _has_marks(Q)):
         return notes
     marks_p, marks_q = _marks_per_axis(P), _marks_per_axis(Q)
     for axis in _axes_that_matter(P, Q):
