@@ -158,6 +158,28 @@ def test_two_diracs_js_is_ln2():
     assert "singular parts" in texts(at)                # no overlap: no integrand to draw
 
 
+def test_equal_distributions_say_so_not_disjoint():
+    # P = Q: D = 0 because the distributions are equal (the integrand is q·f(1) = 0),
+    # not because they "nowhere overlap".
+    at = run({"p": "normal(0, 1)", "q": "normal(0, 1)", "div": "js"})
+    assert metric_values(at)[0] == "0"
+    shown = texts(at)
+    assert "P = Q" in shown and "singular parts" not in shown and "overlap" not in shown
+
+
+def test_one_sided_derivatives_and_inaccurate_values_are_shown_as_such():
+    # KL(U(-1, 1) ‖ U(-1, 1.5)): the shared end -1 has a finite slope one way and ∞ the
+    # other; the table says one-sided instead of a number. d/dp.high = -1/2 exactly.
+    at = run({"p": "uniform(-1, 1)", "q": "uniform(-1, 1.5)", "div": "kl"})
+    grad = {r["parameter θ"]: r["∂D/∂θ"] for r in tables(at)[0]}
+    assert grad["p.low"] == grad["q.low"] == "one-sided"
+    assert grad["p.high"] == "-0.500000"
+    assert not at.warning
+    # KL(N(-5, 3) ‖ Gumbel(5, 0.2)) ≈ 3.74e70 is only known to ~3e-3 relative: a warning
+    at = run({"p": "gumbel(5, 0.2)", "q": "normal(-5, 3)", "div": "reverse_kl"})
+    assert any("Not accurate" in w.value for w in at.warning)
+
+
 def test_w1_integrand_is_the_gap_between_the_cdfs():
     at = run({"div": "w1"})
     assert metric_values(at)[0] == "1.16663"            # scipy: quad |F_P - F_Q|

@@ -76,12 +76,11 @@ def error_text(r: dict) -> str:
 def accuracy_warning(r: dict) -> None:
     """A warning beside a value whose error bound does not keep its shown digits."""
     if r["ok"] and not r["accurate"]:
-        bound = ("no bound could be given" if not np.isfinite(r["error"])
-                 else f"it is only known to {fmt_error(r['error'], r['method'])}")
-        st.warning(f"**Not accurate to the digits shown:** {bound}. The pair is at the edge "
-                   "of what float64 can resolve (a law far from the others compared with "
-                   "its width, a log-density beyond the float range, a sharp singularity); "
-                   "the gradient is no better.", icon=":material/warning:")
+        bound = ("no error bound could be given" if not np.isfinite(r["error"])
+                 else f"known only to {fmt_error(r['error'], r['method'])}")
+        st.warning(f"**Not accurate to the digits shown:** {bound}, and its gradient no "
+                   "better. This pair is beyond what the quadrature can resolve in float64.",
+                   icon=":material/warning:")
 
 
 NOTE_SHORT = {"one_sided": "one-sided", "jump": "jumps", "inf": "+∞", "-inf": "−∞"}
