@@ -223,3 +223,14 @@ def test_an_unresolvable_singularity_says_it_is_not_accurate():
     ref = float(hellinger_beta(*(mp.mpf(x) for x in (0.005, 0.005, 0.006, 0.005))))
     assert not r.accurate
     assert abs(r.value - ref) <= 3 * r.error
+
+
+@pytest.mark.parametrize("delta", [2000.0, 1e17])
+def test_bhattacharyya_of_laws_far_apart_is_finite(delta):
+    # Laplace(0, 1) and Laplace(Δ, 1): BC = ∫ √(pq) = e^{-Δ/2} (1 + Δ/2), which
+    # underflows to 0 beyond Δ ≈ 1490; the distance -log BC = Δ/2 - log(1 + Δ/2) does not.
+    ref = delta / 2 - math.log1p(delta / 2)
+    r = gv.divergence("bhattacharyya", "laplace(0, 1)", f"laplace({delta!r}, 1)")
+    assert_honest(r, ref)
+    r = gv.divergence("renyi", "laplace(0, 1)", f"laplace({delta!r}, 1)", alpha=0.5)
+    assert_honest(r, 2 * ref)

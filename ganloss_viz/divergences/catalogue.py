@@ -13,6 +13,7 @@ import math
 import torch
 
 from . import gaussian as G
+from . import kl_pairs as KP
 from . import transport as T
 from .fdivs import (
     AMARI_LATEX,
@@ -29,9 +30,8 @@ from .fdivs import (
     TV,
     amari,
     amari_generator,
-    chernoff,
 )
-from .integrals import QUADRATURE, SINGULAR, integral
+from .integrals import QUADRATURE, SINGULAR, integral, log_chernoff
 from .montecarlo import estimate
 from .registry import GROUP_F, GROUP_IPM, GROUP_OTHER, Divergence, register
 
@@ -56,6 +56,8 @@ def _f_compute(h, closed=None):
         if closed is not None and (g := _gauss(P, Q)) is not None:
             value, inf = closed(*g)
             return value, inf, CLOSED, 0.0
+        if P.dim == 1 and (c := _KL_PAIRS.get(closed, lambda *_: None)(P, Q)) is not None:
+            return c[0], c[1], CLOSED, c[2]
         value, inf, method, error = integral(h, P, Q)
         return value, inf, method, error
     return compute
@@ -75,6 +77,10 @@ def _closed_rkl(gp, gq):
 
 def _closed_jeffreys(gp, gq):
     return G.kl(gp, gq) + G.kl(gq, gp), NO_INF
+
+
+# Other 1-D pairs of torch's KL registry: (value, infinite mask, rounding bound) or None.
+_KL_PAIRS = {_closed_kl: KP.kl, _closed_rkl: KP.reverse_kl, _closed_jeffreys: KP.jeffreys}
 
 
 def _closed_pearson(gp, gq):
@@ -102,32 +108,27 @@ def _alpha_compute(P, Q, pd, qd, params):
 
 
 def _log_coefficient(P, Q, a):
-    """(log ∫ p^a q^(1-a), infinite mask, method)."""
+    """(log ∫ p^a q^(1-a), infinite mask, method, error of the log)."""
     if (g := _gauss(P, Q)) is not None:
         lc, inf = G.log_chernoff(*g, a)
-        return lc, inf, CLOSED
-    c, inf, method, _ = integral(chernoff(a), P, Q)
-    pos = c > 0
-    lc = torch.where(pos, torch.log(torch.where(pos, c, torch.ones_like(c))),
-                     torch.full_like(c, -math.inf))
-    return lc, inf, method
+        return lc, inf, CLOSED, 0.0
+    return log_chernoff(a, P, Q)
 
 
 def _renyi_compute(P, Q, pd, qd, params):
     a = params["alpha"]
-    lc, inf, method = _log_coefficient(P, Q, a)
+    lc, inf, method, error = _log_coefficient(P, Q, a)
     value = lc / (a - 1)
     inf = inf | ~torch.isfinite(value.detach())
     return torch.where(inf, torch.zeros_like(value), value), inf, method, \
-        (0.0 if method == CLOSED else None)
+        (None if error is None else error / abs(a - 1))
 
 
 def _bhattacharyya_compute(P, Q, pd, qd, params):
-    lc, inf, method = _log_coefficient(P, Q, 0.5)
+    lc, inf, method, error = _log_coefficient(P, Q, 0.5)
     value = -lc
     inf = inf | ~torch.isfinite(value.detach())
-    return torch.where(inf, torch.zeros_like(value), value), inf, method, \
-        (0.0 if method == CLOSED else None)
+    return torch.where(inf, torch.zeros_like(value), value), inf, method, error
 
 
 def _method_1d(P, Q) -> str:

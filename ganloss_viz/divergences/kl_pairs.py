@@ -81,15 +81,23 @@ _XM = [(-1) ** n / n for n in range(2, 20)]            # d − log1p d = Σ (−
 _EM = [1 / math.factorial(n) for n in range(2, 19)]    # eᵘ − 1 − u = Σ uⁿ/n!, n ≥ 2
 
 
-def _xm(d: torch.Tensor) -> Part:
-    """d − log1p(d) ≥ 0 for d > −1: its Taylor series where |d| < 0.1, else directly."""
+def _xm(d: torch.Tensor, ratio: torch.Tensor) -> Part:
+    """d − log1p(d) ≥ 0 for d = ratio − 1 > −1: its Taylor series where |d| < 0.1, else
+    d − log(ratio) (the log of the ratio itself: near d = −1, 1 + d has lost digits)."""
     small = d.abs() < 0.1
     ds = torch.where(small, d, torch.zeros_like(d))
     dl = torch.where(small, torch.ones_like(d), d)
+    lr = torch.log(torch.where(small, torch.full_like(ratio, 2.0), ratio))
     series = ds * ds * _horner(ds, _XM)
-    direct = dl - torch.log1p(dl)
-    mag = torch.where(small, series.abs(), dl.abs() + torch.log1p(dl).abs())
-    return torch.where(small, series, direct), mag.detach()
+    mag = torch.where(small, series.abs(), dl.abs() + lr.abs())
+    return torch.where(small, series, dl - lr), mag.detach()
+
+
+def _exp(arg: Part) -> Part:
+    """exp of (value, magnitude): an argument good to a few ulp of its magnitude makes
+    the result good to that many ulp times the magnitude, relatively."""
+    v = torch.exp(arg[0])
+    return v, v.detach().abs() * (1 + arg[1])
 
 
 def _em(u: Part) -> Part:
@@ -130,11 +138,13 @@ def _digamma(x: torch.Tensor) -> torch.Tensor:
     return _Digamma.apply(x)
 
 
-def _breg(y: torch.Tensor, d: torch.Tensor) -> Part:
+def _breg(y: torch.Tensor, d: torch.Tensor, x: torch.Tensor | None = None) -> Part:
     """lgamma(y + d) − lgamma(y) − d·ψ(y) ≥ 0 (y > 0, y + d > 0): the Taylor series
     Σ ψ⁽ⁿ⁻¹⁾(y) dⁿ/n! where |d| ≤ y/10 (each term about a tenth of the last), else
-    directly (where the sum no longer cancels down to far below its terms)."""
-    y, d = torch.broadcast_tensors(y, d)
+    directly (where the sum no longer cancels down to far below its terms), at x = y + d
+    when given (computed more accurately than y + d by the caller)."""
+    x = y + d if x is None else x
+    y, d, x = torch.broadcast_tensors(y, d, x)
     small = d.abs() <= 0.1 * y
     ds = torch.where(small, d, torch.zeros_like(d))
     series, smag, power = torch.zeros_like(d), torch.zeros_like(d), ds
@@ -143,7 +153,7 @@ def _breg(y: torch.Tensor, d: torch.Tensor) -> Part:
         term = (_trigamma(y) if n == 2 else torch.polygamma(n - 1, y)) * power
         series, smag = series + term, smag + term.detach().abs()
     dl = torch.where(small, y, d)
-    lx, ly, psi = torch.lgamma(y + dl), torch.lgamma(y), _digamma(y)
+    lx, ly, psi = torch.lgamma(torch.where(small, 2 * y, x)), torch.lgamma(y), _digamma(y)
     direct = lx - ly - dl * psi
     dmag = (lx.abs() + ly.abs() + dl.abs() * (psi.abs() + 1) + 2).detach()
     return torch.where(small, series, direct), torch.where(small, smag, dmag)
@@ -212,14 +222,15 @@ def _gamma_gamma(kp, rp, kq, rq) -> Part:
     # torch: kq log(rp/rq) + lgamma kq − lgamma kp + (kp − kq)ψ(kp) + (rq − rp) kp/rp,
     # = B(kq ← kp) + kq·(ρ − log1p ρ) + (kp − kq)ρ with ρ = (rq − rp)/rp.
     rho = (rq - rp) / rp
-    return _total(_breg(kp, kq - kp), _scaled(kq, _xm(rho)), (kp - kq) * rho)
+    return _total(_breg(kp, kq - kp, kq), _scaled(kq, _xm(rho, rq / rp)), (kp - kq) * rho)
 
 
 def _beta_beta(ap, bp, aq, bq) -> Part:
     # torch: lnB(aq, bq) − lnB(ap, bp) + (ap − aq)ψ(ap) + (bp − bq)ψ(bp) + (sq − sp)ψ(sp)
     # = B(aq ← ap) + B(bq ← bp) − B(sq ← sp), s = a + b.
     da, db = aq - ap, bq - bp
-    return _total(_breg(ap, da), _breg(bp, db), _scaled(-1.0, _breg(ap + bp, da + db)))
+    return _total(_breg(ap, da, aq), _breg(bp, db, bq),
+                  _scaled(-1.0, _breg(ap + bp, da + db, aq + bq)))
 
 
 def _neg_entropy(p) -> Part:
@@ -241,21 +252,21 @@ _NEG_ENTROPY = {
 }
 
 
-def _moments(p) -> tuple[torch.Tensor, torch.Tensor]:
-    """(mean, variance)."""
+def _moments(p, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(E X − c, Var X), the difference formed without cancelling the location."""
     if isinstance(p, BetaLaw):
         s = p.a + p.b
-        return p.a / s, p.a * p.b / (s * s * (s + 1))
-    return _MOMENTS[type(p)](p)
+        return p.a / s - c, p.a * p.b / (s * s * (s + 1))
+    return _MOMENTS[type(p)](p, c)
 
 
 _MOMENTS = {
-    NormalLaw: lambda p: (p.loc, p.scale**2),
-    LaplaceLaw: lambda p: (p.loc, 2 * p.scale**2),
-    GumbelLaw: lambda p: (p.loc + EULER * p.scale, (math.pi * p.scale) ** 2 / 6),
-    ExponentialLaw: lambda p: (1 / p.rate, 1 / p.rate**2),
-    UniformLaw: lambda p: ((p.lo + p.hi) / 2, (p.hi - p.lo) ** 2 / 12),
-    GammaLaw: lambda p: (p.k / p.rate, p.k / p.rate**2),
+    NormalLaw: lambda p, c: (p.loc - c, p.scale**2),
+    LaplaceLaw: lambda p, c: (p.loc - c, 2 * p.scale**2),
+    GumbelLaw: lambda p, c: ((p.loc - c) + EULER * p.scale, (math.pi * p.scale) ** 2 / 6),
+    ExponentialLaw: lambda p, c: (1 / p.rate - c, 1 / p.rate**2),
+    UniformLaw: lambda p, c: (((p.lo - c) + (p.hi - c)) / 2, (p.hi - p.lo) ** 2 / 12),
+    GammaLaw: lambda p, c: (p.k / p.rate - c, p.k / p.rate**2),
 }
 
 
@@ -263,9 +274,9 @@ _MOMENTS = {
        (BetaLaw, NormalLaw), (LaplaceLaw, NormalLaw), (GumbelLaw, NormalLaw))
 def _kl_any_normal(p, q):
     # −H(P) + log σ + ½ log 2π + (Var P + (E P − μ)²)/(2σ²)
-    mean, var = _moments(p)
+    offset, var = _moments(p, q.loc)
     value, mag = _total(_neg_entropy(p), torch.log(q.scale), HALF_LOG_2PI,
-                        (var + (mean - q.loc) ** 2) / (2 * q.scale**2))
+                        (var + offset**2) / (2 * q.scale**2))
     return value, mag, None
 
 
@@ -286,9 +297,9 @@ def _log_mgf_neg(p, t: torch.Tensor) -> torch.Tensor:
 def _kl_any_gumbel(p, q):
     # −H(P) + log β + E z + E e^{−z}, z = (X − μ)/β, E e^{−z} = e^{μ/β} E e^{−X/β}
     t = 1 / q.scale
-    mean, _ = _moments(p)
-    value, mag = _total(_neg_entropy(p), torch.log(q.scale), (mean - q.loc) * t,
-                        torch.exp(q.loc * t + _log_mgf_neg(p, t)))
+    offset, _ = _moments(p, q.loc)
+    value, mag = _total(_neg_entropy(p), torch.log(q.scale), offset * t,
+                        _exp(_total(q.loc * t, _log_mgf_neg(p, t))))
     return value, mag, None
 
 
@@ -305,7 +316,7 @@ def _kl_normal_laplace(p, q):
 
 @_pair((ExponentialLaw, ExponentialLaw))
 def _kl_exponential_exponential(p, q):
-    value, mag = _xm((q.rate - p.rate) / p.rate)      # r − 1 − log r, r = λq/λp
+    value, mag = _xm((q.rate - p.rate) / p.rate, q.rate / p.rate)   # r − 1 − log r
     return value, mag, None
 
 
@@ -398,7 +409,7 @@ def _kl_laplace_laplace(p, q):
     s = p.scale / q.scale
     t = (p.loc - q.loc).abs() / p.scale
     value, mag = _total(_scaled(s, _em((-t, t.detach()))),
-                        _xm((p.scale - q.scale) / q.scale))
+                        _xm((p.scale - q.scale) / q.scale, p.scale / q.scale))
     return value, mag, None
 
 
@@ -410,8 +421,9 @@ def _kl_gumbel_gumbel(p, q):
     sigma = (p.scale - q.scale) / q.scale
     m = (p.loc - q.loc) / q.scale
     one = torch.ones_like(sigma)
-    u = _total((1 - EULER) * sigma, _breg(2 * one, sigma), -m)
-    value, mag = _total(_em(u), _breg(one, sigma))
+    s = p.scale / q.scale
+    u = _total((1 - EULER) * sigma, _breg(2 * one, sigma, 1 + s), -m)
+    value, mag = _total(_em(u), _breg(one, sigma, s))
     return value, mag, None
 
 
@@ -427,7 +439,7 @@ def _kl_cauchy_cauchy(p, q):
 def _kl_lognormal_lognormal(p, q):
     # KL of the underlying normals: ½(r² − 1 − log r²) + ½(Δμ/σq)², r = σp/σq
     rho = (p.scale - q.scale) / q.scale
-    value, mag = _total(_scaled(0.5, _xm(rho * (2 + rho))),
+    value, mag = _total(_scaled(0.5, _xm(rho * (2 + rho), (p.scale / q.scale) ** 2)),
                         0.5 * ((p.loc - q.loc) / q.scale) ** 2)
     return value, mag, None
 
