@@ -16,6 +16,7 @@ import torch
 
 from ..distributions import Distribution, dist
 from . import catalogue  # noqa: F401  (registers the divergences)
+from .frames import recentred
 from .precision import coarse, embedded_error
 from .registry import GROUP_IPM, Divergence, get
 from .smoothness import JUMP, ONE_SIDED, one_sided
@@ -109,7 +110,8 @@ def _leaves(d: Distribution, requires_grad: bool) -> dict[str, torch.Tensor]:
 
 
 def _evaluate(div: Divergence, pd, qd, tp, tq, params):
-    value, inf, method, error = div.compute(pd.realize(tp), qd.realize(tq), pd, qd, params)
+    P, Q = recentred(pd.realize(tp), qd.realize(tq))
+    value, inf, method, error = div.compute(P, Q, pd, qd, params)
     if torch.isnan(value.detach()).any():
         raise ValueError(f"{div.name}: the computation failed numerically for "
                          f"P = {pd.to_spec()}, Q = {qd.to_spec()}")
