@@ -238,3 +238,15 @@ def test_bhattacharyya_of_laws_far_apart_is_finite(delta):
     assert_honest(r, ref)
     r = gv.divergence("renyi", "laplace(0, 1)", f"laplace({delta!r}, 1)", alpha=0.5)
     assert_honest(r, 2 * ref)
+
+
+@pytest.mark.parametrize("rho", [0.999999999, 0.9999999999999, 0.9999999999999999])
+def test_near_singular_covariance_keeps_its_digits(rho):
+    # KL(N(0, [[1, ρ], [ρ, 1]]) ‖ N(0, I)) = −½ log(1 − ρ²), ∂/∂ρ = ρ/(1 − ρ²): 1 − ρ² is
+    # 2e-16 at the last ρ, where a·c − b² in floats keeps no digit.
+    r_mp = mp.mpf(rho)
+    cov = f"[[1, {rho!r}], [{rho!r}, 1]]"
+    r = gv.divergence("kl", f"mvnormal(loc=[0, 0], cov={cov})",
+                      "mvnormal(loc=[0, 0], cov=[[1, 0], [0, 1]])")
+    assert_honest(r, float(-mp.log(1 - r_mp**2) / 2))
+    assert r.grad["p.cov.0.1"] == pytest.approx(float(r_mp / (1 - r_mp**2)), rel=1e-9)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from .continuous import MESH_LEVELS, MESH_LEVELS_2D, MESH_LEVELS_HEAVY, Continuous1D, ndtri
+from .exact import det2
 
 INF = math.inf
 
@@ -225,7 +226,7 @@ class MVNormalLaw(Continuous2D):
     def log_prob(self, xy):
         d = xy - self.loc.unsqueeze(-2)                       # (..., N, 2)
         a, b, c = self.cov[..., 0, 0], self.cov[..., 0, 1], self.cov[..., 1, 1]
-        det = (a * c - b * b).unsqueeze(-1)
+        det = det2(a, b, c).unsqueeze(-1)
         a, b, c = a.unsqueeze(-1), b.unsqueeze(-1), c.unsqueeze(-1)
         quad = (c * d[..., 0] ** 2 - 2 * b * d[..., 0] * d[..., 1] + a * d[..., 1] ** 2) / det
         return -0.5 * quad - 0.5 * det.log() - math.log(2 * math.pi)

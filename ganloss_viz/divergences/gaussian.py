@@ -14,6 +14,8 @@ import math
 
 import torch
 
+from ..distributions.exact import det2
+
 Gaussian = tuple[torch.Tensor, torch.Tensor]   # mean (..., d), covariance (..., d, d)
 
 
@@ -35,7 +37,7 @@ def single_gaussian(M) -> Gaussian | None:
 def _det(S: torch.Tensor) -> torch.Tensor:
     if S.shape[-1] == 1:
         return S[..., 0, 0]
-    return S[..., 0, 0] * S[..., 1, 1] - S[..., 0, 1] * S[..., 1, 0]
+    return det2(S[..., 0, 0], S[..., 0, 1], S[..., 1, 1])
 
 
 def _inv(S: torch.Tensor) -> torch.Tensor:
