@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -47,6 +48,12 @@ class Divergence:
     unit: str = "nats"   # what a value counts: "nats" (log-based), "" (a pure number), or
                          # "units of x" (a distance in the sample space)
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The range as numbers, read from `range_text` (one source for both)."""
+        lo, hi = (_END[t.strip()] for t in self.range_text.strip("[]()").split(","))
+        return lo, hi
+
     def titled(self, name: str | None = None) -> str:
         """An axis title: the name (default: the registry name) with the unit, if any."""
         name = name or self.name
@@ -64,6 +71,9 @@ class Divergence:
         return dict(f=self.f, f_conj=self.f_conj, activation=self.activation,
                     optimal_critic=self.optimal_critic)
 
+
+_END = {"0": 0.0, "1": 1.0, "2": 2.0, "∞": math.inf, "ln 2": math.log(2.0),
+        "−ln 4": -math.log(4.0)}
 
 DIVERGENCES: dict[str, Divergence] = {}
 
