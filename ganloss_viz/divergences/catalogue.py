@@ -54,8 +54,8 @@ def _pure_atoms(M) -> bool:
 def _f_compute(h, closed=None):
     def compute(P, Q, pd, qd, params):
         if closed is not None and (g := _gauss(P, Q)) is not None:
-            value, inf = closed(*g)
-            return value, inf, CLOSED, 0.0
+            value, inf, error = closed(*g)
+            return value, inf, CLOSED, error
         if P.dim == 1 and (c := _KL_PAIRS.get(closed, lambda *_: None)(P, Q)) is not None:
             return c[0], c[1], CLOSED, c[2]
         value, inf, method, error = integral(h, P, Q)
@@ -63,46 +63,57 @@ def _f_compute(h, closed=None):
     return compute
 
 
-def _chernoff_closed(P, Q, alpha):
-    return G.log_chernoff(P, Q, alpha)
-
-
 def _closed_kl(gp, gq):
-    return G.kl(gp, gq), NO_INF
+    v = G.kl(gp, gq)
+    return v, NO_INF, G.rounding(gq[1], gp[1], v)
 
 
 def _closed_rkl(gp, gq):
-    return G.kl(gq, gp), NO_INF
+    return _closed_kl(gq, gp)
 
 
 def _closed_jeffreys(gp, gq):
-    return G.kl(gp, gq) + G.kl(gq, gp), NO_INF
+    a, _, ea = _closed_kl(gp, gq)
+    b, _, eb = _closed_kl(gq, gp)
+    return a + b, NO_INF, ea + eb
+
+
+def _chernoff(gp, gq, a):
+    """(log ∫ p^a q^(1-a), infinite mask, its rounding bound) for two Gaussians."""
+    lc, inf = G.log_chernoff(gp, gq, a)
+    return lc, inf, G.rounding(gp[1], gq[1], lc, a)
 
 
 # Other 1-D pairs of torch's KL registry: (value, infinite mask, rounding bound) or None.
 _KL_PAIRS = {_closed_kl: KP.kl, _closed_rkl: KP.reverse_kl, _closed_jeffreys: KP.jeffreys}
 
 
+def _expm1_bound(lc: torch.Tensor, error: float) -> float:
+    """Rounding bound of expm1(lc) from that of lc."""
+    big = torch.where(torch.isfinite(lc), lc.detach(), torch.zeros_like(lc)).max()
+    return error * math.exp(min(float(big), 700.0)) * 1.01
+
+
 def _closed_pearson(gp, gq):
-    lc, inf = G.log_chernoff(gp, gq, 2.0)
-    return torch.expm1(lc), inf
+    lc, inf, e = _chernoff(gp, gq, 2.0)
+    return torch.expm1(lc), inf, _expm1_bound(lc, e)
 
 
 def _closed_neyman(gp, gq):
-    lc, inf = G.log_chernoff(gq, gp, 2.0)
-    return torch.expm1(lc), inf
+    return _closed_pearson(gq, gp)
 
 
 def _closed_hellinger(gp, gq):
-    lc, inf = G.log_chernoff(gp, gq, 0.5)
-    return -torch.expm1(lc), inf
+    lc, inf, e = _chernoff(gp, gq, 0.5)
+    return -torch.expm1(lc), inf, _expm1_bound(lc, e)
 
 
 def _alpha_compute(P, Q, pd, qd, params):
     a = params["alpha"]
     if (g := _gauss(P, Q)) is not None:
-        lc, inf = G.log_chernoff(*g, a)
-        return torch.expm1(lc) / (a * (a - 1)), inf, CLOSED, 0.0
+        lc, inf, e = _chernoff(*g, a)
+        return (torch.expm1(lc) / (a * (a - 1)), inf, CLOSED,
+                _expm1_bound(lc, e) / abs(a * (a - 1)))
     value, inf, method, error = integral(amari(a), P, Q)
     return value, inf, method, error
 
@@ -110,8 +121,8 @@ def _alpha_compute(P, Q, pd, qd, params):
 def _log_coefficient(P, Q, a):
     """(log ∫ p^a q^(1-a), infinite mask, method, error of the log)."""
     if (g := _gauss(P, Q)) is not None:
-        lc, inf = G.log_chernoff(*g, a)
-        return lc, inf, CLOSED, 0.0
+        lc, inf, e = _chernoff(*g, a)
+        return lc, inf, CLOSED, e
     return log_chernoff(a, P, Q)
 
 
@@ -174,7 +185,8 @@ def _w_compute(order: int):
         if (g := _gauss(P, Q)) is not None:
             (m1, S1), (m2, S2) = g
             if order == 2:
-                return G.w2(*g), NO_INF, CLOSED, 0.0
+                value = G.w2(*g)
+                return value, NO_INF, CLOSED, G.w2_error(*g, value)
             if bool((S1 == S2).all()):
                 return ((m1 - m2) ** 2).sum(-1).sqrt(), NO_INF, CLOSED, 0.0
         if order == 2 and P.factors is not None and Q.factors is not None:

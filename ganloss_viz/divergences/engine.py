@@ -115,7 +115,8 @@ def _evaluate(div: Divergence, pd, qd, tp, tq, params):
     # Rounding may leave a value an ulp outside its range (a KL of −1e-304): the nearest
     # end is within the error bound, and the gradient is kept.
     lo, hi = div.bounds
-    value = value + (value.detach().clamp(lo, hi) - value.detach())
+    v = value.detach()
+    value = value + torch.where(torch.isfinite(v), v.clamp(lo, hi) - v, torch.zeros_like(v))
     if torch.isnan(value.detach()).any():
         raise ValueError(f"{div.name}: the computation failed numerically for "
                          f"P = {pd.to_spec()}, Q = {qd.to_spec()}")
@@ -133,9 +134,18 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
     pd, qd = _pair(p, q)
     params = check_params(div, params)
     if pd == qd:
-        # P = Q: the divergence's minimum, exactly, where every gradient vanishes.
+        # P = Q: the divergence's minimum, exactly, where every gradient vanishes, except
+        # that a support end or atom moved off its twin is a kink (one-sided) or a jump.
         zeros = {f"{s}.{k}": 0.0 for s, d in (("p", pd), ("q", qd)) for k in d.flat_params()}
-        return DivergenceResult(div.name, div.at_equality, "closed_form", 0.0, zeros)
+        notes = {}
+        if div.group != GROUP_IPM:
+            tp, tq = _leaves(pd, True), _leaves(qd, True)
+            notes = one_sided(pd.realize(tp), qd.realize(tq),
+                              {**{f"p.{k}": t for k, t in tp.items()},
+                               **{f"q.{k}": t for k, t in tq.items()}})
+        zeros.update({k: math.nan for k in notes})
+        return DivergenceResult(div.name, div.at_equality, "closed_form", 0.0, zeros,
+                                grad_notes=notes)
     tp, tq = _leaves(pd, True), _leaves(qd, True)
     with embedded_error():
         value, inf, method, error = _evaluate(div, pd, qd, tp, tq, params)

@@ -15,6 +15,7 @@ import math
 import torch
 
 from ..distributions.exact import det2
+from .stable import EPS, xm
 
 Gaussian = tuple[torch.Tensor, torch.Tensor]   # mean (..., d), covariance (..., d, d)
 
@@ -57,25 +58,69 @@ def _trace(S: torch.Tensor) -> torch.Tensor:
     return S.diagonal(dim1=-2, dim2=-1).sum(-1)
 
 
+def _relative(S: torch.Tensor, D: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(tr A, det A) for A = S⁻¹ D, D a small difference of covariances: then
+    det(I + c A) = 1 + c tr A + c² det A, with no 1 to cancel."""
+    if S.shape[-1] == 1:
+        return D[..., 0, 0] / S[..., 0, 0], torch.zeros_like(D[..., 0, 0])
+    det_s = _det(S)
+    tr = (S[..., 1, 1] * D[..., 0, 0] - 2 * S[..., 0, 1] * D[..., 0, 1]
+          + S[..., 0, 0] * D[..., 1, 1]) / det_s
+    return tr, _det(D) / det_s
+
+
+def _x_minus_log1p(y: torch.Tensor, ratio: torch.Tensor) -> torch.Tensor:
+    """y − log(1 + y), ratio = 1 + y computed apart (stable.xm: a series near 0)."""
+    return xm(y, ratio)[0]
+
+
 def kl(P: Gaussian, Q: Gaussian) -> torch.Tensor:
+    """KL between Gaussians as ½[tr A − log det(I + A) + Δᵀ S2⁻¹ Δ], A = S2⁻¹(S1 − S2):
+    tr A − log(1 + tr A + det A) = xm(tr A + det A) − det A keeps its relative accuracy
+    as P → Q, where the textbook sum tr(S2⁻¹S1) − d − log det ... cancels."""
     (m1, S1), (m2, S2) = P, Q
-    d = m1.shape[-1]
-    S2i = _inv(S2)
-    return 0.5 * (_trace(S2i @ S1) + _quad(S2i, m2 - m1) - d
-                  + torch.log(_det(S2)) - torch.log(_det(S1)))
+    tr, det = _relative(S2, S1 - S2)
+    y = tr + det
+    ratio = _det(S1) / _det(S2)
+    return 0.5 * (_x_minus_log1p(y, ratio) - det + _quad(_inv(S2), m2 - m1))
+
+
+def rounding(S_ref: torch.Tensor, S_other: torch.Tensor, value: torch.Tensor,
+             alpha: float = 1.0) -> float:
+    """A bound on the rounding error of `kl` (S_ref = S2) or `log_chernoff` (S_ref = S1):
+    the covariances' entries carry a relative error of a few ulps, so y = tr A + det A
+    is off by about (d + 2)·eps·(1 + |y|), and the closed form by |y| times that (its
+    derivative in y vanishes at 0), plus a few ulps of the value itself."""
+    tr, det = _relative(S_ref, S_other - S_ref)
+    y = (tr.abs() + det.abs()).detach()
+    d = S_ref.shape[-1]
+    bound = 4 * EPS * ((d + 2) * (1 + y) * y * max(1.0, abs(alpha)) ** 2
+                       + value.detach().abs())
+    return float(torch.where(torch.isfinite(bound), bound, torch.zeros_like(bound)).max())
 
 
 def log_chernoff(P: Gaussian, Q: Gaussian, alpha: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """(log ∫ p^a q^(1-a), infinite mask); infinite when a S2 + (1-a) S1 is not PD."""
+    """(log ∫ p^a q^(1-a), infinite mask); infinite when a S2 + (1-a) S1 is not PD.
+
+    With B = S1⁻¹(S2 − S1), t = tr B, δ = det B: log det Sa − (1−a) log det S1 − a log det S2
+    = log(1 + at + a²δ) − a log(1 + t + δ), written as a(a−1)δ − xm(at + a²δ) + a xm(t + δ)
+    so that it does not cancel to nothing as P → Q.
+    """
     (m1, S1), (m2, S2) = P, Q
-    Sa = alpha * S2 + (1 - alpha) * S1
+    a = alpha
+    Sa = a * S2 + (1 - a) * S1
     det_a = _det(Sa)
     pd = (Sa[..., 0, 0] > 0) & (det_a > 0)
     safe = torch.where(pd.unsqueeze(-1).unsqueeze(-1), Sa, S1)
-    d = m1 - m2
-    val = (alpha * (alpha - 1) / 2 * _quad(_inv(safe), d)
-           - 0.5 * (torch.log(_det(safe)) - (1 - alpha) * torch.log(_det(S1))
-                    - alpha * torch.log(_det(S2))))
+    t, delta = _relative(S1, S2 - S1)
+    det1 = _det(S1)
+    ya, y1 = a * t + a * a * delta, t + delta
+    ra = torch.where(pd, _det(safe), det1) / det1
+    ya = torch.where(pd, ya, torch.zeros_like(ya))
+    ra = torch.where(pd, ra, torch.ones_like(ra))
+    logs = (a * (a - 1) * delta - _x_minus_log1p(ya, ra)
+            + a * _x_minus_log1p(y1, _det(S2) / det1))
+    val = a * (a - 1) / 2 * _quad(_inv(safe), m1 - m2) - 0.5 * logs
     return val, ~pd.detach()
 
 
@@ -83,11 +128,25 @@ def w2(P: Gaussian, Q: Gaussian) -> torch.Tensor:
     (m1, S1), (m2, S2) = P, Q
     d2 = ((m1 - m2) ** 2).sum(-1)
     if m1.shape[-1] == 1:
-        cross = torch.sqrt(S1[..., 0, 0] * S2[..., 0, 0])
-    else:
-        cross = torch.sqrt(_trace(S1 @ S2) + 2 * torch.sqrt(_det(S1) * _det(S2)))
-    sq = d2 + _trace(S1) + _trace(S2) - 2 * cross
-    return safe_sqrt(sq)
+        # (s1 − s2)² + Δ², not s1² + s2² − 2 s1 s2, which cancels as s1 → s2
+        return safe_sqrt(d2 + (torch.sqrt(S1[..., 0, 0]) - torch.sqrt(S2[..., 0, 0])) ** 2)
+    return safe_sqrt(d2 + _trace(S1) + _trace(S2) - 2 * _bures_cross(S1, S2))
+
+
+def _bures_cross(S1: torch.Tensor, S2: torch.Tensor) -> torch.Tensor:
+    """tr (S1^½ S2 S1^½)^½ for 2x2 matrices."""
+    return torch.sqrt(_trace(S1 @ S2) + 2 * torch.sqrt(_det(S1) * _det(S2)))
+
+
+def w2_error(P: Gaussian, Q: Gaussian, value: torch.Tensor) -> float:
+    """A rounding bound for the 2-D W2: tr S1 + tr S2 − 2 tr(...)^½ cancels as P → Q, so
+    W2² is known to a few ulps of tr S1 + tr S2, and W2 to that over W2 (or its root)."""
+    (_, S1), (_, S2) = P, Q
+    if S1.shape[-1] == 1:
+        return 0.0
+    err_sq = 8 * EPS * (_trace(S1) + _trace(S2)).detach()
+    v = value.detach()
+    return float((err_sq / (v + err_sq.sqrt())).max())
 
 
 def safe_sqrt(x: torch.Tensor) -> torch.Tensor:

@@ -6,16 +6,15 @@ The formulas are torch's (torch/distributions/kl.py, which cites Gil, Alajaji & 
 for Laplace and Pareto and Chyzak & Nielsen, arXiv:1905.10965, for Cauchy), checked
 against `torch.distributions.kl_divergence` in tests/test_peer_parity.py; where
 torch's form cancels near P = Q it is rearranged into non-negative pieces computed to
-a few ulp of themselves (`_xm`, `_em`, `_breg` below), so that KL of two nearly equal
+a few ulp of themselves (`xm`, `em`, `breg` below), so that KL of two nearly equal
 laws keeps its relative accuracy. normal/normal (and mvnormal) live in gaussian.py.
 
-Rounding bound. Every function returns (value, magnitude, infinite mask): the value is
-a sum of terms, each computed to a few ulp of its own size (special functions: a few
-ulp of their size plus one, i.e. absolute accuracy near their roots), and the
-magnitude is the sum of those sizes. The error bound is `ULPS · eps · magnitude`: it
-is exactly 0 only when every term is exactly 0 (P = Q up to a change of family, e.g.
-KL(gamma(1, 2)‖exponential(2)) or KL(uniform(0, 1)‖beta(1, 1))), so "exact" is only
-claimed when it is.
+Rounding bound. Every function returns (value, magnitude[, infinite mask]): the value is
+a sum of terms, each computed to a few ulp of its own size (digamma: of its size plus
+one, i.e. absolutely near its root), and the magnitude is the sum of those sizes. The
+error bound is `ULPS · eps · magnitude`: it is exactly 0 only when every term is exactly
+0 (P = Q up to a change of family, e.g. KL(gamma(1, 2)‖exponential(2)) or
+KL(uniform(0, 1)‖beta(1, 1))), so "exact" is only claimed when it is.
 """
 
 from __future__ import annotations
@@ -37,160 +36,31 @@ from ..distributions.continuous import (
     UniformLaw,
 )
 from ..distributions.measure import Measure1D
+from .stable import (
+    EPS,
+    HALF_LOG_2PI,
+    ULPS,
+    Part,
+    breg,
+    em,
+    exp_part,
+    gamma_entropy,
+    lgamma_part,
+    mean_log,
+    psi_part,
+    safe,
+    scaled,
+    total,
+    xm,
+)
 
-EPS = torch.finfo(torch.float64).eps
-# Units of eps per unit of magnitude: a handful of roundings per term, and the ulp-level
-# error of lgamma / digamma / polygamma (checked against mpmath at 50 digits, where the
-# worst case seen was below 4; tests/test_peer_parity.py).
-ULPS = 16
 EULER = 0.57721566490153286061
-HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
-
-Part = tuple[torch.Tensor, torch.Tensor]        # (value, magnitude)
 
 
 class ClosedKL(NamedTuple):
     value: torch.Tensor     # batch-shaped; 0 where infinite
     inf: torch.Tensor       # bool, batch-shaped
     error: torch.Tensor     # rounding bound (detached); 0 where infinite
-
-
-# --- pieces computed to a few ulp of themselves -----------------------------------------
-
-def _total(*parts) -> Part:
-    """Sum of terms: tensors or numbers (magnitude |t|) or (value, magnitude) pairs."""
-    value, mag = 0.0, 0.0
-    for t in parts:
-        v, m = t if isinstance(t, tuple) else (t, abs(t.detach() if torch.is_tensor(t) else t))
-        value, mag = value + v, mag + m
-    return value, mag
-
-
-def _scaled(c, part: Part) -> Part:
-    return c * part[0], abs(c.detach() if torch.is_tensor(c) else c) * part[1]
-
-
-def _horner(x: torch.Tensor, coefs: list[float]) -> torch.Tensor:
-    out = torch.full_like(x, coefs[-1])
-    for c in reversed(coefs[:-1]):
-        out = out * x + c
-    return out
-
-
-_XM = [(-1) ** n / n for n in range(2, 20)]            # d − log1p d = Σ (−d)ⁿ/n, n ≥ 2
-_EM = [1 / math.factorial(n) for n in range(2, 19)]    # eᵘ − 1 − u = Σ uⁿ/n!, n ≥ 2
-
-
-def _xm(d: torch.Tensor, ratio: torch.Tensor) -> Part:
-    """d − log1p(d) ≥ 0 for d = ratio − 1 > −1: its Taylor series where |d| < 0.1, else
-    d − log(ratio) (the log of the ratio itself: near d = −1, 1 + d has lost digits)."""
-    small = d.abs() < 0.1
-    ds = torch.where(small, d, torch.zeros_like(d))
-    dl = torch.where(small, torch.ones_like(d), d)
-    lr = torch.log(torch.where(small, torch.full_like(ratio, 2.0), ratio))
-    series = ds * ds * _horner(ds, _XM)
-    mag = torch.where(small, series.abs(), dl.abs() + lr.abs())
-    return torch.where(small, series, dl - lr), mag.detach()
-
-
-def _exp(arg: Part) -> Part:
-    """exp of (value, magnitude): an argument good to a few ulp of its magnitude makes
-    the result good to that many ulp times the magnitude, relatively."""
-    v = torch.exp(arg[0])
-    return v, v.detach().abs() * (1 + arg[1])
-
-
-def _em(u: Part) -> Part:
-    """eᵘ − 1 − u ≥ 0 for u given as (value, magnitude): series where |u| < 0.5. The
-    input's own uncertainty (its magnitude) propagates through the slope eᵘ − 1."""
-    u, umag = u
-    small = u.abs() < 0.5
-    us = torch.where(small, u, torch.zeros_like(u))
-    ul = torch.where(small, torch.ones_like(u), u)
-    value = torch.where(small, us * us * _horner(us, _EM), torch.expm1(ul) - ul)
-    slope = torch.expm1(u.detach()).abs()
-    mag = torch.where(small, value.detach(), torch.expm1(ul).abs().detach() + ul.abs().detach())
-    return value, mag + slope * umag
-
-
-def _trigamma(x: torch.Tensor) -> torch.Tensor:
-    """ψ'(x) = ζ(2, x): torch's own polygamma(1, x) is off by up to 5e-10 (relative) on
-    [0.5, 4]; the Hurwitz zeta is good to a few ulp, and differentiable in x."""
-    return torch.special.zeta(2.0, x)
-
-
-class _Digamma(torch.autograd.Function):
-    """ψ(x) whose derivative is `_trigamma` (torch.digamma's backward is polygamma(1, ·),
-    which would cost the gradients of the gamma and beta pairs 9 digits)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return torch.digamma(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * _trigamma(x)
-
-
-def _digamma(x: torch.Tensor) -> torch.Tensor:
-    return _Digamma.apply(x)
-
-
-def _breg(y: torch.Tensor, d: torch.Tensor, x: torch.Tensor | None = None) -> Part:
-    """lgamma(y + d) − lgamma(y) − d·ψ(y) ≥ 0 (y > 0, y + d > 0): the Taylor series
-    Σ ψ⁽ⁿ⁻¹⁾(y) dⁿ/n! where |d| ≤ y/10 (each term about a tenth of the last), else
-    directly (where the sum no longer cancels down to far below its terms), at x = y + d
-    when given (computed more accurately than y + d by the caller)."""
-    x = y + d if x is None else x
-    y, d, x = torch.broadcast_tensors(y, d, x)
-    small = d.abs() <= 0.1 * y
-    ds = torch.where(small, d, torch.zeros_like(d))
-    series, smag, power = torch.zeros_like(d), torch.zeros_like(d), ds
-    for n in range(2, 22):
-        power = power * ds / n                      # dⁿ/n!
-        term = (_trigamma(y) if n == 2 else torch.polygamma(n - 1, y)) * power
-        series, smag = series + term, smag + term.detach().abs()
-    dl = torch.where(small, y, d)
-    lx, ly, psi = torch.lgamma(torch.where(small, 2 * y, x)), torch.lgamma(y), _digamma(y)
-    direct = lx - ly - dl * psi
-    dmag = (lx.abs() + ly.abs() + dl.abs() * (psi.abs() + 1) + 2).detach()
-    return torch.where(small, series, direct), torch.where(small, smag, dmag)
-
-
-def _lgamma(x: torch.Tensor) -> Part:
-    v = torch.lgamma(x)                 # a few ulp of itself, also near its roots 1 and 2
-    return v, v.detach().abs()
-
-
-def _psi(c: torch.Tensor, x: torch.Tensor) -> Part:
-    """c·ψ(x), with ψ's absolute error near its root in the magnitude."""
-    v = _digamma(x)
-    return c * v, (c.abs() * (v.abs() + 1)).detach()
-
-
-def _mean_log(lo: torch.Tensor, hi: torch.Tensor) -> Part:
-    """E log X for X uniform on [lo, hi], 0 ≤ lo < hi. With m the midpoint and
-    c = (hi − lo)/(hi + lo): log m − Σ c²ᵏ/(2k(2k+1)) where c ≤ 0.1 (a narrow interval,
-    where the divided difference cancels), else (hi log hi − lo log lo)/(hi − lo) − 1."""
-    m, w = (lo + hi) / 2, hi - lo
-    c = w / (hi + lo)
-    small = c <= 0.1
-    cs = torch.where(small, c, torch.zeros_like(c))
-    c2 = cs * cs
-    series = torch.log(m) - c2 * _horner(c2, [1 / (2 * k * (2 * k + 1)) for k in range(1, 10)])
-    xh, xl = torch.special.xlogy(hi, hi), torch.special.xlogy(lo, lo)
-    wl = torch.where(small, torch.ones_like(w), w)
-    direct = (xh - xl) / wl - 1
-    mag = torch.where(small, torch.log(m).abs() + c2,
-                      (xh.abs() + xl.abs()) / wl + 1).detach()
-    return torch.where(small, series, direct), mag
-
-
-def _safe(mask: torch.Tensor, x: torch.Tensor, fill: float) -> torch.Tensor:
-    """x with `fill` where the value is infinite anyway (keeps NaN out of the graph)."""
-    return torch.where(mask, torch.full_like(x, fill), x)
 
 
 # --- the pair table ---------------------------------------------------------------------
@@ -222,52 +92,69 @@ def _gamma_gamma(kp, rp, kq, rq) -> Part:
     # torch: kq log(rp/rq) + lgamma kq − lgamma kp + (kp − kq)ψ(kp) + (rq − rp) kp/rp,
     # = B(kq ← kp) + kq·(ρ − log1p ρ) + (kp − kq)ρ with ρ = (rq − rp)/rp.
     rho = (rq - rp) / rp
-    return _total(_breg(kp, kq - kp, kq), _scaled(kq, _xm(rho, rq / rp)), (kp - kq) * rho)
+    return total(breg(kp, kq - kp, kq), scaled(kq, xm(rho, rq / rp)), (kp - kq) * rho)
 
 
 def _beta_beta(ap, bp, aq, bq) -> Part:
     # torch: lnB(aq, bq) − lnB(ap, bp) + (ap − aq)ψ(ap) + (bp − bq)ψ(bp) + (sq − sp)ψ(sp)
     # = B(aq ← ap) + B(bq ← bp) − B(sq ← sp), s = a + b.
     da, db = aq - ap, bq - bp
-    return _total(_breg(ap, da, aq), _breg(bp, db, bq),
-                  _scaled(-1.0, _breg(ap + bp, da + db, aq + bq)))
+    return total(breg(ap, da, aq), breg(bp, db, bq),
+                  scaled(-1.0, breg(ap + bp, da + db, aq + bq)))
 
 
 def _neg_entropy(p) -> Part:
     """−H(P) for the laws that meet other families below."""
     if isinstance(p, BetaLaw):
-        one = torch.ones_like(p.a)
-        return _beta_beta(p.a, p.b, one, one)        # KL(P‖uniform(0, 1))
+        # KL(P‖uniform(0, 1)) for small shapes (exactly 0 at a = b = 1); from a + b = 12
+        # on, H_Γ(a + b) − H_Γ(a) − H_Γ(b) + ψ(a + b) (H_Γ: `gamma_entropy`), in which
+        # the a log a terms have cancelled analytically
+        one, s = torch.ones_like(p.a), p.a + p.b
+        small = _beta_beta(p.a, p.b, one, one)
+        big = total(gamma_entropy(s), scaled(-1.0, gamma_entropy(p.a)),
+                     scaled(-1.0, gamma_entropy(p.b)), psi_part(one, s))
+        use = s >= 12
+        return torch.where(use, big[0], small[0]), torch.where(use, big[1], small[1])
     return _NEG_ENTROPY[type(p)](p)
 
 
 _NEG_ENTROPY = {
-    NormalLaw: lambda p: _total(-0.5 - HALF_LOG_2PI, -torch.log(p.scale)),
-    LaplaceLaw: lambda p: _total(-1.0, -torch.log(2 * p.scale)),
-    GumbelLaw: lambda p: _total(-1.0 - EULER, -torch.log(p.scale)),
-    ExponentialLaw: lambda p: _total(torch.log(p.rate), -1.0),
-    UniformLaw: lambda p: _total(-torch.log(p.hi - p.lo)),
-    GammaLaw: lambda p: _total(_psi(p.k - 1, p.k), -p.k, torch.log(p.rate),
-                               _scaled(-1.0, _lgamma(p.k))),
+    NormalLaw: lambda p: total(-0.5 - HALF_LOG_2PI, -torch.log(p.scale)),
+    LaplaceLaw: lambda p: total(-1.0, -torch.log(2 * p.scale)),
+    GumbelLaw: lambda p: total(-1.0 - EULER, -torch.log(p.scale)),
+    ExponentialLaw: lambda p: total(torch.log(p.rate), -1.0),
+    UniformLaw: lambda p: total(-torch.log(p.hi - p.lo)),
+    GammaLaw: lambda p: total(scaled(-1.0, gamma_entropy(p.k)), torch.log(p.rate)),
 }
 
 
-def _moments(p, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(E X − c, Var X), the difference formed without cancelling the location."""
+def _moments(p, c: torch.Tensor) -> tuple[Part, torch.Tensor]:
+    """(E X − c as (value, magnitude), Var X): the difference is formed without
+    cancelling the location; its magnitude counts a computed mean (a/(a + b), 1/λ, ...)
+    whose rounding survives the subtraction."""
     if isinstance(p, BetaLaw):
         s = p.a + p.b
-        return p.a / s - c, p.a * p.b / (s * s * (s + 1))
-    return _MOMENTS[type(p)](p, c)
+        mean = p.a / s
+        return total(mean, -c), p.a * p.b / (s * s * (s + 1))
+    offset, var = _MOMENTS[type(p)](p, c)
+    return (offset if isinstance(offset, tuple) else total(offset)), var
 
 
 _MOMENTS = {
     NormalLaw: lambda p, c: (p.loc - c, p.scale**2),
     LaplaceLaw: lambda p, c: (p.loc - c, 2 * p.scale**2),
-    GumbelLaw: lambda p, c: ((p.loc - c) + EULER * p.scale, (math.pi * p.scale) ** 2 / 6),
-    ExponentialLaw: lambda p, c: (1 / p.rate - c, 1 / p.rate**2),
+    GumbelLaw: lambda p, c: (total(p.loc - c, EULER * p.scale), (math.pi * p.scale) ** 2 / 6),
+    ExponentialLaw: lambda p, c: (total(1 / p.rate, -c), 1 / p.rate**2),
     UniformLaw: lambda p, c: (((p.lo - c) + (p.hi - c)) / 2, (p.hi - p.lo) ** 2 / 12),
-    GammaLaw: lambda p, c: (p.k / p.rate - c, p.k / p.rate**2),
+    GammaLaw: lambda p, c: (total(p.k / p.rate, -c), p.k / p.rate**2),
 }
+
+
+def _spread(offset: Part, var: torch.Tensor, sigma2: torch.Tensor) -> Part:
+    """(Var + offset²)/(2σ²), the offset's rounding (a few ulp of its magnitude m)
+    carried through the square: 2|offset|·m/(2σ²)."""
+    v = (var + offset[0] ** 2) / (2 * sigma2)
+    return v, (v.abs() + offset[0].abs() * offset[1] / sigma2).detach()
 
 
 @_pair((UniformLaw, NormalLaw), (ExponentialLaw, NormalLaw), (GammaLaw, NormalLaw),
@@ -275,9 +162,8 @@ _MOMENTS = {
 def _kl_any_normal(p, q):
     # −H(P) + log σ + ½ log 2π + (Var P + (E P − μ)²)/(2σ²)
     offset, var = _moments(p, q.loc)
-    value, mag = _total(_neg_entropy(p), torch.log(q.scale), HALF_LOG_2PI,
-                        (var + offset**2) / (2 * q.scale**2))
-    return value, mag, None
+    return total(_neg_entropy(p), torch.log(q.scale), HALF_LOG_2PI,
+                  _spread(offset, var, q.scale**2))
 
 
 def _log_mgf_neg(p, t: torch.Tensor) -> torch.Tensor:
@@ -298,9 +184,8 @@ def _kl_any_gumbel(p, q):
     # −H(P) + log β + E z + E e^{−z}, z = (X − μ)/β, E e^{−z} = e^{μ/β} E e^{−X/β}
     t = 1 / q.scale
     offset, _ = _moments(p, q.loc)
-    value, mag = _total(_neg_entropy(p), torch.log(q.scale), offset * t,
-                        _exp(_total(q.loc * t, _log_mgf_neg(p, t))))
-    return value, mag, None
+    return total(_neg_entropy(p), torch.log(q.scale), scaled(t, offset),
+                  exp_part(total(q.loc * t, _log_mgf_neg(p, t))))
 
 
 @_pair((NormalLaw, LaplaceLaw))
@@ -310,14 +195,12 @@ def _kl_normal_laplace(p, q):
     z = d / p.scale
     mean_abs = (math.sqrt(2 / math.pi) * p.scale * torch.exp(-0.5 * z * z)
                 + d * torch.erf(z / math.sqrt(2)))
-    value, mag = _total(_neg_entropy(p), torch.log(2 * q.scale), mean_abs / q.scale)
-    return value, mag, None
+    return total(_neg_entropy(p), torch.log(2 * q.scale), mean_abs / q.scale)
 
 
 @_pair((ExponentialLaw, ExponentialLaw))
 def _kl_exponential_exponential(p, q):
-    value, mag = _xm((q.rate - p.rate) / p.rate, q.rate / p.rate)   # r − 1 − log r
-    return value, mag, None
+    return xm((q.rate - p.rate) / p.rate, q.rate / p.rate)   # r − 1 − log r
 
 
 @_pair((GammaLaw, GammaLaw), (ExponentialLaw, GammaLaw), (GammaLaw, ExponentialLaw))
@@ -326,80 +209,71 @@ def _kl_gamma_gamma(p, q):
     kp, kq = (getattr(x, "k", None) for x in (p, q))
     kp = torch.ones_like(p.rate) if kp is None else kp
     kq = torch.ones_like(q.rate) if kq is None else kq
-    value, mag = _gamma_gamma(kp, p.rate, kq, q.rate)
-    return value, mag, None
+    return _gamma_gamma(kp, p.rate, kq, q.rate)
 
 
 @_pair((BetaLaw, BetaLaw))
 def _kl_beta_beta(p, q):
-    value, mag = _beta_beta(p.a, p.b, q.a, q.b)
-    return value, mag, None
+    return _beta_beta(p.a, p.b, q.a, q.b)
 
 
 @_pair((BetaLaw, ExponentialLaw))
 def _kl_beta_exponential(p, q):
-    value, mag = _total(_neg_entropy(p), -torch.log(q.rate), q.rate * p.a / (p.a + p.b))
-    return value, mag, None
+    return total(_neg_entropy(p), -torch.log(q.rate), q.rate * p.a / (p.a + p.b))
 
 
 @_pair((BetaLaw, GammaLaw))
 def _kl_beta_gamma(p, q):
     # −H(P) + lgamma k − k log r − (k − 1)(ψ(a) − ψ(a + b)) + r·a/(a + b)
     km1 = q.k - 1
-    value, mag = _total(_neg_entropy(p), _lgamma(q.k), -q.k * torch.log(q.rate),
-                        _psi(-km1, p.a), _psi(km1, p.a + p.b), q.rate * p.a / (p.a + p.b))
-    return value, mag, None
+    return total(_neg_entropy(p), lgamma_part(q.k), -q.k * torch.log(q.rate),
+                  psi_part(-km1, p.a), psi_part(km1, p.a + p.b), q.rate * p.a / (p.a + p.b))
 
 
 @_pair((BetaLaw, UniformLaw))
 def _kl_beta_uniform(p, q):
     # KL(P‖uniform(0, 1)) + log(high − low); infinite unless [0, 1] ⊂ [low, high]
     inf = ((q.lo > 0) | (q.hi < 1)).detach()
-    excess = _safe(inf, (q.hi - 1) - q.lo, 0.0)       # (high − low) − 1 ≥ 0
-    value, mag = _total(_neg_entropy(p), torch.log1p(excess))
-    return value, mag, inf
+    excess = safe(inf, (q.hi - 1) - q.lo, 0.0)       # (high − low) − 1 ≥ 0
+    return (*total(_neg_entropy(p), torch.log1p(excess)), inf)
 
 
 @_pair((UniformLaw, UniformLaw))
 def _kl_uniform_uniform(p, q):
     # log((hq − lq)/(hp − lp)) = log1p(((lp − lq) + (hq − hp))/(hp − lp))
     inf = ((q.lo > p.lo) | (q.hi < p.hi)).detach()
-    excess = _safe(inf, ((p.lo - q.lo) + (q.hi - p.hi)) / (p.hi - p.lo), 0.0)
-    value, mag = _total(torch.log1p(excess))
-    return value, mag, inf
+    excess = safe(inf, ((p.lo - q.lo) + (q.hi - p.hi)) / (p.hi - p.lo), 0.0)
+    return (*total(torch.log1p(excess)), inf)
 
 
 def _positive_uniform(p):
     """(low, high, infinite mask) of a uniform P against a Q on [0, ∞) or [0, 1]."""
     inf = (p.lo < 0).detach()
-    return _safe(inf, p.lo, 1.0), _safe(inf, p.hi, 2.0), inf
+    return safe(inf, p.lo, 1.0), safe(inf, p.hi, 2.0), inf
 
 
 @_pair((UniformLaw, ExponentialLaw))
 def _kl_uniform_exponential(p, q):
     lo, hi, inf = _positive_uniform(p)
-    value, mag = _total(q.rate * (lo + hi) / 2, -torch.log((hi - lo) * q.rate))
-    return value, mag, inf
+    return (*total(q.rate * (lo + hi) / 2, -torch.log((hi - lo) * q.rate)), inf)
 
 
 @_pair((UniformLaw, GammaLaw))
 def _kl_uniform_gamma(p, q):
     # −log w + lgamma k − k log r − (k − 1) E log X + r (lo + hi)/2
     lo, hi, inf = _positive_uniform(p)
-    value, mag = _total(-torch.log(hi - lo), _lgamma(q.k), -q.k * torch.log(q.rate),
-                        _scaled(1 - q.k, _mean_log(lo, hi)), q.rate * (lo + hi) / 2)
-    return value, mag, inf
+    return (*total(-torch.log(hi - lo), lgamma_part(q.k), -q.k * torch.log(q.rate),
+                    scaled(1 - q.k, mean_log(lo, hi)), q.rate * (lo + hi) / 2), inf)
 
 
 @_pair((UniformLaw, BetaLaw))
 def _kl_uniform_beta(p, q):
     # −log w − (a − 1) E log X − (b − 1) E log(1 − X) + lnB(a, b)
     inf = ((p.lo < 0) | (p.hi > 1)).detach()
-    lo, hi = _safe(inf, p.lo, 0.25), _safe(inf, p.hi, 0.75)
-    value, mag = _total(-torch.log(hi - lo), _scaled(1 - q.a, _mean_log(lo, hi)),
-                        _scaled(1 - q.b, _mean_log(1 - hi, 1 - lo)), _lgamma(q.a),
-                        _lgamma(q.b), _scaled(-1.0, _lgamma(q.a + q.b)))
-    return value, mag, inf
+    lo, hi = safe(inf, p.lo, 0.25), safe(inf, p.hi, 0.75)
+    return (*total(-torch.log(hi - lo), scaled(1 - q.a, mean_log(lo, hi)),
+                    scaled(1 - q.b, mean_log(1 - hi, 1 - lo)), lgamma_part(q.a),
+                    lgamma_part(q.b), scaled(-1.0, lgamma_part(q.a + q.b))), inf)
 
 
 @_pair((LaplaceLaw, LaplaceLaw))
@@ -408,9 +282,8 @@ def _kl_laplace_laplace(p, q):
     #      = s (e^{−t} − 1 + t) + (σ − log1p σ), σ = s − 1
     s = p.scale / q.scale
     t = (p.loc - q.loc).abs() / p.scale
-    value, mag = _total(_scaled(s, _em((-t, t.detach()))),
-                        _xm((p.scale - q.scale) / q.scale, p.scale / q.scale))
-    return value, mag, None
+    return total(scaled(s, em((-t, t.detach()))),
+                  xm((p.scale - q.scale) / q.scale, p.scale / q.scale))
 
 
 @_pair((GumbelLaw, GumbelLaw))
@@ -422,26 +295,23 @@ def _kl_gumbel_gumbel(p, q):
     m = (p.loc - q.loc) / q.scale
     one = torch.ones_like(sigma)
     s = p.scale / q.scale
-    u = _total((1 - EULER) * sigma, _breg(2 * one, sigma, 1 + s), -m)
-    value, mag = _total(_em(u), _breg(one, sigma, s))
-    return value, mag, None
+    u = total((1 - EULER) * sigma, breg(2 * one, sigma, 1 + s), -m)
+    return total(em(u), breg(one, sigma, s))
 
 
 @_pair((CauchyLaw, CauchyLaw))
 def _kl_cauchy_cauchy(p, q):
     # log(((γp + γq)² + Δ²)/(4 γp γq)) = log1p(((γp − γq)² + Δ²)/(4 γp γq))
     x = ((p.scale - q.scale) ** 2 + (p.loc - q.loc) ** 2) / (4 * p.scale * q.scale)
-    value, mag = _total(torch.log1p(x))
-    return value, mag, None
+    return total(torch.log1p(x))
 
 
 @_pair((LogNormalLaw, LogNormalLaw))
 def _kl_lognormal_lognormal(p, q):
     # KL of the underlying normals: ½(r² − 1 − log r²) + ½(Δμ/σq)², r = σp/σq
     rho = (p.scale - q.scale) / q.scale
-    value, mag = _total(_scaled(0.5, _xm(rho * (2 + rho), (p.scale / q.scale) ** 2)),
-                        0.5 * ((p.loc - q.loc) / q.scale) ** 2)
-    return value, mag, None
+    return total(scaled(0.5, xm(rho * (2 + rho), (p.scale / q.scale) ** 2)),
+                  0.5 * ((p.loc - q.loc) / q.scale) ** 2)
 
 
 # --- public -----------------------------------------------------------------------------
@@ -452,10 +322,32 @@ def _single_law(M):
         return None
     if not bool((M.comp_w.detach() == 1).all()):
         return None
-    law = M.comps[0]
-    if isinstance(law, BetaLaw) and bool((law.c != 0).any()):
-        return None                                   # a shifted frame, not the law
-    return law
+    return M.comps[0]
+
+
+def _unshifted(p, q):
+    """The two laws before the engine's common shift (frames.recentred moves P and Q
+    together by a detached c; KL does not change). Only a beta remembers c (its frame
+    offset): it goes back to BetaLaw(a, b), its partner by c (exact where the shift
+    was, i.e. where c and the partner's location are within a factor 2, which the
+    choice of c as the narrowest law's centre makes the usual case). Location laws
+    among themselves need nothing: their closed forms see only differences."""
+    offsets = [law.c for law in (p, q) if isinstance(law, BetaLaw) and bool((law.c != 0).any())]
+    if not offsets:
+        return p, q
+    c = offsets[0]
+    if len(offsets) == 2 and not torch.equal(*offsets):
+        return None
+    out = []
+    for law in (p, q):
+        if isinstance(law, BetaLaw):
+            out.append(BetaLaw(law.a[..., 0], law.b[..., 0]))
+        else:
+            moved = law.shifted(-c)                   # the law of X + c
+            if type(moved) is not type(law):
+                return None
+            out.append(moved)
+    return tuple(out)
 
 
 def _params(law) -> list[torch.Tensor]:
@@ -468,9 +360,12 @@ def evaluate(P, Q) -> ClosedKL | None:
     Shapes: the batch shape of the parameters (their trailing 1 squeezed)."""
     p, q = _single_law(P), _single_law(Q)
     fn = None if p is None or q is None else _PAIRS.get((type(p), type(q)))
-    if fn is None:
+    laws = None if fn is None else _unshifted(p, q)
+    if laws is None:
         return None
-    value, mag, inf = fn(p, q)
+    p, q = laws
+    out = fn(p, q)                                  # (value, magnitude[, infinite])
+    value, mag, inf = out if len(out) == 3 else (*out, None)
     shape = torch.broadcast_shapes(*(t.shape for t in _params(p) + _params(q)))
     value = torch.as_tensor(value, dtype=torch.float64).expand(shape)
     mag = torch.as_tensor(mag, dtype=torch.float64).expand(shape)
