@@ -1,0 +1,441 @@
+"""A seeded property search for failures of `ganloss_viz.divergence` in 1-D (issue 13).
+
+Pairs of laws are drawn (numpy RandomState, fixed seeds) across the parameter
+constraints: log-uniform scales from 1e-300 to 1e300 (mostly moderate), locations up to
++-1e300 (occasionally), shapes down to 1e-3, mixture weights down to 1e-300, pairs that
+share a support end, nearly equal pairs and extreme separations. Every one of the 16
+divergences is evaluated and checked against `mp_reference` (mpmath at 40 digits with a
+28-digit control pass; no code shared with the library):
+
+* the value lies in the divergence's range (DESIGN.md's table; gan in [-ln 4, 0]);
+* the value is inf exactly when the reference is (a reference beyond the float range
+  counts as inf: it overflows);
+* |value - ref| <= max(3 * result.error, 1e-12 * |ref|) wherever a reference exists;
+* gradients, for every parameter not in result.grad_notes (and where the reference is
+  differentiable), are finite and within 1e-6 relative of the reference, with an
+  absolute floor of 1e-9 x the gradient's size in natural units (see `grad_floor`);
+  skipped when result.accurate is False.
+
+Nothing is marked xfail: a failure of the engine fails the test, with one message per
+failure naming the divergence, P, Q, the value, its error and the reference.
+`benchmarks/exactness_search.py` runs the same search at a larger size.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import mp_reference as R  # noqa: E402
+
+# Opt-in (pytest -m search): it takes minutes and, as of this commit, still finds
+# failures in half of its chunks (closing note of issue 13, session 7); the default run
+# and CI leave it out until they are fixed.
+pytestmark = pytest.mark.search
+
+LN2 = math.log(2.0)
+LN4 = math.log(4.0)
+INF = math.inf
+RANGES = {
+    "kl": (0.0, INF), "reverse_kl": (0.0, INF), "jeffreys": (0.0, INF),
+    "js": (0.0, LN2), "gan": (-LN4, 0.0), "pearson": (0.0, INF), "neyman": (0.0, INF),
+    "hellinger": (0.0, 1.0), "tv": (0.0, 1.0), "alpha": (0.0, INF), "renyi": (0.0, INF),
+    "bhattacharyya": (0.0, INF), "w1": (0.0, INF), "w2": (0.0, INF), "mmd": (0.0, 2.0),
+    "energy": (0.0, INF),
+}
+DIVS = tuple(RANGES)
+GRAD_RTOL = 1e-6
+GRAD_FLOOR = 1e-9
+PAIR_SECONDS = 30          # a pair whose reference takes longer gets no reference
+
+# ===================================================================== drawing laws
+
+SIMPLE = ("normal", "laplace", "logistic", "cauchy", "gumbel", "student_t", "uniform",
+          "exponential", "gamma", "beta", "lognormal")
+
+
+def _logu(rng, lo, hi):
+    return float(10.0 ** rng.uniform(math.log10(lo), math.log10(hi)))
+
+
+def draw_scale(rng):
+    u = rng.uniform()
+    if u < 0.7:
+        return _logu(rng, 0.1, 10.0)
+    if u < 0.9:
+        return _logu(rng, 1e-6, 1e6)
+    return _logu(rng, 1e-300, 1e300)
+
+
+def draw_loc(rng):
+    u = rng.uniform()
+    if u < 0.75:
+        return float(np.round(rng.uniform(-5, 5), 3))
+    sign = 1.0 if rng.uniform() < 0.5 else -1.0
+    if u < 0.92:
+        return sign * _logu(rng, 1.0, 1e15)
+    return sign * _logu(rng, 1e15, 1e300)
+
+
+def draw_shape(rng):
+    return _logu(rng, 0.3, 10.0) if rng.uniform() < 0.7 else _logu(rng, 1e-3, 100.0)
+
+
+def draw_simple(rng, family=None):
+    f = family or SIMPLE[rng.randint(len(SIMPLE))]
+    if f in ("normal", "laplace", "logistic", "cauchy", "gumbel"):
+        return R.Law(f, (draw_loc(rng), draw_scale(rng)))
+    if f == "student_t":
+        return R.Law(f, (draw_shape(rng), draw_loc(rng), draw_scale(rng)))
+    if f == "uniform":
+        lo = draw_loc(rng)
+        hi = lo + draw_scale(rng) * max(1.0, abs(lo) * 1e-12)
+        return R.Law(f, (lo, hi)) if hi > lo else R.Law(f, (lo, lo + abs(lo) * 1e-10 + 1.0))
+    if f == "exponential":
+        return R.Law(f, (1.0 / draw_scale(rng),))
+    if f == "gamma":
+        return R.Law(f, (draw_shape(rng), 1.0 / draw_scale(rng)))
+    if f == "beta":
+        return R.Law(f, (draw_shape(rng), draw_shape(rng)))
+    if f == "lognormal":
+        loc = float(np.round(rng.uniform(-3, 3), 3)) if rng.uniform() < 0.9 else \
+            float(rng.uniform(-50, 50))
+        sc = _logu(rng, 0.1, 3.0) if rng.uniform() < 0.85 else _logu(rng, 1e-6, 10.0)
+        return R.Law(f, (loc, sc))
+    raise AssertionError(f)
+
+
+def draw_weight(rng):
+    return _logu(rng, 1e-300, 1e-3) if rng.uniform() < 0.2 else float(rng.uniform(0.1, 1.0))
+
+
+def draw_mixture(rng, base=None):
+    comps = [base or draw_simple(rng)]
+    other = draw_simple(rng) if rng.uniform() < 0.8 else R.dirac(draw_loc(rng))
+    if rng.uniform() < 0.5 and comps[0].family not in ("uniform", "exponential", "gamma",
+                                                       "beta", "lognormal"):
+        # a second component near the first one (a bimodal law)
+        c = comps[0]
+        loc_i = R.PARAMS[c.family].index("loc")
+        args = list(c.args)
+        args[loc_i] = c.args[loc_i] + float(rng.uniform(-4, 4)) * c.args[-1]
+        other = R.Law(c.family, tuple(args)) if rng.uniform() < 0.5 else \
+            R.Law("normal", (args[loc_i], c.args[-1] * _logu(rng, 0.3, 3.0)))
+    comps.append(other)
+    return R.mixture(comps, [draw_weight(rng), draw_weight(rng)])
+
+
+def _perturbed(rng, law):
+    """A law close to `law`: every argument moved by a relative 10^U(-8, -1)."""
+    if law.family == "mixture":
+        return R.mixture([_perturbed(rng, c) for c in law.args[0]],
+                         [w * (1 + _logu(rng, 1e-8, 1e-1)) for w in law.args[1]])
+    args = []
+    for name, v in zip(R.PARAMS[law.family], law.args, strict=True):
+        eps = _logu(rng, 1e-8, 1e-1) * (1 if rng.uniform() < 0.5 else -1)
+        if name in ("loc", "low"):
+            scale = law.args[-1] if law.family != "uniform" else law.args[1] - law.args[0]
+            args.append(v + eps * scale)
+        elif name == "high":
+            args.append(max(v + eps * (v - law.args[0]), args[0] + abs(args[0]) * 1e-9 + 1e-300))
+        else:
+            args.append(v * (1 + eps))
+    return R.Law(law.family, tuple(args))
+
+
+def _shifted(rng, law, dist):
+    if law.family in ("normal", "laplace", "logistic", "cauchy", "gumbel"):
+        return R.Law(law.family, (law.args[0] + dist * law.args[1], law.args[1]))
+    if law.family == "student_t":
+        return R.Law(law.family, (law.args[0], law.args[1] + dist * law.args[2], law.args[2]))
+    if law.family == "uniform":
+        w = law.args[1] - law.args[0]
+        lo = law.args[0] + dist * w
+        return R.uniform(lo, lo + max(w, 4 * abs(lo) * 2.0 ** -52))
+    return draw_simple(rng)
+
+
+SHARED_END = [
+    lambda rng: (R.uniform(0.0, _logu(rng, 0.3, 3)), R.exponential(_logu(rng, 0.3, 3))),
+    lambda rng: (R.beta(draw_shape(rng), draw_shape(rng)), R.uniform(0.0, 1.0)),
+    lambda rng: (R.gamma(draw_shape(rng), _logu(rng, 0.3, 3)),
+                 R.exponential(_logu(rng, 0.3, 3))),
+    lambda rng: (R.beta(draw_shape(rng), draw_shape(rng)),
+                 R.beta(draw_shape(rng), draw_shape(rng))),
+    lambda rng: (R.uniform(-1.0, float(rng.uniform(0.5, 3))), R.uniform(-1.0, 1.0)),
+    lambda rng: (R.gamma(draw_shape(rng), _logu(rng, 0.3, 3)),
+                 R.lognormal(float(rng.uniform(-1, 1)), _logu(rng, 0.3, 2))),
+    lambda rng: (R.uniform(0.0, 1.0), R.mixture([R.uniform(0.0, 2.0), R.normal(0.5, 1.0)],
+                                                 [draw_weight(rng), draw_weight(rng)])),
+]
+
+
+def draw_pair(rng):
+    """(P, Q, alpha, renyi_alpha, bandwidth, kind)."""
+    u = rng.uniform()
+    if u < 0.30:
+        kind = "independent"
+        P, Q = draw_simple(rng), draw_simple(rng)
+    elif u < 0.50:
+        kind = "close"
+        P = draw_simple(rng) if rng.uniform() < 0.8 else draw_mixture(rng)
+        Q = _perturbed(rng, P)
+    elif u < 0.62:
+        kind = "shared_end"
+        P, Q = SHARED_END[rng.randint(len(SHARED_END))](rng)
+    elif u < 0.74:
+        kind = "far"
+        P = draw_simple(rng, ["normal", "laplace", "logistic", "cauchy", "gumbel",
+                              "student_t", "uniform"][rng.randint(7)])
+        Q = _shifted(rng, P, (1 if rng.uniform() < 0.5 else -1) * _logu(rng, 3, 1e300))
+        if rng.uniform() < 0.5:
+            Q = _perturbed(rng, Q)
+    elif u < 0.82:
+        kind = "same_family"
+        f = SIMPLE[rng.randint(len(SIMPLE))]
+        P, Q = draw_simple(rng, f), draw_simple(rng, f)
+    else:
+        kind = "mixture"
+        P = draw_mixture(rng)
+        Q = draw_mixture(rng) if rng.uniform() < 0.4 else draw_simple(rng)
+    if rng.uniform() < 0.5:
+        P, Q = Q, P
+    alpha = float(rng.choice([-1.5, -0.5, 0.3, 0.5, 0.7, 1.5, 2.0, 3.0]))
+    ralpha = float(rng.choice([0.2, 0.5, 0.8, 1.5, 2.5]))
+    bw = float(np.round(_logu(rng, 0.3, 3.0), 3))
+    return P, Q, alpha, ralpha, bw, kind
+
+
+# ===================================================================== checking
+
+
+@dataclass
+class Failure:
+    cls: str            # failure class
+    div: str
+    P: str
+    Q: str
+    text: str
+
+    def __str__(self):
+        return f"[{self.cls}] {self.div}: P = {self.P}, Q = {self.Q}: {self.text}"
+
+
+@contextmanager
+def time_limit(seconds):
+    """Raise TimeoutError after `seconds` (main thread only; no-op elsewhere)."""
+    try:
+        old = signal.signal(signal.SIGALRM, _alarm)
+    except ValueError:
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _alarm(signum, frame):
+    raise TimeoutError
+
+
+def references(P, Q, alpha, ralpha, bw, full=False, grad_divs=True):
+    try:
+        with time_limit(PAIR_SECONDS):
+            return R.reference_all(P, Q, alpha=alpha, renyi_alpha=ralpha, bandwidth=bw,
+                                   full=full, grads=grad_divs)
+    except TimeoutError:
+        return {d: None for d in DIVS}
+    except (R.NoReference, ZeroDivisionError, ValueError, OverflowError) as ex:
+        # the reference module is not meant to raise: count as "no reference"
+        print(f"reference raised {type(ex).__name__}: {ex} for {P.spec} || {Q.spec}")
+        return {d: None for d in DIVS}
+
+
+def _natural_scales(P, Q, flat):
+    """A natural unit for each flat parameter: the component's scale for a location or a
+    support end, the value itself for scales, rates and shapes, the weights' total for a
+    weight."""
+    out = {}
+    for full, v in flat.items():
+        leaf, pname = R._leaf(P, Q, full)
+        law = P if full.startswith("p.") else Q
+        if pname == "weights" or ".weights." in full:
+            out[full] = abs(sum(law.args[1]))
+        elif pname in ("loc", "low", "high"):
+            if leaf.family in ("normal", "laplace", "logistic", "cauchy", "gumbel",
+                               "student_t", "lognormal"):
+                out[full] = leaf.args[-1]
+            elif leaf.family == "uniform":
+                out[full] = leaf.args[1] - leaf.args[0]
+            else:           # dirac: the other scales of the pair, else 1
+                sc = [x.args[-1] for x in P.leaves() + Q.leaves()
+                      if x.family in ("normal", "laplace", "logistic", "cauchy", "gumbel",
+                                      "student_t")]
+                out[full] = min(sc) if sc else max(abs(v), 1.0)
+        else:
+            out[full] = abs(v)
+        if not out[full] > 0 or not math.isfinite(out[full]):
+            out[full] = 1.0
+    return out
+
+
+def grad_floor(ref_grad, scales, ref_value):
+    """Absolute floor per entry, the larger of
+    * 1e-9 x the largest entry in natural units (max_j |g_j| s_j), converted to the
+      entry's own unit (/ s_k): an entry 1e-9 of the gradient's size is below what a
+      float64 engine resolves after cancellation;
+    * 1e-12 |D| / s_k: the value itself is only required to 1e-12 relative, so over a
+      parameter change of one natural unit the derivative is not defined more finely.
+    (A true zero, e.g. a far-apart pair whose JS is ln 2 whatever the parameters, then
+    accepts float rounding noise.)"""
+    big = max((abs(g) * scales[k] for k, g in ref_grad.items() if math.isfinite(g)),
+              default=0.0)
+    return {k: max(GRAD_FLOOR * big, 1e-12 * abs(ref_value)) / scales[k] for k in ref_grad}
+
+
+def check_one(div, P, Q, params, ref, stats=None):
+    """Failures of the engine's D(P||Q) for one divergence."""
+    import ganloss_viz as gv
+
+    fails = []
+    ps, qs = P.spec, Q.spec
+
+    def fail(cls, text):
+        fails.append(Failure(cls, div, ps, qs, text))
+
+    try:
+        r = gv.divergence(div, ps, qs, **params)
+    except Exception as ex:  # noqa: BLE001  (any exception is a finding)
+        fail("raises", f"{type(ex).__name__}: {ex}")
+        return fails, None
+    v, err = r.value, r.error
+    accurate = getattr(r, "accurate", True)
+    notes = getattr(r, "grad_notes", {}) or {}
+    refv = None if ref is None else ref.value
+    desc = (f"value={v!r} error={err!r} accurate={accurate} method={r.method} "
+            f"reference={refv!r}")
+    lo, hi = RANGES[div]
+    if not isinstance(v, float) or math.isnan(v):
+        fail("nan_value", desc)
+        return fails, r
+    if not (lo <= v <= hi):
+        fail("out_of_range", f"{desc} (range [{lo}, {hi}])")
+    if not (isinstance(err, float) and err >= 0 and not math.isnan(err)):
+        fail("bad_error", desc)
+    if ref is None:
+        return fails, r
+    if stats is not None:
+        stats["refs"] += 1
+    if math.isinf(refv) != math.isinf(v):
+        fail("inf_mismatch", desc)
+        return fails, r
+    if math.isinf(refv):
+        return fails, r
+    gap = abs(v - refv)
+    bound = max(3 * err, 1e-12 * abs(refv))
+    if not gap <= bound:
+        fail("value_out_of_bound", f"{desc} gap={gap:.3e} bound={bound:.3e} "
+                                   f"rel={gap / max(abs(refv), 1e-300):.3e}")
+    if stats is not None:
+        rel = gap / max(abs(refv), 1e-300)
+        if accurate and rel > stats["worst"].get(div, (0.0,))[0]:
+            stats["worst"][div] = (rel, ps, qs, v, refv, err)
+    if not accurate or not ref.grad:
+        return fails, r
+    for k, note in notes.items():
+        if note not in ("one_sided", "inf", "-inf"):
+            fail("bad_grad_note", f"{k}: note {note!r}; {desc}")
+    flat = R._flat_full(P, Q)
+    scales = _natural_scales(P, Q, flat)
+    floors = grad_floor(ref.grad, scales, refv)
+    for k, g_ref in ref.grad.items():
+        if not math.isfinite(g_ref):
+            continue
+        if k in notes:
+            if k not in ref.nondiff:
+                fail("grad_note_where_smooth", f"{k}: note {notes[k]!r} but the reference "
+                                               f"derivative is {g_ref!r}; {desc}")
+            continue
+        g = r.grad.get(k)
+        if g is None:
+            fail("grad_missing", f"{k}: no entry; reference {g_ref!r}; {desc}")
+            continue
+        if stats is not None:
+            stats["grads"] += 1
+        if not math.isfinite(g):
+            fail("grad_not_finite", f"{k}: engine {g!r}, reference {g_ref!r}; {desc}")
+            continue
+        if not abs(g - g_ref) <= GRAD_RTOL * abs(g_ref) + floors[k]:
+            fail("grad_wrong", f"{k}: engine {g!r}, reference {g_ref!r} "
+                               f"(rel {abs(g - g_ref) / max(abs(g_ref), 1e-300):.2e}); {desc}")
+    return fails, r
+
+
+def params_for(div, alpha, ralpha, bw):
+    return {"alpha": {"alpha": alpha}, "renyi": {"alpha": ralpha},
+            "mmd": {"bandwidth": bw}}.get(div, {})
+
+
+def check_pair(P, Q, alpha, ralpha, bw, stats=None, full=False, grad_divs=True):
+    refs = references(P, Q, alpha, ralpha, bw, full=full, grad_divs=grad_divs)
+    fails = []
+    for div in DIVS:
+        if stats is not None:
+            stats["evaluated"] += 1
+        f, _ = check_one(div, P, Q, params_for(div, alpha, ralpha, bw), refs.get(div), stats)
+        fails += f
+    return fails
+
+
+def pairs(seed: int, n: int):
+    rng = np.random.RandomState(seed)
+    return [draw_pair(rng) for _ in range(n)]
+
+
+def grad_subset(seed: int, i: int, k: int):
+    """The k divergences whose gradients are checked for pair i (all 16 in turn)."""
+    rng = np.random.RandomState([seed, i])
+    return set(rng.choice(DIVS, size=k, replace=False))
+
+
+# ===================================================================== the CI search
+
+CHUNKS = 12
+PAIRS_PER_CHUNK = 2
+GRAD_DIVS_PER_PAIR = 5
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_exactness_search(chunk):
+    t0 = time.time()
+    fails = []
+    for i, (P, Q, alpha, ralpha, bw, _) in enumerate(pairs(13_000 + chunk, PAIRS_PER_CHUNK)):
+        fails += check_pair(P, Q, alpha, ralpha, bw,
+                            grad_divs=grad_subset(13_000 + chunk, i, GRAD_DIVS_PER_PAIR))
+    print(f"chunk {chunk}: {time.time() - t0:.1f} s")
+    assert not fails, f"{len(fails)} failures:\n" + "\n".join(str(f) for f in fails[:40])
+
+
+def test_search_draws_cover_the_constraints():
+    # the generator reaches the corners it promises (not a test of the engine)
+    draws = pairs(13_000, 400)
+    scales = [law.args[-1] for P, Q, *_ in draws for law in P.leaves() + Q.leaves()
+              if law.family in ("normal", "laplace", "logistic", "cauchy", "gumbel")]
+    assert min(scales) < 1e-100 and max(scales) > 1e100
+    kinds = {d[-1] for d in draws}
+    assert kinds == {"independent", "close", "shared_end", "far", "same_family", "mixture"}
+    ws = [w for P, Q, *_ in draws for law in (P, Q) if law.family == "mixture"
+          for w in law.args[1]]
+    assert min(ws) < 1e-100
