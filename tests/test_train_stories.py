@@ -157,12 +157,14 @@ def test_saturating_minimax_stalls_where_non_saturating_learns():
 
 
 def test_wgan_gp_covers_every_mode_but_stays_blurry():
-    # Measured (1000 steps, last 10 snapshots), seeds 0 / 1 / 2: modes covered median 8,
-    # min 7 in all three; HQ median 0.24 / 0.09 / 0.29, max 0.40 / 0.15 / 0.38 (a sharp
-    # loss such as lsgan ends its default run at HQ 0.9+; see benchmarks/README.md).
+    # Measured (1000 steps, last 10 snapshots), seeds 0 / 1 / 2 on an Intel Xeon: modes
+    # covered median 8, min 7 in all three; HQ median 0.24 / 0.09 / 0.29, max 0.40 / 0.15 /
+    # 0.38. Seed 0 on an AMD EPYC (another float summation order): HQ median 0.356, max
+    # 0.505. A sharp loss such as lsgan ends its default run at HQ 0.9+ (see
+    # benchmarks/README.md): the bounds sit between, with room for either CPU make.
     w = story("ring8-wgan-gp", 0, steps=1000).window(WINDOW)
     assert w["modes_covered"]["min"] >= 7 and w["modes_covered"]["median"] == 8
-    assert w["hq_fraction"]["median"] < 0.35 and w["hq_fraction"]["max"] < 0.5
+    assert w["hq_fraction"]["median"] < 0.5 and w["hq_fraction"]["max"] < 0.7
 
 
 def test_weight_clipped_wgan_stays_blurry():
