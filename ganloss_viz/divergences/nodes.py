@@ -220,7 +220,7 @@ def _in_bounds(pts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return out.reshape(batch + (k,))
 
 
-GAP_RATIO = 32.0
+GAP_RATIO = 1000.0
 
 
 def _fill_gaps(pts: np.ndarray) -> np.ndarray:
