@@ -389,13 +389,22 @@ def params_for(div, alpha, ralpha, bw):
 
 
 def check_pair(P, Q, alpha, ralpha, bw, stats=None, full=False, grad_divs=True):
+    t0 = time.time()
     refs = references(P, Q, alpha, ralpha, bw, full=full, grad_divs=grad_divs)
+    t1 = time.time()
     fails = []
     for div in DIVS:
         if stats is not None:
             stats["evaluated"] += 1
         f, _ = check_one(div, P, Q, params_for(div, alpha, ralpha, bw), refs.get(div), stats)
         fails += f
+    t2 = time.time()
+    if stats is not None:
+        stats["ref_seconds"] = stats.get("ref_seconds", 0) + t1 - t0
+        stats["engine_seconds"] = stats.get("engine_seconds", 0) + t2 - t1
+    nref = sum(r is not None for r in refs.values())
+    print(f"  {P.spec} || {Q.spec}: reference {t1 - t0:.1f} s ({nref}/16), "
+          f"engine {t2 - t1:.1f} s, {len(fails)} failures")
     return fails
 
 
