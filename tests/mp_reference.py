@@ -1168,8 +1168,7 @@ class _PieceRule:
             raise NoReference("quadrature: NaN")
 
 
-# Default tolerances of the quadratures below (module constants: mpf defaults in a
-# signature would be built at import, before mp.dps is set).
+# Default tolerances of the quadratures below.
 RTOL = mp.mpf("1e-14")
 FLOOR_REL = mp.mpf("1e-24")
 FILL_RATIO = mp.mpf(10) ** 8
