@@ -43,9 +43,24 @@ parameters that move a support end or an atom (uniform low/high, dirac loc) and,
 w1/energy/w2, for the shape parameters. Parameters where the value is not
 differentiable (a support end or atom shared by P and Q) are reported in `nondiff`.
 
+Precision: two passes, at 40 and 28 digits plus the digits that the log-densities' own
+size takes where the common support has its mass (a law 1e14 scales away has log q near
+-1e19: 16 more digits); a value is returned only when the passes agree to 1e-18, the
+quadrature's error estimate is below 1e-18 of it, it lies in the divergence's range and
+the internal cross-checks (JS two ways, BC two ways, renyi's integral two ways) agree.
+Bhattacharyya / renyi far below e^-100 are integrated in log-shifted form around their
+peak (found by golden section); where the log-integrand is too large for the precision
+to resolve the peak they get no reference, the others keep theirs.
+
 `reference_all(P, Q, alpha=..., renyi_alpha=..., bandwidth=...)` returns a dict
 div -> Ref(value, grad, nondiff) or None ("no reference": the two working precisions
 disagree, a quadrature did not converge, or the pair is outside what is written here).
+A finite value beyond the float range comes back as inf (it overflows float64).
+
+Not written here (None): W2 between mixtures, beta, gamma of different shapes or
+student_t laws (no explicit quantile function); MMD where a law is lognormal, beta or
+student_t and not every component is a normal or a Dirac, or the laws are far apart on
+the bandwidth's scale (more than 200 bandwidths, scales outside 1e-4..1e4 bandwidths).
 """
 
 from __future__ import annotations
@@ -1171,7 +1186,7 @@ class _PieceRule:
 # Default tolerances of the quadratures below.
 RTOL = mp.mpf("1e-14")
 FLOOR_REL = mp.mpf("1e-24")
-FILL_RATIO = mp.mpf(10) ** 8
+FILL_RATIO = mp.mpf(10) ** 4
 
 
 def integrate_many(jobs, n: int, rtol=RTOL, floor_rel=FLOOR_REL):
@@ -1397,7 +1412,7 @@ VKEYS = F_SLOTS + V_EXTRA
 def _geometric_fill(pts, ratio=FILL_RATIO):
     """Points between two clusters of break points that are far apart on their own
     scales: a + s_a * ratio^k from the left and b - s_b * ratio^k from the right (s: the
-    distance to the cluster's next point), so that no piece spans more than 8 decades
+    distance to the cluster's next point), so that no piece spans more than 4 decades
     of distance from a cluster."""
     out = []
     n = len(pts)

@@ -55,7 +55,7 @@ RANGES = {
 DIVS = tuple(RANGES)
 GRAD_RTOL = 1e-6
 GRAD_FLOOR = 1e-9
-PAIR_SECONDS = 30          # a pair whose reference takes longer gets no reference
+PAIR_SECONDS = 20          # a pair whose reference takes longer gets no reference
 
 # ===================================================================== drawing laws
 
