@@ -1567,10 +1567,14 @@ def _peak_points(samples, gfun):
         s_hi = mp.mpf(0)
 
     def G(sv):
+        if (pc.a is not None and sv < 0) or (pc.b is not None and (
+                sv > pc.L if pc.a is not None else sv > 0)):
+            return -mp.inf          # outside the piece
         try:
-            return gfun(pc.at(sv))
-        except (ValueError, ZeroDivisionError):
+            v = gfun(pc.at(sv))
+        except (ValueError, ZeroDivisionError, TypeError):
             return -mp.inf
+        return v if isinstance(v, mp.mpf) else -mp.inf
     phi = (mp.sqrt(5) - 1) / 2
     a, b = s_lo, s_hi
     c, d = b - phi * (b - a), a + phi * (b - a)
