@@ -378,19 +378,6 @@ def evaluate(P, Q) -> ClosedKL | None:
     return ClosedKL(value.squeeze(-1), inf.squeeze(-1), error.squeeze(-1))
 
 
-def closed_kl(P, Q) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """(KL(P‖Q), infinite mask), or None when the pair has no closed form here."""
-    r = evaluate(P, Q)
-    return None if r is None else (r.value, r.inf)
-
-
-def closed_kl_error(P, Q) -> torch.Tensor | None:
-    """The rounding bound of `closed_kl(P, Q)`: ULPS·eps·(sum of the sizes of the terms
-    summed); 0 only where every term is exactly 0 (and where the value is infinite)."""
-    r = evaluate(P, Q)
-    return None if r is None else r.error
-
-
 def _bound(error: torch.Tensor) -> float:
     return float(error.max()) if error.numel() else 0.0
 
