@@ -202,8 +202,8 @@ def mixture(components, weights):
 def fr(x) -> Fraction:
     """The exact rational value of a float or an mpf."""
     if isinstance(x, mp.mpf):
-        man, exp = x.man_exp
-        return Fraction(man) * (Fraction(2) ** exp)
+        man, exp = x.man_exp          # man is |mantissa|: the sign is apart
+        return (-1 if x < 0 else 1) * Fraction(man) * (Fraction(2) ** exp)
     return Fraction(x)
 
 

@@ -112,6 +112,11 @@ class Continuous1D:
         location; the rest evaluate at x + c."""
         return AffineLaw(self, -c, torch.ones_like(c))
 
+    def scaled(self, k: float) -> Continuous1D | None:
+        """The law of X / k (k a power of two) in the family's own parameters, or None
+        where the family has no such form (the engine then leaves the pair as it is)."""
+        return None
+
     def char_fn(self, w: torch.Tensor) -> torch.Tensor | None:
         """E exp(i w X) (complex), or None where it has no simple closed form."""
         return None
@@ -202,6 +207,13 @@ class _LocScale(Continuous1D):
         out.loc = self.loc - c
         if self.gaussian is not None:
             out.gaussian = (out.loc, self.gaussian[1])
+        return out
+
+    def scaled(self, k):
+        out = copy.copy(self)
+        out.loc, out.scale = self.loc / k, self.scale / k
+        if self.gaussian is not None:
+            out.gaussian = (out.loc, out.scale ** 2)
         return out
 
     def quantile_np(self, u):
@@ -379,6 +391,9 @@ class UniformLaw(Continuous1D):
     def shifted(self, c):
         return UniformLaw((self.lo - c)[..., 0], (self.hi - c)[..., 0])
 
+    def scaled(self, k):
+        return UniformLaw((self.lo / k)[..., 0], (self.hi / k)[..., 0])
+
     def log_prob(self, x):
         inside = (x > self.lo) & (x < self.hi)  # open: zero-width panels at the ends add 0
         lp = -torch.log(self.hi - self.lo)
@@ -436,6 +451,9 @@ class ExponentialLaw(_Positive):
     def char_fn(self, w):
         return 1 / (1 - 1j * w / self.rate)
 
+    def scaled(self, k):
+        return ExponentialLaw((self.rate * k)[..., 0])
+
 class GammaLaw(_Positive):
     def __init__(self, concentration, rate):
         super().__init__()
@@ -457,6 +475,9 @@ class GammaLaw(_Positive):
 
     def quantile_np(self, u):
         return _special().gammaincinv(_np(self.k), u) / _np(self.rate)
+
+    def scaled(self, k):
+        return GammaLaw(self.k[..., 0], (self.rate * k)[..., 0])
 
     def extra_mesh_np(self):
         return graded(_np(self.k))[None, :] / _np(self.rate).reshape(-1, 1)
@@ -496,6 +517,9 @@ class LogNormalLaw(_Positive):
 
     def cdf(self, x):
         return torch.special.ndtr((x.clamp(min=1e-300).log() - self.loc) / self.scale)
+
+    def scaled(self, k):
+        return LogNormalLaw((self.loc - math.log(k))[..., 0], self.scale[..., 0])
 
     def quantile_np(self, u):
         return np.exp(_np(self.loc) + _np(self.scale) * ndtri(u))

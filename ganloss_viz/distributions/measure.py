@@ -106,6 +106,13 @@ class Measure1D:
         return Measure1D([law.shifted(c1) for law in self.comps], self.comp_w,
                          self.atom_loc - c1, self.atom_w)
 
+    def scaled(self, k: float) -> Measure1D | None:
+        """The measure of X / k, or None if one of its laws has no scaled form."""
+        comps = [law.scaled(k) for law in self.comps]
+        if any(c is None for c in comps):
+            return None
+        return Measure1D(comps, self.comp_w, self.atom_loc / k, self.atom_w)
+
     @property
     def has_continuous(self) -> bool:
         return len(self.comps) > 0

@@ -34,6 +34,7 @@ from .fdivs import (
 from .integrals import QUADRATURE, SINGULAR, integral, log_chernoff
 from .montecarlo import estimate
 from .registry import GROUP_F, GROUP_IPM, GROUP_OTHER, Divergence, register
+from .stable import expm1
 
 CLOSED = "closed_form"
 MONTE_CARLO = "monte_carlo"
@@ -96,7 +97,7 @@ def _expm1_bound(lc: torch.Tensor, error: float) -> float:
 
 def _closed_pearson(gp, gq):
     lc, inf, e = _chernoff(gp, gq, 2.0)
-    return torch.expm1(lc), inf, _expm1_bound(lc, e)
+    return expm1(lc), inf, _expm1_bound(lc, e)
 
 
 def _closed_neyman(gp, gq):
@@ -105,14 +106,14 @@ def _closed_neyman(gp, gq):
 
 def _closed_hellinger(gp, gq):
     lc, inf, e = _chernoff(gp, gq, 0.5)
-    return -torch.expm1(lc), inf, _expm1_bound(lc, e)
+    return -expm1(lc), inf, _expm1_bound(lc, e)
 
 
 def _alpha_compute(P, Q, pd, qd, params):
     a = params["alpha"]
     if (g := _gauss(P, Q)) is not None:
         lc, inf, e = _chernoff(*g, a)
-        return (torch.expm1(lc) / (a * (a - 1)), inf, CLOSED,
+        return (expm1(lc) / (a * (a - 1)), inf, CLOSED,
                 _expm1_bound(lc, e) / abs(a * (a - 1)))
     value, inf, method, error = integral(amari(a), P, Q)
     return value, inf, method, error

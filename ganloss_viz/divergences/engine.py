@@ -16,7 +16,7 @@ import torch
 
 from ..distributions import Distribution, dist
 from . import catalogue  # noqa: F401  (registers the divergences)
-from .frames import recentred
+from .frames import recentred, rescaled
 from .precision import coarse, embedded_error
 from .registry import GROUP_IPM, Divergence, get
 from .smoothness import JUMP, ONE_SIDED, one_sided
@@ -111,6 +111,8 @@ def _leaves(d: Distribution, requires_grad: bool) -> dict[str, torch.Tensor]:
 
 def _evaluate(div: Divergence, pd, qd, tp, tq, params):
     P, Q = recentred(pd.realize(tp), qd.realize(tq))
+    if div.group != GROUP_IPM:
+        P, Q = rescaled(P, Q)
     value, inf, method, error = div.compute(P, Q, pd, qd, params)
     # Rounding may leave a value an ulp outside its range (a KL of −1e-304): the nearest
     # end is within the error bound, and the gradient is kept.
@@ -168,6 +170,9 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
         error = 0.0 if infinite or bool(rough_inf.any()) else abs(fine - rough.item())
     v = math.inf if infinite else value.detach().item() + 0.0
     error = 0.0 if infinite else _honest(float(error), v, method)
+    if math.isinf(v) and not infinite or math.isnan(error):
+        # A finite divergence that overflowed (or an estimate that failed): no bound.
+        error = math.inf
     return DivergenceResult(div=div.name, value=v, method=method, error=error, grad=grads,
                             accurate=_accurate(v, error, method), grad_notes=notes)
 

@@ -18,6 +18,7 @@ engine then marks the value as not accurate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,3 +154,22 @@ def recentred(P, Q):
         return P, Q
     shift = torch.as_tensor(c[..., 0], dtype=torch.float64)
     return P.shifted(shift), Q.shifted(shift)
+
+
+EXTREME = 1e100
+
+
+def rescaled(P, Q):
+    """P and Q measured in a unit of length (a power of two) between their widths, where
+    those lie beyond 1e±100: a divergence that does not change when both laws stretch
+    together (every one but the IPMs) is then computed with scales near 1, where closed
+    forms and tail rules, which square the scales, stay in the float range."""
+    if P.dim != 1 or not (P.comps or Q.comps):
+        return P, Q
+    _, w, _ = _centres_widths(P, Q)
+    lo, hi = float(w.min()), float(w.max())
+    if lo >= 1 / EXTREME and hi <= EXTREME:
+        return P, Q
+    unit = 2.0 ** round(0.5 * (math.log2(lo) + math.log2(hi)))
+    Ps, Qs = P.scaled(unit), Q.scaled(unit)
+    return (P, Q) if Ps is None or Qs is None else (Ps, Qs)

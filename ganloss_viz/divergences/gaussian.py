@@ -26,6 +26,8 @@ def single_gaussian(M) -> Gaussian | None:
     if g is None or g[0].shape[-1] != 1:
         return None
     w, m, v = g
+    if not _representable(v):
+        return None
     if M.dim == 1:
         if M.has_atoms:
             return None
@@ -33,6 +35,20 @@ def single_gaussian(M) -> Gaussian | None:
     if getattr(M, "factors", None) is not None and not M.continuous:
         return None
     return m[..., 0, :], v[..., 0, :, :]
+
+
+# Variances whose products (determinants, traces of S1 S2) stay normal floats: scales
+# from 1e-70 to 1e70. Outside, the closed forms would under- or overflow (a normal of
+# scale 1e-200 has variance 0 in float64) and quadrature, which works with the scale
+# itself, takes over.
+VAR_RANGE = (1e-140, 1e140)
+
+
+def _representable(v: torch.Tensor) -> bool:
+    d = v.detach()
+    if d.dim() >= 2 and d.shape[-1] == 2 and d.shape[-2] == 2:
+        d = torch.diagonal(d, dim1=-2, dim2=-1)
+    return bool(((d >= VAR_RANGE[0]) & (d <= VAR_RANGE[1])).all())
 
 
 def _det(S: torch.Tensor) -> torch.Tensor:
@@ -125,6 +141,18 @@ def log_chernoff(P: Gaussian, Q: Gaussian, alpha: float) -> tuple[torch.Tensor, 
 
 
 def w2(P: Gaussian, Q: Gaussian) -> torch.Tensor:
+    """W2 in closed form, computed in units of a power of two near its size (detached):
+    laws 1e200 apart give 1e200, not the root of an overflowed 1e400."""
+    (m1, S1), (m2, S2) = P, Q
+    with torch.no_grad():
+        big = torch.maximum((m1 - m2).abs().amax(-1),
+                             torch.sqrt(_trace(S1) + _trace(S2))).clamp(min=1e-300)
+        unit = torch.exp2(torch.ceil(torch.log2(big)))
+    u1, u2 = unit.unsqueeze(-1), unit.unsqueeze(-1).unsqueeze(-1)
+    return unit * _w2_scaled((m1 / u1, S1 / u2 / u2), (m2 / u1, S2 / u2 / u2))
+
+
+def _w2_scaled(P: Gaussian, Q: Gaussian) -> torch.Tensor:
     (m1, S1), (m2, S2) = P, Q
     d2 = ((m1 - m2) ** 2).sum(-1)
     if m1.shape[-1] == 1:

@@ -42,20 +42,27 @@ class Nodes:
     w_coarse: torch.Tensor | None = None   # weights of a coarser rule on the same points
 
 
+SNAP_ULPS = 4096
+
+
 def _sorted_breaks(detached: np.ndarray, attached: torch.Tensor) -> torch.Tensor:
-    """All breaks, ascending. A detached break that lands exactly on an attached one (a
-    normal's median on a uniform's end) becomes that attached break: sorted the other
-    way round, the panel beside the end would not move with it and the end's Leibniz
-    term would be lost."""
+    """All breaks, ascending. A detached break within SNAP_ULPS float spacings of an
+    attached one (a normal's median on a uniform's end, a uniform's 1e-12 quantile five
+    ulps from its own end) becomes that attached break: otherwise the panel beside the
+    end would either not move with it, or be so narrow that its nodes round onto the end,
+    fall outside the (open) support, and take part of the end's Leibniz term with them."""
     d = torch.as_tensor(np.ascontiguousarray(detached), dtype=torch.float64)
     if attached.shape[-1] and d.shape[-1]:
         batch = np.broadcast_shapes(d.shape[:-1], attached.shape[:-1])
         d = d.expand(*batch, d.shape[-1])
         a = attached.expand(*batch, attached.shape[-1])
-        same = d.unsqueeze(-1) == a.detach().unsqueeze(-2)          # (..., K, J)
-        if bool(same.any()):
-            pick = same.to(torch.int8).argmax(-1)
-            d = torch.where(same.any(-1), torch.gather(a, -1, pick), d)
+        ad = a.detach()
+        gap = (d.unsqueeze(-1) - ad.unsqueeze(-2)).abs()               # (..., K, J)
+        tol = SNAP_ULPS * torch.as_tensor(np.spacing(np.abs(ad.numpy())))
+        near = gap <= tol.unsqueeze(-2)
+        if bool(near.any()):
+            pick = torch.where(near, gap, torch.full_like(gap, math.inf)).argmin(-1)
+            d = torch.where(near.any(-1), torch.gather(a, -1, pick), d)
     return torch.sort(_cat([d, attached]), dim=-1).values
 
 
@@ -182,11 +189,14 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
     if bounds is not None:
         detached = _in_bounds(detached, bounds[0].numpy(), bounds[1].numpy())
     detached = _fill_gaps(detached)
-    breaks = _sorted_breaks(detached, _cat([P.jumps(), Q.jumps()]))
+    attached = _cat([P.jumps(), Q.jumps()])
+    breaks = _sorted_breaks(detached, attached)
     if kink is not None:
         roots = crossings(kink, line_points(breaks, n, N_TAIL)[0])
         if roots.shape[-1]:
-            breaks = torch.sort(_cat([breaks, roots]), dim=-1).values
+            # a root at a support end (where log p jumps to -inf) snaps onto it as well
+            detached = np.concatenate(_batch_align(detached, roots.numpy()), -1)
+            breaks = _sorted_breaks(detached, attached)
     wc = None
     if coarse:
         x, w, wc = line_points(breaks, n, N_TAIL, COARSE_NODES, split)
@@ -220,7 +230,7 @@ def _in_bounds(pts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return out.reshape(batch + (k,))
 
 
-GAP_RATIO = 1000.0
+GAP_RATIO = 16.0
 
 
 def _fill_gaps(pts: np.ndarray) -> np.ndarray:
@@ -236,7 +246,7 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
     zero = np.zeros_like(g[..., :1])
     left = np.concatenate([zero, g[..., :-1]], -1)         # 0: no panel on that side
     right = np.concatenate([g[..., 1:], zero], -1)
-    wide = g > GAP_RATIO * np.maximum(np.maximum(left, right), 1e-300)
+    wide = g > GAP_RATIO * np.maximum(_narrower(left, right), 1e-300)
     if not wide.any():
         return s
     batch = s.shape[:-1]
@@ -263,6 +273,11 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
     for i, extra in extras.items():
         out[i, flat.shape[-1]:flat.shape[-1] + len(extra)] = extra
     return np.sort(out, -1).reshape(batch + (out.shape[-1],))
+
+
+def _narrower(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The narrower of the panels beside each gap (0 marks no panel: the other one)."""
+    return np.where(left <= 0, right, np.where(right <= 0, left, np.minimum(left, right)))
 
 
 def join(parts: list[Nodes]) -> Nodes:
