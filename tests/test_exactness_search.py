@@ -55,6 +55,7 @@ RANGES = {
 DIVS = tuple(RANGES)
 GRAD_RTOL = 1e-6
 GRAD_FLOOR = 1e-9
+REF_FLOOR = 1e-30
 PAIR_SECONDS = 20          # a pair whose reference takes longer gets no reference
 
 # ===================================================================== drawing laws
@@ -297,12 +298,16 @@ def grad_floor(ref_grad, scales, ref_value):
       entry's own unit (/ s_k): an entry 1e-9 of the gradient's size is below what a
       float64 engine resolves after cancellation;
     * 1e-12 |D| / s_k: the value itself is only required to 1e-12 relative, so over a
-      parameter change of one natural unit the derivative is not defined more finely.
+      parameter change of one natural unit the derivative is not defined more finely;
+    * REF_FLOOR / s_k: the reference's gradients come from one pass at 40 digits (only
+      values are cross-checked at 28), and terms of size 1 that cancel (GAN near its top,
+      2·JS − ln 4 = −1e-137) leave them noise of about 1e-40 in natural units.
     (A true zero, e.g. a far-apart pair whose JS is ln 2 whatever the parameters, then
     accepts float rounding noise.)"""
     big = max((abs(g) * scales[k] for k, g in ref_grad.items() if math.isfinite(g)),
               default=0.0)
-    return {k: max(GRAD_FLOOR * big, 1e-12 * abs(ref_value)) / scales[k] for k in ref_grad}
+    return {k: max(GRAD_FLOOR * big, 1e-12 * abs(ref_value), REF_FLOOR) / scales[k]
+            for k in ref_grad}
 
 
 def check_one(div, P, Q, params, ref, stats=None):

@@ -167,11 +167,37 @@ class Continuous1D:
             base = torch.where(below, (tw * self._lp_panels(tx).exp()).sum(-1), base)
         xx, ww = panel_nodes(start, x, _CDF_NODES)
         quad = base + (ww * self._lp_panels(xx).exp()).sum(-1)
+        # Beyond the last mesh point: 1 − the mass above x, integrated from x (a panel from
+        # the last mesh point out to x = 1e6 would resolve nothing of the tail).
+        above = j >= b.shape[-1] - 1
+        if bool(above.any()):
+            hi = float(torch.as_tensor(self.hi).reshape(-1)[0])
+            top = torch.where(above, x, b[..., -1:].expand_as(x))
+            if math.isinf(hi):
+                last = (b[..., -1:] - b[..., -2:-1]).clamp(min=1e-300).expand_as(x)
+                ux, uw = tail_nodes(top, last, _CDF_NODES, +1)
+            else:
+                ux, uw = panel_nodes(top, torch.full_like(top, hi), _CDF_NODES)
+            quad = torch.where(above, 1 - (uw * self._lp_panels(ux).exp()).sum(-1), quad)
         exact = torch.as_tensor(self.cdf_np(x.detach().numpy()), dtype=torch.float64)
         return exact + (quad - quad.detach())
 
     def cdf_np(self, x: np.ndarray) -> np.ndarray:
         """Exact CDF values (detached, scipy); the quadrature above supplies gradients."""
+        raise NotImplementedError
+
+    def sf(self, x: torch.Tensor) -> torch.Tensor:
+        """P(X > x) with its own digits where it is tiny (1 − F rounds to 0 once F is within
+        1e-16 of 1): exact values from `sf_np`, the gradient that of −F."""
+        c = self.cdf(x)
+        try:
+            v = torch.as_tensor(self.sf_np(x.detach().numpy()), dtype=torch.float64)
+        except NotImplementedError:
+            v = 1 - c.detach()
+        return v - (c - c.detach())
+
+    def sf_np(self, x: np.ndarray) -> np.ndarray:
+        """Exact survival values (detached), where the family has a stable form."""
         raise NotImplementedError
 
     def cdf_value(self, x: torch.Tensor) -> torch.Tensor:
@@ -192,6 +218,7 @@ def _z(x, loc, scale):
 
 
 class _LocScale(Continuous1D):
+    symmetric = True              # about loc (the Gumbel is not)
     def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
         self.loc = loc.unsqueeze(-1)
         self.scale = scale.unsqueeze(-1)
@@ -218,6 +245,12 @@ class _LocScale(Continuous1D):
 
     def quantile_np(self, u):
         return _np(self.loc) + _np(self.scale) * self.std_quantile(u)
+
+    def sf_np(self, x):
+        if not self.symmetric:
+            raise NotImplementedError
+        # symmetric about loc: P(X > x) = F(2 loc − x), whose digits the CDF keeps
+        return self.cdf_value(torch.as_tensor(2 * _np(self.loc) - x)).numpy()
 
     def ppf(self, u):
         z = torch.as_tensor(self.std_quantile(u.detach().numpy()), dtype=torch.float64)
@@ -327,9 +360,16 @@ class GumbelLaw(_LocScale):
         lp = -(z + torch.exp(-z)) - self.scale.log()
         return torch.where(under, torch.full_like(lp, -math.inf), lp)
 
+    symmetric = False
+
     def cdf(self, x):
         z, under = self._z_safe(x)
         return torch.where(under, torch.zeros_like(z), torch.exp(-torch.exp(-z)))
+
+    def sf_np(self, x):
+        z = (x - _np(self.loc)) / _np(self.scale)
+        with np.errstate(over="ignore"):
+            return -np.expm1(-np.exp(-z))
 
     @staticmethod
     def std_quantile(u):
@@ -402,6 +442,10 @@ class UniformLaw(Continuous1D):
     def cdf(self, x):
         return ((x - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0)
 
+    def sf_np(self, x):
+        lo, hi = _np(self.lo), _np(self.hi)
+        return np.clip((hi - x) / (hi - lo), 0.0, 1.0)
+
     def quantile_np(self, u):
         lo, hi = _np(self.lo), _np(self.hi)
         return lo + (hi - lo) * u
@@ -444,6 +488,9 @@ class ExponentialLaw(_Positive):
 
     def cdf(self, x):
         return -torch.expm1(-self.rate * x.clamp(min=0))
+
+    def sf_np(self, x):
+        return np.exp(-_np(self.rate) * np.clip(x, 0, None))
 
     def quantile_np(self, u):
         return -np.log1p(-u) / _np(self.rate)
@@ -488,6 +535,9 @@ class GammaLaw(_Positive):
     def cdf_np(self, x):
         return _special().gammainc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
 
+    def sf_np(self, x):
+        return _special().gammaincc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
+
     def char_fn(self, w):
         return torch.exp(-self.k * torch.log(1 - 1j * w / self.rate))
 
@@ -517,6 +567,10 @@ class LogNormalLaw(_Positive):
 
     def cdf(self, x):
         return torch.special.ndtr((x.clamp(min=1e-300).log() - self.loc) / self.scale)
+
+    def sf_np(self, x):
+        z = (np.log(np.clip(x, 1e-300, None)) - _np(self.loc)) / _np(self.scale)
+        return torch.special.ndtr(torch.as_tensor(-z)).numpy()
 
     def scaled(self, k):
         return LogNormalLaw((self.loc - math.log(k))[..., 0], self.scale[..., 0])
@@ -607,6 +661,9 @@ class AffineLaw(Continuous1D):
 
     def cdf(self, t):
         return self.law.cdf(self._x(t))
+
+    def sf(self, t):
+        return self.law.sf(self._x(t))
 
     def cdf_value(self, t):
         return self.law.cdf_value(self._x(t).detach())

@@ -133,6 +133,16 @@ class Measure1D:
             total = total + (self.atom_w.unsqueeze(-1) * step).sum(-2)
         return total
 
+    def sf(self, x: torch.Tensor) -> torch.Tensor:
+        """P(X > x), atoms included, with its digits in the right tail (see Continuous1D.sf)."""
+        total = torch.zeros_like(x)
+        for c, law in enumerate(self.comps):
+            total = total + self.comp_w[..., c:c + 1] * law.sf(x)
+        if self.has_atoms:
+            step = (self.atom_loc.detach().unsqueeze(-1) > x.detach().unsqueeze(-2))
+            total = total + (self.atom_w.unsqueeze(-1) * step).sum(-2)
+        return total
+
     def cdf_value(self, x: torch.Tensor) -> torch.Tensor:
         """P(X <= x), detached and fast (exact values; no gradient bookkeeping)."""
         with torch.no_grad():

@@ -23,14 +23,22 @@ def panel_nodes(a: torch.Tensor, b: torch.Tensor, n: int) -> tuple[torch.Tensor,
     return a.unsqueeze(-1) + h * t, h * w
 
 
-def tail_nodes(edge: torch.Tensor, scale: torch.Tensor, n: int, side: int
-               ) -> tuple[torch.Tensor, torch.Tensor]:
+def tail_nodes(edge: torch.Tensor, scale: torch.Tensor, n: int, side: int,
+               power: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Nodes and weights for [edge, +inf) (side=+1) or (-inf, edge] (side=-1).
 
-    Maps t in (0, 1) to x = edge + side * scale * t / (1 - t); the Jacobian makes
-    power-law and Gaussian tails smooth in t.
+    Maps t in (0, 1) to x = edge + side * scale * ((1 - t)^-m - 1) / m (m = power; m = 1
+    is t / (1 - t)). An integrand decaying like |x|^-g becomes (1 - t)^(m(g - 1) - 1):
+    smooth for m = 1 when g >= 2 (densities of power tails of index >= 1, Gaussian tails),
+    and for m = 1 / (g - 1) when g is nearer 1 (a Student t of df 0.6: its squared
+    survival function decays like x^-1.2, singular under m = 1).
     """
     t, w = gauss_legendre(n)
     s = scale.unsqueeze(-1)
-    x = edge.unsqueeze(-1) + side * s * t / (1 - t)
-    return x, s * w / (1 - t) ** 2
+    x = edge.unsqueeze(-1) + side * s * ((1 - t) ** -power - 1) / power
+    return x, s * w * (1 - t) ** (-power - 1)
+
+
+def tail_power(decay: float) -> float:
+    """The tail map's m for an integrand decaying like |x|^-decay (see tail_nodes)."""
+    return 1.0 if decay >= 2 else 1.0 / max(decay - 1.0, 0.05)

@@ -167,8 +167,6 @@ def _point(M):
 
 
 def _w_compute(order: int):
-    one_d = T.w1_1d if order == 1 else T.w2_1d
-
     def compute(P, Q, pd, qd, params):
         if P.dim == 1:
             if (g := _gauss(P, Q)) is not None:
@@ -178,11 +176,15 @@ def _w_compute(order: int):
                 if bool((S1 == S2).all()):
                     return (m1 - m2).abs()[..., 0], NO_INF, CLOSED, 0.0
             inf = T.tails_infinite(P, Q, order)
-            return one_d(P, Q), inf, _method_1d(P, Q), None
+            if order == 1:
+                value, error = T.w1_1d(P, Q)
+                return value, inf, _method_1d(P, Q), error
+            return T.w2_1d(P, Q), inf, _method_1d(P, Q), None
         axis = _shared_factor(pd, qd)
         if axis is not None:
             a, b = P.factors[axis], Q.factors[axis]
-            return one_d(a, b), T.tails_infinite(a, b, order), _method_1d(a, b), None
+            value, error = T.w1_1d(a, b) if order == 1 else (T.w2_1d(a, b), None)
+            return value, T.tails_infinite(a, b, order), _method_1d(a, b), error
         if (g := _gauss(P, Q)) is not None:
             (m1, S1), (m2, S2) = g
             if order == 2:
@@ -228,7 +230,8 @@ def _energy_compute(P, Q, pd, qd, params):
     if P.dim == 1:
         if gp is not None and gq is not None:
             return T.energy_gm_1d(gp, gq).clamp(min=0.0), NO_INF, CLOSED, 0.0
-        return T.energy_1d(P, Q), T.tails_infinite(P, Q, 0.5), _method_1d(P, Q), None
+        value, error = T.energy_value_1d(P, Q)
+        return value, T.tails_infinite(P, Q, 0.5), _method_1d(P, Q), error
     # Lines and points first: exact projections (Gaussian formulas with zero variance
     # would average kinked functions over directions).
     lines = T.energy_lines_2d(P, Q)

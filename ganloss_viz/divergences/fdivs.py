@@ -35,6 +35,9 @@ class Integrand:
     # q (zero where either vanishes): near the top of its range (laws almost disjoint)
     # the engine takes this form, whose value and gradient keep their relative digits.
     overlap: tuple[float, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] | None = None
+    # log of the part of the integrand that peaks between two laws far apart (min(p, q),
+    # p^a q^(1−a)): its highest point gets graded panels (nodes.peak_breaks).
+    peak: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
 
     def tail_log(self, lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
         """log of the dominant term from log-densities (the 2-D probes use it)."""
@@ -86,14 +89,15 @@ KL = Integrand(lambda lp, lq: _xlogx_diff(lp, lq), 0.0, INF, ((1.0, 0.0),), True
 REVERSE_KL = Integrand(lambda lp, lq: _xlogx_diff(lq, lp), INF, 0.0, ((0.0, 1.0),), True)
 JEFFREYS = Integrand(lambda lp, lq: (_e(lp) - _e(lq)) * (lp - lq), INF, INF,
                      ((1.0, 0.0), (0.0, 1.0)), True)
-JS = Integrand(_js, 0.5 * LN2, 0.5 * LN2, overlap=(LN2, _js_overlap))
+JS = Integrand(_js, 0.5 * LN2, 0.5 * LN2, overlap=(LN2, _js_overlap), peak=torch.minimum)
 GAN = Integrand(_gan, 0.0, 0.0)
 PEARSON = Integrand(_pearson, 1.0, INF, ((2.0, -1.0),))
 NEYMAN = Integrand(lambda lp, lq: _pearson(lq, lp), INF, 1.0, ((-1.0, 2.0),))
 HELLINGER = Integrand(lambda lp, lq: 0.5 * (_e(0.5 * lp) - _e(0.5 * lq)) ** 2, 0.5, 0.5,
-                      overlap=(1.0, lambda lp, lq: _e(0.5 * (lp + lq))))
+                      overlap=(1.0, lambda lp, lq: _e(0.5 * (lp + lq))),
+                      peak=lambda lp, lq: 0.5 * (lp + lq))
 TV = Integrand(lambda lp, lq: 0.5 * (_e(lp) - _e(lq)).abs(), 0.5, 0.5, kink=True,
-               overlap=(1.0, lambda lp, lq: _e(torch.minimum(lp, lq))))
+               overlap=(1.0, lambda lp, lq: _e(torch.minimum(lp, lq))), peak=torch.minimum)
 
 
 def amari(alpha: float) -> Integrand:
@@ -110,7 +114,8 @@ def amari(alpha: float) -> Integrand:
     # 0 < a < 1: D = (1 − ∫ p^a q^(1−a)) / (a(1 − a)), bounded by 1 / (a(1 − a)).
     overlap = (1 / (a * (1 - a)), lambda lp, lq: _e(a * lp + (1 - a) * lq) / (a * (1 - a))) \
         if 0 < a < 1 else None
-    return Integrand(value, f0, fprime_inf, tail, overlap=overlap)
+    return Integrand(value, f0, fprime_inf, tail, overlap=overlap,
+                     peak=(lambda lp, lq: a * lp + (1 - a) * lq) if overlap else None)
 
 
 def chernoff(alpha: float) -> Integrand:
@@ -121,7 +126,8 @@ def chernoff(alpha: float) -> Integrand:
         return _e(a * lp + (1 - a) * lq)
 
     tail = ((a, 1 - a),) if a > 1 else ()
-    return Integrand(value, 0.0, INF if a > 1 else 0.0, tail)
+    return Integrand(value, 0.0, INF if a > 1 else 0.0, tail,
+                     peak=lambda lp, lq: a * lp + (1 - a) * lq)
 
 
 # --- generators, conjugates, activations (for the f-GAN losses and the theory page) ---

@@ -23,7 +23,7 @@ import torch
 
 from ..distributions.continuous import MESH_LEVELS, MESH_LEVELS_2D
 from ..distributions.measure import Measure1D, Measure2D, _cat, log_or_minus_inf
-from ..distributions.quadrature import panel_nodes, tail_nodes
+from ..distributions.quadrature import panel_nodes, tail_nodes, tail_power
 from .precision import COARSE_NODES, PANEL_NODES
 
 N_TAIL = 24
@@ -67,7 +67,7 @@ def _sorted_breaks(detached: np.ndarray, attached: torch.Tensor) -> torch.Tensor
 
 
 def line_points(breaks: torch.Tensor, n: int, n_tail: int, n_coarse: int | None = None,
-                split: int = 1):
+                split: int = 1, power: float = 1.0):
     """Nodes and weights covering the line, given sorted breaks (..., K): (x, w[, w_coarse]).
 
     Ascending without `n_coarse`; with it, each panel and each tail also carries the
@@ -83,16 +83,16 @@ def line_points(breaks: torch.Tensor, n: int, n_tail: int, n_coarse: int | None 
         n_tail = n_tail * split
     px, pw = panel_nodes(breaks[..., :-1], breaks[..., 1:], n)
     left_scale, right_scale = _edge_widths(breaks.detach())
-    lx, lw = tail_nodes(breaks[..., :1], left_scale, n_tail, -1)
-    rx, rw = tail_nodes(breaks[..., -1:], right_scale, n_tail, +1)
+    lx, lw = tail_nodes(breaks[..., :1], left_scale, n_tail, -1, power)
+    rx, rw = tail_nodes(breaks[..., -1:], right_scale, n_tail, +1, power)
     if n_coarse is None:
         x = torch.cat([lx.flip(-1).flatten(-2), px.flatten(-2), rx.flatten(-2)], -1)
         w = torch.cat([lw.flip(-1).flatten(-2), pw.flatten(-2), rw.flatten(-2)], -1)
         return x, w
     m = 2 * n_tail // 3
     cx, cw = panel_nodes(breaks[..., :-1], breaks[..., 1:], n_coarse)
-    clx, clw = tail_nodes(breaks[..., :1], left_scale, m, -1)
-    crx, crw = tail_nodes(breaks[..., -1:], right_scale, m, +1)
+    clx, clw = tail_nodes(breaks[..., :1], left_scale, m, -1, power)
+    crx, crw = tail_nodes(breaks[..., -1:], right_scale, m, +1, power)
     parts = [(lx.flip(-1), lw.flip(-1), True), (clx.flip(-1), clw.flip(-1), False),
              (px, pw, True), (cx, cw, False), (rx, rw, True), (crx, crw, False)]
     x = torch.cat([a.flatten(-2) for a, _, _ in parts], -1)
@@ -147,6 +147,62 @@ def crossings(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
         return torch.where(valid, root, xd[..., :1].expand_as(root))
 
 
+GOLDEN = (math.sqrt(5) - 1) / 2
+PEAK_STEPS = 40          # graded breaks on each side of a peak, at most
+
+
+def peak_breaks(logf: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+                breaks: torch.Tensor) -> torch.Tensor:
+    """Detached breaks graded around the highest point of `logf` (an integrand's log),
+    where it lies inside a panel far wider than the integrand's own length scale there.
+
+    Two laws far apart: √(pq), or min(p, q), peaks between them, where neither law's
+    quantiles put panels, and falls off at a rate set by both tails (e^(−20|x − 20|) for
+    N(0, 1) and N(40, 1)); one panel across the gap would get the small overlap, and so
+    the gradient of JS, TV or Hellinger near their top, wrong by percents. The peak is
+    found by golden-section search between the nodes beside the best node; the scale d
+    is where logf has dropped by 1; breaks go at peak ± d·2^k inside the panel.
+    Returns (..., K) breaks (K = 0 when no peak needs them); rows with fewer are padded
+    with their panel's left end (a zero-width panel).
+    """
+    with torch.no_grad():
+        xd = x.detach()
+        v = logf(xd)
+        xd = xd.expand(v.shape).contiguous()
+        v = torch.where(torch.isfinite(v), v, torch.full_like(v, -math.inf))
+        j = v.argmax(-1, keepdim=True)
+        last = xd.shape[-1] - 1
+        lo = torch.gather(xd, -1, (j - 1).clamp(min=0))
+        hi = torch.gather(xd, -1, (j + 1).clamp(max=last))
+        lo0, hi0 = lo, hi
+        for _ in range(80):
+            m1, m2 = hi - GOLDEN * (hi - lo), lo + GOLDEN * (hi - lo)
+            left = logf(m1) < logf(m2)
+            lo, hi = torch.where(left, m1, lo), torch.where(left, hi, m2)
+        xs = 0.5 * (lo + hi)
+        top = logf(xs)
+        b = breaks.detach().expand(*xs.shape[:-1], breaks.shape[-1]).contiguous()
+        k = torch.searchsorted(b, xs).clamp(1, b.shape[-1] - 1)
+        a_end, b_end = torch.gather(b, -1, k - 1), torch.gather(b, -1, k)
+        width = b_end - a_end
+        # an interior maximum (not one that runs into a singular support end, where the
+        # law's own graded mesh serves), inside the meshed part of the line
+        margin = 1e-3 * (hi0 - lo0)
+        valid = (torch.isfinite(top) & (xs > lo0 + margin) & (xs < hi0 - margin)
+                 & (xs > b[..., :1]) & (xs < b[..., -1:]) & (width > 0))
+        d = width * 2.0 ** -torch.arange(60, dtype=torch.float64)           # (..., 60)
+        drop = top - torch.maximum(logf(xs - d), logf(xs + d))
+        d1 = torch.where(drop <= 1.0, d, torch.zeros_like(d)).amax(-1, keepdim=True)
+        valid = valid & (d1 > 0) & (d1 < width / 8)
+        steps = d1 * 2.0 ** torch.arange(PEAK_STEPS, dtype=torch.float64)
+        out = torch.cat([xs, xs - steps, xs + steps], -1)
+        inside = valid & (out > a_end) & (out < b_end)
+        count = int(inside.sum(-1).max()) if inside.numel() else 0
+        order = torch.argsort((~inside).to(torch.int8), dim=-1, stable=True)[..., :count]
+        keep = torch.gather(inside, -1, order)
+        return torch.where(keep, torch.gather(out, -1, order), a_end.expand_as(keep))
+
+
 def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor,
                                                       torch.Tensor, torch.Tensor]:
     """Atoms of P and Q as node entries: (loc, weight, log P-mass, log Q-mass).
@@ -174,13 +230,18 @@ def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor
 
 def nodes_1d(P: Measure1D, Q: Measure1D,
              kink: Callable[[torch.Tensor], torch.Tensor] | None = None,
+             peak: Callable[[torch.Tensor], torch.Tensor] | None = None,
              atoms: bool = True, n: int | None = None, coarse: bool = False,
-             split: int = 1, bounds: tuple[torch.Tensor, torch.Tensor] | None = None) -> Nodes:
-    """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels.
+             split: int = 1, bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
+             decay: float | None = None) -> Nodes:
+    """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels,
+    `peak(x)` an integrand's log whose highest point gets graded panels (`peak_breaks`).
 
     coarse: also carry the weights of an 8-point rule on the same panels (error estimate).
     split: refinement (every panel cut into that many parts).
     bounds: (lo, hi) of batch shape: only nodes in [lo, hi) count (a frame's share).
+    decay: the integrand falls off like |x|^-decay in a power tail (default: like the
+    heavier law's density, index + 1); it sets the tails' map.
     """
     n = n or PANEL_NODES.get()
     if atoms and not (P.has_continuous or Q.has_continuous):
@@ -197,11 +258,18 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
             # a root at a support end (where log p jumps to -inf) snaps onto it as well
             detached = np.concatenate(_batch_align(detached, roots.numpy()), -1)
             breaks = _sorted_breaks(detached, attached)
+    if peak is not None:
+        extra = peak_breaks(peak, line_points(breaks, n, N_TAIL)[0], breaks)
+        detached = np.concatenate(_batch_align(detached, extra.numpy()), -1)
+        breaks = _sorted_breaks(detached, attached)
+    if decay is None:
+        decay = min(P.tails()[0], Q.tails()[0]) + 1.0
+    power = tail_power(decay)
     wc = None
     if coarse:
-        x, w, wc = line_points(breaks, n, N_TAIL, COARSE_NODES, split)
+        x, w, wc = line_points(breaks, n, N_TAIL, COARSE_NODES, split, power)
     else:
-        x, w = line_points(breaks, n, N_TAIL, split=split)
+        x, w = line_points(breaks, n, N_TAIL, split=split, power=power)
     if bounds is not None:
         inside = (x.detach() >= bounds[0].unsqueeze(-1)) & (x.detach() < bounds[1].unsqueeze(-1))
         w = torch.where(inside, w, torch.zeros_like(w))

@@ -28,7 +28,11 @@ def expm1(x: torch.Tensor) -> torch.Tensor:
     is 0 once expm1 rounds to −1 (x < −37): squared Hellinger 1 − e^(−112) of two far
     normals would have a zero gradient instead of 7.5 e^(−112)."""
     xd = x.detach()
-    return torch.expm1(xd) + torch.exp(xd) * (x - xd)
+    e = torch.exp(xd)
+    fin = torch.isfinite(e) & torch.isfinite(xd)    # beyond ±709: the value, no slope
+    zero = torch.zeros_like(xd)
+    step = torch.where(fin, x, zero) - torch.where(fin, xd, zero)
+    return torch.expm1(xd) + torch.where(fin, e, zero) * step
 
 
 def total(*parts) -> Part:
