@@ -246,3 +246,33 @@ def test_w1_gradient_in_a_gamma_rate_with_far_tail_nodes():
               for a, b in zip(pts[:-1], pts[1:], strict=True))
     r = gv.divergence("w1", f"lognormal({lp!r}, {ls!r})", f"gamma({k!r}, {rate!r})")
     assert close(r.grad["q.rate"], ref, RTOL_GRAD)
+
+
+# --- squares that overflow at far separations -------------------------------------------
+
+@pytest.mark.parametrize("delta", [1e10, 1e160, 1e300])
+def test_kl_of_cauchys_far_apart_is_finite(delta):
+    # log(((γp + γq)² + Δ²)/(4 γp γq)) = 2 log Δ − log 4 + O(Δ^-2)
+    r = gv.divergence("kl", "cauchy(0, 1)", f"cauchy({delta}, 1)")
+    assert close(r.value, 2 * math.log(delta) - math.log(4), 1e-14)
+    assert close(r.grad["q.loc"], 2 / delta, 1e-12)
+
+
+def test_reverse_kl_of_a_uniform_against_a_student_t_1e257_away():
+    # KL(Q‖P) = −log(b − a) − (1/(b − a)) ∫_a^b log p: finite (p's log-density is about
+    # −958 there); the Student t's z² overflowed and made it "singular" with error ∞.
+    nu, loc, s, a, b = 0.6154877517823522, 2.4456818020004867e+257, 2.870354149698003, \
+        0.821, 2.011232911475045
+    with mp.workdps(30):
+        def lp(x):
+            z = (x - mp.mpf(loc)) / s
+            return (mp.loggamma((nu + 1) / 2) - mp.loggamma(mp.mpf(nu) / 2)
+                    - mp.log(mp.sqrt(nu * mp.pi) * s) - (nu + 1) / 2 * mp.log1p(z * z / nu))
+
+        def kl(lo):
+            return -mp.log(b - lo) - mp.quad(lp, [lo, b]) / (b - lo)
+        ref, dref = float(kl(mp.mpf(a))), float(mp.diff(kl, mp.mpf(a)))
+    r = gv.divergence("reverse_kl", f"student_t({nu!r}, {loc!r}, {s!r})",
+                      f"uniform({a!r}, {b!r})")
+    assert abs(r.value - ref) <= max(3 * r.error, 1e-12 * ref), (r, ref)
+    assert close(r.grad["q.low"], dref, RTOL_GRAD)

@@ -217,6 +217,17 @@ def _z(x, loc, scale):
     return (x - loc) / scale
 
 
+def _log1p_sq(z: torch.Tensor, v: torch.Tensor | float = 1.0) -> torch.Tensor:
+    """log(1 + z²/v) without z² overflowing (a Cauchy or Student t 1e257 scales away:
+    2 log|z| − log v, not log(inf))."""
+    big = z.detach().abs() > 1e100
+    zs = torch.where(big, torch.zeros_like(z), z)
+    zb = torch.where(big, z, torch.full_like(z, 1e200)).abs()
+    far = 2 * torch.log(zb) - torch.log(torch.as_tensor(v, dtype=torch.float64)) \
+        + torch.log1p(v / (zb * zb))
+    return torch.where(big, far, torch.log1p(zs * zs / v))
+
+
 class _LocScale(Continuous1D):
     symmetric = True              # about loc (the Gumbel is not)
     def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
@@ -326,7 +337,7 @@ class CauchyLaw(_LocScale):
 
     def log_prob(self, x):
         z = _z(x, self.loc, self.scale)
-        return -math.log(math.pi) - self.scale.log() - torch.log1p(z * z)
+        return -math.log(math.pi) - self.scale.log() - _log1p_sq(z)
 
     def cdf(self, x):
         z = _z(x, self.loc, self.scale)
@@ -399,7 +410,7 @@ class StudentTLaw(_LocScale):
         z = _z(x, self.loc, self.scale)
         v = self.df
         return (torch.lgamma((v + 1) / 2) - torch.lgamma(v / 2) - 0.5 * torch.log(v * math.pi)
-                - self.scale.log() - (v + 1) / 2 * torch.log1p(z * z / v))
+                - self.scale.log() - (v + 1) / 2 * _log1p_sq(z, v))
 
     def quantile_np(self, u):
         return _np(self.loc) + _np(self.scale) * _special().stdtrit(_np(self.df), u)
@@ -415,9 +426,11 @@ class StudentTLaw(_LocScale):
 
 
 class UniformLaw(Continuous1D):
-    def __init__(self, low, high):
+    def __init__(self, low, high, width=None):
         self.lo = low.unsqueeze(-1)
         self.hi = high.unsqueeze(-1)
+        # the width as given: moved into a frame 1e257 away, hi − lo would round to 0
+        self.width = self.hi - self.lo if width is None else width
 
     def params_np(self):
         return {"low": _np(self.lo), "high": _np(self.hi)}
@@ -429,22 +442,21 @@ class UniformLaw(Continuous1D):
         return (_np(self.lo) + _np(self.hi)) / 2, _np(self.hi) - _np(self.lo)
 
     def shifted(self, c):
-        return UniformLaw((self.lo - c)[..., 0], (self.hi - c)[..., 0])
+        return UniformLaw((self.lo - c)[..., 0], (self.hi - c)[..., 0], self.width)
 
     def scaled(self, k):
-        return UniformLaw((self.lo / k)[..., 0], (self.hi / k)[..., 0])
+        return UniformLaw((self.lo / k)[..., 0], (self.hi / k)[..., 0], self.width / k)
 
     def log_prob(self, x):
         inside = (x > self.lo) & (x < self.hi)  # open: zero-width panels at the ends add 0
-        lp = -torch.log(self.hi - self.lo)
+        lp = -torch.log(self.width)
         return torch.where(inside, lp, torch.full_like(lp, -INF))
 
     def cdf(self, x):
-        return ((x - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0)
+        return ((x - self.lo) / self.width).clamp(0.0, 1.0)
 
     def sf_np(self, x):
-        lo, hi = _np(self.lo), _np(self.hi)
-        return np.clip((hi - x) / (hi - lo), 0.0, 1.0)
+        return np.clip((_np(self.hi) - x) / _np(self.width), 0.0, 1.0)
 
     def quantile_np(self, u):
         lo, hi = _np(self.lo), _np(self.hi)

@@ -40,5 +40,6 @@ def tail_nodes(edge: torch.Tensor, scale: torch.Tensor, n: int, side: int,
 
 
 def tail_power(decay: float) -> float:
-    """The tail map's m for an integrand decaying like |x|^-decay (see tail_nodes)."""
-    return 1.0 if decay >= 2 else 1.0 / max(decay - 1.0, 0.05)
+    """The tail map's m for an integrand decaying like |x|^-decay (see tail_nodes); 1 where
+    decay <= 1 (the integral diverges, and the rules decide it apart)."""
+    return 1.0 if decay >= 2 or decay <= 1 else 1.0 / max(decay - 1.0, 0.05)

@@ -119,7 +119,7 @@ def _evaluate(div: Divergence, pd, qd, tp, tq, params):
     lo, hi = div.bounds
     v = value.detach()
     value = value + torch.where(torch.isfinite(v), v.clamp(lo, hi) - v, torch.zeros_like(v))
-    if torch.isnan(value.detach()).any():
+    if (torch.isnan(value.detach()) & ~inf).any():
         raise ValueError(f"{div.name}: the computation failed numerically for "
                          f"P = {pd.to_spec()}, Q = {qd.to_spec()}")
     return value, inf, method, error

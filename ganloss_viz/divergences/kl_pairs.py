@@ -302,8 +302,14 @@ def _kl_gumbel_gumbel(p, q):
 @_pair((CauchyLaw, CauchyLaw))
 def _kl_cauchy_cauchy(p, q):
     # log(((γp + γq)² + Δ²)/(4 γp γq)) = log1p(((γp − γq)² + Δ²)/(4 γp γq))
-    x = ((p.scale - q.scale) ** 2 + (p.loc - q.loc) ** 2) / (4 * p.scale * q.scale)
-    return total(torch.log1p(x))
+    # Far apart (Δ = 1e160: Δ² overflows) the same as 2 log hypot(γp + γq, Δ) − log 4γpγq.
+    gap = (p.loc - q.loc).detach().abs() / (p.scale + q.scale).detach()
+    near = gap < 1e100
+    d = torch.where(near, p.loc - q.loc, torch.zeros_like(p.loc))
+    x = ((p.scale - q.scale) ** 2 + d ** 2) / (4 * p.scale * q.scale)
+    far = 2 * torch.log(torch.hypot(p.scale + q.scale, p.loc - q.loc)) \
+        - torch.log(4 * p.scale * q.scale)
+    return total(torch.where(near, torch.log1p(x), far))
 
 
 @_pair((LogNormalLaw, LogNormalLaw))
