@@ -37,9 +37,8 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 import mp_reference as R  # noqa: E402
 
-# Opt-in (pytest -m search): it takes minutes and, as of this commit, still finds
-# failures in half of its chunks (closing note of issue 13, session 7); the default run
-# and CI leave it out until they are fixed.
+# Part of the default run and CI (a few minutes on 2 cores); `pytest -m search` runs it
+# alone, and benchmarks/exactness_search.py at a larger size.
 pytestmark = pytest.mark.search
 
 LN2 = math.log(2.0)

@@ -221,6 +221,8 @@ def _log1p_sq(z: torch.Tensor, v: torch.Tensor | float = 1.0) -> torch.Tensor:
     """log(1 + z²/v) without z² overflowing (a Cauchy or Student t 1e257 scales away:
     2 log|z| − log v, not log(inf))."""
     big = z.detach().abs() > 1e100
+    if not bool(big.any()):
+        return torch.log1p(z * z / v)
     zs = torch.where(big, torch.zeros_like(z), z)
     zb = torch.where(big, z, torch.full_like(z, 1e200)).abs()
     far = 2 * torch.log(zb) - torch.log(torch.as_tensor(v, dtype=torch.float64)) \

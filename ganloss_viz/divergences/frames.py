@@ -173,3 +173,17 @@ def rescaled(P, Q):
     unit = 2.0 ** round(0.5 * (math.log2(lo) + math.log2(hi)))
     Ps, Qs = P.scaled(unit), Q.scaled(unit)
     return (P, Q) if Ps is None or Qs is None else (Ps, Qs)
+
+
+APART = 8.0
+
+
+def apart(P: Measure1D, Q: Measure1D) -> bool:
+    """Whether some law of P and some law of Q lie more than APART widths apart (in some
+    row): only then can an overlap peak between them, away from both meshes."""
+    if not (P.comps and Q.comps):
+        return False
+    m, w, _ = _centres_widths(P, Q)
+    k = len(P.comps)
+    gap = np.abs(m[..., :k, None] - m[..., None, k:])
+    return bool((gap > APART * (w[..., :k, None] + w[..., None, k:])).any())

@@ -15,7 +15,7 @@ import torch
 from ..distributions.measure import Measure1D, Measure2D, log_or_minus_inf
 from .analytic import singular_masses, tails_diverge
 from .fdivs import Integrand, chernoff
-from .frames import Frames, frames
+from .frames import Frames, apart, frames
 from .nodes import (
     MAX_MESH_2D,
     Nodes,
@@ -94,9 +94,14 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
     return total, inf, bool((both & live).any()), error
 
 
+# Within this fraction of the top, top − D has lost digits to rounding (and its gradient
+# is noise) when computed as D; further down D itself is accurate to 1e-16 of the top.
+NEAR_TOP = 1e-6
+
+
 def _near_top(h: Integrand, n: Nodes, total: torch.Tensor, inf: torch.Tensor,
               error: float | None) -> tuple[torch.Tensor, float | None, float]:
-    """Rows in the upper half of a bounded divergence's range, as top − ∫ g (see
+    """Rows within NEAR_TOP of a bounded divergence's top, as top − ∫ g (see
     Integrand.overlap): laws almost disjoint keep the digits of their small overlap, and
     its gradient, instead of the rounding noise of top minus a sum of masses.
 
@@ -105,19 +110,33 @@ def _near_top(h: Integrand, n: Nodes, total: torch.Tensor, inf: torch.Tensor,
     if h.overlap is None:
         return total, error, 0.0
     top, g = h.overlap
-    near = (total.detach() > top / 2) & ~inf
+    near = (total.detach() > top * (1 - NEAR_TOP)) & ~inf
     if not bool(near.any()):
         return total, error, 0.0
-    both = torch.isfinite(n.lp) & torch.isfinite(n.lq)
-    zero = torch.zeros_like(n.lp)
-    v = torch.where(both, g(torch.where(both, n.lp, zero), torch.where(both, n.lq, zero)), zero)
-    ov = _wsum(n.w, v)
+    lp, lq, w, wc = n.lp, n.lq, n.w, n.w_coarse
+    rows = None
+    if near.dim() and not bool(near.all()):
+        # a sweep with some rows near the top: the overlap on those rows only
+        batch = torch.broadcast_shapes(near.shape, lp.shape[:-1], w.shape[:-1])
+        rows = torch.nonzero(near.expand(batch).reshape(-1)).squeeze(-1)
+
+        def pick(t):
+            return t.expand(*batch, t.shape[-1]).reshape(-1, t.shape[-1]).index_select(0, rows)
+        lp, lq, w = pick(lp), pick(lq), pick(w)
+        wc = None if wc is None else pick(wc)
+    both = torch.isfinite(lp) & torch.isfinite(lq)
+    zero = torch.zeros_like(lp)
+    v = torch.where(both, g(torch.where(both, lp, zero), torch.where(both, lq, zero)), zero)
+    ov = _wsum(w, v)
     rel = 0.0
-    if n.w_coarse is not None:
-        gap = (ov - _wsum(n.w_coarse, v)).detach().abs()
-        rel = float(torch.where(near & (ov.detach() > 0), gap / ov.detach().abs(),
+    if wc is not None:
+        gap = (ov - _wsum(wc, v)).detach().abs()
+        rel = float(torch.where(ov.detach() > 0, gap / ov.detach().abs(),
                                 torch.zeros_like(gap)).max())
-        error = None if error is None else max(error, float(torch.where(near, gap, 0.0).max()))
+        error = None if error is None else max(error, float(gap.max()))
+    if rows is not None:
+        full = torch.zeros(batch.numel(), dtype=ov.dtype).index_put((rows,), ov)
+        ov = full.reshape(batch)
     return torch.where(near, top - ov, total), error, rel
 
 
@@ -162,16 +181,20 @@ def unresolved_mass(P: Measure1D, Q: Measure1D) -> float:
 
 
 def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
-                  split: int) -> Nodes:
+                  split: int, refine: tuple[torch.Tensor, np.ndarray] | None = None) -> Nodes:
     """The node set of a 1-D pair, frame by frame (see frames.py) where one is needed."""
+    # Peaks between far laws matter for the small gradients of single values; a sweep
+    # (no embedded rule) skips the search, which would double its density calls.
+    search = h.peak is not None and EMBEDDED_ERROR.get() and apart(P, Q)
+
     def one(A, B, **kw):
         kink = (lambda x: A.log_density(x) - B.log_density(x)) if h.kink else None
-        peak = (lambda x: h.peak(A.log_density(x), B.log_density(x))) if h.peak else None
+        peak = (lambda x: h.peak(A.log_density(x), B.log_density(x))) if search else None
         return nodes_1d(A, B, kink=kink, peak=peak, coarse=EMBEDDED_ERROR.get(), split=split,
                         **kw)
 
     if fr is None:
-        return one(P, Q)
+        return one(P, Q, refine=refine)
     parts = []
     for k in range(fr.anchor.shape[-1]):
         c = fr.anchor[..., k]
@@ -181,6 +204,32 @@ def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
 
 
 KAPPA_OK = 1e-13
+# Adaptive steps before the uniform refinement: a single value's panels whose own share
+# of the error estimate is large are cut in two (usually a few panels, not all of them).
+ADAPTIVE_STEPS = 2
+
+
+def _worst_midpoints(h: Integrand, n: Nodes, fr: Frames | None,
+                     target: float) -> np.ndarray | None:
+    """Midpoints of the panels that carry most of the embedded error estimate (a single
+    pair in one frame only; else None: the uniform refinement takes over)."""
+    if fr is not None or n.breaks is None or n.w_coarse is None or n.x.dim() != 1:
+        return None
+    with torch.no_grad():
+        both = torch.isfinite(n.lp) & torch.isfinite(n.lq)
+        zero = torch.zeros_like(n.lp)
+        v = torch.where(both, h.value(torch.where(both, n.lp, zero),
+                                      torch.where(both, n.lq, zero)), zero)
+        d = torch.where(n.w != n.w_coarse, (n.w - n.w_coarse) * v, zero)
+        b = n.breaks.detach()
+        panel = torch.searchsorted(b, n.x.detach().contiguous(), right=True)   # 0: left tail
+        local = torch.zeros(b.shape[-1] + 1, dtype=torch.float64).index_add(
+            0, panel, torch.where(torch.isfinite(d), d, zero)).abs()
+        inner = local[1:-1]
+        bad = torch.nonzero(inner > target / 10).squeeze(-1)
+        if bad.numel() == 0 or bad.numel() > inner.numel() // 2:
+            return None                     # the tails, or everywhere: refine uniformly
+        return (0.5 * (b[bad] + b[bad + 1])).numpy()
 
 
 def _wsum(w: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -198,12 +247,21 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
     if P.dim == 1:
         singular = singular_masses(P, Q)
         fr, kappa = frames(P, Q)
-        for split in REFINE:
-            n = _framed_nodes(h, P, Q, fr, split)
+        refine, adaptive, level = None, ADAPTIVE_STEPS, 0
+        while True:
+            n = _framed_nodes(h, P, Q, fr, REFINE[level], refine)
             total, inf, common, error = weighted_sum(h, n, singular=singular)
             total, error, rel = _near_top(h, n, total, inf, error)
             if error is None or not math.isfinite(error) or (
                     error <= _target(total, inf) and rel <= OVERLAP_RTOL):
+                break
+            mids = _worst_midpoints(h, n, fr, _target(total, inf)) \
+                if level == 0 and adaptive and rel <= OVERLAP_RTOL else None
+            if mids is not None:
+                refine, adaptive = (n.breaks, mids), adaptive - 1
+                continue
+            level, refine = level + 1, None
+            if level == len(REFINE):
                 break
         inf = inf | _diverges_1d(h, P, Q)
         if error is not None:

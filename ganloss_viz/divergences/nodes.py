@@ -40,6 +40,7 @@ class Nodes:
     lp: torch.Tensor
     lq: torch.Tensor
     w_coarse: torch.Tensor | None = None   # weights of a coarser rule on the same points
+    breaks: torch.Tensor | None = None     # the panels' ends, attached (1-D line meshes)
 
 
 SNAP_ULPS = 4096
@@ -174,8 +175,14 @@ def peak_breaks(logf: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
         last = xd.shape[-1] - 1
         lo = torch.gather(xd, -1, (j - 1).clamp(min=0))
         hi = torch.gather(xd, -1, (j + 1).clamp(max=last))
+        # Resolved already (the usual case): the nodes beside the best one are within a
+        # factor e of it, so the peak is no narrower than the node spacing.
+        beside = torch.maximum(torch.gather(v, -1, (j - 1).clamp(min=0)),
+                               torch.gather(v, -1, (j + 1).clamp(max=last)))
+        if not bool((torch.gather(v, -1, j) - beside > 1.0).any()):
+            return xd[..., :0]
         lo0, hi0 = lo, hi
-        for _ in range(80):
+        for _ in range(64):
             m1, m2 = hi - GOLDEN * (hi - lo), lo + GOLDEN * (hi - lo)
             left = logf(m1) < logf(m2)
             lo, hi = torch.where(left, m1, lo), torch.where(left, hi, m2)
@@ -228,25 +235,12 @@ def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor
     return loc.expand(*batch, loc.shape[-1]), w, log_or_minus_inf(tp), log_or_minus_inf(tq)
 
 
-def nodes_1d(P: Measure1D, Q: Measure1D,
-             kink: Callable[[torch.Tensor], torch.Tensor] | None = None,
-             peak: Callable[[torch.Tensor], torch.Tensor] | None = None,
-             atoms: bool = True, n: int | None = None, coarse: bool = False,
-             split: int = 1, bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
-             decay: float | None = None) -> Nodes:
-    """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels,
-    `peak(x)` an integrand's log whose highest point gets graded panels (`peak_breaks`).
-
-    coarse: also carry the weights of an 8-point rule on the same panels (error estimate).
-    split: refinement (every panel cut into that many parts).
-    bounds: (lo, hi) of batch shape: only nodes in [lo, hi) count (a frame's share).
-    decay: the integrand falls off like |x|^-decay in a power tail (default: like the
-    heavier law's density, index + 1); it sets the tails' map.
-    """
-    n = n or PANEL_NODES.get()
-    if atoms and not (P.has_continuous or Q.has_continuous):
-        return _atom_nodes(P, Q)                # densities of atoms only: no line mesh
+def _breaks_1d(P: Measure1D, Q: Measure1D, kink, peak, n: int,
+               bounds: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
+    """The panels' ends of a 1-D pair: quantile meshes with their tails' extensions,
+    filled gaps, support ends and atoms (attached), kink roots and graded peaks."""
     detached = np.concatenate(_batch_align(P.mesh_np(MESH_LEVELS), Q.mesh_np(MESH_LEVELS)), -1)
+    detached = np.concatenate(_batch_align(detached, _tail_extensions(P, Q, detached)), -1)
     if bounds is not None:
         detached = _in_bounds(detached, bounds[0].numpy(), bounds[1].numpy())
     detached = _fill_gaps(detached)
@@ -259,9 +253,41 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
             detached = np.concatenate(_batch_align(detached, roots.numpy()), -1)
             breaks = _sorted_breaks(detached, attached)
     if peak is not None:
-        extra = peak_breaks(peak, line_points(breaks, n, N_TAIL)[0], breaks)
+        # probe points: the breaks and their panels' midpoints (cheaper than the nodes)
+        bd = breaks.detach()
+        probe = torch.sort(torch.cat([bd, 0.5 * (bd[..., 1:] + bd[..., :-1])], -1), -1).values
+        extra = peak_breaks(peak, probe, breaks)
         detached = np.concatenate(_batch_align(detached, extra.numpy()), -1)
         breaks = _sorted_breaks(detached, attached)
+    return breaks
+
+
+def nodes_1d(P: Measure1D, Q: Measure1D,
+             kink: Callable[[torch.Tensor], torch.Tensor] | None = None,
+             peak: Callable[[torch.Tensor], torch.Tensor] | None = None,
+             atoms: bool = True, n: int | None = None, coarse: bool = False,
+             split: int = 1, bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
+             decay: float | None = None,
+             refine: tuple[torch.Tensor, np.ndarray] | None = None) -> Nodes:
+    """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels,
+    `peak(x)` an integrand's log whose highest point gets graded panels (`peak_breaks`).
+
+    coarse: also carry the weights of an 8-point rule on the same panels (error estimate).
+    split: refinement (every panel cut into that many parts).
+    bounds: (lo, hi) of batch shape: only nodes in [lo, hi) count (a frame's share).
+    decay: the integrand falls off like |x|^-decay in a power tail (default: like the
+    heavier law's density, index + 1); it sets the tails' map.
+    refine: (breaks of a node set already built, more detached breaks): the adaptive
+    refinement's step (midpoints of its worst panels), without redoing the mesh.
+    """
+    n = n or PANEL_NODES.get()
+    if atoms and not (P.has_continuous or Q.has_continuous):
+        return _atom_nodes(P, Q)                # densities of atoms only: no line mesh
+    if refine is not None:
+        breaks = torch.sort(_cat([refine[0], torch.as_tensor(refine[1], dtype=torch.float64)]),
+                            dim=-1).values
+    else:
+        breaks = _breaks_1d(P, Q, kink, peak, n, bounds)
     if decay is None:
         decay = min(P.tails()[0], Q.tails()[0]) + 1.0
     power = tail_power(decay)
@@ -280,7 +306,7 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
         if aloc.shape[-1]:
             x, w, lp, lq = (_cat([x, aloc]), _cat([w, aw]), _cat([lp, alp]), _cat([lq, alq]))
             wc = None if wc is None else _cat([wc, aw])
-    return Nodes(x, w, lp, lq, wc)
+    return Nodes(x, w, lp, lq, wc, breaks)
 
 
 
@@ -298,7 +324,48 @@ def _in_bounds(pts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return out.reshape(batch + (k,))
 
 
-GAP_RATIO = 16.0
+_OUTER = np.array([MESH_LEVELS[0], MESH_LEVELS[1], MESH_LEVELS[-2], MESH_LEVELS[-1]])
+_DOUBLINGS = 2.0 ** np.arange(1, 48) - 1.0          # 1, 3, 7, ... last panel widths out
+
+
+def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
+    """Breaks beyond each law's outermost quantiles, at 1, 3, 7, ... times its last panel's
+    width, into the gap up to the next break of `pts`. The law's tail decays there over a
+    few widths, an integrand such as √(pq) reaches further than the law itself, and the
+    next break may belong to another law far away (a lognormal of width 1e-4 beside an
+    exponential: one panel across would lose 1e-7 of the Bhattacharyya coefficient)."""
+    parts = []
+    for law in (*P.comps, *Q.comps):
+        b = law.quantile_np(_OUTER)
+        for side, (edge, inner), end in ((1, (b[..., 3:], b[..., 2:3]), law.hi),
+                                         (-1, (b[..., :1], b[..., 1:2]), law.lo)):
+            step = np.abs(edge - inner)
+            # only into the gap up to the next break of the mesh (another law's, usually
+            # near: then nothing is added)
+            beyond = np.where(side * (pts - edge) > step / 2, side * pts, np.inf)
+            nxt = side * beyond.min(-1, keepdims=True)      # ±inf: none (the tail map's)
+            ext = edge + side * step * _DOUBLINGS
+            ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
+            if isinstance(end, torch.Tensor):           # not beyond a finite support end
+                ok &= side * (_np_of(end) - ext) > 0
+            parts.append((ext, ok))
+    if not parts:
+        return pts[..., :0]
+    batch = np.broadcast_shapes(*(e.shape[:-1] for e, _ in parts), pts.shape[:-1])
+    ext = np.concatenate([np.broadcast_to(e, batch + e.shape[-1:]) for e, _ in parts], -1)
+    ok = np.concatenate([np.broadcast_to(k, batch + k.shape[-1:]) for _, k in parts], -1)
+    count = int(ok.sum(-1).max()) if ok.size else 0
+    order = np.argsort(~ok, axis=-1, kind="stable")[..., :count]
+    keep = np.take_along_axis(ok, order, -1)
+    pad = np.broadcast_to(pts[..., :1], batch + (1,))
+    return np.where(keep, np.take_along_axis(ext, order, -1), pad)
+
+
+def _np_of(t: torch.Tensor) -> np.ndarray:
+    return t.detach().numpy()
+
+
+GAP_RATIO = 1000.0
 
 
 def _fill_gaps(pts: np.ndarray) -> np.ndarray:
@@ -314,7 +381,7 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
     zero = np.zeros_like(g[..., :1])
     left = np.concatenate([zero, g[..., :-1]], -1)         # 0: no panel on that side
     right = np.concatenate([g[..., 1:], zero], -1)
-    wide = g > GAP_RATIO * np.maximum(_narrower(left, right), 1e-300)
+    wide = g > GAP_RATIO * np.maximum(np.maximum(left, right), 1e-300)
     if not wide.any():
         return s
     batch = s.shape[:-1]
@@ -341,11 +408,6 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
     for i, extra in extras.items():
         out[i, flat.shape[-1]:flat.shape[-1] + len(extra)] = extra
     return np.sort(out, -1).reshape(batch + (out.shape[-1],))
-
-
-def _narrower(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """The narrower of the panels beside each gap (0 marks no panel: the other one)."""
-    return np.where(left <= 0, right, np.where(right <= 0, left, np.minimum(left, right)))
 
 
 def join(parts: list[Nodes]) -> Nodes:
