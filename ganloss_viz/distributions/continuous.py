@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .asymptotics import LOG2_TERM, LOG_TERM, Growth, exp_coef, pow_term
-from .quadrature import panel_nodes, tail_nodes
+from .quadrature import panel_nodes, tail_nodes, tail_power
 
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 INF = math.inf
@@ -140,20 +140,24 @@ class Continuous1D:
         supplies the derivative with respect to the parameters, and the short panel
         from the mesh point below x up to x supplies the rest.
         """
-        b = torch.as_tensor(self.quantile_np(MESH_LEVELS), dtype=torch.float64)
+        # power tails: half-decade levels, so that no panel spans a thousandfold in x
+        levels = MESH_LEVELS if math.isinf(self.tail_alpha) else MESH_LEVELS_HEAVY
+        b = torch.as_tensor(self.quantile_np(levels), dtype=torch.float64)
         batch = np.broadcast_shapes(b.shape[:-1], x.shape[:-1])
         b = b.expand(*batch, b.shape[-1]).contiguous()
         x = x.expand(*batch, x.shape[-1])
         lo = float(torch.as_tensor(self.lo).reshape(-1)[0])
         width = (b[..., 1:2] - b[..., :1]).clamp(min=1e-300)
+        power = tail_power(self.tail_alpha + 1)       # the density's decay in a power tail
         if math.isinf(lo):
-            hx, hw = tail_nodes(b[..., :1], width, _CDF_NODES, -1)
+            hx, hw = tail_nodes(b[..., :1], width, _CDF_NODES, -1, power)
         else:
             hx, hw = panel_nodes(torch.full_like(b[..., :1], lo), b[..., :1], _CDF_NODES)
         head = (hw * self._lp_panels(hx).exp()).sum(-1)                    # mass below b_0
         px, pw = panel_nodes(b[..., :-1], b[..., 1:], _CDF_NODES)
-        cum = torch.cat([head, head + (pw * self._lp_panels(px).exp()).sum(-1).cumsum(-1)], -1)
-        at_b = torch.as_tensor(MESH_LEVELS, dtype=torch.float64) + (cum - cum.detach())
+        masses = (pw * self._lp_panels(px).exp()).sum(-1)
+        cum = torch.cat([head, head + masses.cumsum(-1)], -1)
+        at_b = torch.as_tensor(levels, dtype=torch.float64) + (cum - cum.detach())
         j = torch.searchsorted(b, x.detach().contiguous(), right=True) - 1
         below = j < 0
         jc = j.clamp(min=0)
@@ -163,24 +167,49 @@ class Continuous1D:
         if math.isinf(lo):
             # Far left of an unbounded law: integrate the tail up to x directly.
             start = torch.where(below, x, start)
-            tx, tw = tail_nodes(x, width.expand_as(x), _CDF_NODES, -1)
+            tx, tw = tail_nodes(x, self._tail_scale(width, x, b), _CDF_NODES, -1, power)
             base = torch.where(below, (tw * self._lp_panels(tx).exp()).sum(-1), base)
         xx, ww = panel_nodes(start, x, _CDF_NODES)
         quad = base + (ww * self._lp_panels(xx).exp()).sum(-1)
-        # Beyond the last mesh point: 1 − the mass above x, integrated from x (a panel from
-        # the last mesh point out to x = 1e6 would resolve nothing of the tail).
-        above = j >= b.shape[-1] - 1
-        if bool(above.any()):
+        # Above the median: 1 − the mass above x, summed from the right. Summed from the
+        # left, its gradient would be that of 1 − 1e-12 as a sum of O(1) terms, noise for
+        # a survival function of 1e-12 (and beyond the last mesh point, a panel out to
+        # x = 1e25 would resolve nothing of the tail).
+        upper = x.detach() >= b[..., b.shape[-1] // 2:b.shape[-1] // 2 + 1]
+        if bool(upper.any()):
             hi = float(torch.as_tensor(self.hi).reshape(-1)[0])
-            top = torch.where(above, x, b[..., -1:].expand_as(x))
+            last_b = b[..., -1:]
             if math.isinf(hi):
-                last = (b[..., -1:] - b[..., -2:-1]).clamp(min=1e-300).expand_as(x)
-                ux, uw = tail_nodes(top, last, _CDF_NODES, +1)
+                last = (b[..., -1:] - b[..., -2:-1]).clamp(min=1e-300)
+                rx, rw = tail_nodes(last_b, last, _CDF_NODES, +1, power)
             else:
-                ux, uw = panel_nodes(top, torch.full_like(top, hi), _CDF_NODES)
-            quad = torch.where(above, 1 - (uw * self._lp_panels(ux).exp()).sum(-1), quad)
+                rx, rw = panel_nodes(last_b, torch.full_like(last_b, hi), _CDF_NODES)
+            right = (rw * self._lp_panels(rx).exp()).sum(-1)             # mass above b_last
+            suffix = torch.cat([right + masses.flip(-1).cumsum(-1).flip(-1), right], -1)
+            sf_b = torch.as_tensor(1 - levels, dtype=torch.float64) + (suffix - suffix.detach())
+            k = (j + 1).clamp(max=b.shape[-1] - 1)
+            end = torch.gather(b, -1, k)
+            beyond = j >= b.shape[-1] - 1                   # past the last mesh point
+            if math.isinf(hi):
+                ux, uw = tail_nodes(x, self._tail_scale(last, x, b), _CDF_NODES, +1, power)
+                far = (uw * self._lp_panels(ux).exp()).sum(-1)
+            else:
+                ux, uw = panel_nodes(x, torch.full_like(x, hi), _CDF_NODES)
+                far = (uw * self._lp_panels(ux).exp()).sum(-1)
+            nx, nw = panel_nodes(x, torch.where(beyond, x, end), _CDF_NODES)
+            near = torch.gather(sf_b, -1, k) + (nw * self._lp_panels(nx).exp()).sum(-1)
+            quad = torch.where(upper, 1 - torch.where(beyond, far, near), quad)
         exact = torch.as_tensor(self.cdf_np(x.detach().numpy()), dtype=torch.float64)
         return exact + (quad - quad.detach())
+
+    def _tail_scale(self, panel: torch.Tensor, x: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Length scale of the tail beyond x: the outer panel's, or, for a power tail
+        (which decays on the scale of x itself), the distance from the median."""
+        panel = panel.expand_as(x)
+        if math.isinf(self.tail_alpha):
+            return panel
+        mid = b[..., b.shape[-1] // 2:b.shape[-1] // 2 + 1]
+        return torch.maximum(panel, (x.detach() - mid).abs())
 
     def cdf_np(self, x: np.ndarray) -> np.ndarray:
         """Exact CDF values (detached, scipy); the quadrature above supplies gradients."""
@@ -215,6 +244,15 @@ class Continuous1D:
 
 def _z(x, loc, scale):
     return (x - loc) / scale
+
+
+def _finite_square(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """z with entries beyond 1e150 (whose square overflows) set to 0, and where they are
+    (None if nowhere): the log-density is −inf there with a zero, not NaN, gradient."""
+    far = z.detach().abs() > 1e150
+    if not bool(far.any()):
+        return z, None
+    return torch.where(far, torch.zeros_like(z), z), far
 
 
 def _log1p_sq(z: torch.Tensor, v: torch.Tensor | float = 1.0) -> torch.Tensor:
@@ -276,8 +314,9 @@ class NormalLaw(_LocScale):
         self.gaussian = (self.loc, self.scale**2)
 
     def log_prob(self, x):
-        z = _z(x, self.loc, self.scale)
-        return -0.5 * z * z - self.scale.log() - LOG_SQRT_2PI
+        z, far = _finite_square(_z(x, self.loc, self.scale))
+        lp = -0.5 * z * z - self.scale.log() - LOG_SQRT_2PI
+        return lp if far is None else torch.where(far, torch.full_like(lp, -INF), lp)
 
     def cdf(self, x):
         return torch.special.ndtr(_z(x, self.loc, self.scale))
@@ -563,8 +602,9 @@ class LogNormalLaw(_Positive):
 
     def _lp(self, x):
         lx = x.log()
-        z = (lx - self.loc) / self.scale
-        return -0.5 * z * z - self.scale.log() - LOG_SQRT_2PI - lx
+        z, far = _finite_square((lx - self.loc) / self.scale)
+        lp = -0.5 * z * z - self.scale.log() - LOG_SQRT_2PI - lx
+        return lp if far is None else torch.where(far, torch.full_like(lp, -INF), lp)
 
     def params_np(self):
         return {"loc": _np(self.loc), "scale": _np(self.scale)}

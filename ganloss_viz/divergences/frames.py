@@ -157,6 +157,7 @@ def recentred(P, Q):
 
 
 EXTREME = 1e100
+SPREAD = 1e50
 
 
 def rescaled(P, Q):
@@ -168,7 +169,8 @@ def rescaled(P, Q):
         return P, Q
     _, w, _ = _centres_widths(P, Q)
     lo, hi = float(w.min()), float(w.max())
-    if lo >= 1 / EXTREME and hi <= EXTREME:
+    if (lo >= 1 / EXTREME and hi <= EXTREME) or hi > SPREAD * lo:
+        # in range, or widths too far apart for one unit to bring them all near 1
         return P, Q
     unit = 2.0 ** round(0.5 * (math.log2(lo) + math.log2(hi)))
     Ps, Qs = P.scaled(unit), Q.scaled(unit)

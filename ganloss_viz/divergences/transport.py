@@ -25,6 +25,7 @@ from .nodes import nodes_1d
 from .precision import EMBEDDED_ERROR, PANEL_NODES
 
 _GRADED_U = 10.0 ** -np.arange(1, 31, dtype=np.float64)      # a break every decade
+_BIG = 1e308         # the widest bracket a quantile search may take
 _TOP = 1e-15          # levels above 1 - _TOP are not representable: tails done analytically
 
 
@@ -120,10 +121,11 @@ def quantile(M: Measure1D, u: torch.Tensor, b: torch.Tensor | None = None) -> to
             if not (low_bad.any() or high_bad.any()):
                 break
             step = span * 2.0 ** min(k, 60)
-            lo = torch.where(low_bad, lo - step, lo)
-            hi = torch.where(high_bad, hi + step, hi)
+            # within the float range: laws 1e299 apart would otherwise step to ±inf
+            lo = torch.where(low_bad, (lo - step).clamp(min=-_BIG), lo)
+            hi = torch.where(high_bad, (hi + step).clamp(max=_BIG), hi)
         for _ in range(64):
-            mid = 0.5 * (lo + hi)
+            mid = 0.5 * lo + 0.5 * hi          # no overflow near ±1e308
             ge = M.cdf_value(mid) >= u
             hi = torch.where(ge, mid, hi)
             lo = torch.where(ge, lo, mid)
@@ -177,7 +179,9 @@ def w2_1d(P: Measure1D, Q: Measure1D) -> torch.Tensor:
                     dim=-1).values
     u, w = panel_nodes(br[..., :-1], br[..., 1:], PANEL_NODES.get())
     u, w = u.flatten(-2), w.flatten(-2)
-    d = quantile(P, u.detach(), b) - quantile(Q, u.detach(), b)
+    # each quantile searched on its own law's mesh: on the union, laws 1e299 apart would
+    # leave one cell of 1e299 between them for the bisection
+    d = quantile(P, u.detach()) - quantile(Q, u.detach())
     # In units of the largest |d| (detached), so that laws 1e200 apart give a finite W2
     # of 1e200 rather than the square root of an overflowed 1e400.
     m = d.detach().abs().amax(-1).clamp(min=1e-300)
