@@ -18,6 +18,7 @@ import math
 import mpmath as mp
 import numpy as np
 import pytest
+import torch
 from scipy import integrate, stats
 from scipy.optimize import brentq
 
@@ -276,3 +277,42 @@ def test_reverse_kl_of_a_uniform_against_a_student_t_1e257_away():
                       f"uniform({a!r}, {b!r})")
     assert abs(r.value - ref) <= max(3 * r.error, 1e-12 * ref), (r, ref)
     assert close(r.grad["q.low"], dref, RTOL_GRAD)
+
+
+# --- CDF gradients in power tails, mixtures that vanish, W2 1e299 apart -------------------
+
+def test_student_t_cdf_gradient_in_its_tails():
+    # ∂S/∂scale = p(x)(x − loc)/scale for a location-scale law; summed from the left, the
+    # gradient of a survival function of 1e-12 was rounding noise of O(1) terms
+    df, loc, sc = 0.5884887898164849, 2.364, 0.12822741373369023
+    d = gv.dist(f"student_t({df}, {loc}, {sc})")
+    leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+              for k, v in d.flat_params().items()}
+    M = d.realize(leaves)
+    xs = [-1e5, 0.0, 3.0, 1e5, 1e12, 1e20]
+    S = M.sf(torch.tensor(xs, dtype=torch.float64))
+    for i, x in enumerate(xs):
+        (g,) = torch.autograd.grad(S[..., i].sum(), leaves["scale"], retain_graph=True)
+        assert close(float(g), stats.t.pdf(x, df, loc, sc) * (x - loc) / sc, 1e-7), x
+
+
+def test_mixture_weight_gradients_where_every_component_vanishes():
+    # below 0 both components (exponential, lognormal) have density 0: logsumexp's 0/0
+    # made every weight's gradient NaN; central differences of the engine's own values
+    # (exact to 1e-15) are the reference
+    Q = "uniform(4.0, 4.107725389310299)"
+
+    def P(w0):
+        return (f"mixture(components=[exponential(0.8103293022567944), "
+                f"lognormal(1.933, 0.23516144900800104)], weights=[{w0!r}, 0.923443538359711])")
+    w0, h = 0.7573214364911043, 1e-5
+    for div in ("js", "reverse_kl", "hellinger"):
+        g = gv.divergence(div, P(w0), Q).grad["p.weights.0"]
+        fd = (gv.divergence(div, P(w0 + h), Q).value
+              - gv.divergence(div, P(w0 - h), Q).value) / (2 * h)
+        assert math.isfinite(g) and close(g, fd, 1e-6), (div, g, fd)
+
+
+def test_w2_of_student_ts_1e299_apart():
+    r = gv.divergence("w2", "student_t(3.01, 4.486, 5.34)", "student_t(3.02, 9.9e298, 5.27)")
+    assert r.value == pytest.approx(9.9e298, rel=1e-12)
