@@ -179,9 +179,7 @@ def w2_1d(P: Measure1D, Q: Measure1D) -> torch.Tensor:
                     dim=-1).values
     u, w = panel_nodes(br[..., :-1], br[..., 1:], PANEL_NODES.get())
     u, w = u.flatten(-2), w.flatten(-2)
-    # each quantile searched on its own law's mesh: on the union, laws 1e299 apart would
-    # leave one cell of 1e299 between them for the bisection
-    d = quantile(P, u.detach()) - quantile(Q, u.detach())
+    d = quantile(P, u.detach(), b) - quantile(Q, u.detach(), b)
     # In units of the largest |d| (detached), so that laws 1e200 apart give a finite W2
     # of 1e200 rather than the square root of an overflowed 1e400.
     m = d.detach().abs().amax(-1).clamp(min=1e-300)
