@@ -192,10 +192,9 @@ class Continuous1D:
             beyond = j >= b.shape[-1] - 1                   # past the last mesh point
             if math.isinf(hi):
                 ux, uw = tail_nodes(x, self._tail_scale(last, x, b), _CDF_NODES, +1, power)
-                far = (uw * self._lp_panels(ux).exp()).sum(-1)
             else:
                 ux, uw = panel_nodes(x, torch.full_like(x, hi), _CDF_NODES)
-                far = (uw * self._lp_panels(ux).exp()).sum(-1)
+            far = (uw * self._lp_panels(ux).exp()).sum(-1)
             nx, nw = panel_nodes(x, torch.where(beyond, x, end), _CDF_NODES)
             near = torch.gather(sf_b, -1, k) + (nw * self._lp_panels(nx).exp()).sum(-1)
             quad = torch.where(upper, 1 - torch.where(beyond, far, near), quad)

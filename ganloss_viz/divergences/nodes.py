@@ -347,7 +347,7 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
             ext = edge + side * step * _DOUBLINGS
             ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
             if isinstance(end, torch.Tensor):           # not beyond a finite support end
-                ok &= side * (_np_of(end) - ext) > 0
+                ok &= side * (end.detach().numpy() - ext) > 0
             parts.append((ext, ok))
     if not parts:
         return pts[..., :0]
@@ -359,10 +359,6 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     keep = np.take_along_axis(ok, order, -1)
     pad = np.broadcast_to(pts[..., :1], batch + (1,))
     return np.where(keep, np.take_along_axis(ext, order, -1), pad)
-
-
-def _np_of(t: torch.Tensor) -> np.ndarray:
-    return t.detach().numpy()
 
 
 GAP_RATIO = 1000.0
