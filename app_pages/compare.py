@@ -22,8 +22,7 @@ state = cv.settings_panel()
 if state is not None:
     w.write_url(cv.KEY, state.to_query_params())
 with messages:
-    for error in w.url_errors(cv.KEY, state):
-        st.error(error)
+    w.show_url_errors(cv.KEY, state)
     cv.preset_info(state)
 
 cv.controls(state)

@@ -21,8 +21,7 @@ messages = st.container()
 state = dv.settings_panel()
 w.write_url(dv.KEY, state.to_query_params())
 with messages:
-    for error in w.url_errors(dv.KEY, state):
-        st.error(error)
+    w.show_url_errors(dv.KEY, state)
     dv.preset_info(state)
 
 dv.results(state)

@@ -8,7 +8,7 @@ import streamlit as st
 import ganloss_viz as gv
 from ganloss_viz.distributions import Distribution, dist
 from ganloss_viz.divergences import Divergence
-from ganloss_viz.format import fmt, method_label
+from ganloss_viz.format import fmt, literal, method_label
 from ganloss_viz.state import DEFAULT_P, DEFAULT_Q, PRESETS, VIEWS, ExplorerState
 from ganloss_viz.ui import compute, sections
 from ganloss_viz.ui import widgets as w
@@ -28,7 +28,8 @@ def results(state: ExplorerState, P: Distribution, Q: Distribution, info: Diverg
     result = compute.divergence(state.div, state.p, state.q, params)
     with box:
         if not result["ok"]:
-            st.error(f"**{info.label}** could not be computed for this pair: {result['message']}")
+            st.error(f"**{info.label}** could not be computed for this pair: "
+                     f"{literal(result['message'])}")
         else:
             c_value, c_method, c_error = st.columns([1.2, 1.5, 1])
             c_value.metric(f"{state.div}(P ‖ Q)", fmt(result["value"]),
@@ -73,8 +74,7 @@ with col_out:
 state = sections.state_from_widgets(p_spec, q_spec, div)
 w.write_url(KEY, state.to_query_params())
 with messages:
-    for error in w.url_errors(KEY, state):
-        st.error(error)
+    w.show_url_errors(KEY, state)
     if state.preset:
         st.info(f"**Preset · {PRESETS[state.preset].title}.** {PRESETS[state.preset].caption}",
                 icon=":material/slideshow:")

@@ -21,8 +21,7 @@ messages = st.container()
 state = tv.settings_panel()
 w.write_url(tv.KEY, state.to_query_params())
 with messages:
-    for error in w.url_errors(tv.KEY, state):
-        st.error(error)
+    w.show_url_errors(tv.KEY, state)
     tv.preset_info(state)
 
 tv.controls(state)

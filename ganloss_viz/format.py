@@ -3,7 +3,8 @@
 Every number a page shows goes through `fmt`: six significant figures (the explorer
 is also a calculator), the infinities as the symbols ∞ and −∞, and text that Python's
 `float()` reads back for every finite value (``1.23457e6``, never ``1.23457×10⁶``).
-Small tables are written as Markdown (`markdown_table`, `text_table`).
+Small tables are written as Markdown (`markdown_table`, `text_table`); text that a
+user supplied is shown through `literal`, never as live Markdown.
 """
 
 from __future__ import annotations
@@ -84,6 +85,26 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~:])")
 def markdown_cell(text: str) -> str:
     """`text` as one literal Markdown table cell: syntax characters escaped, one line."""
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def literal(text: object) -> str:
+    """`text` as Markdown that shows exactly that text, inert: one inline code span.
+
+    For text a user typed or a URL carried (and messages that echo it). Backslash escapes
+    are not enough under Streamlit: it still autolinks an escaped ``https://...``, draws
+    ``:material/...:`` icons and reads ``$...$`` as LaTeX; inside a code span nothing is
+    a link, an image, HTML or a formula. Runs of whitespace become one space (a code
+    span cannot hold a paragraph break).
+    """
+    text = " ".join(str(text).split())
+    if not text:
+        return ""
+    # Streamlit rewrites ":material/" to ":material_" before parsing, code spans
+    # included; an invisible word joiner keeps the text as typed.
+    text = text.replace(":material/", ":\u2060material/")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]],

@@ -5,7 +5,8 @@
   families; both views stay in sync and a bad spec never replaces the last valid one.
 * `divergence_picker`: the divergence (grouped) and its parameters; `stacked_latex`
   fits a long definition into a narrow column.
-* `sync_url`: page state <-> `st.query_params`, through `ganloss_viz.state`.
+* `sync_url`: page state <-> `st.query_params`, through `ganloss_viz.state`;
+  `show_url_errors` reports the URL's bad values.
 
 Widget values live in `st.session_state` under keys ``<prefix>.<...>``; the *model*
 (the last valid spec of each side) under ``<prefix>.<side>``.
@@ -19,6 +20,7 @@ from typing import Any
 import streamlit as st
 
 from ganloss_viz.distributions import FAMILIES, Distribution, Spec, dist
+from ganloss_viz.format import literal
 
 ss = st.session_state
 
@@ -206,8 +208,8 @@ def spec_editor(prefix: str, side: str, title: str, default: str) -> str:
                   on_change=_on_text, args=(prefix, side))
     error = ss.get(_k(prefix, side, "error"))
     if error:
-        st.error(f"**{name_of_side}:** {error}  \nStill using the last valid "
-                 f"{name_of_side} = `{model}`.")
+        st.error(f"**{name_of_side}:** {literal(error)}  \nStill using the last valid "
+                 f"{name_of_side} = {literal(model)}.")
     name = dist(model).name
     entries = ([(p, suffix, lab) for p in FAMILIES[name].params for suffix, lab in _entries(p)]
                if is_simple(name) else [])
@@ -318,10 +320,12 @@ def sync_url(prefix: str, read: Callable[[Mapping[str, str]], tuple[Any, list[st
         ss[f"{prefix}._url_errors"] = (errors, state)
 
 
-def url_errors(prefix: str, state: Any) -> list[str]:
-    """The errors of the last URL read, while the state is still the one read from it."""
+def show_url_errors(prefix: str, state: Any) -> None:
+    """One error box per bad value of the last URL read, while the state is still the
+    one read from it. The sentences echo the URL, so they are shown as `literal` text."""
     errors, read_state = ss.get(f"{prefix}._url_errors", ([], None))
-    return errors if state == read_state else []
+    for error in errors if state == read_state else []:
+        st.error(literal(error))
 
 
 def write_url(prefix: str, params: Mapping[str, str]) -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ganloss_viz import exports, figures
 from ganloss_viz.distributions import dist
-from ganloss_viz.format import fmt, text_table
+from ganloss_viz.format import fmt, literal, text_table
 from ganloss_viz.state import MAX_LR, STEPS
 from ganloss_viz.ui import compute
 from ganloss_viz.ui import widgets as w
@@ -85,7 +85,7 @@ def render(ctx: Context) -> None:
     ok = [(key, r) for key, r in zip(keys, results, strict=True) if r["ok"]]
     for (d, _), r in zip(divs, results, strict=True):
         if not r["ok"]:
-            st.error(f"**{d}**: the fit failed: {r['message']}")
+            st.error(f"**{d}**: the fit failed: {literal(r['message'])}")
     if not ok:
         return
     fig = fit_figure(s.p, tuple(key for key, _ in ok), ctx.P.dim)

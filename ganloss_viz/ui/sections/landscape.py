@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from ganloss_viz import exports, figures
-from ganloss_viz.format import fmt, method_label
+from ganloss_viz.format import fmt, literal, method_label
 from ganloss_viz.state import GRID, parameters
 from ganloss_viz.ui import compute
 
@@ -70,7 +70,7 @@ def render(ctx: Context) -> None:
     land = compute.landscape(s.div, s.p, s.q, lx, ly, xr, yr, n, ctx.params, update)
     close()
     if not land["ok"]:
-        st.error(f"**{s.div}** could not be evaluated over {lx} × {ly}: {land['message']}")
+        st.error(f"**{s.div}** could not be evaluated over {lx} × {ly}: {literal(land['message'])}")
         return
     fit_key = None
     if both_q:
@@ -80,7 +80,7 @@ def render(ctx: Context) -> None:
         fit = compute.fit(s.p, s.q, s.div, s.steps, s.lr, ctx.params, update)
         close()
         if not fit["ok"]:
-            st.warning(f"No fit path: {fit['message']}")
+            st.warning(f"No fit path: {literal(fit['message'])}")
             fit_key = None
     fx, fy = lx.partition(".")[2], ly.partition(".")[2]
     p_params = ctx.P.flat_params()

@@ -11,7 +11,7 @@ import streamlit as st
 
 from ganloss_viz.figures.optimal import optimal_d_figure, vanishing_figure
 from ganloss_viz.figures.style import chart_config
-from ganloss_viz.format import fmt, fmt_error, method_label
+from ganloss_viz.format import fmt, fmt_error, literal, method_label
 from ganloss_viz.ui import compute
 
 from .common import Context, k
@@ -79,7 +79,7 @@ def identity(r: dict[str, Any]) -> None:
 def curve_chart(loss: str, p: str, q: str, units: str) -> None:
     c = curve_1d(loss, p, q)
     if not c["ok"]:
-        st.error(f"Could not draw the optimal discriminator: {c['message']}")
+        st.error(f"Could not draw the optimal discriminator: {literal(c['message'])}")
         return
     title = units.split(", ")[0]
     fig = optimal_d_figure(c["x"], c["p_density"], c["q_density"], c["curve"],
@@ -127,7 +127,7 @@ def render(ctx: Context) -> None:
     loss = loss_picker()
     r = optimum(loss, s.p, s.q)
     if not r["ok"]:
-        st.error(f"No optimal discriminator for this pair: {r['message']}")
+        st.error(f"No optimal discriminator for this pair: {literal(r['message'])}")
     else:
         identity(r)
         if ctx.P.dim == 1:

@@ -7,7 +7,7 @@ import math
 import streamlit as st
 
 from ganloss_viz import exports, figures
-from ganloss_viz.format import method_label
+from ganloss_viz.format import literal, method_label
 from ganloss_viz.state import POINTS, parameters
 from ganloss_viz.ui import compute
 
@@ -84,10 +84,10 @@ def render(ctx: Context) -> None:
     main = results[s.div]
     if not main["ok"]:
         st.error(f"**{s.div}** could not be swept over {param} ∈ [{rng[0]:g}, {rng[1]:g}]: "
-                 f"{main['message']}")
+                 f"{literal(main['message'])}")
     for name, r in results.items():
         if name != s.div and not r["ok"]:
-            st.warning(f"{name} could not be swept: {r['message']}")
+            st.warning(f"{name} could not be swept: {literal(r['message'])}")
     if fig is None:
         return
     st.plotly_chart(fig, width="stretch", config=figures.chart_config(f"sweep-{s.div}"))

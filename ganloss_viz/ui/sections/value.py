@@ -7,7 +7,7 @@ import streamlit as st
 
 from ganloss_viz import exports, figures
 from ganloss_viz.divergences.smoothness import NOTES
-from ganloss_viz.format import fmt, fmt_error, method_label, text_table
+from ganloss_viz.format import fmt, fmt_error, literal, method_label, text_table
 from ganloss_viz.ui import compute
 from ganloss_viz.ui import widgets as w
 
@@ -199,6 +199,6 @@ def _integrand_chart(fig, caption: str) -> None:
 
 def _chart(fig, what: str) -> None:
     if isinstance(fig, str):
-        st.error(f"Could not draw {what}: {fig}")
+        st.error(f"Could not draw {what}: {literal(fig)}")
     else:
         st.plotly_chart(fig, width="stretch", config=figures.chart_config("densities"))
