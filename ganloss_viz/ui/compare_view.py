@@ -23,7 +23,7 @@ import streamlit as st
 
 from ganloss_viz.figures.compare import Panel, grad_figure, grid_figure, losses_figure
 from ganloss_viz.figures.style import chart_config
-from ganloss_viz.format import fmt
+from ganloss_viz.format import fmt, literal
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.compare import COMPARE_PRESETS, MAX_LOSSES, CompareState
 from ganloss_viz.state.train import CAP_WORD, MAX_SEED, caps, default_steps
@@ -34,7 +34,7 @@ from ganloss_viz.train.engine import RunState, resolve_device
 from ganloss_viz.ui.background import Job, request_stop, running, take_finished
 from ganloss_viz.ui.train_view import (
     LIVE_EVERY,
-    NO_GPU_TEXT,
+    device_menu,
     device_options,
     json_safe,
     metric_rows,
@@ -106,23 +106,20 @@ def settings_panel() -> CompareState | None:
                    f"{default_steps(target.name):,} steps.")
     with st.expander(f"Steps, seed and networks (caps: {cap.steps:,} steps, width "
                      f"{cap.width}, depth {cap.depth}, batch {cap.batch:,})"):
-        c_steps, c_seed, c_device, c_w, c_d, c_b = st.columns(6)
+        c_steps, c_seed, c_w, c_d, c_b, c_device = st.columns(6)
         c_steps.number_input(f"Steps (≤ {cap.steps:,})", min_value=1, max_value=cap.steps,
                              step=100, key=k("steps"),
                              help=f"Generator steps of every run; the {CAP_WORD} is "
                                   f"{cap.steps:,}.")
         c_seed.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key=k("seed"),
                             help="Fixes the common initial weights, the data and the noise.")
-        c_device.selectbox("Device", device_options(), key=k("device"),
-                           help="auto: CUDA when a GPU is available, else the CPU.")
         c_w.number_input(f"Width (≤ {cap.width})", min_value=1, max_value=cap.width, step=16,
                          key=k("width"), help="Units per hidden layer of G and D.")
         c_d.number_input(f"Depth (≤ {cap.depth})", min_value=1, max_value=cap.depth, step=1,
                          key=k("depth"), help="Hidden layers of G and D.")
         c_b.number_input(f"Batch (≤ {cap.batch:,})", min_value=1, max_value=cap.batch,
                          step=32, key=k("batch"), help="Samples per step.")
-        if "cuda" not in device_options():
-            st.caption(NO_GPU_TEXT)
+        device_menu(c_device, k("device"))
     if not ss[k("losses")]:
         return None
     state = CompareState(**{name: ss[k(name)] for name in FIELDS})
@@ -241,9 +238,9 @@ def controls(state: CompareState | None) -> None:
     if state is None:
         st.warning("Pick at least one loss to compare.", icon=":material/info:")
     if ss.get(k("start_error")):
-        st.error(f"Cannot compare with these settings: {ss[k('start_error')]}")
+        st.error(f"Cannot compare with these settings: {literal(ss[k('start_error')])}")
     if ss.get(k("run_error")):
-        st.error(f"The comparison failed: {ss[k('run_error')]}")
+        st.error(f"The comparison failed: {literal(ss[k('run_error')])}")
     if busy:
         live_panel()
 

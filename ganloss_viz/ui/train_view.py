@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ganloss_viz.figures.style import chart_config
-from ganloss_viz.format import fmt
+from ganloss_viz.format import fmt, literal
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.train import (
     CAP_WORD,
@@ -50,8 +50,6 @@ ss = st.session_state
 KEY = "tr"
 LIVE_EVERY = 0.5          # seconds between redraws of the live view (2 a second: the
                           # redraws share the CPU and the GIL with the training thread)
-NO_GPU_TEXT = ("cuda is unavailable: torch.cuda.is_available() is False on this server, "
-               "so runs use the CPU ('auto' picks CUDA where a GPU exists).")
 
 
 def k(name: str) -> str:
@@ -86,6 +84,15 @@ def _on_target() -> None:
 
 def device_options() -> list[str]:
     return list(DEVICES) if gpu_available() else [d for d in DEVICES if d != "cuda"]
+
+
+def device_menu(col, key: str) -> None:
+    """The device menu in `col`, drawn only where a GPU exists: without one every run is
+    on the CPU, and a menu would offer a choice that changes nothing (a URL's
+    ``device=cuda`` is reported once, among the URL's errors)."""
+    if gpu_available():
+        col.selectbox("Device", device_options(), key=key,
+                      help="auto: CUDA when a GPU is available, else the CPU.")
 
 
 def loss_label(name: str) -> str:
@@ -141,10 +148,7 @@ def settings_panel() -> TrainState:
     c_seed.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key=k("seed"),
                         help="Fixes the initialisation, the data and the noise: the same "
                              "settings and seed give the same run on the CPU.")
-    c_device.selectbox("Device", device_options(), key=k("device"),
-                       help="auto: CUDA when a GPU is available, else the CPU.")
-    if "cuda" not in device_options():
-        c_device.caption(NO_GPU_TEXT)
+    device_menu(c_device, k("device"))
     with st.expander("Networks and optimiser"):
         c_w, c_d, c_b, c_opt, c_lr, c_lrd = st.columns(6)
         c_w.number_input(f"Width (≤ {cap.width})", min_value=1, max_value=cap.width, step=16,
@@ -333,9 +337,9 @@ def controls(state: TrainState) -> None:
     st.button("Train", type="primary", icon=":material/play_arrow:", key=k("train"),
               on_click=start_run, args=(state,), disabled=busy)
     if ss.get(k("start_error")):
-        st.error(f"Cannot train with these settings: {ss[k('start_error')]}")
+        st.error(f"Cannot train with these settings: {literal(ss[k('start_error')])}")
     if ss.get(k("run_error")):
-        st.error(f"The run failed: {ss[k('run_error')]}")
+        st.error(f"The run failed: {literal(ss[k('run_error')])}")
     if busy:
         live_panel()
 
