@@ -240,7 +240,8 @@ def test_the_deploy_set_resolves_to_cpu_torch_without_cuda_packages(tmp_path):
     index = os.environ.get("GANLOSS_VIZ_TORCH_INDEX", CPU_INDEX)
     (tmp_path / "deploy.txt").write_text("\n".join(deploy_requirements()) + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    env["PIP_CONFIG_FILE"] = os.devnull                  # no local wheel folders or mirrors
+    env.update(PIP_CONFIG_FILE=os.devnull,               # no local wheel folders or mirrors
+               PIP_DISABLE_PIP_VERSION_CHECK="1")
     cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed",
            "--quiet", "--report", str(tmp_path / "report.json"), "--index-url", PYPI,
            "--extra-index-url", index, "-r", str(tmp_path / "deploy.txt")]
