@@ -20,14 +20,8 @@ from ganloss_viz.state.explorer import ExplorerState
 ROOT = Path(__file__).resolve().parents[1]
 # Each makes Python 3.11's tokenizer warn (SyntaxWarning or DeprecationWarning).
 NOISY = ["normal(1is 1, 2)", "normal(1if 2)", "normal(0x1for 2)", 'normal("\\d", 1)']
-NEEDS_FIX = pytest.mark.xfail(
-    strict=True,
-    reason="the fix belongs in ganloss_viz/distributions/spec.py (ast.parse under "
-           "warnings.catch_warnings), a file this change could not touch; drop this mark "
-           "with it")
 
 
-@NEEDS_FIX
 @pytest.mark.parametrize("text", NOISY)
 def test_a_malformed_number_is_an_error_not_a_warning(text):
     with warnings.catch_warnings(record=True) as caught:
@@ -39,7 +33,6 @@ def test_a_malformed_number_is_an_error_not_a_warning(text):
     assert len(errors) == 1 and "p=" in errors[0]
 
 
-@NEEDS_FIX
 def test_the_cli_prints_one_line_for_a_malformed_number():
     proc = subprocess.run(
         [sys.executable, "-m", "ganloss_viz", "divergence", NOISY[1], "normal(0, 1)",

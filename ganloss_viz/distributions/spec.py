@@ -27,6 +27,7 @@ import ast
 import keyword
 import math
 import re
+import warnings
 from dataclasses import dataclass
 
 __all__ = [
@@ -218,7 +219,13 @@ def parse_spec(text: str) -> Spec:
             " is not allowed; specs are plain ASCII"
         )
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():
+            # The tokenizer warns on stderr about odd literals ("1if 2", "\\d"): one line
+            # per bad input in a server's log. The ValueError below reports them. "ignore",
+            # not "error": the filters are process-wide, and another thread's warning
+            # must not become an exception.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         where = ""
         if exc.lineno == 1 and exc.offset:
