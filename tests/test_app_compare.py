@@ -13,7 +13,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from ganloss_viz.state.compare import COMPARE_PRESETS
+from ganloss_viz.state.compare import COMPARE_PRESETS, HOSTED_STEPS_PART, compare_steps
 from ganloss_viz.train import HOSTED_CAPS, TrainConfig
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -77,7 +77,8 @@ def test_bad_url_shows_errors_not_a_traceback():
     assert "losses='ns,bogus,ns'" in errors and "unknown loss bogus" in errors
     assert "using losses=ns,wgan_gp,hinge,ns_r1 instead" in errors
     assert "target='mars'" in errors and "using target=ring8 instead" in errors
-    steps = TrainConfig(target="ring8").resolved().steps
+    steps = compare_steps("ring8")
+    assert steps == round(TrainConfig(target="ring8").resolved().steps * HOSTED_STEPS_PART)
     assert "steps='-5'" in errors and f"using steps={steps} instead" in errors
     assert f"the hosted cap is {HOSTED_CAPS.width}" in errors
     assert "preset='<script>'" in errors

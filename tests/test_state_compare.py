@@ -7,8 +7,10 @@ import pytest
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.compare import (
     COMPARE_PRESETS,
+    HOSTED_STEPS_PART,
     MAX_LOSSES,
     CompareState,
+    compare_steps,
     parse_losses,
 )
 from ganloss_viz.targets import TARGETS
@@ -21,10 +23,13 @@ def test_defaults_use_the_library_defaults():
     state, errors = CompareState.from_query_params({})
     assert errors == []
     cfg = TrainConfig(target=state.target).resolved()
+    # hosted (the default), a comparison's default steps are a part of the target's
+    steps = round(cfg.steps * HOSTED_STEPS_PART)
     assert (state.steps, state.width, state.depth, state.batch) == \
-        (cfg.steps, cfg.width, cfg.depth, cfg.batch)
+        (steps, cfg.width, cfg.depth, cfg.batch)
     assert state.to_query_params() == {"losses": DEFAULT_LOSSES, "target": "ring8",
-                                       "steps": str(cfg.steps), "seed": "0"}
+                                       "steps": str(steps), "seed": "0"}
+    assert compare_steps("bimodal") == 400 and compare_steps("ring8") == 800
 
 
 def test_round_trip_keeps_order_and_settings():
@@ -72,7 +77,7 @@ def test_each_bad_value_is_replaced_and_reported():
     text = "\n".join(errors)
     assert len(errors) == 7
     assert "using target=ring8 instead" in text
-    assert f"the hosted cap is {HOSTED_CAPS.steps}" in text and "using steps=4000" in text
+    assert f"the hosted cap is {HOSTED_CAPS.steps}" in text and "using steps=800" in text
     assert "using seed=0 instead" in text and "using width=128 instead" in text
     assert "batch='1e9'" in text and "not a whole number" in text
     assert "preset='nope'" in text

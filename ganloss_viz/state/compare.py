@@ -39,6 +39,17 @@ from .train import (
 
 MAX_LOSSES = 8        # the grid has at most 8 panels (issue 5: "up to 8")
 CLASSICS = ("ns", "wgan_gp", "hinge", "lsgan", "ns_r1", "minimax")
+# Hosted, a comparison's default steps are this part of the target's: the page's default
+# (four losses on ring8, one core: about 26 ms a step, 8.7 times an ns run's) then ends
+# in about 20 s like the Train page's default run (benchmarks/README.md).
+HOSTED_STEPS_PART = 0.2
+
+
+def compare_steps(target: str) -> int:
+    """A comparison's default steps on `target`: the target's default steps, hosted a
+    HOSTED_STEPS_PART of them (in hundreds)."""
+    steps = default_steps(target)
+    return max(100, int(round(steps * HOSTED_STEPS_PART, -2))) if HOSTED else steps
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,7 @@ class CompareState(PresetState):
     def resolved(self) -> CompareState:
         """The state with steps filled in from the target."""
         return self if self.steps is not None else \
-            replace(self, steps=default_steps(self.target))
+            replace(self, steps=compare_steps(self.target))
 
     def settings(self) -> dict[str, Any]:
         """The TrainConfig settings common to every run, as `compare(losses, target,
@@ -166,7 +177,7 @@ COMPARE_FIELDS: tuple[Field, ...] = (
     Field("losses", parse_losses, ",".join, default=_preset_or("losses", _static("losses"))),
     Field("target", parse_target, default=_preset_or("target", _static("target"))),
     Field("steps", _capped("steps"),
-          default=_preset_or("steps", lambda s: default_steps(s.target), "target")),
+          default=_preset_or("steps", lambda s: compare_steps(s.target), "target")),
     Field("seed", parse_seed, default=_preset_or("seed", _static("seed"))),
     Field("width", _capped("width"), default=_preset_or("width", _static("width")),
           relevant=_differs("width")),
@@ -181,5 +192,5 @@ CompareState.FIELDS, CompareState.PRESETS = COMPARE_FIELDS, COMPARE_PRESETS
 
 assert {f.name for f in COMPARE_FIELDS} == {f.name for f in fields(CompareState)}
 
-__all__ = ["CLASSICS", "COMPARE_FIELDS", "COMPARE_PRESETS", "MAX_LOSSES", "ComparePreset",
-           "CompareState", "parse_losses"]
+__all__ = ["CLASSICS", "COMPARE_FIELDS", "COMPARE_PRESETS", "HOSTED_STEPS_PART", "MAX_LOSSES",
+           "ComparePreset", "CompareState", "compare_steps", "parse_losses"]

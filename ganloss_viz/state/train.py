@@ -37,6 +37,10 @@ HOSTED_ENV = "GANLOSS_VIZ_HOSTED"
 # environment variables, so the switch can live there too.
 HOSTED = os.environ.get(HOSTED_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
 CAP_WORD = "hosted cap" if HOSTED else "cap"     # how the page names a bound
+# A hosted run (or comparison) stops after this many CPU seconds of its thread and keeps
+# what it trained: the queue's waits stay bounded. The default runs take about 12-20 s
+# on one core (benchmarks/README.md, load_sessions.py).
+HOSTED_CPU_SECONDS = 60.0
 MAX_LR = 1.0             # learning rate: upper bound
 MAX_SEED = 2**31 - 1
 DEVICES = ("auto", "cpu", "cuda")
@@ -116,6 +120,11 @@ def caps():
     """The caps the app trains under (the library's HOSTED_CAPS, or CAPS)."""
     from ganloss_viz.train import CAPS, HOSTED_CAPS
     return HOSTED_CAPS if HOSTED else CAPS
+
+
+def cpu_cap() -> float | None:
+    """CPU seconds a run may use: HOSTED_CPU_SECONDS when hosted, else None (no cap)."""
+    return HOSTED_CPU_SECONDS if HOSTED else None
 
 
 def losses() -> dict:
@@ -318,6 +327,6 @@ TrainState.FIELDS, TrainState.PRESETS = TRAIN_FIELDS, TRAIN_PRESETS
 
 assert {f.name for f in TRAIN_FIELDS} == {f.name for f in fields(TrainState)}
 
-__all__ = ["CAP_WORD", "DEVICES", "HOSTED", "HOSTED_ENV", "MAX_LR", "MAX_SEED", "OPTIMIZERS",
-           "TRAIN_FIELDS", "TRAIN_PRESETS", "TrainPreset", "TrainState", "caps", "default_lr",
-           "default_optimizer", "default_steps"]
+__all__ = ["CAP_WORD", "DEVICES", "HOSTED", "HOSTED_CPU_SECONDS", "HOSTED_ENV", "MAX_LR",
+           "MAX_SEED", "OPTIMIZERS", "TRAIN_FIELDS", "TRAIN_PRESETS", "TrainPreset",
+           "TrainState", "caps", "cpu_cap", "default_lr", "default_optimizer", "default_steps"]

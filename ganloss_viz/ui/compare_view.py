@@ -25,13 +25,22 @@ from ganloss_viz.figures.compare import Panel, grad_figure, grid_figure, losses_
 from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import fmt, literal
 from ganloss_viz.losses import LOSSES
-from ganloss_viz.state.compare import COMPARE_PRESETS, MAX_LOSSES, CompareState
-from ganloss_viz.state.train import CAP_WORD, MAX_SEED, caps, default_steps
+from ganloss_viz.state.compare import COMPARE_PRESETS, MAX_LOSSES, CompareState, compare_steps
+from ganloss_viz.state.train import CAP_WORD, MAX_SEED, caps, cpu_cap
 from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import CompareResult, compare
 from ganloss_viz.train.compare import run_configs
 from ganloss_viz.train.engine import RunState, resolve_device
-from ganloss_viz.ui.background import Job, request_stop, running, take_finished
+from ganloss_viz.ui.background import (
+    Job,
+    predicted_seconds,
+    queued_panel,
+    request_stop,
+    running,
+    session_probe,
+    stop_note,
+    take_finished,
+)
 from ganloss_viz.ui.train_view import (
     LIVE_EVERY,
     device_menu,
@@ -70,7 +79,7 @@ def apply(state: CompareState) -> None:
 
 
 def _on_target() -> None:
-    ss[k("steps")] = default_steps(ss[k("target")])
+    ss[k("steps")] = compare_steps(ss[k("target")])
 
 
 def panel_title(name: str) -> str:
@@ -103,9 +112,10 @@ def settings_panel() -> CompareState | None:
                           "targets a histogram against the true density with D's curve.")
         target = TARGETS[ss[k("target")]]
         st.caption(f"{target.dim}-D · {target.doc}. Default: "
-                   f"{default_steps(target.name):,} steps.")
+                   f"{compare_steps(target.name):,} steps.")
+    cpu = f", {cpu_cap():g} CPU seconds" if cpu_cap() else ""
     with st.expander(f"Steps, seed and networks (caps: {cap.steps:,} steps, width "
-                     f"{cap.width}, depth {cap.depth}, batch {cap.batch:,})"):
+                     f"{cap.width}, depth {cap.depth}, batch {cap.batch:,}{cpu})"):
         c_steps, c_seed, c_w, c_d, c_b, c_device = st.columns(6)
         c_steps.number_input(f"Steps (≤ {cap.steps:,})", min_value=1, max_value=cap.steps,
                              step=100, key=k("steps"),
@@ -184,8 +194,10 @@ def start_run(state: CompareState) -> None:
     except ValueError as exc:
         ss[k("start_error")] = str(exc)
         return
-    ss[k("start_error")] = None
-    ss[k("live")] = LiveCompare(state=s).start()
+    ss[k("start_error")] = ss[k("note")] = None
+    configs = run_configs(s.losses, s.target, s.steps, s.seed, s.settings())
+    ss[k("live")] = LiveCompare(state=s, cpu_cap=cpu_cap(), estimate=predicted_seconds(configs),
+                                alive=session_probe()).start()
 
 
 def collect() -> None:
@@ -193,11 +205,13 @@ def collect() -> None:
     live = take_finished(k("live"))
     if live is None:
         return
+    note = stop_note(live.stop_reason, live.cpu_cap)
+    ss[k("note")] = note if live.result is None else None      # a cancel: nothing trained
     if live.error is not None:
         ss[k("run_error")] = live.error
-    else:
+    elif live.result is not None:
         ss[k("run_error")] = None
-        ss[k("result")] = (live.state, live.result)
+        ss[k("result")], ss[k("result_note")] = (live.state, live.result), note
         ss.pop(k("built"), None)
 
 
@@ -209,6 +223,8 @@ def live_panel() -> None:
         return
     if live.done:
         st.rerun(scope="app")
+    if queued_panel(live, k("live"), k("cancel")):
+        return
     p = live.progress
     steps = live.state.resolved().steps
     done, sps, secs = (p.step, p.steps_per_s, p.seconds) if p else (0, 0.0, 0.0)
@@ -216,7 +232,8 @@ def live_panel() -> None:
     c_bar.progress(min(done / steps, 1.0),
                    text=f"Training {len(live.state.losses)} losses on {live.state.target} · "
                         f"step {done:,} of {steps:,} · "
-                        f"{fmt(sps, 4) if sps else '—'} steps/s · {secs:.1f} s")
+                        f"{fmt(sps, 4) if sps else '—'} steps/s · {secs:.1f} s"
+                        + (f" (stops at {live.cpu_cap:g} CPU s)" if live.cpu_cap else ""))
     c_stop.button("Stop", key=k("stop"), on_click=request_stop, args=(k("live"),),
                   icon=":material/stop:",
                   disabled=live.stop_requested, width="stretch")
@@ -241,6 +258,8 @@ def controls(state: CompareState | None) -> None:
         st.error(f"Cannot compare with these settings: {literal(ss[k('start_error')])}")
     if ss.get(k("run_error")):
         st.error(f"The comparison failed: {literal(ss[k('run_error')])}")
+    if ss.get(k("note")):
+        st.info(ss[k("note")], icon=":material/cancel:")
     if busy:
         live_panel()
 
@@ -297,7 +316,8 @@ def _status(names, result: CompareResult) -> None:
         st.warning(f"{'; '.join(diverged)}: its replay stays on the last finite snapshot. "
                    f"{summary}", icon=":material/warning:")
     elif any(r.stopped for r in result.runs):
-        st.info(f"Stopped early. {summary}", icon=":material/stop_circle:")
+        st.info(f"{ss.get(k('result_note')) or 'Stopped early.'} {summary}",
+                icon=":material/stop_circle:")
     else:
         st.success(f"Finished. {summary}", icon=":material/check_circle:")
 

@@ -35,6 +35,7 @@ from ganloss_viz.state.train import (
     TRAIN_PRESETS,
     TrainState,
     caps,
+    cpu_cap,
     default_lr,
     default_optimizer,
     default_steps,
@@ -44,7 +45,16 @@ from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import Progress, TrainResult, train
 from ganloss_viz.train.engine import RunState, resolve_device
 from ganloss_viz.train_figures import averaged, replay_figure
-from ganloss_viz.ui.background import Job, request_stop, running, take_finished
+from ganloss_viz.ui.background import (
+    Job,
+    predicted_seconds,
+    queued_panel,
+    request_stop,
+    running,
+    session_probe,
+    stop_note,
+    take_finished,
+)
 
 ss = st.session_state
 KEY = "tr"
@@ -171,7 +181,8 @@ def settings_panel() -> TrainState:
                                 f"{fmt(default_lr(loss.name, 'd'), pad=False)}.")
         st.caption(f"{CAP_WORD.capitalize()}s: {cap.steps:,} steps, batch {cap.batch:,}, "
                    f"width {cap.width}, depth {cap.depth}, {cap.snapshots} animation frames, "
-                   f"{cap.points} points per frame, a {cap.grid}×{cap.grid} grid for D.")
+                   f"{cap.points} points per frame, a {cap.grid}×{cap.grid} grid for D"
+                   + (f", {cpu_cap():g} CPU seconds per run." if cpu_cap() else "."))
     state = TrainState(**{name: ss[k(name)] for name in TrainState().__dict__})
     state = replace(state, steps=int(state.steps), seed=int(state.seed),
                     width=int(state.width), depth=int(state.depth), batch=int(state.batch),
@@ -237,8 +248,10 @@ def start_run(state: TrainState) -> None:
     except ValueError as exc:
         ss[k("start_error")] = str(exc)
         return
-    ss[k("start_error")] = None
-    ss[k("live")] = LiveRun(config=cfg, title=run_title(cfg)).start()
+    ss[k("start_error")] = ss[k("note")] = None
+    ss[k("live")] = LiveRun(config=cfg, title=run_title(cfg), cpu_cap=cpu_cap(),
+                            estimate=predicted_seconds([cfg.resolved()]),
+                            alive=session_probe()).start()
 
 
 def collect() -> None:
@@ -246,11 +259,13 @@ def collect() -> None:
     live = take_finished(k("live"))
     if live is None:
         return
+    note = stop_note(live.stop_reason, live.cpu_cap)
+    ss[k("note")] = note if live.result is None else None      # a cancel: nothing trained
     if live.error is not None:
         ss[k("run_error")] = live.error
-    else:
+    elif live.result is not None:
         ss[k("run_error")] = None
-        ss[k("result")] = live.result
+        ss[k("result")], ss[k("result_note")] = live.result, note
         ss.pop(k("downloads"), None)
 
 
@@ -298,13 +313,16 @@ def live_panel() -> None:
         return
     if live.done:
         st.rerun(scope="app")
+    if queued_panel(live, k("live"), k("cancel")):
+        return
     p = live.progress
     steps = live.config.resolved().steps
     done, sps, secs = (p.step, p.steps_per_s, p.seconds) if p else (0, 0.0, 0.0)
     c_bar, c_stop = st.columns([5, 1], vertical_alignment="bottom")
     c_bar.progress(min(done / steps, 1.0),
                    text=f"Training {live.title}step {done:,} of {steps:,} · "
-                        f"{fmt(sps, 4) if sps else '—'} steps/s · {secs:.1f} s")
+                        f"{fmt(sps, 4) if sps else '—'} steps/s · {secs:.1f} s"
+                        + (f" (stops at {live.cpu_cap:g} CPU s)" if live.cpu_cap else ""))
     c_stop.button("Stop", key=k("stop"), on_click=request_stop, args=(k("live"),),
                   icon=":material/stop:",
                   disabled=live.stop_requested, width="stretch")
@@ -340,6 +358,8 @@ def controls(state: TrainState) -> None:
         st.error(f"Cannot train with these settings: {literal(ss[k('start_error')])}")
     if ss.get(k("run_error")):
         st.error(f"The run failed: {literal(ss[k('run_error')])}")
+    if ss.get(k("note")):
+        st.info(ss[k("note")], icon=":material/cancel:")
     if busy:
         live_panel()
 
@@ -451,7 +471,8 @@ def results() -> None:
         st.warning(f"The run {result.message}: the replay stops at the last finite "
                    f"snapshot. {summary}", icon=":material/warning:")
     elif result.stopped:
-        st.info(f"Stopped early. {summary}", icon=":material/stop_circle:")
+        st.info(f"{ss.get(k('result_note')) or 'Stopped early.'} {summary}",
+                icon=":material/stop_circle:")
     else:
         st.success(f"Finished. {summary}", icon=":material/check_circle:")
     fig = replay_figure(result.frame, result.snapshots, title)
