@@ -148,12 +148,13 @@ class Continuous1D:
         x = x.expand(*batch, x.shape[-1])
         lo = float(torch.as_tensor(self.lo).reshape(-1)[0])
         width = (b[..., 1:2] - b[..., :1]).clamp(min=1e-300)
+        mid = b[..., b.shape[-1] // 2:b.shape[-1] // 2 + 1]
         power = tail_power(self.tail_alpha + 1)       # the density's decay in a power tail
         if math.isinf(lo):
             hx, hw = tail_nodes(b[..., :1], width, _CDF_NODES, -1, power)
         else:
             hx, hw = panel_nodes(torch.full_like(b[..., :1], lo), b[..., :1], _CDF_NODES)
-        head = (hw * self._lp_panels(hx).exp()).sum(-1)                    # mass below b_0
+        head = self._mass(hx, hw, mid)                                     # mass below b_0
         px, pw = panel_nodes(b[..., :-1], b[..., 1:], _CDF_NODES)
         masses = (pw * self._lp_panels(px).exp()).sum(-1)
         cum = torch.cat([head, head + masses.cumsum(-1)], -1)
@@ -166,9 +167,12 @@ class Continuous1D:
         base = torch.where(below, torch.zeros_like(x), torch.gather(at_b, -1, jc))
         if math.isinf(lo):
             # Far left of an unbounded law: integrate the tail up to x directly.
+            # (Other points map from b_0: a tail from x far right would put an inf·0 into
+            # the backward pass of a branch that `where` drops.)
             start = torch.where(below, x, start)
-            tx, tw = tail_nodes(x, self._tail_scale(width, x, b), _CDF_NODES, -1, power)
-            base = torch.where(below, (tw * self._lp_panels(tx).exp()).sum(-1), base)
+            xl = torch.where(below, x, b[..., :1])
+            tx, tw = tail_nodes(xl, self._tail_scale(width, xl, b), _CDF_NODES, -1, power)
+            base = torch.where(below, self._mass(tx, tw, mid), base)
         xx, ww = panel_nodes(start, x, _CDF_NODES)
         quad = base + (ww * self._lp_panels(xx).exp()).sum(-1)
         # Above the median: 1 − the mass above x, summed from the right. Summed from the
@@ -184,22 +188,33 @@ class Continuous1D:
                 rx, rw = tail_nodes(last_b, last, _CDF_NODES, +1, power)
             else:
                 rx, rw = panel_nodes(last_b, torch.full_like(last_b, hi), _CDF_NODES)
-            right = (rw * self._lp_panels(rx).exp()).sum(-1)             # mass above b_last
+            right = self._mass(rx, rw, mid)                               # mass above b_last
             suffix = torch.cat([right + masses.flip(-1).cumsum(-1).flip(-1), right], -1)
             sf_b = torch.as_tensor(1 - levels, dtype=torch.float64) + (suffix - suffix.detach())
             k = (j + 1).clamp(max=b.shape[-1] - 1)
             end = torch.gather(b, -1, k)
             beyond = j >= b.shape[-1] - 1                   # past the last mesh point
             if math.isinf(hi):
-                ux, uw = tail_nodes(x, self._tail_scale(last, x, b), _CDF_NODES, +1, power)
+                xr = torch.where(beyond, x, last_b)
+                ux, uw = tail_nodes(xr, self._tail_scale(last, xr, b), _CDF_NODES, +1, power)
             else:
                 ux, uw = panel_nodes(x, torch.full_like(x, hi), _CDF_NODES)
-            far = (uw * self._lp_panels(ux).exp()).sum(-1)
+            far = self._mass(ux, uw, mid)
             nx, nw = panel_nodes(x, torch.where(beyond, x, end), _CDF_NODES)
             near = torch.gather(sf_b, -1, k) + (nw * self._lp_panels(nx).exp()).sum(-1)
             quad = torch.where(upper, 1 - torch.where(beyond, far, near), quad)
         exact = torch.as_tensor(self.cdf_np(x.detach().numpy()), dtype=torch.float64)
         return exact + (quad - quad.detach())
+
+    def _mass(self, x: torch.Tensor, w: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+        """Σ w·p(x) over a tail's nodes, as Σ exp(log w + log p). Far out (a tail mapped from
+        x = 1e257) w reaches 1e300 while p underflows: w·p's backward pass would be inf · 0
+        = NaN. Nodes beyond the float range are left out (their mass is below any double),
+        evaluated at `inside`, a point of the support, so that no NaN reaches the gradient."""
+        ok = torch.isfinite(x.detach()) & torch.isfinite(w.detach()) & (w.detach() > 0)
+        xs = torch.where(ok, x, inside.expand_as(x))
+        lw = torch.log(torch.where(ok, w, torch.ones_like(w)))
+        return torch.where(ok, (lw + self._lp_panels(xs)).exp(), torch.zeros_like(w)).sum(-1)
 
     def _tail_scale(self, panel: torch.Tensor, x: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """Length scale of the tail beyond x: the outer panel's, or, for a power tail

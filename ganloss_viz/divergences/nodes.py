@@ -241,6 +241,7 @@ def _breaks_1d(P: Measure1D, Q: Measure1D, kink, peak, n: int,
     filled gaps, support ends and atoms (attached), kink roots and graded peaks."""
     detached = np.concatenate(_batch_align(P.mesh_np(MESH_LEVELS), Q.mesh_np(MESH_LEVELS)), -1)
     detached = np.concatenate(_batch_align(detached, _tail_extensions(P, Q, detached)), -1)
+    detached = np.concatenate(_batch_align(detached, _outer_reach(P, Q, detached)), -1)
     if bounds is not None:
         detached = _in_bounds(detached, bounds[0].numpy(), bounds[1].numpy())
     detached = _fill_gaps(detached)
@@ -362,6 +363,38 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
 
 
 GAP_RATIO = 1000.0
+
+
+def _unbounded(laws, side: int) -> bool:
+    return all(not isinstance(end, torch.Tensor)
+               for end in (law.hi if side > 0 else law.lo for law in laws))
+
+
+def _outer_reach(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
+    """Breaks beyond the mesh's two ends, doubling the end panel's width out to the mesh's
+    span, where the span is more than GAP_RATIO end panels (laws far apart) and the
+    support is unbounded on that side. Beyond a law far from the other, an integrand that
+    mixes the two (√(pq) of heavy tails) keeps the other law's level out to the distance
+    between them: a tail map scaled on the end panel alone would miss that mass, and its
+    coarse rule with it."""
+    s = np.sort(pts, -1)
+    if s.shape[-1] < 2:
+        return s[..., :0]
+    laws = (*P.comps, *Q.comps)
+    span = s[..., -1:] - s[..., :1]
+    parts = []
+    for side, edge, step in ((-1, s[..., :1], s[..., 1:2] - s[..., :1]),
+                             (1, s[..., -1:], s[..., -1:] - s[..., -2:-1])):
+        if not _unbounded(laws, side):
+            continue
+        step = np.maximum(step, np.abs(edge) * 1e-15 + 1e-300)
+        far = span > GAP_RATIO * step
+        if not far.any():
+            continue
+        k = int(np.ceil(np.log2(float((span / step)[far].max()) + 1.0)))
+        ext = edge + side * step * (2.0 ** np.arange(1, k + 1) - 1.0)
+        parts.append(np.where(far & (side * (ext - edge) <= span), ext, edge))
+    return np.concatenate(parts, -1) if parts else s[..., :0]
 
 
 def _fill_gaps(pts: np.ndarray) -> np.ndarray:

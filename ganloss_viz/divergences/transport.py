@@ -19,6 +19,7 @@ import torch
 from ..distributions.continuous import AffineLaw
 from ..distributions.measure import Measure1D, _cat
 from ..distributions.quadrature import panel_nodes
+from .frames import frames
 from .gaussian import expected_abs, safe_sqrt
 from .integrals import REFINE
 from .nodes import nodes_1d
@@ -41,22 +42,49 @@ def tails_infinite(P: Measure1D, Q: Measure1D, order: float) -> torch.Tensor:
 
 def _refined(f, P: Measure1D, Q: Measure1D, power: float, kink=None
              ) -> tuple[torch.Tensor, float | None]:
-    """∫ f(x) dx on the pair's nodes with its error, panels cut 2, 4, 8 times until the
-    embedded coarser rule agrees to 1e-10 relative (single values: a sweep, which carries
-    no coarse rule, takes one pass and no error). f is |F_P − F_Q|^power: it decays like
-    the heavier survival function to that power."""
+    """∫ f(P, Q, x) dx on the pair's nodes with its error, panels cut 2, 4, 8 times until
+    the embedded coarser rule agrees to 1e-10 relative (single values: a sweep, which
+    carries no coarse rule, takes one pass and no error). f is |F_P − F_Q|^power: it decays
+    like the heavier survival function to that power. Laws far apart are integrated frame
+    by frame (frames.py), each in coordinates centred on its anchor: at 1e20 from the
+    other law, absolute coordinates would round a unit-scale law's shape away, and with it
+    the whole of ∂/∂loc."""
     decay = power * min(P.tails()[0], Q.tails()[0])
+    fr, _ = frames(P, Q)
+    pairs = [(P, Q, None)] if fr is None else [
+        (P.shifted(fr.anchor[..., k]), Q.shifted(fr.anchor[..., k]),
+         (fr.lo[..., k] - fr.anchor[..., k], fr.hi[..., k] - fr.anchor[..., k]))
+        for k in range(fr.anchor.shape[-1])]
     for split in REFINE:
-        n = nodes_1d(P, Q, kink=kink, atoms=False, coarse=EMBEDDED_ERROR.get(), split=split,
-                     decay=decay)
-        v = f(n.x)
-        total = (n.w * v).sum(-1)
-        if n.w_coarse is None:
+        total = coarse = 0.0
+        for A, B, bounds in pairs:
+            n = nodes_1d(A, B, kink=None if kink is None else (lambda x, A=A, B=B: kink(A, B, x)),
+                         atoms=False, coarse=EMBEDDED_ERROR.get(), split=split, decay=decay,
+                         bounds=bounds)
+            # Nodes of a tail mapped past the float range carry no mass: left out at 0.
+            # The weights go in as fractions of a power of two, 2^k ≥ their largest: a
+            # weight of 1e257 (a panel across a gap that wide) times a density's inner
+            # derivative would overflow the backward pass to inf · 0 = NaN.
+            ok = torch.isfinite(n.x.detach())
+            v = f(A, B, torch.where(ok, n.x, torch.zeros_like(n.x)))
+            zero = torch.zeros_like(v)
+            unit = _power_of_two(n.w.detach())
+            total = total + unit * torch.where(ok, n.w / unit.unsqueeze(-1) * v, zero).sum(-1)
+            if n.w_coarse is not None:
+                coarse = coarse + unit * torch.where(ok, n.w_coarse / unit.unsqueeze(-1) * v,
+                                                     zero).sum(-1)
+        if not EMBEDDED_ERROR.get():
             return total, None
-        error = float((total - (n.w_coarse * v).sum(-1)).detach().abs().max())
+        error = float((total - coarse).detach().abs().max())
         if error <= 1e-10 * float(total.detach().abs().max()) + 1e-14:
             break
     return total, error
+
+
+def _power_of_two(w: torch.Tensor) -> torch.Tensor:
+    """Per row, the power of two at or above the largest finite |w| (1 where none)."""
+    big = torch.where(torch.isfinite(w), w.abs(), torch.zeros_like(w)).amax(-1)
+    return torch.where(big > 0, torch.exp2(torch.ceil(torch.log2(big))), torch.ones_like(big))
 
 
 def cdf_gap(P: Measure1D, Q: Measure1D, x: torch.Tensor) -> torch.Tensor:
@@ -72,13 +100,13 @@ def cdf_gap(P: Measure1D, Q: Measure1D, x: torch.Tensor) -> torch.Tensor:
 
 def w1_1d(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, float | None]:
     """(∫|F_P − F_Q|, its error), panels broken where the CDFs cross."""
-    return _refined(lambda x: cdf_gap(P, Q, x).abs(), P, Q, 1.0,
-                    kink=lambda x: P.cdf(x) - Q.cdf(x))
+    return _refined(lambda A, B, x: cdf_gap(A, B, x).abs(), P, Q, 1.0,
+                    kink=lambda A, B, x: A.cdf(x) - B.cdf(x))
 
 
 def energy_value_1d(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, float | None]:
     """(2∫(F_P − F_Q)², its error)."""
-    return _refined(lambda x: 2 * cdf_gap(P, Q, x) ** 2, P, Q, 2.0)
+    return _refined(lambda A, B, x: 2 * cdf_gap(A, B, x) ** 2, P, Q, 2.0)
 
 
 def energy_1d(P: Measure1D, Q: Measure1D) -> torch.Tensor:
@@ -164,22 +192,51 @@ def _levels(M: Measure1D) -> torch.Tensor:
     return _cat(parts)
 
 
+def _own_centre(M: Measure1D) -> torch.Tensor:
+    """A detached point where M's mass is (its narrowest law's centre; 0 for atoms only),
+    of batch shape: M's quantiles are taken relative to it."""
+    if not M.comps:
+        return torch.zeros(M.atom_loc.shape[:-1], dtype=torch.float64)
+    m, w = zip(*(law.centre_width_np() for law in M.comps), strict=True)
+    batch = np.broadcast_shapes(*(a.shape for a in m + w))
+    m = np.concatenate([np.broadcast_to(a, batch) for a in m], -1)
+    w = np.concatenate([np.broadcast_to(a, batch) for a in w], -1)
+    c = np.take_along_axis(m, np.argmin(w, -1)[..., None], -1)[..., 0]
+    return torch.as_tensor(np.where(np.isfinite(c), c, 0.0), dtype=torch.float64)
+
+
+def _union_mesh(M: Measure1D, other: Measure1D) -> torch.Tensor:
+    """M's mesh with the other law's points that lie within one span of it (a uniform
+    nearly equal to the other needs both ends); far points would widen the bisection's
+    bracket to the distance between the laws, beyond what 64 halvings resolve."""
+    own = _mesh(M)
+    lo, hi = own[..., :1], own[..., -1:]
+    span = (hi - lo).clamp(min=1e-300)
+    return torch.sort(_cat([own, _mesh(other).clamp(lo - span, hi + span)]), dim=-1).values
+
+
 def w2_1d(P: Measure1D, Q: Measure1D) -> torch.Tensor:
     """W2 by quadrature over u of (F_P^-1 - F_Q^-1)^2.
 
     The u-panels break at F_P and F_Q of both meshes (so each quantile function is
-    smooth on every panel) and at the levels of atoms and support ends.
+    smooth on every panel) and at the levels of atoms and support ends. Each law's
+    quantiles are found relative to its own centre c (F_P^-1 = c_P + F_{P-c_P}^-1): laws
+    1e20 apart would otherwise share one coordinate whose ulp is 1e4 times their scale,
+    and the quantiles' gradients would be noise.
     """
+    cp, cq = _own_centre(P), _own_centre(Q)
+    Ps, Qs = P.shifted(cp), Q.shifted(cq)
     with torch.no_grad():
         b = torch.sort(_cat([_mesh(P), _mesh(Q)]), dim=-1).values
         mesh_levels = _cat([P.cdf_value(b), Q.cdf_value(b)])
+        bp, bq = _union_mesh(Ps, Q.shifted(cp)), _union_mesh(Qs, P.shifted(cq))
     # Graded levels towards 0 and 1: heavy tails make (F_P^-1 - F_Q^-1)^2 singular there.
     fixed = torch.as_tensor(np.concatenate([[0.0], _GRADED_U, 1 - _GRADED_U[:15]]))
     br = torch.sort(_cat([fixed, mesh_levels, _levels(P), _levels(Q)]).clamp(0.0, 1 - _TOP),
                     dim=-1).values
     u, w = panel_nodes(br[..., :-1], br[..., 1:], PANEL_NODES.get())
     u, w = u.flatten(-2), w.flatten(-2)
-    d = quantile(P, u.detach(), b) - quantile(Q, u.detach(), b)
+    d = (cp - cq).unsqueeze(-1) + (quantile(Ps, u.detach(), bp) - quantile(Qs, u.detach(), bq))
     # In units of the largest |d| (detached), so that laws 1e200 apart give a finite W2
     # of 1e200 rather than the square root of an overflowed 1e400.
     m = d.detach().abs().amax(-1).clamp(min=1e-300)
