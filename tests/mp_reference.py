@@ -211,6 +211,25 @@ class NoReference(Exception):
     """The reference cannot certify a value here (precision, convergence, scope)."""
 
 
+class OverBudget(Exception):
+    """The pair's reference needs more work than its budget allows (see `reference_all`).
+
+    Work is counted in evaluations of a component's log-density, distribution function,
+    quantile or characteristic function, so the same pairs get references on any
+    machine, however fast or busy."""
+
+
+_WORK = {"left": None}
+
+
+def _spend() -> None:
+    """Count one component evaluation against the pair's budget, if it has one."""
+    if _WORK["left"] is not None:
+        _WORK["left"] -= 1
+        if _WORK["left"] < 0:
+            raise OverBudget
+
+
 def _lse(vals):
     vals = [v for v in vals if v != -mp.inf]
     if not vals:
@@ -509,6 +528,7 @@ class Comp:
         return x.off(mp.mpf(0))
 
     def logpdf(self, x: Pt):
+        _spend()
         f, P = self.fam, self.P
         if f in LOCSCALE:
             z = self._z(x)
@@ -586,6 +606,7 @@ class Comp:
 
     # --- distribution functions: (F, S) with the smaller one accurate
     def cdf_sf(self, x: Pt):
+        _spend()
         f, P = self.fam, self.P
         if f in LOCSCALE:
             z = self._z(x)
@@ -722,6 +743,7 @@ class Comp:
     def quantile(self, u, upper=False, derivs=False):
         """F^-1(u), or F^-1(1 - u) when upper (accurate for small u), as a Pt; with derivs
         also {param: dx/dparam}. None where not explicit."""
+        _spend()
         f = self.fam
         d = {}
         if f in ("normal", "laplace", "logistic", "cauchy", "gumbel"):
@@ -787,6 +809,7 @@ class Comp:
 
     # --- characteristic function (in coordinates shifted by c), None if not written
     def charfn(self, t, c):
+        _spend()
         f, P = self.fam, self.P
         j = mp.mpc(0, 1)
         if f in LOCSCALE:
@@ -2477,13 +2500,15 @@ def _to_float(v):
 
 
 def reference_all(P: Law, Q: Law, alpha=0.5, renyi_alpha=0.5, bandwidth=1.0, grads=True,
-                  divs=DIVS, dps=(40, 28), check_grads=False, full=True):
+                  divs=DIVS, dps=(40, 28), check_grads=False, full=True, work=None):
     """References for every divergence in `divs`: dict div -> Ref or None. `grads`:
     True (every divergence), False, or the divergences whose gradients are wanted.
 
     The pair is computed at the working precisions `dps` (first: the value returned);
     a value is returned only when the passes agree to 1e-18 relative (1e-40 absolute)
-    and the quadrature's error estimate is below 1e-18 of the value."""
+    and the quadrature's error estimate is below 1e-18 of the value. `work`: at most
+    this many component evaluations (`_spend`) for the pair, else OverBudget is raised;
+    `_WORK["spent"]` tells how many were used."""
     which = set()
     if set(divs) & set(FDIVS):
         which.add("f")
@@ -2496,10 +2521,16 @@ def reference_all(P: Law, Q: Law, alpha=0.5, renyi_alpha=0.5, bandwidth=1.0, gra
     extra = _extra_digits(P, Q)
     dps = tuple(d + extra for d in dps)
     passes = []
-    for i, d in enumerate(dps):
-        with mp.workdps(d):
-            passes.append(_compute(P, Q, alpha, renyi_alpha, bandwidth,
-                                   grads if (i == 0 or check_grads) else False, which, full))
+    _WORK["left"] = work
+    try:
+        for i, d in enumerate(dps):
+            with mp.workdps(d):
+                passes.append(_compute(P, Q, alpha, renyi_alpha, bandwidth,
+                                       grads if (i == 0 or check_grads) else False, which,
+                                       full))
+    finally:
+        _WORK["spent"] = None if work is None else work - _WORK["left"]
+        _WORK["left"] = None
     (v0, g0, e0, f0) = passes[0]
     nd = _nondiff(P, Q)
     out = {}
