@@ -20,6 +20,7 @@ from ganloss_viz.ui import shell  # noqa: E402
 
 st.set_page_config(layout="wide", page_title="ganloss-viz", page_icon=shell.ICON)
 page = st.navigation(shell.app_pages())
+shell.import_library(page.url_path)
 shell.style()
 with shell.charts_preloaded():
     page.run()

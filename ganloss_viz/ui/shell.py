@@ -9,12 +9,14 @@ presets for talks, one entry in `preset_groups`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
 
 ICON = ":material/ssid_chart:"
+_LIBRARY_LOCK = threading.Lock()
 
 PAGES: dict[str, dict[str, str]] = {
     "explorer": dict(page="app_pages/explorer.py", title="Divergence explorer", icon=ICON),
@@ -26,6 +28,19 @@ PAGES: dict[str, dict[str, str]] = {
     "dirac": dict(page="app_pages/dirac.py", title="Dirac-GAN", icon=":material/cyclone:"),
 }
 """Every page by its URL path, in the navigation's order (the explorer opens the app)."""
+
+
+def import_library(url_path: str) -> None:
+    """Import the library's registries (divergences, and the losses they import) one
+    thread at a time, before a page that imports them at its top (the explorer, Train,
+    Compare; the others import them late or never, and keep their fast first paint).
+    Each session runs its page in its own thread: on a cold server, two first visits at
+    once would import them in two threads, and Python hands one of them a half-built
+    module (its f-GAN losses then find no f-divergence and the page fails). After the
+    first visit this is a lookup in sys.modules."""
+    if url_path in ("explorer", "train", "compare"):
+        with _LIBRARY_LOCK:
+            import ganloss_viz.divergences  # noqa: F401
 
 
 def page(name: str) -> st.Page:
