@@ -188,14 +188,13 @@ def start_run(state: CompareState) -> None:
         return
     try:
         s = state.resolved()
-        run_configs(s.losses, s.target, s.steps, s.seed, s.settings())
+        configs = run_configs(s.losses, s.target, s.steps, s.seed, s.settings())
         if s.device != "cpu":
             resolve_device(s.device)
     except ValueError as exc:
         ss[k("start_error")] = str(exc)
         return
     ss[k("start_error")] = ss[k("note")] = None
-    configs = run_configs(s.losses, s.target, s.steps, s.seed, s.settings())
     ss[k("live")] = LiveCompare(state=s, cpu_cap=cpu_cap(), estimate=predicted_seconds(configs),
                                 alive=session_probe()).start()
 
