@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/load_sessions.py              # one round, 5-10 minutes on 2 cores
     .venv/bin/python benchmarks/load_sessions.py --soak 20    # rounds for 20 minutes
+    .venv/bin/python benchmarks/load_sessions.py --explorers 1 --pause 3   # one explorer
 
 One `streamlit run app.py` (hosted mode, the default: admission slots = the cores,
 60 CPU seconds per run) and one headless Debian Chromium with ten independent
@@ -13,7 +14,8 @@ press Train / Compare at the same moment, and each records what its page shows: 
 live run or its place in the queue. Then each goes to the explorer in the same session
 (the sidebar's link) and keeps exploring for `--explore` seconds: it types a new
 location of Q and times the rerun (Enter to the new value shown; every value new, so
-every rerun computes), pausing `--pause` seconds between changes. Then it goes back to
+every rerun computes), pausing `--pause` seconds between changes (with `--explorers N`
+only the first N sessions explore; the others watch their page). Then it goes back to
 its page and waits for its result (the replay).
 
 Printed per session: what the press gave (running, or queue position and expected
@@ -61,6 +63,7 @@ WAIT = 600_000                  # milliseconds for a result (ten runs share the 
 STEP_WAIT = 90_000              # milliseconds for anything else a page should show
 METRIC = '[data-testid="stMetricValue"]'
 LEAVERS = (1, 4, 7)             # sessions that close their tab right after pressing (soak)
+OUTCOMES = ("Finished", "Stopped at the hosted cap", "Stopped early", "Stopped because")
 LOST = [0]                      # clicks or Enters the page did not act on (retried)
 
 
@@ -185,16 +188,17 @@ async def steps(ctx, page, base: str, v: Visit, start: asyncio.Barrier, args,
         v.outcome = "tab closed after the press"
         await ctx.close()
         return None
-    await explore(page, v, args.explore, args.pause, 1 + 0.1 * v.index + 0.001 * round_no)
-    log(v, f"explored: {len(v.latencies)} changes; back to its page")
-    await nav(page, title, page.get_by_role("button", name=label, exact=True))
+    if v.index < args.explorers:
+        await explore(page, v, args.explore, args.pause, 1 + 0.1 * v.index + 0.001 * round_no)
+        log(v, f"explored: {len(v.latencies)} changes; back to its page")
+        await nav(page, title, page.get_by_role("button", name=label, exact=True))
     v.queued_after_exploring = await page.get_by_text("Queued: position").count() > 0
     await page.get_by_text("Replay ·").first.wait_for(timeout=WAIT)
     v.seconds = time.monotonic() - t0
     status = page.locator('[data-testid="stAlertContainer"]').filter(
         has_text=" on cpu")
-    v.outcome = (await status.first.inner_text()).split(".")[0] if await status.count() \
-        else "result shown"
+    text = await status.first.inner_text() if await status.count() else ""
+    v.outcome = next((o for o in OUTCOMES if o in text), "result shown")
     v.errors = await errors_on(page)
     log(v, f"{v.outcome} after {v.seconds:.0f} s")
     return ctx
@@ -289,6 +293,8 @@ def main() -> None:
     ap.add_argument("--soak", type=float, default=0, help="minutes of rounds (0: one round)")
     ap.add_argument("--explore", type=float, default=40, help="seconds each session explores")
     ap.add_argument("--pause", type=float, default=1.0, help="seconds between two changes")
+    ap.add_argument("--explorers", type=int, default=SESSIONS,
+                    help="sessions that explore (the others stay on their page)")
     args = ap.parse_args()
     asyncio.run(main_async(args))
 
