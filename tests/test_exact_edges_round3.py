@@ -108,3 +108,29 @@ def test_w2_loc_gradient_of_a_far_law(loc, family):
     assert math.isclose(r.grad["p.loc"], 1.0, rel_tol=1e-12)
     assert math.isclose(r.grad["q.low"], -0.5, rel_tol=1e-12)
     assert math.isclose(r.grad["q.high"], -0.5, rel_tol=1e-12)
+
+
+def test_energy_and_w1_of_gumbels_1e289_apart():
+    # The frames' cut between two laws was (b - a)·wa / (wa + wb): 1e289 · 1e119
+    # overflowed, the cut went to +inf and Q lost its frame (its gradients were 0).
+    # Closed forms for laws this far apart: W1 = mean gap (mean = loc + γβ) and energy
+    # = 2·(mean gap) − E|X − X'| − E|Y − Y'| with E|X − X'| = 2β ln 2 for a Gumbel.
+    bp, bq = 7.835035802072743e+119, 7.835036482155427e+119
+    p, q = f"gumbel(-1.4369276778470563e+289, {bp!r})", f"gumbel(2.933, {bq!r})"
+    g, ln2 = 0.5772156649015329, math.log(2.0)
+    w = gv.divergence("w1", p, q)
+    e = gv.divergence("energy", p, q)
+    for got, want in ((w.grad["p.loc"], -1.0), (w.grad["q.loc"], 1.0),
+                      (w.grad["p.scale"], -g), (w.grad["q.scale"], g),
+                      (e.grad["p.loc"], -2.0), (e.grad["q.loc"], 2.0),
+                      (e.grad["p.scale"], -2 * g - 2 * ln2), (e.grad["q.scale"], 2 * g - 2 * ln2)):
+        assert math.isclose(got, want, rel_tol=1e-9), (got, want)
+
+
+def test_mmd_of_student_ts_1e207_apart_stays_in_range():
+    # The outer reach of the f-divergences' mesh once reached MMD's nodes too: its
+    # panels 1e207 wide sent the tail map past the float range, and MMD was inf.
+    r = gv.divergence("mmd", "student_t(0.4093294258388633, 1.675, 0.0019685271015351647)",
+                      "student_t(0.4083286833967419, 5.305836923705677e+207, "
+                      "0.0019685254735934466)")
+    assert 0.0 <= r.value <= 2.0 and math.isfinite(r.error)

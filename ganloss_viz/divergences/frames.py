@@ -106,7 +106,7 @@ def frames(P: Measure1D, Q: Measure1D) -> tuple[Frames | None, float]:
     hi = np.zeros((len(rows), k))
     for i, r in enumerate(rows):
         r = _merge(r, k)
-        cuts = [-np.inf] + [a + (b - a) * wa / (wa + wb)
+        cuts = [-np.inf] + [a + (b - a) * (wa / (wa + wb))      # (b - a)·wa overflows
                             for (a, wa), (b, wb) in zip(r[:-1], r[1:], strict=True)] + [np.inf]
         for j, (c, _) in enumerate(r):
             anchor[i, j], lo[i, j], hi[i, j] = c, cuts[j], cuts[j + 1]

@@ -191,7 +191,7 @@ def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
         kink = (lambda x: A.log_density(x) - B.log_density(x)) if h.kink else None
         peak = (lambda x: h.peak(A.log_density(x), B.log_density(x))) if search else None
         return nodes_1d(A, B, kink=kink, peak=peak, coarse=EMBEDDED_ERROR.get(), split=split,
-                        **kw)
+                        reach=True, **kw)
 
     if fr is None:
         return one(P, Q, refine=refine)

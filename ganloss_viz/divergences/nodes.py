@@ -236,12 +236,14 @@ def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor
 
 
 def _breaks_1d(P: Measure1D, Q: Measure1D, kink, peak, n: int,
-               bounds: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
+               bounds: tuple[torch.Tensor, torch.Tensor] | None, reach: bool) -> torch.Tensor:
     """The panels' ends of a 1-D pair: quantile meshes with their tails' extensions,
-    filled gaps, support ends and atoms (attached), kink roots and graded peaks."""
+    filled gaps, support ends and atoms (attached), kink roots and graded peaks; with
+    `reach`, the outer reach of far-apart pairs (`_outer_reach`)."""
     detached = np.concatenate(_batch_align(P.mesh_np(MESH_LEVELS), Q.mesh_np(MESH_LEVELS)), -1)
     detached = np.concatenate(_batch_align(detached, _tail_extensions(P, Q, detached)), -1)
-    detached = np.concatenate(_batch_align(detached, _outer_reach(P, Q, detached)), -1)
+    if reach:
+        detached = np.concatenate(_batch_align(detached, _outer_reach(P, Q, detached)), -1)
     if bounds is not None:
         detached = _in_bounds(detached, bounds[0].numpy(), bounds[1].numpy())
     detached = _fill_gaps(detached)
@@ -269,7 +271,8 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
              atoms: bool = True, n: int | None = None, coarse: bool = False,
              split: int = 1, bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
              decay: float | None = None,
-             refine: tuple[torch.Tensor, np.ndarray] | None = None) -> Nodes:
+             refine: tuple[torch.Tensor, np.ndarray] | None = None,
+             reach: bool = False) -> Nodes:
     """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels,
     `peak(x)` an integrand's log whose highest point gets graded panels (`peak_breaks`).
 
@@ -280,6 +283,8 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
     heavier law's density, index + 1); it sets the tails' map.
     refine: (breaks of a node set already built, more detached breaks): the adaptive
     refinement's step (midpoints of its worst panels), without redoing the mesh.
+    reach: breaks beyond both ends out to the mesh's span where the laws are far apart,
+    for integrands that mix the two laws' tails (f-divergences).
     """
     n = n or PANEL_NODES.get()
     if atoms and not (P.has_continuous or Q.has_continuous):
@@ -288,7 +293,7 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
         breaks = torch.sort(_cat([refine[0], torch.as_tensor(refine[1], dtype=torch.float64)]),
                             dim=-1).values
     else:
-        breaks = _breaks_1d(P, Q, kink, peak, n, bounds)
+        breaks = _breaks_1d(P, Q, kink, peak, n, bounds, reach)
     if decay is None:
         decay = min(P.tails()[0], Q.tails()[0]) + 1.0
     power = tail_power(decay)
@@ -391,9 +396,10 @@ def _outer_reach(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
         far = span > GAP_RATIO * step
         if not far.any():
             continue
-        k = int(np.ceil(np.log2(float((span / step)[far].max()) + 1.0)))
+        k = int(np.ceil(float((np.log2(span) - np.log2(step))[far].max()))) + 1
         ext = edge + side * step * (2.0 ** np.arange(1, k + 1) - 1.0)
-        parts.append(np.where(far & (side * (ext - edge) <= span), ext, edge))
+        ok = far & (side * (ext - edge) <= span) & (np.abs(ext) <= 1e307)
+        parts.append(np.where(ok, ext, edge))
     return np.concatenate(parts, -1) if parts else s[..., :0]
 
 

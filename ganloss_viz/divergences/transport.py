@@ -83,6 +83,8 @@ def _refined(f, P: Measure1D, Q: Measure1D, power: float, kink=None
 
 def _power_of_two(w: torch.Tensor) -> torch.Tensor:
     """Per row, the power of two at or above the largest finite |w| (1 where none)."""
+    if w.shape[-1] == 0:
+        return torch.ones(w.shape[:-1], dtype=w.dtype)
     big = torch.where(torch.isfinite(w), w.abs(), torch.zeros_like(w)).amax(-1)
     return torch.where(big > 0, torch.exp2(torch.ceil(torch.log2(big))), torch.ones_like(big))
 
