@@ -184,14 +184,15 @@ def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
                   split: int, refine: tuple[torch.Tensor, np.ndarray] | None = None) -> Nodes:
     """The node set of a 1-D pair, frame by frame (see frames.py) where one is needed."""
     # Peaks between far laws matter for the small gradients of single values; a sweep
-    # (no embedded rule) skips the search, which would double its density calls.
+    # (no embedded rule) skips the search, which would double its density calls, and the
+    # outer reach, whose breaks (padded to the batch's widest row) doubled a mixture's.
     search = h.peak is not None and EMBEDDED_ERROR.get() and apart(P, Q)
 
     def one(A, B, **kw):
         kink = (lambda x: A.log_density(x) - B.log_density(x)) if h.kink else None
         peak = (lambda x: h.peak(A.log_density(x), B.log_density(x))) if search else None
         return nodes_1d(A, B, kink=kink, peak=peak, coarse=EMBEDDED_ERROR.get(), split=split,
-                        reach=True, **kw)
+                        reach=EMBEDDED_ERROR.get(), **kw)
 
     if fr is None:
         return one(P, Q, refine=refine)
