@@ -53,13 +53,19 @@ def _centres_widths(P: Measure1D, Q: Measure1D
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Centres, widths (batch + (C,)) and which laws are movable (C,)."""
     laws = [law for M in (P, Q) for law in M.comps]
+    m, w = centres_widths(laws)
+    movable = np.array([_movable(law) for law in laws])
+    return m, w, movable
+
+
+def centres_widths(laws) -> tuple[np.ndarray, np.ndarray]:
+    """The laws' centres and widths (floored at the smallest double), batch + (C,)."""
     parts = [law.centre_width_np() for law in laws]
     shapes = [a.shape[:-1] for pair in parts for a in pair]
     batch = np.broadcast_shapes(*shapes)
     m = np.concatenate([np.broadcast_to(c, batch + (1,)) for c, _ in parts], -1)
     w = np.concatenate([np.broadcast_to(wd, batch + (1,)) for _, wd in parts], -1)
-    movable = np.array([_movable(law) for law in laws])
-    return m, np.maximum(w, np.finfo(np.float64).tiny), movable
+    return m, np.maximum(w, np.finfo(np.float64).tiny)
 
 
 def _requested(P: Measure1D, Q: Measure1D) -> list[tuple[float, float]]:

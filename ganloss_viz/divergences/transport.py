@@ -19,7 +19,7 @@ import torch
 from ..distributions.continuous import AffineLaw
 from ..distributions.measure import Measure1D, _cat
 from ..distributions.quadrature import panel_nodes
-from .frames import frames
+from .frames import centres_widths, frames
 from .gaussian import expected_abs, safe_sqrt
 from .integrals import REFINE
 from .nodes import nodes_1d
@@ -199,10 +199,7 @@ def _own_centre(M: Measure1D) -> torch.Tensor:
     of batch shape: M's quantiles are taken relative to it."""
     if not M.comps:
         return torch.zeros(M.atom_loc.shape[:-1], dtype=torch.float64)
-    m, w = zip(*(law.centre_width_np() for law in M.comps), strict=True)
-    batch = np.broadcast_shapes(*(a.shape for a in m + w))
-    m = np.concatenate([np.broadcast_to(a, batch) for a in m], -1)
-    w = np.concatenate([np.broadcast_to(a, batch) for a in w], -1)
+    m, w = centres_widths(M.comps)
     c = np.take_along_axis(m, np.argmin(w, -1)[..., None], -1)[..., 0]
     return torch.as_tensor(np.where(np.isfinite(c), c, 0.0), dtype=torch.float64)
 
