@@ -23,8 +23,20 @@ def read_url(params):
 
 
 def results(state: ExplorerState, P: Distribution, Q: Distribution, info: Divergence,
-            params: tuple, box) -> None:
-    """The value tiles in `box`, then the section tabs (only the open one runs)."""
+            params: tuple, box, formula) -> None:
+    """The section tabs (only the open one runs), the formula in `formula` and the value
+    tiles in `box`. The value section's densities go out first, before the value is
+    computed and before the formula: on a cold start the browser draws that chart while
+    the server computes the rest (benchmarks/cold_start.py)."""
+    tabs = st.tabs([sections.VIEW_LABELS[v] for v in VIEWS], key=f"{KEY}.view",
+                   on_change="rerun")
+    opened = [(tab, view) for tab, view in zip(tabs, VIEWS, strict=True) if tab.open]
+    columns = None
+    for tab, view in opened:
+        if view == "value":
+            with tab:
+                columns = sections.value.first_chart(state.p, state.q, P.dim)
+    formula.latex(w.stacked_latex(info.latex))
     result = compute.divergence(state.div, state.p, state.q, params)
     with box:
         if not result["ok"]:
@@ -41,11 +53,11 @@ def results(state: ExplorerState, P: Distribution, Q: Distribution, info: Diverg
                                 "closed forms, '—' for an infinite value).")
             sections.value.accuracy_warning(result)
     ctx = sections.Context(state, P, Q, info, params, result, REGISTRY)
-    tabs = st.tabs([sections.VIEW_LABELS[v] for v in VIEWS], key=f"{KEY}.view",
-                   on_change="rerun")
-    for tab, view in zip(tabs, VIEWS, strict=True):
-        if tab.open:
-            with tab:
+    for tab, view in opened:
+        with tab:
+            if view == "value":
+                sections.value.render(ctx, columns)
+            else:
                 sections.RENDER[view](ctx)
 
 
@@ -65,7 +77,7 @@ with col_in:
 with col_out:
     div, div_params = w.divergence_picker(KEY, REGISTRY)
     info = REGISTRY[div]
-    st.latex(w.stacked_latex(info.latex))
+    formula = st.empty()           # filled after the first chart
     sym = "symmetric" if info.symmetric else "not symmetric"
     st.caption(f"{info.label} · range {info.range_text} · {info.group} · {sym} · "
                f"{info.unit_phrase}")
@@ -84,5 +96,6 @@ if P.dim != Q.dim:
     with result_box:
         st.error(f"P is {P.dim}-D and Q is {Q.dim}-D: a divergence compares two "
                  "distributions on the same space. Change P or Q.")
+    formula.latex(w.stacked_latex(info.latex))
 else:
-    results(state, P, Q, info, tuple(sorted(div_params.items())), result_box)
+    results(state, P, Q, info, tuple(sorted(div_params.items())), result_box, formula)

@@ -154,25 +154,37 @@ def download_files(ctx: Context, results: dict[str, dict]) -> list[Download]:
     return out
 
 
-def render(ctx: Context) -> None:
-    s, dim = ctx.state, ctx.P.dim
-    fig = density_figure(s.p, s.q, dim)
-    integ = integrand_figure(s.div, s.p, s.q, dim, ctx.params, why_no_integrand(ctx))
+def first_chart(p: str, q: str, dim: int) -> tuple:
+    """The section's two columns, with the densities of `p` and `q` drawn in the first.
+    The page calls it before it computes the value, so that a cold start sends its
+    first chart before the rest of the page (benchmarks/cold_start.py: about 1 s sooner
+    on two loaded cores). Returns the columns for `render`."""
     if dim == 1:
-        c_fig, c_grad = st.columns([2.3, 1], gap="large")
-        with c_fig:
-            _chart(fig, "the densities")
-            if integ is not None:
-                _integrand_chart(*integ)
-        with c_grad:
-            gradient_table(ctx)
+        c_fig, c_side = st.columns([2.3, 1], gap="large")
     else:
-        c_fig, c_int = st.columns(2, gap="large")
-        with c_fig:
-            _chart(fig, "the densities")
+        c_fig, c_side = st.columns(2, gap="large")
+    with c_fig:
+        _chart(density_figure(p, q, dim), "the densities")
+        if dim != 1:
             st.caption("P and Q: filled contours of the densities; segments and point "
                        "masses as lines and dots.")
-        with c_int:
+    return c_fig, c_side
+
+
+def render(ctx: Context, columns: tuple | None = None) -> None:
+    """The section below its densities (drawn by `first_chart`, here if `columns` is
+    None): the integrand, the gradient, every divergence and the downloads."""
+    s, dim = ctx.state, ctx.P.dim
+    c_fig, c_side = columns or first_chart(s.p, s.q, dim)
+    integ = integrand_figure(s.div, s.p, s.q, dim, ctx.params, why_no_integrand(ctx))
+    if dim == 1:
+        if integ is not None:
+            with c_fig:
+                _integrand_chart(*integ)
+        with c_side:
+            gradient_table(ctx)
+    else:
+        with c_side:
             if integ is not None:
                 _integrand_chart(integ[0], integ[1] + (" Lines: contours of P (blue) and Q "
                                                        "(orange)." if integ[0] else ""))
