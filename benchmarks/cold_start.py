@@ -21,11 +21,15 @@ Plotly's (a 4.7 MB chunk that the browser compiles in about 1.5 s here) come fro
 cache, as for a speaker who opened the app before the talk.
 
 Runs alternate with the same measurement of a trivial app (one Plotly chart of three
-points, `TRIVIAL`, served from a temporary folder): its median is the floor that
-Streamlit, Python and Chromium set on this machine under its present load, and the
-explorer's median minus it is what the app itself adds. Folders named on the command
-line (copies of the repository with a change to try) join the alternation, so that an
-A/B experiment sees the same drifting machine for both sides.
+points, `TRIVIAL`, served from a temporary folder with a copy of the project's
+``.streamlit/config.toml``, so that both run under the same Streamlit settings): its
+median is the floor that Streamlit, Python and Chromium set on this machine under its
+present load, and the explorer's median minus it is what the app itself adds. (Without
+that copy the one-chart app ran on Streamlit's defaults, a polling source watcher
+above all, and its median was 0.2-0.5 s longer: a floor that flattered the
+explorer.) Folders named on the command line (copies of the repository with a change
+to try, with their own ``.streamlit``) join the alternation, so that an A/B
+experiment sees the same drifting machine for both sides.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -127,6 +132,8 @@ def main() -> None:
     charts: dict[str, list[float]] = {}
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "app.py").write_text(TRIVIAL)
+        (Path(tmp) / ".streamlit").mkdir()
+        shutil.copy(ROOT / ".streamlit" / "config.toml", Path(tmp) / ".streamlit")
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         shared, port = None, None
         apps = [("explorer", ROOT), *((str(v), v) for v in args.variants),
