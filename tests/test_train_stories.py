@@ -2,53 +2,39 @@
 
 Training oscillates (samples hop between modes, HQ rises and falls), so every outcome is
 judged over a window of the last snapshots (`TrainResult.window`, or per-snapshot
-numbers computed here), never on the final snapshot alone. Runs are deterministic on
-the CPU; each story's settings were measured on seeds 0, 1 and 2 (figures in the
-comments). To keep this file short, a test may run fewer steps than its preset where
-the outcome already shows by then, and one seed where three were measured.
+numbers computed here), never on the final snapshot alone. The stories' statistics and
+bounds live in `stories.py` beside this file. Runs are deterministic on one machine,
+but another CPU make orders the BLAS's float sums differently and a trained GAN then
+follows another trajectory, as if from another seed (an AMD EPYC once failed the old
+WGAN-GP bound on seed 0). So each bound was set from `benchmarks/story_margins.py`:
+seeds 0-4 under three emulated CPU kinds (AVX-512, AVX2 as on an AMD EPYC, no SIMD),
+with room beyond the worst value measured, while contrast runs without the behaviour
+(figures in benchmarks/README.md) fall outside it. A test runs seed 0, and may run
+fewer steps than its preset where the outcome already shows by then.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from functools import cache
-
 import numpy as np
 import pytest
 import torch
+from stories import STORIES
 
 from ganloss_viz.losses.base import OPTIMIZERS as LIBRARY_OPTIMIZERS
 from ganloss_viz.metrics import window_summary
 from ganloss_viz.state.train import OPTIMIZERS, TRAIN_PRESETS, TrainState
-from ganloss_viz.train import TrainResult, train
+from ganloss_viz.train import TrainResult
 from ganloss_viz.train.record import Snapshot
 
 torch.set_num_threads(1)
-WINDOW = 10           # snapshots
 
 
-@cache
-def story(preset: str, seed: int = 0, steps: int | None = None) -> TrainResult:
-    """The preset's run (its URL's settings), with another seed or fewer steps if given."""
-    cfg = TrainState.from_preset(preset).config()
-    return train(replace(cfg, seed=seed, steps=steps or cfg.steps, threads=1))
-
-
-def last(result: TrainResult, k: int = WINDOW) -> list[Snapshot]:
-    return result.snapshots[-k:]
-
-
-def occupied_modes(samples: np.ndarray, modes: np.ndarray, share: float = 0.1) -> int:
-    """Modes that are the nearest mode of at least `share` of the samples."""
-    nearest = np.linalg.norm(samples[:, None] - modes[None], axis=2).argmin(axis=1)
-    return int((np.bincount(nearest, minlength=len(modes)) >= share * len(samples)).sum())
-
-
-def d_of_fakes(result: TrainResult) -> float:
-    """Mean D(G(z)) = sigmoid(raw output) of the final discriminator on the final samples."""
-    with torch.no_grad():
-        out = result.discriminator(torch.as_tensor(result.final.samples))
-    return float(torch.sigmoid(out).mean())
+def judge(name: str, seed: int = 0) -> None:
+    """Every bound of the story holds on this seed (the message lists all statistics)."""
+    story = STORIES[name]
+    values = story.measure(seed)
+    failures = story.failures(values)
+    assert not failures, f"story {name!r}, seed {seed}: {'; '.join(failures)}; all: {values}"
 
 
 # --- the window summary, on hand-made snapshots ------------------------------------------
@@ -127,75 +113,73 @@ def test_preset_opens_from_its_url_with_its_settings():
 
 
 def test_mode_collapse_ns_at_a_low_learning_rate():
-    # Measured (2000 steps, last 10 snapshots, nearest mode of >= 10% of 500 samples):
-    # 1-2 modes occupied at every snapshot for seeds 0, 1, 2, the occupied mode
-    # changing from snapshot to snapshot (the generator hops around the ring).
-    r = story("ring8-collapse", 0)
-    modes = r.frame.modes
-    occupied = [occupied_modes(s.samples, modes) for s in last(r)]
-    assert max(occupied) <= 2 and min(occupied) >= 1
-    dominant = {int(np.bincount(np.linalg.norm(s.samples[:, None] - modes[None], axis=2)
-                                .argmin(axis=1), minlength=len(modes)).argmax())
-                for s in last(r)}
-    assert len(dominant) >= 3                     # it hops: collapse is not convergence
-    assert r.window(WINDOW)["modes_covered"]["median"] <= 2
+    """ns at Adam 1e-4 piles its samples next to one or two modes and hops around the ring.
+
+    Asserts, over the last 10 snapshots: the median number of modes holding >= 10% of the
+    samples is <= 2 (measured <= 1.5 on seeds 0-4 of every kind; ns at its default rate,
+    the contrast: 2-6), the most-populated mode changes through >= 3 modes (measured 7-8;
+    contrast 1-2: collapse, not convergence), and VEEGAN modes covered has median <= 2
+    (measured 0; contrast 6-8).
+    """
+    judge("collapse")
 
 
 def test_saturating_minimax_stalls_where_non_saturating_learns():
-    # Measured (SGD, G 0.02, D 0.1, 1000 steps), seeds 0 / 1 / 2: minimax D(G(z)) =
-    # 2.0e-4 / 2.3e-4 / 2.0e-4, ‖∇θ L_G‖ from 0.05-0.07 at the start to 0.001-0.003,
-    # W1 frozen at 1.24; ns: W1 median 0.21 / 0.45 / 0.36 and ‖∇θ L_G‖ growing to 3-7.
-    mm, ns = story("ring8-minimax", 0), story("ring8-ns-sgd", 0)
-    assert d_of_fakes(mm) < 1e-3
-    g_first = mm.snapshots[1].g_grad_norm
-    g_late = np.median([s.g_grad_norm for s in last(mm)])
-    assert g_late < g_first / 10
-    w_mm, w_ns = mm.window(WINDOW)["w1"], ns.window(WINDOW)["w1"]
-    assert w_mm["max"] - w_mm["min"] < 0.01       # the samples do not move
-    assert w_ns["median"] < 0.5 * w_mm["median"]
-    assert np.median([s.g_grad_norm for s in last(ns)]) > 10 * g_late
+    """Minimax with SGD stalls (D(G(z)) -> 0, gradient falls, samples freeze); ns learns.
+
+    The stall on seed 0: D(G(z)) < 1e-3, the window's gradient norm < 0.1 of the first
+    snapshot's and W1 spread < 0.01 (measured 1.97e-4, 0.029, 4e-4, equal to 3 digits on
+    every CPU kind: a stalled run does not amplify rounding; seed 3 escapes on every
+    kind, so these are judged on seed 0 and not across seeds). Across seeds and kinds:
+    ns's W1 median < 0.75 of minimax's (measured <= 0.56; with the two swapped >= 2.2)
+    and ns's gradient norm > 10 x minimax's (measured >= 141; swapped <= 0.0065).
+    """
+    judge("minimax")
 
 
 def test_wgan_gp_covers_every_mode_but_stays_blurry():
-    # Measured (1000 steps, last 10 snapshots), seeds 0 / 1 / 2 on an Intel Xeon: modes
-    # covered median 8, min 7 in all three; HQ median 0.24 / 0.09 / 0.29, max 0.40 / 0.15 /
-    # 0.38. Seed 0 on an AMD EPYC (another float summation order): HQ median 0.356, max
-    # 0.505. A sharp loss such as lsgan ends its default run at HQ 0.9+ (see
-    # benchmarks/README.md): the bounds sit between, with room for either CPU make.
-    w = story("ring8-wgan-gp", 0, steps=1000).window(WINDOW)
-    assert w["modes_covered"]["min"] >= 7 and w["modes_covered"]["median"] == 8
-    assert w["hq_fraction"]["median"] < 0.5 and w["hq_fraction"]["max"] < 0.7
+    """WGAN-GP (1000 steps) covers all 8 modes, yet most samples lie between them.
+
+    All 8 modes covered in at least half the last 10 snapshots (measured >= 7 of 10 on
+    seeds 0-4 of every kind) and a median high-quality fraction < 0.5 (measured <= 0.29;
+    0.356 on an AMD EPYC, seed 0); lsgan's default run, a sharp loss, has HQ medians
+    0.59-0.94. The old bounds (modes min >= 7, HQ max < 0.7) failed: min coverage dips to
+    4 and lsgan's HQ max starts at 0.71.
+    """
+    judge("wgan-gp")
 
 
 def test_weight_clipped_wgan_stays_blurry():
-    # Measured (1000 steps): modes median 7 / 6 / 7, HQ median 0.052 / 0.046 / 0.040 and
-    # max <= 0.074; over its whole 4000-step default run (seed 0) HQ never passed 0.22.
-    w = story("ring8-wgan", 0, steps=1000).window(WINDOW)
-    assert w["modes_covered"]["median"] >= 5          # it reaches the ring ...
-    assert w["hq_fraction"]["max"] < 0.1              # ... but hardly a sample is sharp
+    """Clipped WGAN (1000 steps) reaches the ring but hardly a sample is sharp.
+
+    Modes covered median >= 4 (measured >= 6), HQ median < 0.2 and max < 0.3 over the last
+    10 snapshots (measured <= 0.077 and <= 0.12 on seeds 0-4 of every kind; the old max <
+    0.1 failed on seed 4: 0.114); lsgan's default run has HQ median >= 0.59, max >= 0.71.
+    """
+    judge("wgan")
 
 
 def test_r1_covers_the_grid_where_ns_leaves_modes_empty():
-    # Measured (2000 steps, last 10 snapshots), seeds 0 / 1 / 2: ns_r1 modes median
-    # 20 / 20 / 21 (W1 0.29 / 0.22 / 0.22), ns 16 / 15 / 17 (W1 0.71 / 0.74 / 0.66);
-    # the full 8000-step ns_r1 run covers 25 / 25 / 25 (benchmarks/train.py (d)).
-    r1 = story("grid25-r1", 0, steps=2000).window(WINDOW)
-    ns = story("grid25-ns", 0, steps=2000).window(WINDOW)
-    assert r1["modes_covered"]["median"] >= ns["modes_covered"]["median"] + 3
-    assert r1["w1"]["max"] < ns["w1"]["min"]
+    """On grid25 (2000 steps) ns_r1 covers more modes than ns and sits closer in W1.
+
+    Mean modes covered over the window >= 2 more than ns (measured >= 3.3 on seeds 0-4 of
+    every kind; ns against ns of the next seed: <= 2.1, the noise this bound clears),
+    W1 median < 0.6 of ns's (measured <= 0.43; ns against ns >= 0.75) and r1's worst W1
+    below ns's best (ratio measured <= 0.61; ns against ns >= 1.11). The old gain of
+    >= 3 modes in the median sat at 3 on seeds 0 and 1.
+    """
+    judge("r1")
 
 
 def test_parallel_lines_js_gets_no_signal_while_wasserstein_moves():
-    # Measured (600 steps), seeds 0 / 1 / 2: fgan_js W1 0.712 / 0.717 / 0.708 from
-    # 0.716 at the start, frozen (window spread <= 0.001), D(G(z)) 2.1e-4-2.3e-4,
-    # ‖∇θ L_G‖ 0.001-0.002; clipped WGAN W1 median 0.042 / 0.049 / 0.047.
-    js, wgan = story("lines-js", 0), story("lines-wgan", 0)
-    start = js.snapshots[0].metrics["w1"]
-    w_js, w_wgan = js.window(WINDOW)["w1"], wgan.window(WINDOW)["w1"]
-    assert w_js["min"] > 0.97 * start                 # the blob stays where it started
-    assert d_of_fakes(js) < 1e-3
-    assert np.median([s.g_grad_norm for s in last(js)]) < 0.01
-    assert w_wgan["max"] < 0.2 * start                # W1 falls to a fraction of it
+    """On parallel lines, fgan_js's generator gets no gradient and stays; WGAN moves.
+
+    JS: the window's W1 stays > 0.95 of its start (measured >= 0.986), D(G(z)) < 1e-3
+    (measured <= 2.6e-4) and the gradient norm falls below its first value (ratio <=
+    0.23); clipped WGAN: W1 max < 0.25 of the start (measured <= 0.13). With the two
+    swapped every bound fails (W1 kept 0.04-0.07, D(G(z)) 0.5, gradient ratio >= 4.5).
+    """
+    judge("lines")
 
 
 def test_live_view_records_and_draws_the_generator_gradient_norm():
