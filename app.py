@@ -20,9 +20,9 @@ from ganloss_viz.ui import shell  # noqa: E402
 
 st.set_page_config(layout="wide", page_title="ganloss-viz", page_icon=shell.ICON)
 page = st.navigation(shell.app_pages())
-shell.import_library(page.url_path)
 shell.style()
-with shell.charts_preloaded():
+with shell.charts_preloaded(page.url_path):   # before the imports: Plotly's script loads meanwhile
+    shell.import_library(page.url_path)
     page.run()
 # The sidebar's presets come after the page: on a cold start the browser then draws the
 # page's first chart before some thirty preset links (benchmarks/cold_start.py: ~0.5 s).

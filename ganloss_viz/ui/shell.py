@@ -104,13 +104,18 @@ def style() -> None:
 
 
 @contextmanager
-def charts_preloaded() -> Iterator[None]:
-    """Run the page with, on a session's first run only, a blank 10-pixel Plotly chart
+def charts_preloaded(url_path: str) -> Iterator[None]:
+    """Run the page with, on a session's first page run, a blank 10-pixel Plotly chart
     in the sidebar, removed when the page has drawn. The browser loads
     Plotly's script (a lazily loaded chunk of several MB) when it first meets a chart;
     meeting this one first, it loads and compiles it while the page imports torch,
-    instead of after (benchmarks/cold_start.py: about 20% sooner to the first chart)."""
-    if st.session_state.get("_charts_preloaded"):
+    instead of after (benchmarks/cold_start.py: about 20% sooner to the first chart).
+
+    Not on the hidden landing page (`url_path` ""), whose run forwards at once: the
+    forward could clear its chart before the browser drew it (Plotly's script then
+    loaded only with the page's first chart, 1-2 s later, in some starts); the page it
+    forwards to draws it before its imports (cold_start.py: 0.2-0.5 s sooner)."""
+    if not url_path or st.session_state.get("_charts_preloaded"):
         yield
         return
     st.session_state["_charts_preloaded"] = True
