@@ -112,6 +112,16 @@ class Continuous1D:
         location; the rest evaluate at x + c."""
         return AffineLaw(self, -c, torch.ones_like(c))
 
+    def location(self) -> torch.Tensor | None:
+        """The attached parameter equal to this law's centre (`centre_width_np`), batch-
+        shaped, for families that have one (loc of the location-scale ones), else None."""
+        return None
+
+    def at_origin(self) -> Continuous1D:
+        """This law with its location exactly 0 and no gradient path through it (for
+        the anchor of a recentred pair, see `frames.recentred`)."""
+        raise NotImplementedError
+
     def scaled(self, k: float) -> Continuous1D | None:
         """The law of X / k (k a power of two) in the family's own parameters, or None
         where the family has no such form (the engine then leaves the pair as it is)."""
@@ -256,8 +266,48 @@ class Continuous1D:
         return self.log_prob(x.flatten(-2)).reshape(x.shape)
 
 
-def _z(x, loc, scale):
-    return (x - loc) / scale
+class _Ratio(torch.autograd.Function):
+    """a / b, whose backward multiplies the incoming gradient first.
+
+    Autograd's own division takes ∂(a/b)/∂b = −((a/b)/b) before the incoming gradient:
+    with a scale b of 1e-282 that is −inf at any point a few units away, where the
+    density has underflowed and the incoming gradient is 0, and 0·inf = NaN spreads to
+    every gradient of the pair. Here the terms g/b and −g·(a/b)/b are summed as
+    (g/S)/b·S with S = max |g|, so a gradient that is 0 stays 0 and one that overflows
+    is ±inf, not inf − inf = NaN."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        r = a / b
+        ctx.save_for_backward(r, b)
+        ctx.shapes = (a.shape, b.shape)
+        return r
+
+    @staticmethod
+    def backward(ctx, g):
+        r, b = ctx.saved_tensors
+        sa, sb = ctx.shapes           # sb is b's own shape: b/t broadcast to it
+        big = g.abs().max()
+        scale = torch.where((big > 0) & torch.isfinite(big), big, torch.ones_like(big))
+        unit = g / scale                                   # |unit| ≤ 1
+
+        def back(t: torch.Tensor, bt: torch.Tensor) -> torch.Tensor:
+            # t·scale/b in the order that overflows only if the result does
+            out = torch.where(bt.abs() < 1, (t * scale) / bt, t * (scale / bt))
+            return torch.where(t == 0, torch.zeros_like(out), out)
+
+        ga = back(unit, b).sum_to_size(sa) if ctx.needs_input_grad[0] else None
+        gb = back((-(unit * r)).sum_to_size(sb), b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def ratio(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """a / b with a gradient that stays 0 (not NaN) where nothing depends on it."""
+    return _Ratio.apply(a, b)
+
+
+def _z(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    return ratio(x - loc, scale)
 
 
 def _finite_square(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -297,6 +347,16 @@ class _LocScale(Continuous1D):
     def shifted(self, c):
         out = copy.copy(self)
         out.loc = self.loc - c
+        if self.gaussian is not None:
+            out.gaussian = (out.loc, self.gaussian[1])
+        return out
+
+    def location(self):
+        return self.loc[..., 0]
+
+    def at_origin(self):
+        out = copy.copy(self)
+        out.loc = torch.zeros_like(self.loc.detach())
         if self.gaussian is not None:
             out.gaussian = (out.loc, self.gaussian[1])
         return out

@@ -105,7 +105,8 @@ class Measure1D:
         return self.atom_loc.shape[-1] > 0
 
     def shifted(self, c: torch.Tensor) -> Measure1D:
-        """The measure of X − c, c a detached tensor of batch shape (...)."""
+        """The measure of X − c, c a tensor of batch shape (...) (attached: the shift's
+        own gradient path, see `frames.recentred`)."""
         c1 = c.unsqueeze(-1)
         return Measure1D([law.shifted(c1) for law in self.comps], self.comp_w,
                          self.atom_loc - c1, self.atom_w)

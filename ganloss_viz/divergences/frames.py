@@ -155,11 +155,24 @@ def recentred(P, Q):
     m, w, movable = _centres_widths(P, Q)
     if not movable.all() or bool((np.abs(m) <= RATIO * w).all()):
         return P, Q
-    c = np.take_along_axis(m, np.argmin(w, -1)[..., None], -1)          # narrowest law
+    j = np.argmin(w, -1)
+    c = np.take_along_axis(m, j[..., None], -1)                        # narrowest law
     if not bool((np.abs(m - c) <= RATIO * w).all()):
         return P, Q
-    shift = torch.as_tensor(c[..., 0], dtype=torch.float64)
-    return P.shifted(shift), Q.shifted(shift)
+    laws = [*P.comps, *Q.comps]
+    k = int(j.flat[0]) if j.size else int(j)
+    own = laws[k].location() if bool((j == k).all()) else None
+    if own is None:
+        shift = torch.as_tensor(c[..., 0], dtype=torch.float64)
+        return P.shifted(shift), Q.shifted(shift)
+    # One anchor law with a location parameter: shift by that parameter itself and pin
+    # the anchor at exactly 0. Its location's gradient then flows through the other
+    # laws' shifted positions alone; through the anchor's own nodes it would be two
+    # sums of terms of 1/scale (4e281 for a Laplace of scale 2e-282) meant to cancel.
+    Ps, Qs = P.shifted(own), Q.shifted(own)
+    side, i = (Ps, k) if k < len(P.comps) else (Qs, k - len(P.comps))
+    side.comps[i] = side.comps[i].at_origin()
+    return Ps, Qs
 
 
 EXTREME = 1e100

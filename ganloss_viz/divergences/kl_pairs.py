@@ -34,6 +34,7 @@ from ..distributions.continuous import (
     LogNormalLaw,
     NormalLaw,
     UniformLaw,
+    ratio,
 )
 from ..distributions.measure import Measure1D
 from .stable import (
@@ -281,7 +282,7 @@ def _kl_laplace_laplace(p, q):
     # torch: −log s + |Δ|/bq + s e^{−t} − 1, s = bp/bq, t = |Δ|/bp
     #      = s (e^{−t} − 1 + t) + (σ − log1p σ), σ = s − 1
     s = p.scale / q.scale
-    t = (p.loc - q.loc).abs() / p.scale
+    t = ratio((p.loc - q.loc).abs(), p.scale)     # 1e282 for a scale of 1e-282
     return total(scaled(s, em((-t, t.detach()))),
                   xm((p.scale - q.scale) / q.scale, p.scale / q.scale))
 
