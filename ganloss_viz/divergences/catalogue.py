@@ -34,7 +34,7 @@ from .fdivs import (
 from .integrals import QUADRATURE, SINGULAR, integral, log_chernoff
 from .montecarlo import estimate
 from .registry import GROUP_F, GROUP_IPM, GROUP_OTHER, Divergence, register
-from .stable import expm1
+from .stable import EPS, expm1
 
 CLOSED = "closed_form"
 MONTE_CARLO = "monte_carlo"
@@ -52,7 +52,11 @@ def _pure_atoms(M) -> bool:
     return M.factors is not None and all(not f.has_continuous for f in M.factors)
 
 
-def _f_compute(h, closed=None):
+def _f_compute(h, closed=None, power=None):
+    """`power` = (a, swap, c) for the divergences that are (C − 1)/c in the Chernoff
+    coefficient C = ∫ p^a q^(1−a) (of Q‖P when swap): where their integrand overflows
+    (p²/q of a Laplace of scale 1e-282 is 1e563 at its peak, the value 4e287), they
+    take the log-space coefficient instead."""
     def compute(P, Q, pd, qd, params):
         if closed is not None and (g := _gauss(P, Q)) is not None:
             value, inf, error = closed(*g)
@@ -60,8 +64,33 @@ def _f_compute(h, closed=None):
         if P.dim == 1 and (c := _KL_PAIRS.get(closed, lambda *_: None)(P, Q)) is not None:
             return c[0], c[1], CLOSED, c[2]
         value, inf, method, error = integral(h, P, Q)
+        if power is not None:
+            value, error = _unless_overflow(value, inf, error, P, Q, *power)
         return value, inf, method, error
     return compute
+
+
+def _unless_overflow(value, inf, error, P, Q, a, swap, c):
+    """(value, error) with (e^lc − 1)/c where the integral overflowed to ∞ although the
+    support and tail rules find it finite (lc: the log-space Chernoff coefficient, whose
+    error is relative: the value's error is |value| times it; None lets the engine
+    compare with the coarse rule). A single value takes the new form's graph alone: the
+    overflowed one's backward would be 0·inf = NaN."""
+    over = ~torch.isfinite(value.detach()) & ~inf
+    if not bool(over.any()):
+        return value, error
+    lc, _, _, lc_error = log_chernoff(a, *((Q, P) if swap else (P, Q)))
+    alt = expm1(lc) / c
+    big = float(torch.where(over, alt.detach().abs(), torch.zeros_like(alt)).max())
+    if value.dim() == 0:
+        if lc_error is None:
+            return alt, None
+        # the log's own rounding, a few ulps of its size (662 for a value of 4e287), is
+        # relative error of the value after exp: 4.8e-14 there
+        rounding = 16 * EPS * float(lc.detach().abs())
+        return alt, 1.01 * big * (lc_error + rounding)
+    # a sweep: its other points keep their integral (and the error is not used)
+    return torch.where(over, alt, value), None
 
 
 def _closed_kl(gp, gq):
@@ -116,6 +145,10 @@ def _alpha_compute(P, Q, pd, qd, params):
         return (expm1(lc) / (a * (a - 1)), inf, CLOSED,
                 _expm1_bound(lc, e) / abs(a * (a - 1)))
     value, inf, method, error = integral(amari(a), P, Q)
+    if a > 1 or a < 0:
+        # C(a) of P‖Q is C(1 − a) of Q‖P, and 1 − a > 1 where a < 0
+        power = (a, False, a * (a - 1)) if a > 1 else (1 - a, True, a * (a - 1))
+        value, error = _unless_overflow(value, inf, error, P, Q, *power)
     return value, inf, method, error
 
 
@@ -252,10 +285,11 @@ def _gan_compute(P, Q, pd, qd, params):
 
 
 def _fdiv(name, label, latex, range_text, h, closed=None, symmetric=False, doc="",
-          at_equality=0.0, unit="nats", compute=None):
+          at_equality=0.0, unit="nats", compute=None, power=None):
     register(Divergence(
         name=name, label=label, group=GROUP_F, latex=latex, range_text=range_text,
-        compute=compute or _f_compute(h, closed), symmetric=symmetric, f0=h.f0, unit=unit,
+        compute=compute or _f_compute(h, closed, power), symmetric=symmetric, f0=h.f0,
+        unit=unit,
         fprime_inf=h.fprime_inf, at_equality=at_equality, doc=doc, **GENERATORS[name],
         **GENERATOR_LATEX[name]))
 
@@ -274,9 +308,9 @@ _fdiv("gan", "Minimax GAN value 2·JS − ln 4",
       "[−ln 4, 0]", GAN, symmetric=True, at_equality=-math.log(4.0), compute=_gan_compute,
       doc="The minimax GAN objective at the optimal discriminator D* = p/(p+q).")
 _fdiv("pearson", "Pearson χ²", r"\int \frac{(p - q)^2}{q}\,dx", "[0, ∞]", PEARSON,
-      _closed_pearson, unit="")
+      _closed_pearson, unit="", power=(2.0, False, 1.0))
 _fdiv("neyman", "Neyman χ²", r"\int \frac{(p - q)^2}{p}\,dx", "[0, ∞]", NEYMAN, _closed_neyman,
-      unit="")
+      unit="", power=(2.0, True, 1.0))
 _fdiv("hellinger", "Squared Hellinger",
       r"\tfrac12 \int (\sqrt p - \sqrt q)^2\,dx = 1 - \int \sqrt{pq}\,dx", "[0, 1]",
       HELLINGER, _closed_hellinger, symmetric=True, unit="")

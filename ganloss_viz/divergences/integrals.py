@@ -50,7 +50,7 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
         v = h.value(n.lp, n.lq)
         total = _wsum(n.w, v)
         error = None if n.w_coarse is None else _gap(total, _wsum(n.w_coarse, v))
-        return total, ~torch.isfinite(total.detach()), True, error
+        return total, _overflow_inf(total, singular), True, error
     zero = torch.zeros_like(n.lp)
     lp = torch.where(both, n.lp, zero)
     lq = torch.where(both, n.lq, zero)
@@ -87,7 +87,7 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
         if math.isinf(c):
             mass = (1 - _wsum(n.w, e)).detach()
             inf = inf | (singular[exact] if singular is not None else has & (mass > 1e-300))
-    inf = inf | ~torch.isfinite(total.detach())
+    inf = inf | _overflow_inf(total, singular)
     error = None if n.w_coarse is None else _gap(total, assemble(n.w_coarse))
     if singular is not None and _lost(h, n, fp, fq, live, singular):
         error = math.inf
@@ -231,6 +231,16 @@ def _worst_midpoints(h: Integrand, n: Nodes, fr: Frames | None,
         if bad.numel() == 0 or bad.numel() > inner.numel() // 2:
             return None                     # the tails, or everywhere: refine uniformly
         return (0.5 * (b[bad] + b[bad + 1])).numpy()
+
+
+def _overflow_inf(total: torch.Tensor, singular) -> torch.Tensor:
+    """Where an overflowed sum counts as an infinite value: in the plane, whose tail
+    rules probe; not in 1-D, where the singular parts and the tail rules decide
+    analytically and an overflow is a finite value too large for the integrand's form
+    (the caller takes a log-space form or reports it as not accurate)."""
+    if singular is not None:
+        return torch.zeros(total.shape, dtype=torch.bool)
+    return ~torch.isfinite(total.detach())
 
 
 def _wsum(w: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
