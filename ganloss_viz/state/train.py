@@ -62,7 +62,7 @@ class TrainPreset:
 
 # The known stories of GAN training, each checked on its outcome by
 # tests/test_train_stories.py (judged over a window of snapshots: training oscillates).
-# Settings measured on seeds 0, 1, 2 (see the test file and benchmarks/README.md).
+# Settings measured on seeds 0-4 under emulated CPU kinds (benchmarks/story_margins.py).
 TRAIN_PRESETS: dict[str, TrainPreset] = {pr.name: pr for pr in (
     TrainPreset("ring8-ns", "Non-saturating GAN on 8 Gaussians", "ns", "ring8",
                 "The classic toy problem: 8 narrow modes on a circle. Watch the generator's "
