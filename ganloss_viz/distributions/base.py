@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import torch
@@ -331,6 +332,14 @@ def from_spec(spec: Spec) -> Distribution:
     return make(family, values)
 
 
+@lru_cache(maxsize=512)
+def _from_string(text: str) -> Distribution:
+    """Parsed once per spec string (Distributions are immutable): a sweep, a landscape
+    and every rerun of a page ask again for the same few (a fifth of one JS value's
+    time went to parsing its two specs)."""
+    return from_spec(parse_spec(text))
+
+
 def dist(x: str | Spec | Distribution) -> Distribution:
     """A distribution from a spec string (``"normal(0, 1)"``), a `Spec` or a Distribution.
 
@@ -341,7 +350,7 @@ def dist(x: str | Spec | Distribution) -> Distribution:
     if isinstance(x, Spec):
         return from_spec(x)
     if isinstance(x, str):
-        return from_spec(parse_spec(x))
+        return _from_string(x)
     raise ValueError(f"expected a spec string like 'normal(0, 1)', got {type(x).__name__}")
 
 
