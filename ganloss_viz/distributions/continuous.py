@@ -306,6 +306,8 @@ def ratio(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     division where its backward term (a/b)/b stays below 1e290 (the usual case, and
     the cheap one: no Python in the backward pass)."""
     r = a / b
+    if not r.requires_grad:
+        return r                                  # no backward pass: nothing to guard
     if r.numel() and b.numel():
         small = float(b.detach().abs().min())
         if small >= 1e-140 and float(r.detach().abs().max()) < 1e150:
