@@ -173,3 +173,23 @@ def test_pearson_of_5e180_has_its_weight_gradients():
     assert "q.weights.0" not in r.grad_notes
     assert _close(r.grad["q.weights.0"], float(c / (WA + WB)), 1e-9)
     assert r.grad_notes.get("q.weights.1") == "-inf"
+
+
+def test_ipm_scale_gradients_of_normals_of_scale_1e_64_far_apart():
+    """Normals of scale 1.5e-64 some 6e228 apart (search seed 2027): closed forms whose
+    scale gradients were NaN (a variance of 1e-128 in units of 1e228, and Δ² overflowing
+    beside an exp that vanished). Energy: 2E|X − Y| − 2σp/√π − 2σq/√π, whose first term
+    is |Δ| to the last bit: ∂/∂σ = −2/√π. MMD (ℓ = 1): k(P, P) = 1/√(1 + 2σ²), so
+    ∂/∂σp = −2σp (1 + 2σp²)^(−3/2). W2 = √(Δ² + (σp − σq)²): ∂/∂σp = (σp − σq)/W2."""
+    sp, sq, mp_, mq = 1.5168994287304896e-64, 1.5169169156998871e-64, -1.0864653291793283, \
+        -6.271157546725168e+228
+    P, Q = f"normal({mp_!r}, {sp!r})", f"normal({mq!r}, {sq!r})"
+    e = gv.divergence("energy", P, Q)
+    assert _close(e.grad["p.scale"], -2 / math.sqrt(math.pi), 1e-12)
+    assert _close(e.grad["q.scale"], -2 / math.sqrt(math.pi), 1e-12)
+    m = gv.divergence("mmd", P, Q)
+    assert m.value == 2.0
+    assert _close(m.grad["p.scale"], -2 * sp, 1e-12) and _close(m.grad["q.scale"], -2 * sq, 1e-12)
+    w = gv.divergence("w2", P, Q)
+    assert _close(w.grad["p.scale"], (sp - sq) / w.value, 1e-6)
+    assert _close(w.grad["p.loc"], 1.0, 1e-15)

@@ -149,15 +149,19 @@ def w2(P: Gaussian, Q: Gaussian) -> torch.Tensor:
                              torch.sqrt(_trace(S1) + _trace(S2))).clamp(min=1e-300)
         unit = torch.exp2(torch.ceil(torch.log2(big)))
     u1, u2 = unit.unsqueeze(-1), unit.unsqueeze(-1).unsqueeze(-1)
+    if m1.shape[-1] == 1:
+        # √(Δ² + (s1 − s2)²), not s1² + s2² − 2 s1 s2, which cancels as s1 → s2; the
+        # scales taken before the unit (a variance of 1e-128 in units of 1e228 is 0,
+        # and the root's gradient at 0 was NaN)
+        ds = (torch.sqrt(S1[..., 0, 0]) - torch.sqrt(S2[..., 0, 0])) / unit
+        d = ((m1 - m2) / u1)[..., 0]
+        return unit * safe_sqrt(d * d + ds * ds)
     return unit * _w2_scaled((m1 / u1, S1 / u2 / u2), (m2 / u1, S2 / u2 / u2))
 
 
 def _w2_scaled(P: Gaussian, Q: Gaussian) -> torch.Tensor:
     (m1, S1), (m2, S2) = P, Q
     d2 = ((m1 - m2) ** 2).sum(-1)
-    if m1.shape[-1] == 1:
-        # (s1 − s2)² + Δ², not s1² + s2² − 2 s1 s2, which cancels as s1 → s2
-        return safe_sqrt(d2 + (torch.sqrt(S1[..., 0, 0]) - torch.sqrt(S2[..., 0, 0])) ** 2)
     return safe_sqrt(d2 + _trace(S1) + _trace(S2) - 2 * _bures_cross(S1, S2))
 
 
@@ -185,9 +189,15 @@ def safe_sqrt(x: torch.Tensor) -> torch.Tensor:
 
 
 def expected_abs(mu: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
-    """E|Z| for Z ~ N(mu, var) (var may be 0)."""
+    """E|Z| for Z ~ N(mu, var) (var may be 0). Beyond 40 standard deviations it is |mu|
+    to the last bit (the rest is e^-800), and the variance's branch is kept out of the
+    graph: there z² overflows and its gradient, 0·inf, was NaN (normals of scale 1e-64
+    some 1e228 apart)."""
     pos = var > 0
     sd = torch.sqrt(torch.where(pos, var, torch.ones_like(var)))
-    z = mu / sd
-    val = sd * math.sqrt(2 / math.pi) * torch.exp(-0.5 * z * z) + mu * torch.erf(z / math.sqrt(2))
-    return torch.where(pos, val, mu.abs())
+    far = ~pos | (mu.detach().abs() > 40 * sd.detach())
+    near_mu = torch.where(far, torch.zeros_like(mu), mu)
+    z = near_mu / sd
+    val = sd * math.sqrt(2 / math.pi) * torch.exp(-0.5 * z * z) \
+        + near_mu * torch.erf(z / math.sqrt(2))
+    return torch.where(far, mu.abs(), val)

@@ -279,7 +279,12 @@ def mmd_gm_1d(gp, gq, ell: float) -> torch.Tensor:
     def k(g1, g2):
         ww, mu, var = _pairs_1d(g1, g2)
         s = ell * ell + var
-        return (ww * ell / torch.sqrt(s) * torch.exp(-mu * mu / (2 * s))).sum((-1, -2))
+        # pairs beyond 60 kernel widths add e^-1800 = 0, and leave the graph: mu² may
+        # overflow there (1e228 apart), and exp's gradient times it was 0·inf = NaN
+        far = mu.detach().abs() > 60 * torch.sqrt(s.detach())
+        mu = torch.where(far, torch.zeros_like(mu), mu)
+        term = ww * ell / torch.sqrt(s) * torch.exp(-mu * mu / (2 * s))
+        return torch.where(far, torch.zeros_like(term), term).sum((-1, -2))
     return k(gp, gp) + k(gq, gq) - 2 * k(gp, gq)
 
 
