@@ -286,7 +286,7 @@ class _Ratio(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         r, b = ctx.saved_tensors
-        sa, sb = ctx.shapes           # sb is b's own shape: b/t broadcast to it
+        sa, sb = ctx.shapes
         big = g.abs().max()
         scale = torch.where((big > 0) & torch.isfinite(big), big, torch.ones_like(big))
         unit = g / scale                                   # |unit| ≤ 1

@@ -160,7 +160,7 @@ def recentred(P, Q):
     if not bool((np.abs(m - c) <= RATIO * w).all()):
         return P, Q
     laws = [*P.comps, *Q.comps]
-    k = int(j.flat[0]) if j.size else int(j)
+    k = int(j.flat[0])
     own = laws[k].location() if bool((j == k).all()) else None
     if own is None:
         shift = torch.as_tensor(c[..., 0], dtype=torch.float64)
