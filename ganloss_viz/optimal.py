@@ -30,17 +30,6 @@ from .divergences.integrals import integral
 from .divergences.nodes import crossings, nodes_1d
 from .divergences.precision import coarse, embedded_error
 from .losses.base import Loss
-from .losses.classic import Minimax
-from .losses.fgan import FGan
-from .losses.wasserstein import WGAN
-
-# The LSGAN D loss at its optimum is ¼ − Δ/8 with Δ = ∫(p − q)²/(p + q) the triangular
-# discrimination, which is not a registry divergence; Δ = 2·χ²(P‖M) with M = (P + Q)/2
-# the mixture (∫(p − m)²/m = ½∫(p − q)²/(p + q)), so the engine computes it as a Pearson
-# χ² against the mixture. Mao et al. 2017's Pearson result needs b − c = 1 and b − a = 2;
-# with our a = 0, b = 1, c = 1 the divergence is Δ instead.
-LSGAN_IDENTITY = "d_loss(D*) = ¼ − Δ(P, Q)/8 = ¼ − pearson(P‖M)/4, Δ = ∫(p − q)²/(p + q), " \
-                 "M = (P + Q)/2"
 
 NOTES = {
     "wgan": "Weight clipping makes the critic K-Lipschitz for a network-dependent K; "
@@ -64,12 +53,8 @@ def note(loss: Loss) -> str:
     return NOTES.get(loss.name, "")
 
 
-def _is_critic(loss: Loss) -> bool:
-    return isinstance(loss, WGAN)
-
-
 def _has_optimum(loss: Loss) -> bool:
-    return loss.d_real is not None and (_is_critic(loss) or loss.optimal_d is not None)
+    return loss.d_real is not None and (loss.critic or loss.optimal_d is not None)
 
 
 OPTIMAL_LOSSES: tuple[str, ...] = tuple(n for n, lo in L.LOSSES.items() if _has_optimum(lo))
@@ -134,7 +119,7 @@ def _pair(p, q) -> tuple[Distribution, Distribution]:
 
 
 def _critic_pair(loss: Loss, pd: Distribution, qd: Distribution) -> None:
-    if _is_critic(loss) and pd.dim != 1:
+    if loss.critic and pd.dim != 1:
         raise ValueError(f"the optimal critic of '{loss.name}' is computed in 1-D only "
                          f"(from the CDFs); P and Q are {pd.dim}-D")
 
@@ -296,16 +281,7 @@ def _critic_d_loss(loss: Loss, pd: Distribution, qd: Distribution) -> tuple[floa
 
 def curve_units(name: str | Loss) -> str:
     """What `optimal_curve` returns for this loss, in words."""
-    loss = optimal_loss(name)
-    if _is_critic(loss):
-        return "critic f*(x), 1-Lipschitz with slope sign(F_Q − F_P), centred: E_P f* = −E_Q f*"
-    if isinstance(loss, Minimax):
-        return "D*(x) = p/(p + q), the probability that x is real"
-    if isinstance(loss, FGan):
-        return f"T*(x) = f'(p/q), the critic value for f = {loss.divergence}"
-    if loss.name == "hinge":
-        return "raw output v*(x) = sign(p − q)"
-    return "raw output v*(x) = p/(p + q)"
+    return optimal_loss(name).optimum_units
 
 
 def optimal_curve(name: str | Loss, p, q, x: np.ndarray) -> np.ndarray:
@@ -322,16 +298,22 @@ def optimal_curve(name: str | Loss, p, q, x: np.ndarray) -> np.ndarray:
     if (pd.dim == 1 and xs.ndim != 1) or (pd.dim == 2 and (xs.ndim != 2 or xs.shape[1] != 2)):
         raise ValueError(f"x must have shape (n,) for 1-D laws and (n, 2) for 2-D ones; "
                          f"got {xs.shape}")
-    if _is_critic(loss):
+    if loss.critic:
         return _critic(pd, qd)[0](xs)
     with torch.no_grad():
         t = torch.as_tensor(xs)
         v = _raw_optimum(loss, pd.realize().log_density(t), qd.realize().log_density(t))
-        if isinstance(loss, Minimax):
-            v = torch.sigmoid(v)
-        elif isinstance(loss, FGan):
-            v = loss.activation(v)
-    return v.numpy()
+        return loss.natural_output(v).numpy()
+
+
+def _mixture(loss: Loss, pd: Distribution, qd: Distribution) -> Distribution:
+    """M = (P + Q)/2, for an identity measured against the mixture (lsgan's)."""
+    try:
+        return dist(f"mixture(components=[{pd.to_spec()}, {qd.to_spec()}], weights=[1, 1])")
+    except ValueError as exc:
+        raise ValueError(f"{loss.name}'s D loss at the optimum is measured against the "
+                         f"mixture M = (P + Q)/2, which cannot be built for P = "
+                         f"{pd.to_spec()}, Q = {qd.to_spec()}: {exc}") from None
 
 
 def optimal(name: str | Loss, p, q) -> OptimalResult:
@@ -344,28 +326,19 @@ def optimal(name: str | Loss, p, q) -> OptimalResult:
     loss = optimal_loss(name)
     pd, qd = _pair(p, q)
     _critic_pair(loss, pd, qd)
-    if loss.name == "lsgan":
-        try:
-            mix = dist(f"mixture(components=[{pd.to_spec()}, {qd.to_spec()}], weights=[1, 1])")
-        except ValueError as exc:
-            raise ValueError(f"lsgan's D loss at the optimum is measured by χ²(P‖M) against "
-                             f"the mixture M = (P + Q)/2, which cannot be built for P = "
-                             f"{pd.to_spec()}, Q = {qd.to_spec()}: {exc}") from None
-        div_name, div_value = "pearson", divergence("pearson", pd, mix).value
-        predicted, identity = 0.25 - div_value / 4, LSGAN_IDENTITY
-    else:
-        div_name = loss.divergence
-        div_value = divergence(div_name, pd, qd).value
-        predicted, identity = loss.optimum_value(div_value), loss.identity
-    compute = _critic_d_loss if _is_critic(loss) else _pointwise_d_loss
+    check = loss.identity_check()
+    other = _mixture(loss, pd, qd) if check.against_mixture else qd
+    div_value = divergence(check.divergence, pd, other).value
+    predicted = check.predict(div_value)
+    compute = _critic_d_loss if loss.critic else _pointwise_d_loss
     value, method, error = compute(loss, pd, qd)
     if math.isinf(predicted) and math.isfinite(value):
         # The divergence engine finds the integral infinite (tails or singular parts);
         # a finite quadrature sum cannot show that, so the optimum is that limit.
         value, method, error = predicted, "limit", 0.0
     return OptimalResult(loss=loss.name, p=pd.to_spec(), q=qd.to_spec(),
-                         d_loss_at_optimum=value, divergence=div_name,
-                         divergence_value=div_value, identity=identity,
+                         d_loss_at_optimum=value, divergence=check.divergence,
+                         divergence_value=div_value, identity=check.text,
                          predicted=float(predicted) + 0.0, method=method, error=error,
                          curve_units=curve_units(loss), note=note(loss))
 

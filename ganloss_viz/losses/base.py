@@ -89,6 +89,20 @@ class LossDefaults:
             raise ValueError(f"penalty_weight must be a finite number >= 0 or None, got {w!r}")
 
 
+@dataclass(frozen=True)
+class Identity:
+    """D loss at the optimal D = `predict(divergence value)`, as `text` says.
+
+    divergence: the registry divergence measured; against_mixture: whether it compares P
+    with the mixture M = (P + Q)/2 instead of with Q.
+    """
+
+    divergence: str
+    predict: Callable[[float], float]
+    text: str
+    against_mixture: bool = False
+
+
 class Loss:
     """A GAN loss: discriminator and generator objectives on raw outputs, plus metadata.
 
@@ -107,12 +121,15 @@ class Loss:
     at its optimum measures, or None); identity (that relation, as text);
     optimum_value (divergence value -> D loss at the optimal D, or None);
     optimal_d ((p, q) density values -> optimal raw output, or None); g_uses_real
-    (whether g_loss reads real_out); penalty (None,
-    or penalty(D, real, fake, generator=None) -> weighted scalar); clip (None, or c:
+    (whether g_loss reads real_out); penalty (None, or a `penalties.Penalty`:
+    penalty(D, real, fake, generator=None) -> weighted scalar); clip (None, or c:
     clamp every D parameter to [-c, c] after each D step); output_cap (None, or c: the
     trained discriminator's raw output v is capped softly, `soft_cap(v, c)`, before the
     loss sees it: a bound on the network, for losses whose objective rewards an
-    unbounded output; the loss itself and its optimum stay exact); defaults (LossDefaults: the
+    unbounded output; the loss itself and its optimum stay exact); critic (D is a
+    Wasserstein critic, optimal over 1-Lipschitz functions rather than pointwise);
+    optimum_units (what `optimal.optimal_curve` draws, in words; "" without an optimum)
+    and natural_output (raw output v -> those units); defaults (LossDefaults: the
     settings of the loss's default training run, measured on the toy targets);
     published (LossDefaults of the paper's own recipe when our defaults depart from it,
     else None); caveat (what its default runs are measured to do badly, and why, for
@@ -131,6 +148,8 @@ class Loss:
     defaults: LossDefaults = LossDefaults()
     published: LossDefaults | None = None
     caveat: str = ""
+    critic: bool = False
+    optimum_units: str = ""
     optimal_d: Callable | None = None
     optimum_value: Callable[[float], float] | None = None
     d_real: Callable[[torch.Tensor], torch.Tensor] | None = None
@@ -143,6 +162,17 @@ class Loss:
     def g_loss(self, fake_out: torch.Tensor, real_out: torch.Tensor | None = None
                ) -> torch.Tensor:
         return self.g_fake(fake_out).mean()
+
+    def natural_output(self, v: torch.Tensor) -> torch.Tensor:
+        """The raw output v in the units that `optimum_units` names (here v itself)."""
+        return v
+
+    def identity_check(self) -> Identity | None:
+        """How `optimal.optimal` checks the D loss at the optimum against the engine: the
+        identity's divergence, measured between P and Q (None when there is none)."""
+        if self.divergence is None or self.optimum_value is None:
+            return None
+        return Identity(self.divergence, self.optimum_value, self.identity)
 
     @property
     def g_uses_real(self) -> bool:

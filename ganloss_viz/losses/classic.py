@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 
-from .base import Loss, LossDefaults, log_ratio, ops, softplus, softplus_any
+import torch
+
+from .base import Identity, Loss, LossDefaults, log_ratio, ops, softplus, softplus_any
 
 # Adam(2e-4, betas (0.5, 0.999)), one D step per G step: the DCGAN settings (Radford et
 # al. 2016), the common baseline of the GAN-loss papers. The f-GANs and ns_r1 keep them.
@@ -24,6 +26,14 @@ DCGAN = LossDefaults("adam", 2e-4, 2e-4, (0.5, 0.999), 1)
 TOY = LossDefaults("adam", 1e-3, 1e-3, (0.5, 0.999), 1)
 
 GAN_IDENTITY = "d_loss(D*) = ln 4 − 2·JS(P‖Q)"
+
+# The LSGAN D loss at its optimum is ¼ − Δ/8 with Δ = ∫(p − q)²/(p + q) the triangular
+# discrimination, which is not a registry divergence; Δ = 2·χ²(P‖M) with M = (P + Q)/2
+# the mixture (∫(p − m)²/m = ½∫(p − q)²/(p + q)), so the engine computes it as a Pearson
+# χ² against the mixture. Mao et al. 2017's Pearson result needs b − c = 1 and b − a = 2;
+# with our a = 0, b = 1, c = 1 the divergence is Δ instead.
+LSGAN_IDENTITY = "d_loss(D*) = ¼ − Δ(P, Q)/8 = ¼ − pearson(P‖M)/4, Δ = ∫(p − q)²/(p + q), " \
+                 "M = (P + Q)/2"
 LN4 = math.log(4.0)
 
 
@@ -47,6 +57,12 @@ class Minimax(Loss):
     identity = GAN_IDENTITY
     defaults = TOY
     optimum_value = staticmethod(_gan_optimum)
+    optimum_units = "D*(x) = p/(p + q), the probability that x is real"
+
+    @staticmethod
+    def natural_output(v):
+        """D = sigmoid(v), the probability that x is real."""
+        return torch.sigmoid(v)
 
     @staticmethod
     def d_real(v):
@@ -98,6 +114,12 @@ class LeastSquares(Loss):
     divergence = None
     identity = "d_loss(D*) = ¼ − Δ(P, Q)/8, Δ = ∫(p − q)²/(p + q)"
     defaults = TOY
+    optimum_units = "raw output v*(x) = p/(p + q)"
+
+    def identity_check(self) -> Identity:
+        """Δ is not a registry divergence, but Δ = 2·χ²(P‖M) against the mixture M."""
+        return Identity("pearson", lambda chi2: 0.25 - chi2 / 4, LSGAN_IDENTITY,
+                        against_mixture=True)
 
     @staticmethod
     def d_real(v):
@@ -133,6 +155,7 @@ class Hinge(Loss):
     divergence = "tv"
     identity = "d_loss(D*) = 2 − 2·TV(P, Q)"
     defaults = TOY
+    optimum_units = "raw output v*(x) = sign(p − q)"
 
     @staticmethod
     def optimum_value(v: float) -> float:

@@ -153,6 +153,7 @@ class FGan(Loss):
             self.output_cap = OUTPUT_CAP
             self.doc += f"; the trained D's output is capped softly at {OUTPUT_CAP:g}"
         self.minimises = f"D_f(P‖Q) for f = {div}"
+        self.optimum_units = f"T*(x) = f'(p/q), the critic value for f = {div}"
         self.caveat = "" if nonsaturating else FGAN_CAVEATS.get(div, "")
         if div in FORMS:
             self._act, self._conj, self._opt = FORMS[div]
@@ -163,6 +164,10 @@ class FGan(Loss):
 
     def activation(self, v: torch.Tensor) -> torch.Tensor:
         """The critic value T(v) (inside dom f*)."""
+        return self._act(v)
+
+    def natural_output(self, v: torch.Tensor) -> torch.Tensor:
+        """The critic value T(v), in which the optimum is f'(p/q)."""
         return self._act(v)
 
     def conjugate(self, v: torch.Tensor) -> torch.Tensor:

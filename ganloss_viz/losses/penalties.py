@@ -14,6 +14,7 @@ piecewise-linear networks) and still leave the penalty's formula to the penalty.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 import torch
 
@@ -32,7 +33,36 @@ def input_gradient(D: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     return grad
 
 
-class GradientPenalty:
+class Penalty(ABC):
+    """A penalty of the form of_gradient(∇_x D) at points(real, fake, generator).
+
+    Every penalty has this form, so a trainer may take ∇_x D and the penalty's parameter
+    gradient by other means (by hand for piecewise-linear networks) and leave the formula
+    to `of_gradient`; calling the penalty takes them by autograd.
+    """
+
+    name: str
+    weight: float
+
+    @abstractmethod
+    def points(self, real: torch.Tensor, fake: torch.Tensor,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """Where ∇_x D is taken (detached)."""
+
+    @abstractmethod
+    def of_gradient(self, grad: torch.Tensor) -> torch.Tensor:
+        """The weighted penalty from per-sample input gradients at `points`."""
+
+    @abstractmethod
+    def with_weight(self, weight: float) -> Penalty:
+        """The same penalty with another weight."""
+
+    def __call__(self, D, real: torch.Tensor, fake: torch.Tensor,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.of_gradient(input_gradient(D, self.points(real, fake, generator)))
+
+
+class GradientPenalty(Penalty):
     """λ E[(‖∇D(x̂)‖ − 1)²] (two-sided, WGAN-GP) or λ E[max(0, ‖∇D(x̂)‖ − 1)²] (one-sided, LP).
 
     x̂ = εx + (1 − ε)G(z) with one ε ~ U(0, 1) per sample, drawn from `generator` when
@@ -70,15 +100,11 @@ class GradientPenalty:
             gap = gap.clamp(min=0)
         return self.weight * (gap**2).mean()
 
-    def __call__(self, D, real: torch.Tensor, fake: torch.Tensor,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
-        return self.of_gradient(input_gradient(D, self.points(real, fake, generator)))
-
     def __repr__(self) -> str:
         return f"<penalty {self.name}: {self.formula}, λ = {self.weight:g}>"
 
 
-class R1Penalty:
+class R1Penalty(Penalty):
     """(γ/2) E_P[‖∇D(x)‖²] on real samples (Mescheder et al. 2018)."""
 
     name = "r1"
@@ -99,10 +125,6 @@ class R1Penalty:
     def of_gradient(self, grad: torch.Tensor) -> torch.Tensor:
         """(γ/2) mean ‖g‖² for per-sample gradients g."""
         return 0.5 * self.weight * grad.flatten(1).pow(2).sum(dim=1).mean()
-
-    def __call__(self, D, real: torch.Tensor, fake: torch.Tensor | None = None,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
-        return self.of_gradient(input_gradient(D, self.points(real, fake, generator)))
 
     def __repr__(self) -> str:
         return f"<penalty r1: {self.formula}, γ = {self.weight:g}>"

@@ -28,6 +28,9 @@ class WGAN(Loss):
     minimises = "W1(P, Q) (K·W1 for the K-Lipschitz critics that clipping allows)"
     divergence = "w1"
     identity = W1_IDENTITY
+    critic = True
+    optimum_units = ("critic f*(x), 1-Lipschitz with slope sign(F_Q − F_P), centred: "
+                     "E_P f* = −E_Q f*")
     # Algorithm 1 of Arjovsky et al. 2017: RMSprop, lr 5e-5, n_critic 5, c = 0.01.
     published = LossDefaults("rmsprop", 5e-5, 5e-5, (0.5, 0.999), 5)
     # The same at lr 2e-4. Measured with ganloss_viz.train on ring8 (width 128, depth 3,

@@ -120,11 +120,9 @@ class RunState:
         self.clip = self.loss.clip
         self.cap = self.loss.output_cap
         self.penalty = self.loss.penalty
-        # penalties of the form of_gradient(∇_x D) at points(...), on a piecewise-linear D,
-        # are differentiated by hand (see ganloss_viz.models); any other by autograd
-        self.fast_penalty = (self.penalty is not None and self.D.piecewise_linear
-                             and hasattr(self.penalty, "points")
-                             and hasattr(self.penalty, "of_gradient"))
+        # a penalty (of_gradient(∇_x D) at points(...), losses.penalties.Penalty) on a
+        # piecewise-linear D is differentiated by hand (see ganloss_viz.models)
+        self.fast_penalty = self.penalty is not None and self.D.piecewise_linear
         # fixed inputs of the snapshots
         fixed = torch.Generator().manual_seed(seeds[3])
         self.z_fixed = torch.randn(cfg.points, cfg.noise_dim, generator=fixed).to(device)
