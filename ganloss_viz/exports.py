@@ -4,7 +4,7 @@ A researcher who found something on a page takes the numbers away to plot or che
 them elsewhere. CSV numbers keep full precision (the shortest text that reads back to
 the same float); infinity is ``inf`` / ``-inf`` (NumPy, pandas and spreadsheets read
 it) and a value that could not be computed is an empty cell. JSON follows the command
-line (``"inf"`` for infinity, see `ganloss_viz.cli.output`). No Streamlit here.
+line (``"inf"`` for infinity, see `ganloss_viz.jsondata`). No Streamlit here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ganloss_viz.cli.output import jsonable
+from ganloss_viz.jsondata import jsonable
 
 
 class FitTrack(Protocol):

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ganloss_viz import losses
+from ganloss_viz.figures.train import replay_figure
 from ganloss_viz.losses import Loss, NonSaturating
 from ganloss_viz.metrics import coverage_reached
 from ganloss_viz.train import (
@@ -28,7 +29,6 @@ from ganloss_viz.train import (
 )
 from ganloss_viz.train.engine import flushing_denormals
 from ganloss_viz.train.optim import FlatAdam, FlatRMSprop, FlatSGD
-from ganloss_viz.train_figures import replay_figure
 
 torch.set_num_threads(1)
 

@@ -184,8 +184,9 @@ def test_parallel_lines_js_gets_no_signal_while_wasserstein_moves():
 
 
 def test_live_view_records_and_draws_the_generator_gradient_norm():
+    from ganloss_viz.figures.train import live_grad_figure
     from ganloss_viz.train import Progress
-    from ganloss_viz.ui.train_view import LiveRun, live_grad_figure
+    from ganloss_viz.ui.train_view import LiveRun
     live = LiveRun(config=None, title="")
     for step, norm in ((10, 0.05), (20, 0.004), (20, 0.004), (30, 0.0007)):
         s = snap(step, None)

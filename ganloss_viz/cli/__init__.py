@@ -15,9 +15,10 @@ progress bar). torch (through the library) is imported only when a command runs,
 from __future__ import annotations
 
 from ganloss_viz.cli.commands import COMMANDS, UsageError
-from ganloss_viz.cli.output import OutputBug, jsonable, print_error, print_out, to_json
+from ganloss_viz.cli.output import print_error, print_out, to_json
 from ganloss_viz.cli.parser import EXIT_BUG, EXIT_OK, EXIT_USAGE, build_parser
 from ganloss_viz.cli.progress import ProgressBar
+from ganloss_viz.jsondata import OutputBug, jsonable
 
 __all__ = ["OutputBug", "ProgressBar", "UsageError", "build_parser", "jsonable", "main",
            "to_json"]

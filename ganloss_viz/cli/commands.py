@@ -240,7 +240,7 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
             bar.total = result.steps
     obj = result.to_dict()
     if html is not None:
-        from ganloss_viz.train_figures import write_replay_html
+        from ganloss_viz.figures.train import write_replay_html
 
         try:
             write_replay_html(html, result.frame, result.snapshots,
@@ -332,14 +332,11 @@ def cmd_compare(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
             bar.total = max(r.steps for r in result.runs)
     obj = result.to_dict()
     if html is not None:
-        from ganloss_viz.train_figures import replay_figure
+        from ganloss_viz.figures.train import write_replays_html
 
-        parts = [replay_figure(r.frame, r.snapshots, title=f"{n} · ").to_html(
-                    full_html=False, include_plotlyjs=(i == 0), auto_play=False)
-                 for i, (n, r) in enumerate(zip(names, result.runs, strict=True))]
         try:
-            html.write_text(f"<html><head><meta charset='utf-8'><title>{label}</title></head>"
-                            f"<body>{''.join(parts)}</body></html>", encoding="utf-8")
+            write_replays_html(html, [(n, r.frame, r.snapshots)
+                                      for n, r in zip(names, result.runs, strict=True)], label)
         except OSError as exc:
             raise UsageError(f"--html {args.html}: cannot write it ({exc.strerror or exc})"
                              ) from None

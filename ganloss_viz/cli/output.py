@@ -1,7 +1,8 @@
 """What the command line writes: JSON objects, human tables and error lines.
 
 JSON output is one line; infinite numbers become the strings ``"inf"`` / ``"-inf"``
-and a NaN anywhere is a bug (:class:`OutputBug`, exit status 1). Human output uses
+and a NaN anywhere is a bug (:class:`OutputBug`, exit status 1; see
+`ganloss_viz.jsondata`). Human output uses
 :func:`ganloss_viz.format.fmt` and falls back to ASCII when the stream cannot encode
 ``∞`` or ``‖``. Errors are always exactly one line on stderr.
 """
@@ -9,39 +10,17 @@ and a NaN anywhere is a bug (:class:`OutputBug`, exit status 1). Human output us
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
 from ganloss_viz.format import fmt
+from ganloss_viz.jsondata import jsonable
 
 PROG = "ganloss_viz"
 
 
-class OutputBug(RuntimeError):
-    """The result holds a number JSON cannot carry (NaN): a bug, never bad input."""
-
-
 # ----------------------------------------------------------------------------- JSON
-
-
-def jsonable(obj: Any, path: str = "") -> Any:
-    """``obj`` with float infinities as ``"inf"`` / ``"-inf"``; raises OutputBug on NaN."""
-    if isinstance(obj, Mapping):
-        return {str(k): jsonable(v, f"{path}.{k}" if path else str(k)) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v, f"{path}[{i}]") for i, v in enumerate(obj)]
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str | int):
-        return obj
-    if isinstance(obj, float) or hasattr(obj, "__float__"):
-        x = float(obj)
-        if math.isnan(x):
-            raise OutputBug(f"NaN at {path or 'the top level'} of the result")
-        if math.isinf(x):
-            return "inf" if x > 0 else "-inf"
-        return x + 0.0  # -0.0 -> 0.0
-    raise OutputBug(f"{path or 'the result'} is a {type(obj).__name__}, not JSON data")
 
 
 def to_json(obj: Any) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..train_figures import BINS_1D, add_playback, averaged, play_ms
+from .train import BINS_1D, add_playback, averaged, play_ms
 
 # One colour per loss, in the grid's order (curves, table); none is the generator's red.
 LOSS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#0f8b8d",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -31,6 +30,7 @@ from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import CompareResult, compare
 from ganloss_viz.train.compare import run_configs
 from ganloss_viz.train.engine import RunState, resolve_device
+from ganloss_viz.train.report import metric_rows, result_json
 from ganloss_viz.ui.background import (
     Job,
     predicted_seconds,
@@ -45,8 +45,6 @@ from ganloss_viz.ui.train_view import (
     LIVE_EVERY,
     device_menu,
     device_options,
-    json_safe,
-    metric_rows,
     target_label,
 )
 
@@ -296,7 +294,7 @@ def _built(names: list[str], target: str, result: CompareResult) -> dict[str, An
             "html": grid.to_html(include_plotlyjs=True, auto_play=False,
                                  config=chart_config("compare-replay")),
             "csv": comparison_csv(rows),
-            "json": json.dumps(json_safe(result.to_dict()), indent=2, allow_nan=False),
+            "json": result_json(result.to_dict()),
         })
         ss[k("built")] = cached
     return cached[1]

@@ -6,24 +6,26 @@ between users. A fragment (`live_panel`) redraws the progress, the latest snapsh
 loss curves and the generator's gradient norm (the saturating loss's story) a few
 times a second, and reruns the page when the run has ended; the page then shows the
 replay animation, the metrics, the curves and downloads.
-Every number comes from the training library; figures from `ganloss_viz.train_figures`.
+Every number comes from the training library; figures from `ganloss_viz.figures.train`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from ganloss_viz.figures.style import chart_config
+from ganloss_viz.figures.train import (
+    history_figure,
+    live_curve_figure,
+    live_grad_figure,
+    replay_figure,
+    still_figure,
+)
 from ganloss_viz.format import fmt, literal
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.train import (
@@ -44,7 +46,7 @@ from ganloss_viz.state.train import (
 from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import Progress, TrainResult, train
 from ganloss_viz.train.engine import RunState, resolve_device
-from ganloss_viz.train_figures import averaged, replay_figure
+from ganloss_viz.train.report import metric_rows, metrics_csv, result_json
 from ganloss_viz.ui.background import (
     Job,
     predicted_seconds,
@@ -269,41 +271,6 @@ def collect() -> None:
         ss.pop(k("downloads"), None)
 
 
-def still_figure(frame, snap, title: str, height: int = 520) -> go.Figure:
-    """One snapshot of the replay (no animation controls), for the live view."""
-    fig = replay_figure(frame, [snap], title)
-    fig.frames = ()
-    fig.layout.updatemenus = ()
-    fig.layout.sliders = ()
-    fig.update_layout(height=height, uirevision="live",
-                      margin=dict(t=70, b=30, l=10, r=10), title_font_size=13)
-    return fig
-
-
-def live_curve_figure(curve: list[tuple[int, float, float, float]]) -> go.Figure:
-    """The losses so far, means between snapshots."""
-    steps = [c[0] for c in curve]
-    fig = go.Figure([go.Scatter(x=steps, y=[c[1] for c in curve], name="D loss", mode="lines"),
-                     go.Scatter(x=steps, y=[c[2] for c in curve], name="G loss", mode="lines")])
-    fig.update_layout(template="plotly_white", height=260, xaxis_title="step",
-                      yaxis_title="mean loss between snapshots",
-                      margin=dict(t=30, b=40, l=10, r=10),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return fig
-
-
-def live_grad_figure(curve: list[tuple[int, float, float, float]]) -> go.Figure:
-    """‖∇θ L_G‖ so far on a log axis: a vanishing generator gradient (the saturating
-    minimax loss) shows as a curve falling by decades while the run goes on."""
-    fig = go.Figure(go.Scatter(x=[c[0] for c in curve], y=[c[3] for c in curve],
-                               name="‖∇θ L_G‖", mode="lines", line_color="#7b3294"))
-    fig.update_layout(template="plotly_white", height=220, xaxis_title="step",
-                      yaxis_title="‖∇θ L_G‖", margin=dict(t=30, b=40, l=10, r=10),
-                      title=dict(text="Generator gradient norm", x=0, font_size=13))
-    fig.update_yaxes(type="log", dtick=1, exponentformat="power")
-    return fig
-
-
 @st.fragment(run_every=LIVE_EVERY)
 def live_panel() -> None:
     """The running run: progress bar, Stop, the latest snapshot, loss and gradient-norm
@@ -367,76 +334,6 @@ def controls(state: TrainState) -> None:
 # --- the finished run -----------------------------------------------------------------------
 
 
-def metric_rows(result: TrainResult) -> list[tuple[str, Any, str]]:
-    """(metric, raw value, shown text) of a finished run."""
-    m = result.metrics
-    rows: list[tuple[str, Any, str]] = []
-    if "modes" in m:
-        rows += [
-            ("modes covered", m["modes_covered"], f"{m['modes_covered']} of {m['modes']}"),
-            ("high-quality fraction", m["hq_fraction"], fmt(m["hq_fraction"])),
-            ("reverse KL of the modes (nats)", m["reverse_kl_modes"],
-             fmt(m["reverse_kl_modes"])),
-        ]
-    rows.append(("W1 to the target", m.get("w1"), fmt(m["w1"]) if "w1" in m else "—"))
-    cov = result.seconds_to_coverage
-    rows.append(("seconds to coverage", cov,
-                 fmt(cov) if cov is not None else
-                 ("not reached" if "modes" in m else "— (no modes)")))
-    rows += [
-        ("steps", result.steps, f"{result.steps:,}"),
-        ("training seconds", result.seconds, fmt(result.seconds)),
-        ("steps/s", result.steps_per_s, fmt(result.steps_per_s)),
-        ("device", result.device, result.device),
-    ]
-    status = result.message if result.diverged else \
-        ("stopped early" if result.stopped else "finished")
-    rows.append(("status", status, status))
-    return rows
-
-
-def metrics_csv(rows) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["metric", "value"])
-    for name, value, _ in rows:
-        writer.writerow([name, "" if value is None else value])
-    return out.getvalue()
-
-
-def json_safe(x: Any) -> Any:
-    """JSON-safe values: non-finite floats as text ('inf', 'nan')."""
-    if isinstance(x, dict):
-        return {key: json_safe(v) for key, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [json_safe(v) for v in x]
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        return x if math.isfinite(x) else str(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
-
-
-def metrics_json(result: TrainResult) -> str:
-    return json.dumps(json_safe(result.to_dict()), indent=2, allow_nan=False)
-
-
-def history_figure(result: TrainResult, names: tuple[str, str], labels: tuple[str, str],
-                   title: str, log: bool = False) -> go.Figure:
-    fig = go.Figure()
-    for name, label in zip(names, labels, strict=True):
-        xs, ys = averaged(result.history[name])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=label))
-    fig.update_layout(template="plotly_white", height=320, title=dict(text=title, x=0),
-                      xaxis_title="step", margin=dict(t=50, b=40, l=10, r=10),
-                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1,
-                                  xanchor="right"))
-    if log:
-        fig.update_yaxes(type="log", dtick=1, exponentformat="power")   # one tick a decade
-    return fig
-
-
 def _downloads(result: TrainResult, fig: go.Figure, rows) -> dict[str, str]:
     """The download payloads, built once per result."""
     cached = ss.get(k("downloads"))
@@ -445,7 +342,7 @@ def _downloads(result: TrainResult, fig: go.Figure, rows) -> dict[str, str]:
             "html": fig.to_html(include_plotlyjs=True, auto_play=False,
                                 config=chart_config("train-replay")),
             "csv": metrics_csv(rows),
-            "json": metrics_json(result),
+            "json": result_json(result.to_dict()),
         })
         ss[k("downloads")] = cached
     return cached[1]
@@ -503,16 +400,15 @@ def results() -> None:
                            icon=":material/data_object:", key=k("dl_json"), on_click="ignore",
                            width="stretch")
     with c_curves:
-        st.plotly_chart(history_figure(result, ("d_loss", "g_loss"), ("D loss", "G loss"),
+        st.plotly_chart(history_figure(result.history, ("d_loss", "g_loss"), ("D loss", "G loss"),
                                        "Losses per step"), key=k("losses"), width="stretch",
                         config=chart_config("train-losses"))
-        st.plotly_chart(history_figure(result, ("g_grad_norm", "fake_grad_norm"),
+        st.plotly_chart(history_figure(result.history, ("g_grad_norm", "fake_grad_norm"),
                                        ("‖∇θ L_G‖ (generator parameters)",
                                         "mean ‖∇x L_G‖ per sample"),
                                        "Generator gradient norms", log=True),
                         key=k("grads"), width="stretch", config=chart_config("train-gradients"))
 
 
-__all__ = ["KEY", "LiveRun", "apply", "controls", "live_panel", "metric_rows", "metrics_csv",
-           "metrics_json", "preset_info", "read_url", "results", "settings_panel",
-           "start_run"]
+__all__ = ["KEY", "LiveRun", "apply", "controls", "live_panel", "preset_info", "read_url",
+           "results", "settings_panel", "start_run"]

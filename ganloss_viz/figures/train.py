@@ -13,13 +13,17 @@ play / pause buttons and a step slider, played entirely in the browser:
   density (when it has one) and the discriminator's raw output on a second y-axis.
 
 `write_replay_html(path, frame, snapshots)` saves a standalone HTML file (plotly.js
-inlined, works offline). Nothing here imports torch or streamlit.
+inlined, works offline), `write_replays_html` several runs' replays in one file. The
+live view's figures (`still_figure`, `live_curve_figure`, `live_grad_figure`) and a
+finished run's curves (`history_figure`) are here too. Nothing here imports torch or
+streamlit.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
@@ -221,3 +225,70 @@ def write_replay_html(path, frame, snapshots: Sequence, title: str = "") -> None
     """Write the replay as a standalone HTML file (plotly.js inlined)."""
     replay_figure(frame, snapshots, title).write_html(str(path), include_plotlyjs=True,
                                                       auto_play=False)
+
+
+def write_replays_html(path, runs: Sequence[tuple[str, object, Sequence]], title: str) -> None:
+    """Several replays in one standalone HTML file (plotly.js inlined once).
+
+    runs: (name, frame, snapshots) per run, each drawn with the title prefix "name · ".
+    """
+    parts = [replay_figure(frame, snapshots, title=f"{name} · ").to_html(
+                 full_html=False, include_plotlyjs=(i == 0), auto_play=False)
+             for i, (name, frame, snapshots) in enumerate(runs)]
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(f"<html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
+                  f"<body>{''.join(parts)}</body></html>")
+
+
+# --- the live view and a finished run's curves ---------------------------------------------
+
+
+def still_figure(frame, snap, title: str, height: int = 520) -> go.Figure:
+    """One snapshot of the replay (no animation controls), for the live view."""
+    fig = replay_figure(frame, [snap], title)
+    fig.frames = ()
+    fig.layout.updatemenus = ()
+    fig.layout.sliders = ()
+    fig.update_layout(height=height, uirevision="live",
+                      margin=dict(t=70, b=30, l=10, r=10), title_font_size=13)
+    return fig
+
+
+def live_curve_figure(curve: Sequence[tuple[int, float, float, float]]) -> go.Figure:
+    """The losses so far, means between snapshots: (step, D loss, G loss, ‖∇θ L_G‖) rows."""
+    steps = [c[0] for c in curve]
+    fig = go.Figure([go.Scatter(x=steps, y=[c[1] for c in curve], name="D loss", mode="lines"),
+                     go.Scatter(x=steps, y=[c[2] for c in curve], name="G loss", mode="lines")])
+    fig.update_layout(template="plotly_white", height=260, xaxis_title="step",
+                      yaxis_title="mean loss between snapshots",
+                      margin=dict(t=30, b=40, l=10, r=10),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return fig
+
+
+def live_grad_figure(curve: Sequence[tuple[int, float, float, float]]) -> go.Figure:
+    """‖∇θ L_G‖ so far on a log axis: a vanishing generator gradient (the saturating
+    minimax loss) shows as a curve falling by decades while the run goes on."""
+    fig = go.Figure(go.Scatter(x=[c[0] for c in curve], y=[c[3] for c in curve],
+                               name="‖∇θ L_G‖", mode="lines", line_color="#7b3294"))
+    fig.update_layout(template="plotly_white", height=220, xaxis_title="step",
+                      yaxis_title="‖∇θ L_G‖", margin=dict(t=30, b=40, l=10, r=10),
+                      title=dict(text="Generator gradient norm", x=0, font_size=13))
+    fig.update_yaxes(type="log", dtick=1, exponentformat="power")
+    return fig
+
+
+def history_figure(history: Mapping[str, Sequence[float]], names: tuple[str, ...],
+                   labels: tuple[str, ...], title: str, log: bool = False) -> go.Figure:
+    """Per-step curves of a finished run (`TrainResult.history`), averaged for drawing."""
+    fig = go.Figure()
+    for name, label in zip(names, labels, strict=True):
+        xs, ys = averaged(history[name])
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=label))
+    fig.update_layout(template="plotly_white", height=320, title=dict(text=title, x=0),
+                      xaxis_title="step", margin=dict(t=50, b=40, l=10, r=10),
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1,
+                                  xanchor="right"))
+    if log:
+        fig.update_yaxes(type="log", dtick=1, exponentformat="power")   # one tick a decade
+    return fig
