@@ -46,6 +46,7 @@ from typing import Any
 import ganloss_viz as gv
 from ganloss_viz.cli.output import PROG, fmt_number, params_text, table
 from ganloss_viz.cli.progress import ProgressBar
+from ganloss_viz.cli.study import cmd_study
 from ganloss_viz.format import fmt, fmt_error, method_label
 
 Handler = Callable[[argparse.Namespace], tuple[dict[str, Any], str]]
@@ -366,4 +367,5 @@ COMMANDS: dict[str, Handler] = {
     "compare": cmd_compare,
     "dirac": cmd_dirac,
     "optimal": cmd_optimal,
+    "study": cmd_study,
 }

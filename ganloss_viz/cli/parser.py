@@ -11,6 +11,7 @@ import math
 from typing import NoReturn
 
 from ganloss_viz.cli.output import PROG, print_error
+from ganloss_viz.cli.study import add_study
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE = 0, 1, 2
 
@@ -122,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "gradient field's Jacobian at the equilibrium, convergence"))
     add_optimal(command("optimal", "the D loss at a loss's optimal discriminator for data P "
                                    "and generator Q, and the divergence it equals"))
+    add_study(command("study", "many runs over losses, targets, seeds and settings (Ray), "
+                               "one Parquet row per run"))
     return parser
 
 
