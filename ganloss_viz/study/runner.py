@@ -45,6 +45,10 @@ class StudyProgress:
     seconds: float
 
     @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    @property
     def eta(self) -> float | None:
         """Seconds left at this session's pace (None before its first run finished)."""
         new = self.done - self.resumed

@@ -26,6 +26,7 @@ PAGES: dict[str, dict[str, str]] = {
                     icon=":material/compare:"),
     "theory": dict(page="app_pages/theory.py", title="Theory", icon=":material/menu_book:"),
     "dirac": dict(page="app_pages/dirac.py", title="Dirac-GAN", icon=":material/cyclone:"),
+    "study": dict(page="app_pages/study.py", title="Studies", icon=":material/query_stats:"),
 }
 """Every page by its URL path, in the navigation's order (the explorer opens the app)."""
 
