@@ -23,7 +23,7 @@ from ganloss_viz.jsondata import jsonable
 
 
 class FitTrack(Protocol):
-    """A direct fit as the explorer keeps it (`ganloss_viz.ui.fitframes.FitRun`)."""
+    """A direct fit as the explorer keeps it (`ganloss_viz.explore.fitframes.FitRun`)."""
 
     div: str
     values: Sequence[float]

@@ -19,8 +19,8 @@ import pytest
 
 import ganloss_viz as gv
 from ganloss_viz import exports
-from ganloss_viz.ui.fitframes import fit_run
-from ganloss_viz.ui.landscape import landscape_grid
+from ganloss_viz.explore.fitframes import fit_run
+from ganloss_viz.explore.landscape import landscape_grid
 
 
 def read_csv(text: str) -> tuple[list[str], list[list[str]]]:

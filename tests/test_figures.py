@@ -11,8 +11,8 @@ from scipy import stats
 
 from ganloss_viz import figures
 from ganloss_viz.distributions import dist
+from ganloss_viz.explore.densities import densities_1d, densities_2d
 from ganloss_viz.format import fmt, fmt_error, method_label, text_table
-from ganloss_viz.ui.densities import densities_1d, densities_2d
 
 
 def names(fig: go.Figure) -> list[str]:
@@ -166,7 +166,7 @@ def test_f_integrand_integrates_to_the_divergence():
     from scipy import integrate
 
     import ganloss_viz as gv
-    from ganloss_viz.ui.densities import f_integrand
+    from ganloss_viz.explore.densities import f_integrand
 
     p, q = stats.norm(0, 1), stats.norm(1, 2)
 
@@ -187,7 +187,7 @@ def test_f_integrand_integrates_to_the_divergence():
 
 def test_f_integrand_marks_singular_points():
     import ganloss_viz as gv
-    from ganloss_viz.ui.densities import f_integrand
+    from ganloss_viz.explore.densities import f_integrand
 
     p = np.array([0.0, 1.0, 0.5, 0.0])
     q = np.array([0.0, 0.0, 0.5, 1.0])

@@ -12,10 +12,10 @@ from scipy import integrate, stats
 import ganloss_viz as gv
 from ganloss_viz import figures
 from ganloss_viz.distributions import dist
-from ganloss_viz.ui.densities import densities_1d, densities_2d
-from ganloss_viz.ui.fitframes import fit_run, frame_steps, frames_1d, frames_2d
-from ganloss_viz.ui.integrands import integrand_1d, integrand_2d
-from ganloss_viz.ui.landscape import allowed_mask, landscape_grid
+from ganloss_viz.explore.densities import densities_1d, densities_2d
+from ganloss_viz.explore.fitframes import fit_run, frame_steps, frames_1d, frames_2d
+from ganloss_viz.explore.integrands import integrand_1d, integrand_2d
+from ganloss_viz.explore.landscape import allowed_mask, landscape_grid
 
 BIMODAL = "mixture(components=[normal(-2, 0.5), normal(2, 0.5)], weights=[0.5, 0.5])"
 

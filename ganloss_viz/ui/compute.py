@@ -116,7 +116,7 @@ def every_divergence(p: str, q: str, params: Params = ()) -> dict[str, dict[str,
 def densities_1d(p: str, q: str) -> dict[str, Any]:
     """Grid and densities/atoms of two 1-D specs for `figures.density_1d`."""
     from ganloss_viz.distributions import dist
-    from ganloss_viz.ui.densities import densities_1d as compute
+    from ganloss_viz.explore.densities import densities_1d as compute
 
     try:
         x, dp, dq = compute(dist(p), dist(q))
@@ -130,7 +130,7 @@ def densities_1d(p: str, q: str) -> dict[str, Any]:
 def densities_2d(p: str, q: str) -> dict[str, Any]:
     """Grid, densities, segments and points of two 2-D specs for `figures.density_2d`."""
     from ganloss_viz.distributions import dist
-    from ganloss_viz.ui.densities import densities_2d as compute
+    from ganloss_viz.explore.densities import densities_2d as compute
 
     try:
         x, y, dp, dq = compute(dist(p), dist(q))
@@ -149,7 +149,7 @@ def integrand(div: str, p: str, q: str, params: Params = ()) -> dict[str, Any]:
     """
     import ganloss_viz as gv
     from ganloss_viz.distributions import dist
-    from ganloss_viz.ui import integrands
+    from ganloss_viz.explore import integrands
 
     try:
         info = gv.DIVERGENCES[div]
@@ -214,10 +214,10 @@ def landscape_key(div: str, p: str, q: str, lx: str, ly: str,
 def landscape(div: str, p: str, q: str, lx: str, ly: str, xrange: tuple[float, float],
               yrange: tuple[float, float], n: int, params: Params = (),
               progress: Progress = None) -> dict[str, Any]:
-    """D and ∇D over an n × n grid of parameters lx × ly (see `ui.landscape`): ok, x, y,
+    """D and ∇D over an n × n grid of parameters lx × ly (see `explore.landscape`): ok, x, y,
     z, gx, gy, method, problems, seconds. Memoised; `progress(fraction)` on a miss."""
     def compute() -> dict[str, Any]:
-        from ganloss_viz.ui.landscape import landscape_grid
+        from ganloss_viz.explore.landscape import landscape_grid
 
         start = time.perf_counter()
         try:
@@ -239,12 +239,12 @@ def fit_key(p: str, q: str, div: str, steps: int, lr: float, params: Params) -> 
 
 def fit(p: str, q: str, div: str, steps: int, lr: float, params: Params = (),
         progress: Progress = None) -> dict[str, Any]:
-    """A direct fit of Q to P under `div` (see `ui.fitframes.fit_run`): ok, run, seconds.
+    """A direct fit of Q to P under `div` (see `explore.fitframes.fit_run`): ok, run, seconds.
 
     Memoised; `progress(fraction)` after every step on a miss.
     """
     def compute() -> dict[str, Any]:
-        from ganloss_viz.ui.fitframes import fit_run
+        from ganloss_viz.explore.fitframes import fit_run
 
         start = time.perf_counter()
         tick = (lambda k, _v: progress(min(1.0, (k + 1) / (steps + 1)))) if progress else None

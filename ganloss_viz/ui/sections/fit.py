@@ -7,11 +7,11 @@ import streamlit as st
 
 from ganloss_viz import exports, figures
 from ganloss_viz.distributions import dist
+from ganloss_viz.explore.fitframes import frame_steps, frames_1d, frames_2d
 from ganloss_viz.format import fmt, literal, text_table
 from ganloss_viz.state import MAX_LR, STEPS
 from ganloss_viz.ui import compute
 from ganloss_viz.ui import widgets as w
-from ganloss_viz.ui.fitframes import frame_steps, frames_1d, frames_2d
 
 from .common import KEY, Context, Download, compare_picker, downloads, k, progress_bar
 

@@ -14,7 +14,7 @@ import numpy as np
 
 import ganloss_viz as gv
 from ganloss_viz.distributions import dist
-from ganloss_viz.ui.densities import (
+from ganloss_viz.explore.densities import (
     _density_2d,
     _frame_1d,
     _frame_2d,

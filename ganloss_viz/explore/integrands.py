@@ -3,7 +3,7 @@
 `integrand_1d` and `integrand_2d` return an `Integrand` (values on the grid, a name
 for the axis, a caption saying how its integral gives D) or None where no pointwise
 picture is meaningful (e.g. W2 or MMD, or a 2-D IPM). Plain numpy from the densities
-that `ganloss_viz.ui.densities` computed; the generators f come from the divergence
+that `ganloss_viz.explore.densities` computed; the generators f come from the divergence
 registry. No Streamlit here.
 
 * f-divergences: q·f(p/q), whose integral is D where both densities are positive
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ganloss_viz.distributions import Measure1D
-from ganloss_viz.ui.densities import f_integrand
+from ganloss_viz.explore.densities import f_integrand
 
 F_CAPTION = ("Where {div} comes from: the integrand q·f(p/q). Its signed area is the part "
              "of D where both densities are positive; mass where one of them is 0 adds "
