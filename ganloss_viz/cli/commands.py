@@ -38,13 +38,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
-import importlib.util
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import ganloss_viz as gv
-from ganloss_viz.cli.output import PROG, fmt_number, params_text, table
+from ganloss_viz.cli.output import fmt_number, params_text, table
 from ganloss_viz.cli.progress import ProgressBar
 from ganloss_viz.cli.study import cmd_study
 from ganloss_viz.format import fmt, fmt_error, method_label
@@ -57,26 +55,6 @@ class UsageError(ValueError):
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def optional_names(module: str) -> list[str]:
-    """Registered names of ``ganloss_viz.<module>``, or [] while it does not exist.
-
-    Looks for a ``names()`` function, then a registry mapping or list named after
-    the module (``LOSSES``, ``TARGETS``), ``REGISTRY`` or ``NAMES``.
-    """
-    full = f"{PROG}.{module}"
-    if importlib.util.find_spec(full) is None:
-        return []
-    mod = importlib.import_module(full)
-    names = getattr(mod, "names", None)
-    if callable(names):
-        return [str(n) for n in names()]
-    for attr in (module.upper(), "REGISTRY", "NAMES"):
-        registry = getattr(mod, attr, None)
-        if isinstance(registry, Mapping | list | tuple):
-            return [str(n) for n in registry]
-    return []
 
 
 def divergence_name(name: str) -> str:
@@ -125,13 +103,14 @@ def heading(command: str, params: Mapping[str, float]) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from ganloss_viz import losses, targets
     from ganloss_viz.distributions import FAMILIES
 
     obj = {
         "distributions": list(FAMILIES),
         "divergences": list(gv.DIVERGENCES),
-        "losses": optional_names("losses"),
-        "targets": optional_names("targets"),
+        "losses": losses.names(),
+        "targets": targets.names(),
     }
     width = max(len(k) for k in obj)
     lines = [f"{k + ':':<{width + 1}} {', '.join(v) if v else '(none yet)'}"

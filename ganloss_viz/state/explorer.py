@@ -101,12 +101,6 @@ class ExplorerState:
     lr: float = 0.05
     loss: str = "minimax"
 
-    # The divergence's own parameters, passed as keywords to the engine.
-    def div_kwargs(self) -> dict[str, float]:
-        """{'alpha': ...} / {'bandwidth': ...} for the divergences that take them."""
-        return {k: float(getattr(self, k)) for k in divergence_params(self.div)
-                if k in ("alpha", "bandwidth")}
-
     def all_params(self) -> dict[str, float]:
         """Every divergence parameter of the state, used or not by `div`."""
         return {"alpha": float(self.alpha), "bandwidth": float(self.bandwidth)}
