@@ -14,7 +14,6 @@ importing this module imports neither torch nor Streamlit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -23,18 +22,19 @@ from .fields import (
     PresetState,
     parse_choice,
     parse_names,
+    preset_or,
+    static,
 )
 from .train import (
     BATCH,
     DEPTH,
+    DEVICE_FIELD,
     HOSTED,
+    PRESET_FIELD,
     WIDTH,
-    _capped,
     default_steps,
     losses,
-    parse_device,
-    parse_seed,
-    parse_target,
+    run_fields,
 )
 
 MAX_LOSSES = 8        # the grid has at most 8 panels (issue 5: "up to 8")
@@ -117,6 +117,11 @@ class CompareState(PresetState):
         return dict(width=self.width, depth=self.depth, batch=self.batch, device=self.device,
                     hosted=HOSTED, threads=1 if HOSTED else None)
 
+    def baseline(self) -> CompareState:
+        """What the network settings are compared with: the preset while the state
+        still equals it, else the defaults."""
+        return CompareState.from_preset(self.preset) if self.matches_preset() else STATIC
+
     @classmethod
     def from_preset(cls, name: str) -> CompareState:
         pr = COMPARE_PRESETS[parse_preset(name)]
@@ -148,45 +153,11 @@ def parse_losses(text: str, state: Any = None) -> tuple[str, ...]:
     return names
 
 
-def _preset_or(attr: str, fallback: Callable[[CompareState], Any], *needs: str):
-    """Default of `attr`: the preset's value while a preset was read (and the fields in
-    `needs` still equal the preset's), else fallback(state)."""
-    def default(state: CompareState) -> Any:
-        if state.preset in COMPARE_PRESETS:
-            pre = CompareState.from_preset(state.preset)
-            if all(getattr(state, n) == getattr(pre, n) for n in needs):
-                return getattr(pre, attr)
-        return fallback(state)
-    return default
-
-
-def _static(attr: str) -> Callable[[CompareState], Any]:
-    return lambda state: getattr(STATIC, attr)
-
-
-def _differs(attr: str) -> Callable[[CompareState], bool]:
-    def differs(state: CompareState) -> bool:
-        base = CompareState.from_preset(state.preset) if state.matches_preset() else STATIC
-        return getattr(state, attr) != getattr(base, attr)
-    return differs
-
-
 COMPARE_FIELDS: tuple[Field, ...] = (
-    Field("preset", parse_preset, default=lambda s: "",
-          relevant=lambda s: s.matches_preset()),
-    Field("losses", parse_losses, ",".join, default=_preset_or("losses", _static("losses"))),
-    Field("target", parse_target, default=_preset_or("target", _static("target"))),
-    Field("steps", _capped("steps"),
-          default=_preset_or("steps", lambda s: compare_steps(s.target), "target")),
-    Field("seed", parse_seed, default=_preset_or("seed", _static("seed"))),
-    Field("width", _capped("width"), default=_preset_or("width", _static("width")),
-          relevant=_differs("width")),
-    Field("depth", _capped("depth"), default=_preset_or("depth", _static("depth")),
-          relevant=_differs("depth")),
-    Field("batch", _capped("batch"), default=_preset_or("batch", _static("batch")),
-          relevant=_differs("batch")),
-    Field("device", parse_device, default=_preset_or("device", _static("device")),
-          relevant=_differs("device")),
+    PRESET_FIELD,
+    Field("losses", parse_losses, ",".join, default=preset_or("losses", static("losses"))),
+    *run_fields(lambda s: compare_steps(s.target)),
+    DEVICE_FIELD,
 )
 CompareState.FIELDS, CompareState.PRESETS = COMPARE_FIELDS, COMPARE_PRESETS
 

@@ -19,14 +19,16 @@ from typing import Any
 
 from .fields import (
     Field,
+    PresetState,
     QueryParams,
     int_parser,
     number_text,
     parse_choice,
     parse_float,
     parse_names,
-    state_from_query_params,
+    preset_or,
     state_to_query_params,
+    static,
 )
 
 MAX_STEPS = 2000          # = ganloss_viz.dirac.MAX_STEPS (checked in the tests)
@@ -96,7 +98,7 @@ def reads(state: DiracState, name: str) -> bool:
 
 
 @dataclass(frozen=True)
-class DiracState:
+class DiracState(PresetState):
     """Everything the Dirac-GAN page shows.
 
     method: the main method; gamma, sigma, clip, g0: the parameters (None: the main
@@ -132,22 +134,14 @@ class DiracState:
 
     @classmethod
     def from_query_params(cls, params: QueryParams) -> tuple[DiracState, list[str]]:
-        state, errors = state_from_query_params(cls, DIRAC_FIELDS, params)
-        return state.resolved().without_stale_preset(), errors
+        state, errors = super().from_query_params(params)
+        return state.without_stale_preset(), errors
 
     @classmethod
     def from_preset(cls, name: str) -> DiracState:
         pr = DIRAC_PRESETS[parse_preset(name)]
         return replace(cls(preset=pr.name, method=pr.method), **dict(pr.settings)).resolved()
 
-    def matches_preset(self) -> bool:
-        if self.preset not in DIRAC_PRESETS:
-            return False
-        return replace(self.resolved(), preset="") == \
-            replace(DiracState.from_preset(self.preset), preset="")
-
-    def without_stale_preset(self) -> DiracState:
-        return self if self.matches_preset() else replace(self, preset="")
 
 
 # --- parsers ------------------------------------------------------------------------------
@@ -188,45 +182,31 @@ def parse_vs(text: str, state: DiracState) -> tuple[str, ...]:
 # --- defaults and relevance --------------------------------------------------------------
 
 
-def _preset_or(attr: str, fallback: Callable[[DiracState], Any], *needs: str):
-    """Default of `attr`: the preset's value while a preset was read (and the fields in
-    `needs` still equal the preset's), else fallback(state)."""
-    def default(state: DiracState) -> Any:
-        if state.preset in DIRAC_PRESETS:
-            pre = DiracState.from_preset(state.preset)
-            if all(getattr(state, n) == getattr(pre, n) for n in needs):
-                return getattr(pre, attr)
-        return fallback(state)
-    return default
-
-
-def _static(attr: str) -> Callable[[DiracState], Any]:
-    return lambda state: getattr(DiracState(), attr)
-
-
 def _param_field(name: str) -> Field:
     return Field(name, bounded(*PARAM_LIMITS[name]), number_text,
-                 default=_preset_or(name, lambda s: method_default(s.method, name), "method"),
+                 default=preset_or(name, lambda s: method_default(s.method, name), "method"),
                  relevant=lambda s: reads(s, name), ignored=lambda s: not reads(s, name))
 
 
 def _start_field(name: str) -> Field:
     return Field(name, bounded(-MAX_START, MAX_START), number_text,
-                 default=_preset_or(name, _static(name)))
+                 default=preset_or(name, static(name)))
 
 
 DIRAC_FIELDS: tuple[Field, ...] = (
     Field("preset", parse_preset, default=lambda s: "",
           relevant=lambda s: s.matches_preset()),
-    Field("method", parse_method, default=_preset_or("method", _static("method"))),
-    Field("vs", parse_vs, lambda v: ",".join(v), default=_preset_or("vs", _static("vs")),
+    Field("method", parse_method, default=preset_or("method", static("method"))),
+    Field("vs", parse_vs, lambda v: ",".join(v), default=preset_or("vs", static("vs")),
           relevant=lambda s: bool(s.vs)),
     *(_param_field(n) for n in PARAMS),
     _start_field("theta0"),
     _start_field("psi0"),
-    Field("h", parse_h, number_text, default=_preset_or("h", _static("h"))),
-    Field("steps", int_parser(1, MAX_STEPS), default=_preset_or("steps", _static("steps"))),
+    Field("h", parse_h, number_text, default=preset_or("h", static("h"))),
+    Field("steps", int_parser(1, MAX_STEPS), default=preset_or("steps", static("steps"))),
 )
+
+DiracState.FIELDS, DiracState.PRESETS = DIRAC_FIELDS, DIRAC_PRESETS
 
 assert {f.name for f in DIRAC_FIELDS} == {f.name for f in fields(DiracState)}
 

@@ -21,6 +21,7 @@ from . import params as pm
 from .fields import (
     Field,
     QueryParams,
+    at_most,
     int_parser,
     interval_text,
     number_text,
@@ -29,8 +30,10 @@ from .fields import (
     parse_interval,
     parse_names,
     parse_positive,
+    preset_or,
     state_from_query_params,
     state_to_query_params,
+    static,
 )
 from .presets import PRESETS
 
@@ -248,11 +251,7 @@ def parse_loss(text: str, state: Any = None) -> str:
     return parse_choice(text, OPTIMAL_LOSSES, "loss (one with a known optimal discriminator)")
 
 
-def parse_lr(text: str, state: Any = None) -> float:
-    x = parse_positive(text)
-    if x > MAX_LR:
-        raise ValueError(f"must be at most {number_text(MAX_LR)}")
-    return x
+parse_lr = at_most(MAX_LR)
 
 
 # --- defaults and relevance --------------------------------------------------------------
@@ -261,13 +260,7 @@ def parse_lr(text: str, state: Any = None) -> float:
 def _from_preset(attr: str, *needs: str) -> Callable[[ExplorerState], Any]:
     """Default of `attr`: the preset's value when a preset was read (and the fields in
     `needs` still equal the preset's), else the dataclass default."""
-    def default(state: ExplorerState) -> Any:
-        if state.preset:
-            pre = ExplorerState.from_preset(state.preset)
-            if all(getattr(state, n) == getattr(pre, n) for n in needs):
-                return getattr(pre, attr)
-        return getattr(STATIC, attr)
-    return default
+    return preset_or(attr, static(attr), *needs)
 
 
 def _param_default(attr: str) -> Callable[[ExplorerState], float]:
@@ -339,5 +332,7 @@ EXPLORER_FIELDS: tuple[Field, ...] = (
     _setting("lr", parse_lr, number_text),
     _setting("loss", parse_loss),
 )
+
+ExplorerState.PRESETS = PRESETS
 
 assert {f.name for f in EXPLORER_FIELDS} == {f.name for f in fields(ExplorerState)}

@@ -162,11 +162,55 @@ def parse_choice(text: str, known: Iterable[str], what: str) -> str:
     return name
 
 
+def at_most(high: float) -> Callable[[str, Any], float]:
+    """A parser of numbers in (0, high] (the bound is named in the error)."""
+    def parse(text: str, state: Any = None) -> float:
+        x = parse_positive(text)
+        if x > high:
+            raise ValueError(f"must be at most {number_text(high)}")
+        return x
+    return parse
+
+
+def widget_values(state: Any, table: tuple[Field, ...]) -> dict[str, Any]:
+    """Each field's value as its widget holds it (tuples as lists), in table order."""
+    values = {f.name: getattr(state, f.name) for f in table}
+    return {n: list(v) if isinstance(v, tuple) else v for n, v in values.items()}
+
+
+# --- defaults and relevance shared by the page tables ------------------------------------
+
+
+def preset_or(attr: str, fallback: Callable[[Any], Any], *needs: str) -> Callable[[Any], Any]:
+    """Default of `attr`: the preset's value while a preset was read (and the fields in
+    `needs` still equal the preset's), else fallback(state). The state's class holds
+    its `PRESETS` and builds one with `from_preset(name)`."""
+    def default(state: Any) -> Any:
+        cls = type(state)
+        if state.preset in cls.PRESETS:
+            pre = cls.from_preset(state.preset)
+            if all(getattr(state, n) == getattr(pre, n) for n in needs):
+                return getattr(pre, attr)
+        return fallback(state)
+    return default
+
+
+def static(attr: str) -> Callable[[Any], Any]:
+    """The dataclass default of `attr` (whatever the state parsed so far)."""
+    return lambda state: getattr(type(state)(), attr)
+
+
+def differs(attr: str) -> Callable[[Any], bool]:
+    """Written to the URL when the resolved value differs from the state's `baseline()`
+    (what a link with only the page's main choices would give)."""
+    return lambda state: getattr(state.resolved(), attr) != getattr(state.baseline(), attr)
+
+
 class PresetState:
     """URL round trip and preset bookkeeping of a frozen page state whose presets set
-    every field (the Train and Compare pages). A subclass defines `resolved()` and
-    `from_preset(name)`; its module sets the class attributes `FIELDS` (the field table)
-    and `PRESETS` (by name) once both exist."""
+    every field (the Train, Compare and Dirac pages). A subclass defines `resolved()`
+    and `from_preset(name)`; its module sets the class attributes `FIELDS` (the field
+    table) and `PRESETS` (by name) once both exist."""
 
     FIELDS: tuple[Field, ...] = ()
     PRESETS: dict = {}

@@ -24,10 +24,13 @@ from typing import Any
 from .fields import (
     Field,
     PresetState,
+    at_most,
+    differs,
     int_parser,
     number_text,
     parse_choice,
-    parse_positive,
+    preset_or,
+    static,
 )
 
 HOSTED_ENV = "GANLOSS_VIZ_HOSTED"
@@ -260,11 +263,7 @@ def parse_optimizer(text: str, state: Any = None) -> str:
     return parse_choice(text, OPTIMIZERS, "optimizer")
 
 
-def parse_lr(text: str, state: Any = None) -> float:
-    x = parse_positive(text)
-    if x > MAX_LR:
-        raise ValueError(f"must be at most {number_text(MAX_LR)}")
-    return x
+parse_lr = at_most(MAX_LR)
 
 
 def parse_device(text: str, state: Any = None) -> str:
@@ -277,51 +276,40 @@ def parse_device(text: str, state: Any = None) -> str:
 # --- defaults and relevance --------------------------------------------------------------
 
 
-def _preset_or(attr: str, fallback: Callable[[TrainState], Any], *needs: str):
-    """Default of `attr`: the preset's value while a preset was read (and the fields in
-    `needs` still equal the preset's), else fallback(state)."""
-    def default(state: TrainState) -> Any:
-        if state.preset in TRAIN_PRESETS:
-            pre = TrainState.from_preset(state.preset)
-            if all(getattr(state, n) == getattr(pre, n) for n in needs):
-                return getattr(pre, attr)
-        return fallback(state)
-    return default
+def run_fields(steps_default: Callable[[Any], int]) -> tuple[Field, ...]:
+    """The fields of one training run that Train and Compare share, in URL order:
+    target, steps (`steps_default(state)` unless a preset sets it), seed and the networks'
+    width, depth and batch (written when they differ from the state's baseline)."""
+    return (
+        Field("target", parse_target, default=preset_or("target", static("target"))),
+        Field("steps", _capped("steps"), default=preset_or("steps", steps_default, "target")),
+        Field("seed", parse_seed, default=preset_or("seed", static("seed"))),
+        *(Field(name, _capped(name), default=preset_or(name, static(name)),
+                relevant=differs(name)) for name in ("width", "depth", "batch")),
+    )
 
 
-def _static(attr: str) -> Callable[[TrainState], Any]:
-    return lambda state: getattr(STATIC, attr)
-
-
-def _differs(attr: str) -> Callable[[TrainState], bool]:
-    return lambda state: getattr(state.resolved(), attr) != getattr(state.baseline(), attr)
+DEVICE_FIELD = Field("device", parse_device, default=preset_or("device", static("device")),
+                     relevant=differs("device"))
+PRESET_FIELD = Field("preset", lambda text, state: parse_choice(text, type(state).PRESETS,
+                                                                 "preset"),
+                     default=lambda s: "", relevant=lambda s: s.matches_preset())
 
 
 TRAIN_FIELDS: tuple[Field, ...] = (
-    Field("preset", parse_preset, default=lambda s: "",
-          relevant=lambda s: s.matches_preset()),
-    Field("loss", parse_loss, default=_preset_or("loss", _static("loss"))),
-    Field("target", parse_target, default=_preset_or("target", _static("target"))),
-    Field("steps", _capped("steps"),
-          default=_preset_or("steps", lambda s: default_steps(s.target), "target")),
-    Field("seed", parse_seed, default=_preset_or("seed", _static("seed"))),
-    Field("width", _capped("width"), default=_preset_or("width", _static("width")),
-          relevant=_differs("width")),
-    Field("depth", _capped("depth"), default=_preset_or("depth", _static("depth")),
-          relevant=_differs("depth")),
-    Field("batch", _capped("batch"), default=_preset_or("batch", _static("batch")),
-          relevant=_differs("batch")),
+    PRESET_FIELD,
+    Field("loss", parse_loss, default=preset_or("loss", static("loss"))),
+    *run_fields(lambda s: default_steps(s.target)),
     Field("optimizer", parse_optimizer,
-          default=_preset_or("optimizer", lambda s: default_optimizer(s.loss), "loss"),
-          relevant=_differs("optimizer")),
+          default=preset_or("optimizer", lambda s: default_optimizer(s.loss), "loss"),
+          relevant=differs("optimizer")),
     Field("lr", parse_lr, number_text,
-          default=_preset_or("lr", lambda s: default_lr(s.loss), "loss"),
-          relevant=_differs("lr")),
+          default=preset_or("lr", lambda s: default_lr(s.loss), "loss"),
+          relevant=differs("lr")),
     Field("lr_d", parse_lr, number_text,
-          default=_preset_or("lr_d", lambda s: default_lr(s.loss, "d"), "loss"),
-          relevant=_differs("lr_d")),
-    Field("device", parse_device, default=_preset_or("device", _static("device")),
-          relevant=_differs("device")),
+          default=preset_or("lr_d", lambda s: default_lr(s.loss, "d"), "loss"),
+          relevant=differs("lr_d")),
+    DEVICE_FIELD,
 )
 TrainState.FIELDS, TrainState.PRESETS = TRAIN_FIELDS, TRAIN_PRESETS
 

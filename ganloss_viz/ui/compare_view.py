@@ -24,7 +24,14 @@ from ganloss_viz.figures.compare import Panel, grad_figure, grid_figure, losses_
 from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import fmt, literal
 from ganloss_viz.losses import LOSSES
-from ganloss_viz.state.compare import COMPARE_PRESETS, MAX_LOSSES, CompareState, compare_steps
+from ganloss_viz.state.compare import (
+    COMPARE_FIELDS,
+    COMPARE_PRESETS,
+    MAX_LOSSES,
+    CompareState,
+    compare_steps,
+)
+from ganloss_viz.state.fields import widget_values
 from ganloss_viz.state.train import CAP_WORD, MAX_SEED, caps, cpu_cap
 from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import CompareResult, compare
@@ -53,7 +60,7 @@ KEY = "cmp"
 # Metrics the table leaves to the summary line above it (common to the runs trained
 # together); the CSV keeps them.
 SUMMARY_ONLY = ("loss", "steps", "training seconds", "steps/s", "device")
-FIELDS = ("preset", "losses", "target", "steps", "seed", "width", "depth", "batch", "device")
+FIELDS = tuple(f.name for f in COMPARE_FIELDS)
 
 
 def k(name: str) -> str:
@@ -70,10 +77,8 @@ def read_url(params) -> tuple[CompareState, list[str]]:
 
 def apply(state: CompareState) -> None:
     """Push a state (read from the URL) into the widgets."""
-    state = state.resolved()
-    for name in FIELDS:
-        value = getattr(state, name)
-        ss[k(name)] = list(value) if name == "losses" else value
+    for name, value in widget_values(state.resolved(), COMPARE_FIELDS).items():
+        ss[k(name)] = value
 
 
 def _on_target() -> None:

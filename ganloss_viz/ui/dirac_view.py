@@ -17,6 +17,7 @@ from ganloss_viz.figures.dirac import FieldPanel, eigen_figure, field_figure
 from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import fmt
 from ganloss_viz.state.dirac import (
+    DIRAC_FIELDS,
     DIRAC_PRESETS,
     MAX_H,
     MAX_START,
@@ -28,6 +29,7 @@ from ganloss_viz.state.dirac import (
     method_default,
     reads,
 )
+from ganloss_viz.state.fields import widget_values
 
 ss = st.session_state
 KEY = "dc"
@@ -56,10 +58,8 @@ def read_url(params) -> tuple[DiracState, list[str]]:
 
 def apply(state: DiracState) -> None:
     """Push a state (read from the URL) into the widgets."""
-    state = state.resolved()
-    for name in ("preset", "method", *PARAMS, "theta0", "psi0", "h", "steps"):
-        ss[k(name)] = getattr(state, name)
-    ss[k("vs")] = list(state.vs)
+    for name, value in widget_values(state.resolved(), DIRAC_FIELDS).items():
+        ss[k(name)] = value
 
 
 def _on_method() -> None:

@@ -28,12 +28,14 @@ from ganloss_viz.figures.train import (
 )
 from ganloss_viz.format import fmt, literal
 from ganloss_viz.losses import LOSSES
+from ganloss_viz.state.fields import widget_values
 from ganloss_viz.state.train import (
     CAP_WORD,
     DEVICES,
     MAX_LR,
     MAX_SEED,
     OPTIMIZERS,
+    TRAIN_FIELDS,
     TRAIN_PRESETS,
     TrainState,
     caps,
@@ -78,10 +80,8 @@ def read_url(params) -> tuple[TrainState, list[str]]:
 
 def apply(state: TrainState) -> None:
     """Push a state (read from the URL) into the widgets."""
-    state = state.resolved()
-    for name in ("preset", "loss", "target", "steps", "seed", "width", "depth", "batch",
-                 "optimizer", "lr", "lr_d", "device"):
-        ss[k(name)] = getattr(state, name)
+    for name, value in widget_values(state.resolved(), TRAIN_FIELDS).items():
+        ss[k(name)] = value
 
 
 def _on_loss() -> None:
