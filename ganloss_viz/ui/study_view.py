@@ -14,6 +14,7 @@ CPU-seconds cap) shown beside the form.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -110,6 +111,7 @@ def upload_panel() -> None:
 # --- a small study run from the page ----------------------------------------------------
 
 
+@dataclass(kw_only=True)
 class LiveStudy(Job):
     """A small study in a background thread, without Ray (see the module docstring)."""
 

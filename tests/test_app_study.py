@@ -1,0 +1,93 @@
+"""The Study page under streamlit.testing.v1.AppTest (no browser).
+
+The numbers come from ganloss_viz.study (tested in test_study_*.py); here: the page
+opens on the shipped study, a URL restores its filters, a bad URL is reported beside a
+working view, a preset sets the filters, and a tiny study run from the page (inside the
+hosted caps) replaces the shipped one.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from ganloss_viz.study import HOSTED_MAX_RUNS
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+TIMEOUT = 120
+RUN_WAIT = 120
+
+
+def open_study(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("app_pages/study.py")
+    at.query_params.clear()
+    at.query_params.update(query or {})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_opens_on_the_shipped_study_with_every_figure():
+    at = open_study()
+    assert at.title[0].value.startswith("Studies") and not at.error
+    assert "the shipped study (studies/losses18)" in captions(at)
+    assert len(at.get("plotly_chart")) == 5
+    assert dict(at.query_params) == {"source": "shipped", "score": "success"}
+
+
+def test_url_restores_the_filters():
+    at = open_study({"losses": "ns,hinge", "targets": "bimodal", "lr": "0.001",
+                     "score": "w1"})
+    assert not at.error
+    assert at.multiselect(key="study.losses").value == ["ns", "hinge"]
+    assert at.multiselect(key="study.targets").value == ["bimodal"]
+    assert at.multiselect(key="study.lr").value == [0.001]
+    assert at.query_params["losses"] == "ns,hinge" and at.query_params["score"] == "w1"
+
+
+def test_bad_url_is_reported_beside_a_working_view():
+    at = open_study({"losses": "ns,no_such_loss", "lr": "nan", "preset": "nope",
+                     "score": "fid"})
+    errors = " ".join(e.value for e in at.error)
+    for needle in ("preset='nope'", "lr='nan'", "score='fid'", "no_such_loss"):
+        assert needle in errors, (needle, errors)
+    assert at.multiselect(key="study.losses").value == ["ns"]
+    assert len(at.get("plotly_chart")) == 5
+    assert at.query_params["losses"] == "ns" and "preset" not in at.query_params
+
+
+def test_a_preset_sets_the_filters():
+    at = open_study({"preset": "study-1d"})
+    assert at.multiselect(key="study.targets").value == ["bimodal", "trimodal"]
+    assert any("Studies: the 1-D targets" in i.value for i in at.info)
+    at.multiselect(key="study.targets").set_value(["bimodal"]).run()
+    assert "preset" not in at.query_params            # no longer the preset's view
+
+
+def test_a_small_study_runs_from_the_page_within_the_hosted_caps():
+    at = open_study()
+    at.multiselect(key="study.run_losses").set_value(["ns", "hinge"])
+    at.number_input(key="study.run_seeds").set_value(HOSTED_MAX_RUNS // 2 + 1)
+    at.button(key="study.run").click().run()
+    assert any(f"over the hosted cap of {HOSTED_MAX_RUNS}" in e.value for e in at.error)
+    at.multiselect(key="study.run_losses").set_value(["ns"])
+    at.number_input(key="study.run_seeds").set_value(2)
+    at.number_input(key="study.run_steps").set_value(100)
+    at.button(key="study.run").click().run()
+    deadline = time.monotonic() + RUN_WAIT
+    while "a study of 2 runs started on this page" not in captions(at):
+        assert time.monotonic() < deadline, "the study did not end"
+        assert not at.exception, [e.value for e in at.exception]
+        time.sleep(0.3)
+        at.run()
+    assert at.query_params["source"] == "session"
+    assert at.multiselect(key="study.losses").options == ["ns"]
+    assert len(at.get("plotly_chart")) == 5
