@@ -54,7 +54,8 @@ def note(loss: Loss) -> str:
 
 
 def _has_optimum(loss: Loss) -> bool:
-    return loss.d_real is not None and (loss.critic or loss.optimal_d is not None)
+    return (loss.d_real is not None and (loss.critic or loss.optimal_d is not None)
+            and loss.identity_check() is not None)
 
 
 OPTIMAL_LOSSES: tuple[str, ...] = tuple(n for n, lo in L.LOSSES.items() if _has_optimum(lo))

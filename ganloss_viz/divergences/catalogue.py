@@ -14,20 +14,30 @@ import torch
 
 from . import gaussian as G
 from . import kl_pairs as KP
+from . import pictures as PIC
 from . import transport as T
 from .fdivs import (
     AMARI_LATEX,
     GAN,
-    GENERATOR_LATEX,
-    GENERATORS,
+    GAN_F,
     HELLINGER,
+    HELLINGER_F,
     JEFFREYS,
+    JEFFREYS_F,
     JS,
+    JS_F,
     KL,
+    KL_F,
     NEYMAN,
+    NEYMAN_F,
     PEARSON,
+    PEARSON_F,
     REVERSE_KL,
+    REVERSE_KL_F,
     TV,
+    TV_F,
+    Generator,
+    Integrand,
     amari,
     amari_generator,
 )
@@ -284,61 +294,70 @@ def _gan_compute(P, Q, pd, qd, params):
     return 2 * value - math.log(4.0), inf, method, None if error is None else 2 * error
 
 
-def _fdiv(name, label, latex, range_text, h, closed=None, symmetric=False, doc="",
-          at_equality=0.0, unit="nats", compute=None, power=None):
-    register(Divergence(
+def fdiv(name: str, label: str, latex: str, range_text: str, h: Integrand,
+         generator: Generator, closed=None, symmetric: bool = False, doc: str = "",
+         at_equality: float = 0.0, unit: str = "nats", compute=None, power=None
+         ) -> Divergence:
+    """Register an f-divergence: its log-space integrand `h` (`fdivs.Integrand`) and its
+    `generator` (f, f*, activation, optimal critic, with their LaTeX) are all the engine,
+    the f-GAN losses and the pages need; `closed` is a Gaussian closed form, `power` as
+    in `_f_compute`. One call adds it to the CLI, the explorer and the URL."""
+    return register(Divergence(
         name=name, label=label, group=GROUP_F, latex=latex, range_text=range_text,
         compute=compute or _f_compute(h, closed, power), symmetric=symmetric, f0=h.f0,
-        unit=unit,
-        fprime_inf=h.fprime_inf, at_equality=at_equality, doc=doc, **GENERATORS[name],
-        **GENERATOR_LATEX[name]))
+        unit=unit, fprime_inf=h.fprime_inf, at_equality=at_equality, doc=doc,
+        **generator.fields()))
 
 
-_fdiv("kl", "Kullback-Leibler KL(P‖Q)", r"\int p \log \frac{p}{q}\,dx", "[0, ∞]", KL,
-      _closed_kl, doc="Mode covering when Q is fitted to P; infinite if P has mass where q = 0.")
-_fdiv("reverse_kl", "Reverse KL, KL(Q‖P)", r"\int q \log \frac{q}{p}\,dx", "[0, ∞]",
-      REVERSE_KL, _closed_rkl, doc="Mode seeking when Q is fitted to P.")
-_fdiv("jeffreys", "Jeffreys (symmetrised KL)", r"\int (p - q) \log \frac{p}{q}\,dx", "[0, ∞]",
-      JEFFREYS, _closed_jeffreys, symmetric=True)
-_fdiv("js", "Jensen-Shannon",
-      r"\tfrac12 \int p \log \frac{2p}{p+q} + q \log \frac{2q}{p+q}\,dx", "[0, ln 2]", JS,
-      symmetric=True, doc="Constant ln 2, with zero gradient, when the supports are disjoint.")
-_fdiv("gan", "Minimax GAN value 2·JS − ln 4",
-      r"\int p \log \frac{p}{p+q} + q \log \frac{q}{p+q}\,dx = 2\,\mathrm{JS} - \ln 4",
-      "[−ln 4, 0]", GAN, symmetric=True, at_equality=-math.log(4.0), compute=_gan_compute,
-      doc="The minimax GAN objective at the optimal discriminator D* = p/(p+q).")
-_fdiv("pearson", "Pearson χ²", r"\int \frac{(p - q)^2}{q}\,dx", "[0, ∞]", PEARSON,
-      _closed_pearson, unit="", power=(2.0, False, 1.0))
-_fdiv("neyman", "Neyman χ²", r"\int \frac{(p - q)^2}{p}\,dx", "[0, ∞]", NEYMAN, _closed_neyman,
-      unit="", power=(2.0, True, 1.0))
-_fdiv("hellinger", "Squared Hellinger",
-      r"\tfrac12 \int (\sqrt p - \sqrt q)^2\,dx = 1 - \int \sqrt{pq}\,dx", "[0, 1]",
-      HELLINGER, _closed_hellinger, symmetric=True, unit="")
-_fdiv("tv", "Total variation", r"\tfrac12 \int |p - q|\,dx", "[0, 1]", TV, symmetric=True,
-      unit="")
+fdiv("kl", "Kullback-Leibler KL(P‖Q)", r"\int p \log \frac{p}{q}\,dx", "[0, ∞]", KL, KL_F,
+     _closed_kl,
+     doc="Mode covering when Q is fitted to P; infinite if P has mass where q = 0.")
+fdiv("reverse_kl", "Reverse KL, KL(Q‖P)", r"\int q \log \frac{q}{p}\,dx", "[0, ∞]",
+     REVERSE_KL, REVERSE_KL_F, _closed_rkl, doc="Mode seeking when Q is fitted to P.")
+fdiv("jeffreys", "Jeffreys (symmetrised KL)", r"\int (p - q) \log \frac{p}{q}\,dx", "[0, ∞]",
+     JEFFREYS, JEFFREYS_F, _closed_jeffreys, symmetric=True)
+fdiv("js", "Jensen-Shannon",
+     r"\tfrac12 \int p \log \frac{2p}{p+q} + q \log \frac{2q}{p+q}\,dx", "[0, ln 2]", JS,
+     JS_F, symmetric=True,
+     doc="Constant ln 2, with zero gradient, when the supports are disjoint.")
+fdiv("gan", "Minimax GAN value 2·JS − ln 4",
+     r"\int p \log \frac{p}{p+q} + q \log \frac{q}{p+q}\,dx = 2\,\mathrm{JS} - \ln 4",
+     "[−ln 4, 0]", GAN, GAN_F, symmetric=True, at_equality=-math.log(4.0),
+     compute=_gan_compute,
+     doc="The minimax GAN objective at the optimal discriminator D* = p/(p+q).")
+fdiv("pearson", "Pearson χ²", r"\int \frac{(p - q)^2}{q}\,dx", "[0, ∞]", PEARSON, PEARSON_F,
+     _closed_pearson, unit="", power=(2.0, False, 1.0))
+fdiv("neyman", "Neyman χ²", r"\int \frac{(p - q)^2}{p}\,dx", "[0, ∞]", NEYMAN, NEYMAN_F,
+     _closed_neyman, unit="", power=(2.0, True, 1.0))
+fdiv("hellinger", "Squared Hellinger",
+     r"\tfrac12 \int (\sqrt p - \sqrt q)^2\,dx = 1 - \int \sqrt{pq}\,dx", "[0, 1]",
+     HELLINGER, HELLINGER_F, _closed_hellinger, symmetric=True, unit="")
+fdiv("tv", "Total variation", r"\tfrac12 \int |p - q|\,dx", "[0, 1]", TV, TV_F,
+     symmetric=True, unit="")
 
 register(Divergence(
     name="alpha", label="Amari α-divergence", group=GROUP_F,
     latex=(r"\int q\, f(p/q)\,dx,\quad "
            r"f(u) = \frac{u^\alpha - 1 - \alpha(u - 1)}{\alpha(\alpha - 1)}"),
-    range_text="[0, ∞]", compute=_alpha_compute, params={"alpha": 0.5}, unit="",
+    range_text="[0, ∞]", compute=_alpha_compute, parameters=(PIC.AMARI_ALPHA,), unit="",
     doc="α → 1 gives KL, α → 0 reverse KL, α = ½ four times squared Hellinger, α = 2 half χ².",
     make_generator=lambda alpha: amari_generator(alpha), **amari_generator(0.5),
     f0=amari(0.5).f0, fprime_inf=amari(0.5).fprime_inf, **AMARI_LATEX))
 register(Divergence(
     name="renyi", label="Rényi divergence", group=GROUP_OTHER,
     latex=r"\frac{1}{\alpha - 1} \log \int p^\alpha q^{1-\alpha}\,dx", range_text="[0, ∞]",
-    compute=_renyi_compute, params={"alpha": 0.5},
+    compute=_renyi_compute, parameters=(PIC.RENYI_ALPHA,), pointwise=PIC.RENYI,
     doc="α → 1 gives KL; α = ½ gives twice the Bhattacharyya distance."))
 register(Divergence(
     name="bhattacharyya", label="Bhattacharyya distance", group=GROUP_OTHER,
     latex=r"-\log \int \sqrt{p q}\,dx", range_text="[0, ∞]", compute=_bhattacharyya_compute,
-    symmetric=True))
+    symmetric=True, pointwise=PIC.BHATTACHARYYA))
 register(Divergence(
     name="w1", label="Wasserstein-1 (earth mover's)", group=GROUP_IPM,
     latex=r"\inf_{\gamma \in \Pi(P, Q)} \mathbb{E}_\gamma \|x - y\| "
           r"\;\overset{1\text{-D}}{=}\; \int |F_P - F_Q|\,dx",
     range_text="[0, ∞)", compute=_w_compute(1), symmetric=True, unit="units of x",
+    pointwise=PIC.W1,
     doc="Keeps growing (slope 1) as P and Q move apart, where JS is stuck at ln 2."))
 register(Divergence(
     name="w2", label="Wasserstein-2", group=GROUP_IPM,
@@ -348,9 +367,10 @@ register(Divergence(
     name="mmd", label="Squared MMD (Gaussian kernel)", group=GROUP_IPM,
     latex=r"\mathbb{E}\,k(X, X') + \mathbb{E}\,k(Y, Y') - 2\,\mathbb{E}\,k(X, Y),\quad "
           r"k(x, y) = e^{-\|x - y\|^2 / (2\ell^2)}",
-    range_text="[0, 2]", compute=_mmd_compute, params={"bandwidth": 1.0}, symmetric=True,
+    range_text="[0, 2]", compute=_mmd_compute, parameters=(PIC.BANDWIDTH,), symmetric=True,
     unit=""))
 register(Divergence(
     name="energy", label="Energy distance", group=GROUP_IPM,
     latex=r"2\,\mathbb{E}\|X - Y\| - \mathbb{E}\|X - X'\| - \mathbb{E}\|Y - Y'\|",
-    range_text="[0, ∞)", compute=_energy_compute, symmetric=True, unit="units of x"))
+    range_text="[0, ∞)", compute=_energy_compute, symmetric=True, unit="units of x",
+    pointwise=PIC.ENERGY))

@@ -69,13 +69,6 @@ class FitResult:
     steps: int
 
 
-_PARAM_RULES = {
-    "alpha": (lambda d, a: math.isfinite(a) and a not in (0.0, 1.0) and (d != "renyi" or a > 0),
-              "a finite number other than 0 and 1 (and > 0 for renyi)"),
-    "bandwidth": (lambda d, a: math.isfinite(a) and a > 0, "a number > 0"),
-}
-
-
 def check_params(div: Divergence, params: Mapping[str, float]) -> dict[str, float]:
     """The divergence's parameters with defaults filled in; ValueError on a bad one."""
     unknown = set(params) - set(div.params)
@@ -89,11 +82,7 @@ def check_params(div: Divergence, params: Mapping[str, float]) -> dict[str, floa
             v = float(v)
         except (TypeError, ValueError):
             raise ValueError(f"parameter {k} must be a number, got {v!r}") from None
-        ok, text = _PARAM_RULES[k]
-        if not ok(div.name, v):
-            raise ValueError(f"parameter {k}={v:g} of '{div.name}' is not allowed; it must be "
-                             f"{text}")
-        out[k] = v
+        out[k] = div.parameter(k).check(v, div.name)
     return out
 
 

@@ -132,74 +132,68 @@ def chernoff(alpha: float) -> Integrand:
 
 # --- generators, conjugates, activations (for the f-GAN losses and the theory page) ---
 
+
+@dataclass(frozen=True)
+class Generator:
+    """An f-divergence's generator f, its conjugate f*, the f-GAN output activation and
+    the optimal critic T*(u) = f'(u), each beside its LaTeX (u = p/q, t the critic value,
+    v the raw output) for the theory page's table, so that the two are read together."""
+
+    f: Callable[[torch.Tensor], torch.Tensor]
+    f_latex: str
+    f_conj: Callable[[torch.Tensor], torch.Tensor]
+    f_conj_latex: str
+    activation: Callable[[torch.Tensor], torch.Tensor]
+    activation_latex: str
+    optimal_critic: Callable[[torch.Tensor], torch.Tensor]
+    optimal_critic_latex: str
+
+    def fields(self) -> dict:
+        """The eight as keywords of `registry.Divergence`."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
 def _xlogx(u: torch.Tensor) -> torch.Tensor:
     return torch.xlogy(u, u)
 
 
-GENERATORS: dict[str, dict[str, Callable]] = {
-    "kl": dict(f=_xlogx, f_conj=lambda t: torch.exp(t - 1), activation=lambda v: v,
-               optimal_critic=lambda u: 1 + torch.log(u)),
-    "reverse_kl": dict(f=lambda u: -torch.log(u), f_conj=lambda t: -1 - torch.log(-t),
-                       activation=lambda v: -torch.exp(-v),
-                       optimal_critic=lambda u: -1 / u),
-    "jeffreys": dict(f=lambda u: (u - 1) * torch.log(u),
-                     f_conj=lambda t: _jeffreys_conj(t), activation=lambda v: v,
-                     optimal_critic=lambda u: 1 + torch.log(u) - 1 / u),
-    # Our JS is half the f-GAN paper's f; f*(t) = c g*(t / c) with c = 1/2.
-    "js": dict(f=lambda u: 0.5 * (_xlogx(u) - (u + 1) * torch.log((u + 1) / 2)),
-               f_conj=lambda t: -0.5 * torch.log(2 - torch.exp(2 * t)),
-               activation=lambda v: 0.5 * (LN2 - softplus(-v)),
-               optimal_critic=lambda u: 0.5 * torch.log(2 * u / (u + 1))),
-    "gan": dict(f=lambda u: _xlogx(u) - (u + 1) * torch.log(u + 1),
-                f_conj=lambda t: -torch.log1p(-torch.exp(t)),
-                activation=lambda v: -softplus(-v),
-                optimal_critic=lambda u: torch.log(u / (u + 1))),
-    "pearson": dict(f=lambda u: (u - 1) ** 2, f_conj=lambda t: t * t / 4 + t,
-                    activation=lambda v: v, optimal_critic=lambda u: 2 * (u - 1)),
-    "neyman": dict(f=lambda u: (1 - u) ** 2 / u, f_conj=lambda t: 2 - 2 * torch.sqrt(1 - t),
-                   activation=lambda v: 1 - torch.exp(v),
-                   optimal_critic=lambda u: 1 - 1 / u**2),
-    # Squared Hellinger with the 1/2: half the paper's (sqrt(u) - 1)^2.
-    "hellinger": dict(f=lambda u: 0.5 * (torch.sqrt(u) - 1) ** 2,
-                      f_conj=lambda t: t / (1 - 2 * t),
-                      activation=lambda v: 0.5 * (1 - torch.exp(-v)),
-                      optimal_critic=lambda u: 0.5 * (1 - 1 / torch.sqrt(u))),
-    "tv": dict(f=lambda u: 0.5 * (u - 1).abs(), f_conj=lambda t: t,
-               activation=lambda v: 0.5 * torch.tanh(v),
-               optimal_critic=lambda u: 0.5 * torch.sign(u - 1)),
-}
-
-
-# The same four, as LaTeX (u = p/q, t the critic value, v the raw output), for the theory
-# page's table: written next to the callables above so that the two are read together.
-GENERATOR_LATEX: dict[str, dict[str, str]] = {
-    "kl": dict(f_latex=r"u \log u", f_conj_latex=r"e^{t - 1}", activation_latex=r"v",
-               optimal_critic_latex=r"1 + \log u"),
-    "reverse_kl": dict(f_latex=r"-\log u", f_conj_latex=r"-1 - \log(-t),\ t < 0",
-                       activation_latex=r"-e^{-v}", optimal_critic_latex=r"-1/u"),
-    "jeffreys": dict(f_latex=r"(u - 1) \log u",
-                     f_conj_latex=r"W(e^{1-t}) + 1/W(e^{1-t}) + t - 2",
-                     activation_latex=r"v", optimal_critic_latex=r"1 + \log u - 1/u"),
-    "js": dict(f_latex=r"\tfrac12 \big(u \log u - (u + 1) \log \tfrac{u + 1}{2}\big)",
-               f_conj_latex=r"-\tfrac12 \log(2 - e^{2t}),\ t < \tfrac12 \ln 2",
-               activation_latex=r"\tfrac12 \big(\ln 2 - \log(1 + e^{-v})\big)",
-               optimal_critic_latex=r"\tfrac12 \log \frac{2u}{u + 1}"),
-    "gan": dict(f_latex=r"u \log u - (u + 1) \log(u + 1)",
-                f_conj_latex=r"-\log(1 - e^{t}),\ t < 0",
-                activation_latex=r"-\log(1 + e^{-v})",
-                optimal_critic_latex=r"\log \frac{u}{u + 1}"),
-    "pearson": dict(f_latex=r"(u - 1)^2", f_conj_latex=r"\tfrac14 t^2 + t",
-                    activation_latex=r"v", optimal_critic_latex=r"2(u - 1)"),
-    "neyman": dict(f_latex=r"(1 - u)^2 / u", f_conj_latex=r"2 - 2\sqrt{1 - t},\ t < 1",
-                   activation_latex=r"1 - e^{v}", optimal_critic_latex=r"1 - 1/u^2"),
-    "hellinger": dict(f_latex=r"\tfrac12 (\sqrt u - 1)^2",
-                      f_conj_latex=r"\frac{t}{1 - 2t},\ t < \tfrac12",
-                      activation_latex=r"\tfrac12 (1 - e^{-v})",
-                      optimal_critic_latex=r"\tfrac12 (1 - 1/\sqrt u)"),
-    "tv": dict(f_latex=r"\tfrac12 |u - 1|", f_conj_latex=r"t,\ |t| \le \tfrac12",
-               activation_latex=r"\tfrac12 \tanh v",
-               optimal_critic_latex=r"\tfrac12 \operatorname{sign}(u - 1)"),
-}
+KL_F = Generator(_xlogx, r"u \log u", lambda t: torch.exp(t - 1), r"e^{t - 1}",
+                 lambda v: v, r"v", lambda u: 1 + torch.log(u), r"1 + \log u")
+REVERSE_KL_F = Generator(lambda u: -torch.log(u), r"-\log u",
+                         lambda t: -1 - torch.log(-t), r"-1 - \log(-t),\ t < 0",
+                         lambda v: -torch.exp(-v), r"-e^{-v}", lambda u: -1 / u, r"-1/u")
+JEFFREYS_F = Generator(lambda u: (u - 1) * torch.log(u), r"(u - 1) \log u",
+                       lambda t: _jeffreys_conj(t), r"W(e^{1-t}) + 1/W(e^{1-t}) + t - 2",
+                       lambda v: v, r"v", lambda u: 1 + torch.log(u) - 1 / u,
+                       r"1 + \log u - 1/u")
+# Our JS is half the f-GAN paper's f; f*(t) = c g*(t / c) with c = 1/2.
+JS_F = Generator(lambda u: 0.5 * (_xlogx(u) - (u + 1) * torch.log((u + 1) / 2)),
+                 r"\tfrac12 \big(u \log u - (u + 1) \log \tfrac{u + 1}{2}\big)",
+                 lambda t: -0.5 * torch.log(2 - torch.exp(2 * t)),
+                 r"-\tfrac12 \log(2 - e^{2t}),\ t < \tfrac12 \ln 2",
+                 lambda v: 0.5 * (LN2 - softplus(-v)),
+                 r"\tfrac12 \big(\ln 2 - \log(1 + e^{-v})\big)",
+                 lambda u: 0.5 * torch.log(2 * u / (u + 1)), r"\tfrac12 \log \frac{2u}{u + 1}")
+GAN_F = Generator(lambda u: _xlogx(u) - (u + 1) * torch.log(u + 1),
+                  r"u \log u - (u + 1) \log(u + 1)",
+                  lambda t: -torch.log1p(-torch.exp(t)), r"-\log(1 - e^{t}),\ t < 0",
+                  lambda v: -softplus(-v), r"-\log(1 + e^{-v})",
+                  lambda u: torch.log(u / (u + 1)), r"\log \frac{u}{u + 1}")
+PEARSON_F = Generator(lambda u: (u - 1) ** 2, r"(u - 1)^2", lambda t: t * t / 4 + t,
+                      r"\tfrac14 t^2 + t", lambda v: v, r"v", lambda u: 2 * (u - 1),
+                      r"2(u - 1)")
+NEYMAN_F = Generator(lambda u: (1 - u) ** 2 / u, r"(1 - u)^2 / u",
+                     lambda t: 2 - 2 * torch.sqrt(1 - t), r"2 - 2\sqrt{1 - t},\ t < 1",
+                     lambda v: 1 - torch.exp(v), r"1 - e^{v}", lambda u: 1 - 1 / u**2,
+                     r"1 - 1/u^2")
+# Squared Hellinger with the 1/2: half the paper's (sqrt(u) - 1)^2.
+HELLINGER_F = Generator(lambda u: 0.5 * (torch.sqrt(u) - 1) ** 2, r"\tfrac12 (\sqrt u - 1)^2",
+                        lambda t: t / (1 - 2 * t), r"\frac{t}{1 - 2t},\ t < \tfrac12",
+                        lambda v: 0.5 * (1 - torch.exp(-v)), r"\tfrac12 (1 - e^{-v})",
+                        lambda u: 0.5 * (1 - 1 / torch.sqrt(u)), r"\tfrac12 (1 - 1/\sqrt u)")
+TV_F = Generator(lambda u: 0.5 * (u - 1).abs(), r"\tfrac12 |u - 1|", lambda t: t,
+                 r"t,\ |t| \le \tfrac12", lambda v: 0.5 * torch.tanh(v), r"\tfrac12 \tanh v",
+                 lambda u: 0.5 * torch.sign(u - 1), r"\tfrac12 \operatorname{sign}(u - 1)")
 
 AMARI_LATEX = dict(
     f_latex=r"\frac{u^\alpha - 1 - \alpha(u - 1)}{\alpha(\alpha - 1)}",

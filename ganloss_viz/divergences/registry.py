@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 GROUP_F = "f-divergence"
@@ -14,11 +15,54 @@ GROUP_OTHER = "other"
 
 
 @dataclass(frozen=True)
+class Param:
+    """A divergence parameter, declared once for the engine, the URL, the widgets and the CLI.
+
+    name: its key (``alpha``: the CLI's ``--param alpha=2``, the URL's ``alpha=2``);
+    default; allowed(value) and rule (the allowed values in words, for error messages);
+    label and help for the widget; minimum: the widget's lower bound (None: none).
+    """
+
+    name: str
+    default: float
+    allowed: Callable[[float], bool]
+    rule: str
+    label: str = ""
+    help: str = ""
+    minimum: float | None = None
+
+    def check(self, value: float, div: str) -> float:
+        """`value` as a float; ValueError naming the rule when it is not allowed."""
+        if not self.allowed(value):
+            raise ValueError(f"parameter {self.name}={value:g} of '{div}' is not allowed; it "
+                             f"must be {self.rule}")
+        return float(value)
+
+
+@dataclass(frozen=True)
+class Pointwise:
+    """Where a divergence comes from, pointwise, for the explorer's integrand chart.
+
+    of: "densities" (values(p, q, params) from the two densities, any shape) or "cdfs"
+    (values(F_P, F_Q, params) from the two CDFs, 1-D only); name: the axis title;
+    caption(params): how its integral gives the divergence. The f-divergences need none:
+    q·f(p/q) comes from their generator.
+    """
+
+    of: str
+    values: Callable[..., np.ndarray]
+    name: str
+    caption: Callable[[dict[str, float]], str]
+
+
+@dataclass(frozen=True)
 class Divergence:
     """A named divergence D(P‖Q) and its metadata.
 
     `compute(P, Q, **params)` works on realised measures and returns
-    (value tensor, infinite mask, method, error). f-divergences also carry their
+    (value tensor, infinite mask, method, error); `parameters` declares its parameters
+    (`params`: their defaults by name); `pointwise` says what the explorer draws as its
+    integrand when it is not an f-divergence's q·f(p/q). f-divergences also carry their
     generator f, its conjugate f*, the f-GAN output activation, the optimal critic
     T*(u) = f'(u) at u = p/q, f(0) and f'(inf) = lim f(u)/u, and the LaTeX of the
     four (`f_latex`, ... in u, t and v), which the theory page renders as its table.
@@ -30,7 +74,7 @@ class Divergence:
     latex: str
     range_text: str
     compute: Callable
-    params: dict[str, float] = field(default_factory=dict)
+    parameters: tuple[Param, ...] = ()
     symmetric: bool = False
     f: Callable[[torch.Tensor], torch.Tensor] | None = None
     f_conj: Callable[[torch.Tensor], torch.Tensor] | None = None
@@ -47,6 +91,16 @@ class Divergence:
     optimal_critic_latex: str = ""    # T*(u) = f'(u), u = p/q
     unit: str = "nats"   # what a value counts: "nats" (log-based), "" (a pure number), or
                          # "units of x" (a distance in the sample space)
+    pointwise: Pointwise | None = None
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The parameters' defaults by name."""
+        return {p.name: p.default for p in self.parameters}
+
+    def parameter(self, name: str) -> Param | None:
+        """The declared parameter `name` (None if the divergence has none of that name)."""
+        return next((p for p in self.parameters if p.name == name), None)
 
     @property
     def bounds(self) -> tuple[float, float]:

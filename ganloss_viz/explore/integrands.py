@@ -39,45 +39,27 @@ class Integrand:
     caption: str
 
 
-def _generator(div, params: dict[str, float]):
-    """The generator f of an f-divergence, with its parameter (alpha) applied."""
-    if div.name == "alpha":
-        from ganloss_viz.divergences.fdivs import amari_generator
-        return amari_generator(float(params.get("alpha", div.params["alpha"])))["f"]
-    return div.f
-
-
 def _cdf(m: Measure1D, x: np.ndarray) -> np.ndarray:
     with torch.no_grad():
         return m.cdf(torch.as_tensor(x, dtype=torch.float64)).numpy().astype(float)
 
 
-def _coefficient(p: np.ndarray, q: np.ndarray, a: float) -> np.ndarray:
-    """p^a q^(1-a), 0 where either density is 0."""
-    p, q = np.asarray(p, float), np.asarray(q, float)
-    both = (p > 0) & (q > 0)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = np.exp(a * np.log(np.where(both, p, 1.0)) + (1 - a) * np.log(np.where(both, q, 1.0)))
-    return np.where(both, out, 0.0)
+def _with_defaults(div, params: dict[str, float]) -> dict[str, float]:
+    return {name: float(params.get(name, default)) for name, default in div.params.items()}
 
 
 def _pointwise(div, p: np.ndarray, q: np.ndarray, params: dict[str, float]
                ) -> Integrand | None:
-    """The density-based integrands (f-divergences, renyi, bhattacharyya), any shape."""
+    """The density-based integrands (f-divergences and those that declare one), any shape."""
+    params = _with_defaults(div, params)
     if div.f is not None:
-        values = f_integrand(_generator(div, params), p.ravel(), q.ravel()).reshape(p.shape)
+        f = div.generator(**params)["f"]
+        values = f_integrand(f, p.ravel(), q.ravel()).reshape(p.shape)
         return Integrand(values, "q·f(p/q)", F_CAPTION.format(div=div.name))
-    if div.name == "bhattacharyya":
-        return Integrand(_coefficient(p, q, 0.5), "√(p·q)",
-                         "Where bhattacharyya comes from: √(p·q), whose integral is the "
-                         "Bhattacharyya coefficient BC; the distance is −ln BC.")
-    if div.name == "renyi":
-        a = float(params.get("alpha", div.params["alpha"]))
-        return Integrand(_coefficient(p, q, a), "p^α·q^(1−α)",
-                         f"Where renyi comes from: p^α·q^(1−α) with α = {a:g}; the "
-                         "divergence is ln(its integral)/(α − 1) (plus mass where q = 0 "
-                         "when α > 1, which makes it ∞).")
-    return None
+    pic = div.pointwise
+    if pic is None or pic.of != "densities":
+        return None
+    return Integrand(pic.values(p, q, params), pic.name, pic.caption(params))
 
 
 def integrand_1d(div, x: np.ndarray, p_density: np.ndarray, q_density: np.ndarray,
@@ -88,14 +70,11 @@ def integrand_1d(div, x: np.ndarray, p_density: np.ndarray, q_density: np.ndarra
     p_density, q_density: the continuous parts' densities on x; mp, mq: the realised
     measures (their CDFs include the atoms); params: the divergence's parameters.
     """
-    if div.name == "w1":
-        return Integrand(np.abs(_cdf(mp, x) - _cdf(mq, x)), "|F_P − F_Q|",
-                         "Where w1 comes from: in 1-D, W1 = ∫ |F_P − F_Q| dx, the area "
-                         "between the two CDFs (atoms included).")
-    if div.name == "energy":
-        return Integrand(2 * (_cdf(mp, x) - _cdf(mq, x)) ** 2, "2(F_P − F_Q)²",
-                         "Where energy comes from: in 1-D the energy distance is "
-                         "2 ∫ (F_P − F_Q)² dx.")
+    pic = div.pointwise
+    if pic is not None and pic.of == "cdfs":
+        params = _with_defaults(div, params)
+        return Integrand(pic.values(_cdf(mp, x), _cdf(mq, x), params), pic.name,
+                         pic.caption(params))
     if not (np.any(p_density > 0) or np.any(q_density > 0)):
         return None          # atoms only: everything is in the singular parts
     return _pointwise(div, np.asarray(p_density, float), np.asarray(q_density, float), params)

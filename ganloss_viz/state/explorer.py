@@ -29,7 +29,6 @@ from .fields import (
     parse_float,
     parse_interval,
     parse_names,
-    parse_positive,
     preset_or,
     state_from_query_params,
     state_to_query_params,
@@ -47,6 +46,9 @@ POINTS = (3, 401)           # sweep points: bounds
 GRID = (5, 41)              # landscape grid points per axis: bounds
 STEPS = (1, 500)            # direct-fit steps: bounds
 MAX_LR = 10.0               # direct-fit learning rate: upper bound
+# The divergence parameters the page keeps, one URL key and state field each: every
+# `Param` name in the registry (tests/test_one_record.py checks).
+DIV_PARAMS = ("alpha", "bandwidth")
 SETTINGS = ("view", "vs", "sweep", "range", "points", "lx", "ly", "xrange", "yrange",
             "grid", "steps", "lr", "loss")
 
@@ -106,7 +108,7 @@ class ExplorerState:
 
     def all_params(self) -> dict[str, float]:
         """Every divergence parameter of the state, used or not by `div`."""
-        return {"alpha": float(self.alpha), "bandwidth": float(self.bandwidth)}
+        return {name: float(getattr(self, name)) for name in DIV_PARAMS}
 
     def resolved(self) -> ExplorerState:
         """The state with its automatic settings filled in from P and Q."""
@@ -166,7 +168,7 @@ def _range_for(state: ExplorerState, name: str, chosen: str,
 
 def _div_defaults(state: ExplorerState) -> dict[str, float]:
     params = divergence_params(state.div)
-    return {k: float(v) for k, v in params.items() if k in ("alpha", "bandwidth")}
+    return {k: float(v) for k, v in params.items() if k in DIV_PARAMS}
 
 
 STATIC = ExplorerState()
@@ -189,8 +191,16 @@ def parse_div(text: str, state: Any = None) -> str:
     return name
 
 
-def parse_alpha(text: str, state: Any = None) -> float:
-    return parse_float(text)
+def _div_param(name: str) -> Callable[[str, ExplorerState], float]:
+    """A parser of divergence parameter `name`, by the rule the chosen divergence declares
+    for it (`ganloss_viz.divergences.registry.Param`)."""
+    def parse(text: str, state: ExplorerState) -> float:
+        x = parse_float(text)
+        param = divergence_registry()[state.div].parameter(name)
+        if not param.allowed(x):
+            raise ValueError(f"must be {param.rule} for {state.div}")
+        return x
+    return parse
 
 
 def parse_preset(text: str, state: Any = None) -> str:
@@ -311,10 +321,8 @@ EXPLORER_FIELDS: tuple[Field, ...] = (
     Field("p", parse_spec_text, default=_from_preset("p")),
     Field("q", parse_spec_text, default=_from_preset("q")),
     Field("div", parse_div, default=_from_preset("div")),
-    Field("alpha", parse_alpha, number_text, _param_default("alpha"), _uses("alpha"),
-          _unused("alpha")),
-    Field("bandwidth", parse_positive, number_text, _param_default("bandwidth"),
-          _uses("bandwidth"), _unused("bandwidth")),
+    *(Field(name, _div_param(name), number_text, _param_default(name), _uses(name),
+            _unused(name)) for name in DIV_PARAMS),
     _setting("view", parse_view),
     _setting("vs", parse_vs, ",".join),
     _setting("sweep", parse_sweep, needs=("p", "q")),

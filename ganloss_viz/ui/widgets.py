@@ -282,21 +282,18 @@ def divergence_picker(prefix: str, registry: Mapping[str, Any]) -> tuple[str, di
                  help="Grouped: f-divergences, then IPMs / optimal transport, then others.")
     d = registry[ss[key]]
     params: dict[str, float] = {}
-    if d.params:
-        cols = st.columns(len(d.params))
-        for col, (name, default) in zip(cols, d.params.items(), strict=True):
+    if d.parameters:
+        cols = st.columns(len(d.parameters))
+        for col, param in zip(cols, d.parameters, strict=True):
+            name = param.name
             pkey = f"{prefix}.{name}"
             if pkey not in ss:
-                ss[pkey] = float(default)
+                ss[pkey] = float(param.default)
+            lo = None if param.minimum is None else min(param.minimum, ss[pkey])
             with col:
-                if name == "bandwidth":
-                    lo = min(1e-3, ss[pkey])
-                    st.number_input("bandwidth ℓ", min_value=lo, step=0.1, format="%g",
-                                    key=pkey, help="Gaussian kernel bandwidth ℓ > 0")
-                else:
-                    st.number_input(name, step=0.1, format="%g", key=pkey,
-                                    help=f"the divergence's parameter {name} "
-                                         f"(default {default:g})")
+                st.number_input(param.label or name, min_value=lo, step=0.1, format="%g",
+                                key=pkey, help=f"{param.help or name} (default "
+                                               f"{param.default:g})")
             params[name] = float(ss[pkey])
     return d.name, params
 

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import streamlit as st
 
 from ganloss_viz.state import GRID, MAX_LR, MAX_VS, POINTS, STEPS, VIEWS, ExplorerState
+from ganloss_viz.state.explorer import DIV_PARAMS
 from ganloss_viz.ui import widgets as w
 
 KEY = "ex"
@@ -57,7 +58,7 @@ def apply(state: ExplorerState) -> None:
     state = state.resolved()
     w.set_spec(KEY, "p", state.p)
     w.set_spec(KEY, "q", state.q)
-    for name in ("div", "alpha", "bandwidth", "preset", "vs", *AXES, *PLAIN):
+    for name in ("div", *DIV_PARAMS, "preset", "vs", *AXES, *PLAIN):
         ss[k(name)] = list(state.vs) if name == "vs" else getattr(state, name)
     ss[k("view")] = VIEW_LABELS[state.view]
     for axis in AXES:
@@ -77,8 +78,7 @@ def state_from_widgets(p: str, q: str, div: str) -> ExplorerState:
     automatic settings resolved and pushed back into the widgets that lacked them."""
     base = ExplorerState(
         p=p, q=q, div=div,
-        alpha=float(ss.get(k("alpha"), ExplorerState.alpha)),
-        bandwidth=float(ss.get(k("bandwidth"), ExplorerState.bandwidth)),
+        **{name: float(ss.get(k(name), getattr(ExplorerState, name))) for name in DIV_PARAMS},
         preset=ss.get(k("preset"), ""),
         view=VIEW_OF_LABEL.get(ss.get(k("view")), "value"),
         vs=tuple(ss.get(k("vs"), ())),
