@@ -52,15 +52,19 @@ def rate_heatmap(rows: Sequence[str], cols: Sequence[str],
         text.append(tr)
         hover.append(hr)
     trace = go.Heatmap(z=z, x=[_esc(c) for c in cols], y=[_esc(r) for r in rows], zmin=0,
+                       name=_esc(col_title),
                        zmax=1, colorscale=RATE_SCALE, text=text, texttemplate="%{text}",
                        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
                        xgap=2, ygap=2,
                        colorbar=dict(title=dict(text="success"), tickformat=".0%",
                                      thickness=14))
     height = max(260, ROW_PX * len(rows) + 140)
+    # the columns' labels on top, under the title (which names them: col_title is the
+    # hover's and the accessibility name's, not a second title)
     return go.Figure(data=[trace], layout=layout(
-        title, height=height, show_legend=False,
-        xaxis=axis(col_title, side="top", type="category", showgrid=False),
+        title, height=height, show_legend=False, margin=dict(l=10, r=10, t=95, b=10),
+        xaxis=axis(None, side="top", type="category", showgrid=False,
+                   tickfont=dict(size=14), tickangle=0),
         yaxis=axis(None, autorange="reversed", type="category", showgrid=False)))
 
 
@@ -79,7 +83,7 @@ def by_loss_boxes(values: Mapping[str, Sequence[float]], order: Sequence[str], t
     height = max(260, ROW_PX * len(order) + 120)
     return go.Figure(data=traces, layout=layout(
         title, height=height, show_legend=False,
-        xaxis=axis(value_title, type="log" if log else "linear"),
+        xaxis=axis(value_title, **(dict(type="log", dtick=1) if log else {})),
         yaxis=axis(None, autorange="reversed", type="category",
                    categoryarray=[_esc(n) for n in order], categoryorder="array")))
 

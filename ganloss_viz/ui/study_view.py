@@ -264,13 +264,11 @@ def filters(rows: list[dict]) -> StudyState:
                                                          list(kept.targets), list(kept.lr))
     for name, opts in (("losses", loss_opts), ("targets", target_opts), ("lr", lr_opts)):
         ss[k(name)] = [v for v in ss.get(k(name), []) if v in opts]
-    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    c1, c2, c3 = st.columns([3, 2, 2])
     c1.multiselect("Losses (all when empty)", loss_opts, key=k("losses"))
     c2.multiselect("Targets (all when empty)", target_opts, key=k("targets"))
     c3.multiselect("Learning rates (all when empty)", lr_opts, key=k("lr"), format_func=lr_text)
-    c4.segmented_control("Best-of-k ranks by", SCORES, key=k("score"),
-                         format_func={"success": "success rate", "w1": "final W1"}.get)
-    if ss.get(k("score")) is None:
+    if ss.get(k("score")) not in SCORES:          # drawn beside its chart (`figures`)
         ss[k("score")] = "success"
     state = StudyState(preset=ss.get(k("preset"), ""), source=ss[k("source")],
                        losses=tuple(ss[k("losses")]), targets=tuple(ss[k("targets")]),
@@ -340,6 +338,8 @@ def figures(rows: list[dict], state: StudyState) -> None:
     c4.plotly_chart(by_loss_boxes(values_by_loss(data, "w1"), losses,
                                   "Final W1 to the target", "W1 (sliced in 2-D)", log=True),
                     width="stretch", key=k("w1"), config=chart_config("study-w1"))
+    st.segmented_control("Best-of-k ranks the settings by", SCORES, key=k("score"),
+                         format_func={"success": "success rate", "w1": "final W1"}.get)
     curves = best_of_k(data, state.score)
     title = ("success rate" if state.score == "success" else "− mean final W1")
     st.plotly_chart(best_of_k_figure(curves, losses, f"Best {title} found after trying k "

@@ -1,0 +1,80 @@
+"""A study's throughput on Ray against the ideal "cores × single-run speed".
+
+    .venv/bin/python benchmarks/study.py                      # 24 runs of 600 steps, 2 rounds
+    .venv/bin/python benchmarks/study.py --seeds 8 --steps 300 --rounds 3
+    .venv/bin/python benchmarks/study.py --cpus 1             # one core: Ray's overhead alone
+
+The runs: losses ns, hinge, lsgan on bimodal and ring8 (width 64, depth 2, batch 128, as
+the shipped study), `--seeds` seeds each. Each round times them one by one in this
+process (`execute`, one torch thread: the single-run speed) and then as a study on an
+embedded Ray instance with `--cpus` CPUs (`run_study`, wall time from before `ray.init`
+to after `ray.shutdown`: Ray's start-up, the workers' imports of torch and the writing of
+the Parquet parts all count), alternating, so that a drift of the machine's speed hits
+both sides. Printed per round: the serial runs/min, the ideal (cpus × serial), the
+study's runs/min and their ratio, and the load average. A loaded machine (other
+processes on the same cores) lowers the study's ratio: Ray's workers then share the
+cores with them while the serial baseline had one core's worth of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ganloss_viz.study import Study, execute, run_study  # noqa: E402
+from ganloss_viz.study.runner import local_cpus  # noqa: E402
+
+
+def serial(study: Study) -> float:
+    """Seconds to execute every run of `study` one by one in this process."""
+    t0 = time.perf_counter()
+    for run in study.runs():
+        execute(run)
+    return time.perf_counter() - t0
+
+
+def on_ray(study: Study, cpus: int) -> float:
+    """Wall seconds of `study` on a fresh embedded Ray instance with `cpus` CPUs."""
+    folder = tempfile.mkdtemp(prefix="gv-bench-study-")
+    try:
+        t0 = time.perf_counter()
+        run_study(study, folder, backend="ray", cpus=cpus)
+        return time.perf_counter() - t0
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--cpus", type=int, default=local_cpus())
+    args = ap.parse_args()
+    study = Study(losses=["ns", "hinge", "lsgan"], targets=["bimodal", "ring8"],
+                  seeds=range(args.seeds), steps=args.steps)
+    n = len(study.runs())
+    print(f"{n} runs of {args.steps} steps; Ray with {args.cpus} CPUs; "
+          f"this process may use {local_cpus()} cores")
+    ratios = []
+    for r in range(args.rounds):
+        s = serial(study)
+        w = on_ray(study, args.cpus)
+        per_min, ray_per_min = 60 * n / s, 60 * n / w
+        ideal = args.cpus * per_min
+        ratios.append(ray_per_min / ideal)
+        print(f"round {r + 1}: one by one {s:.1f} s ({per_min:.1f} runs/min) -> ideal "
+              f"{ideal:.1f} runs/min; Ray {w:.1f} s ({ray_per_min:.1f} runs/min); "
+              f"ratio {ratios[-1]:.3f}; load {os.getloadavg()[0]:.1f}")
+    print(f"ratio: min {min(ratios):.3f}, max {max(ratios):.3f}")
+
+
+if __name__ == "__main__":
+    main()
