@@ -24,6 +24,14 @@ STAR_COLOR = "#f2b01e"
 SPEED_SCALE = [[0.0, "#ffffff"], [1.0, "#dbe4f0"]]
 MODE_COLORS = {"simultaneous": SIM_COLOR, "alternating": ALT_COLOR}
 MODE_LABELS = {"simultaneous": "simultaneous GD", "alternating": "alternating GD"}
+# The field's cost in the browser (benchmarks/page_loads.py, Dirac `all-methods`: four
+# panels, 28-48 s to settle in headless Chromium on a loaded 2-core host, now ~5 s) was
+# Plotly's automatic margins: with four square (scale-anchored) panels every margin pass
+# redrew all of them, about ten times, restyling each iterate's marker each time. So the
+# field's axes take fixed margins wide enough for their ticks and titles, and a path
+# shows at most PATH_MARKERS iterate dots (Plotly's `maxdisplayed`; hover keeps them all).
+PATH_MARKERS = 80
+MARGIN_L, MARGIN_B = 90, 70
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,8 @@ def _panel_traces(panel: FieldPanel, legend: bool) -> list[go.BaseTraceType]:
         path = np.asarray(path, dtype=float)
         traces.append(go.Scatter(
             x=path[:, 0], y=path[:, 1], mode="lines+markers",
-            line=dict(color=MODE_COLORS[mode], width=2.5), marker=dict(size=3),
+            line=dict(color=MODE_COLORS[mode], width=2.5),
+            marker=dict(size=4, maxdisplayed=PATH_MARKERS),
             name=MODE_LABELS[mode], legendgroup=mode, showlegend=legend,
             customdata=np.arange(len(path)),
             hovertemplate=f"{MODE_LABELS[mode]} step %{{customdata}}<br>θ=%{{x:{HOVER}}}<br>"
@@ -113,7 +122,7 @@ def _panel_traces(panel: FieldPanel, legend: bool) -> list[go.BaseTraceType]:
 
 def field_figure(panels: Sequence[FieldPanel], height: int = 560) -> go.Figure:
     """The field of each panel's method with its paths: 1 to 3 panels in a row, 4 in a
-    2 × 2 grid (each panel square, `height` per row)."""
+    2 × 2 grid (each panel square, `height` per row); fixed margins (see PATH_MARKERS)."""
     if not 1 <= len(panels) <= 4:
         raise ValueError(f"{len(panels)} panels; draw 1 to 4")
     rows, cols = (2, 2) if len(panels) == 4 else (1, len(panels))
@@ -130,13 +139,14 @@ def field_figure(panels: Sequence[FieldPanel], height: int = 560) -> go.Figure:
                               row=row, col=col)
         fig.update_xaxes(axis("θ (generator)" if row == rows else None,
                               range=[panel.theta[0], panel.theta[-1]],
-                              constrain="domain"), row=row, col=col)
+                              constrain="domain", automargin=False), row=row, col=col)
         fig.update_yaxes(axis("ψ (discriminator)" if col == 1 else None,
                               range=[panel.psi[0], panel.psi[-1]],
                               scaleanchor=f"x{i if i > 1 else ''}", scaleratio=1,
-                              constrain="domain"), row=row, col=col)
+                              constrain="domain", automargin=False), row=row, col=col)
     fig.update_annotations(font_size=FONT_SIZE)
-    fig.update_layout(**layout(height=height * rows, margin=dict(l=10, r=10, t=110, b=10)))
+    fig.update_layout(**layout(height=height * rows,
+                               margin=dict(l=MARGIN_L, r=10, t=110, b=MARGIN_B)))
     fig.update_layout(legend=dict(y=1.0 + 70 / (height * rows)))
     return fig
 
