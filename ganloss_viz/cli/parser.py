@@ -10,6 +10,7 @@ import argparse
 import math
 from typing import NoReturn
 
+from ganloss_viz.cli.animations import add_options as add_animation_options
 from ganloss_viz.cli.output import PROG, print_error
 from ganloss_viz.cli.study import add_study
 
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="number of optimisation steps (default: %(default)s)")
     fit.add_argument("--lr", type=positive_float, default=FIT_LR,
                      help="learning rate (default: %(default)s)")
+    add_animation_options(fit)
 
     add_train(command("train", "train a small 1-D or 2-D GAN with a chosen loss"))
     add_compare(command("compare", "train several losses side by side on one target, from "
@@ -158,6 +160,7 @@ def add_train(sub: argparse.ArgumentParser) -> None:
                      help="learning rate of both networks (default: the loss's)")
     sub.add_argument("--html", metavar="FILE", default=None,
                      help="also write the replay animation as a standalone HTML file")
+    add_animation_options(sub, html=False)
 
 
 def add_compare(sub: argparse.ArgumentParser) -> None:
@@ -182,6 +185,7 @@ def add_compare(sub: argparse.ArgumentParser) -> None:
                           "parallel (default: 1)")
     sub.add_argument("--html", metavar="FILE", default=None,
                      help="also write the runs' replays one after another in one HTML file")
+    add_animation_options(sub, html=False)
 
 
 def add_dirac(sub: argparse.ArgumentParser) -> None:
@@ -196,6 +200,7 @@ def add_dirac(sub: argparse.ArgumentParser) -> None:
                      help="WGAN weight clipping: psi in [-clip, clip], clip > 0 (default 1)")
     sub.add_argument("--g0", type=finite_float, default=None,
                      help="WGAN-GP target gradient norm >= 0 (default 1)")
+    add_animation_options(sub)   # the paths from the page's default start, step and steps
 
 
 def add_div_options(sub: argparse.ArgumentParser) -> None:
