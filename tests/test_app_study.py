@@ -54,14 +54,17 @@ def test_url_restores_the_filters():
 
 
 def test_bad_url_is_reported_beside_a_working_view():
-    at = open_study({"losses": "ns,no_such_loss", "lr": "nan", "preset": "nope",
-                     "score": "fid"})
+    at = open_study({"losses": "ns,no_such_loss", "targets": "bimodal,moons", "lr": "nan",
+                     "preset": "nope", "score": "fid"})
     errors = " ".join(e.value for e in at.error)
-    for needle in ("preset='nope'", "lr='nan'", "score='fid'", "no_such_loss"):
+    for needle in ("preset='nope'", "lr='nan'", "score='fid'", "losses='ns,no_such_loss'",
+                   "not in the results and were left out of the filter: moons"):
         assert needle in errors, (needle, errors)
-    assert at.multiselect(key="study.losses").value == ["ns"]
+    assert at.multiselect(key="study.losses").value == []
+    assert at.multiselect(key="study.targets").value == ["bimodal"]
     assert len(at.get("plotly_chart")) == 5
-    assert at.query_params["losses"] == "ns" and "preset" not in at.query_params
+    assert at.query_params["targets"] == "bimodal" and "losses" not in at.query_params
+    assert "preset" not in at.query_params
 
 
 def test_a_preset_sets_the_filters():

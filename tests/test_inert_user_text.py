@@ -40,6 +40,7 @@ OPENERS: dict[str, list[dict[str, str]]] = {
     "compare": [{}, {}],
     "theory": [{}, {}],
     "dirac": [{}, {"method": "wgan_gp"}, {"method": "wgan"}, {"method": "instance_noise"}],
+    "study": [{}, {}],
 }
 
 

@@ -3,13 +3,13 @@
 Query parameters: ``preset`` (a named view for talks, STUDY_PRESETS: it sets the
 filters that the URL does not give), ``source`` (``shipped``: the study that ships
 with the repository; ``session``: a file uploaded or a study run in this session),
-and the filters
-``losses``, ``targets`` (comma-separated names; empty: all), ``lr`` (comma-separated
-learning rates, ``default`` for the losses' own; empty: all) and ``score`` (what the
-best-of-k curves rank settings by: ``success`` or ``w1``). The filters are read as
-text here and checked against the results shown (`StudyState.restricted`): a name the
-results do not have is reported and dropped, never a traceback. Nothing here imports
-Streamlit or torch.
+and the filters ``losses``, ``targets`` (comma-separated names, targets also as spec
+strings; empty: all), ``lr`` (comma-separated learning rates, ``default`` for the
+losses' own; empty: all) and ``score`` (what the best-of-k curves rank settings by:
+``success`` or ``w1``). Names are checked against the registries here, then against
+the results shown (`StudyState.restricted`): a name the results do not have is
+reported and dropped, never a traceback. Nothing here imports Streamlit; the library
+(and torch) only when a URL's names are checked.
 """
 
 from __future__ import annotations
@@ -45,6 +45,41 @@ def _names(text: str, state=None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in parts if p))
 
 
+def _bad(values: list[str], what: str, known) -> ValueError:
+    shown = ", ".join(_short(v, 40) for v in values[:5]) + (", …" if len(values) > 5 else "")
+    return ValueError(f"unknown {what} {shown}; known: {', '.join(known)}")
+
+
+def _losses(text: str, state=None) -> tuple[str, ...]:
+    """Loss names of the registry (a study's results hold no other)."""
+    from .train import losses
+
+    names = _names(text)
+    bad = [n for n in names if n not in losses()]
+    if bad:
+        raise _bad(bad, "loss", losses())
+    return names
+
+
+def _targets(text: str, state=None) -> tuple[str, ...]:
+    """Target names of the registry, or 1-D / 2-D spec strings (a study may use either)."""
+    from ganloss_viz.targets import get_target
+
+    from .train import targets
+
+    names = _names(text)
+    bad = []
+    for name in names:
+        if name not in targets():
+            try:
+                get_target(name)
+            except ValueError:
+                bad.append(name)
+    if bad:
+        raise _bad(bad, "target", [*targets(), "or a spec string"])
+    return names
+
+
 def _lrs(text: str, state=None) -> tuple[float | None, ...]:
     out: list[float | None] = []
     for part in _names(text):
@@ -54,10 +89,10 @@ def _lrs(text: str, state=None) -> tuple[float | None, ...]:
         try:
             value = float(part)
         except ValueError:
-            raise ValueError(f"{part!r} is not a learning rate (a number or "
+            raise ValueError(f"{_short(part, 40)!r} is not a learning rate (a number or "
                              f"'{DEFAULT_LR}')") from None
         if not value > 0 or value == float("inf"):
-            raise ValueError(f"learning rates must be > 0, got {part!r}")
+            raise ValueError(f"learning rates must be > 0, got {_short(part, 40)!r}")
         out.append(value)
     return tuple(dict.fromkeys(out))
 
@@ -143,8 +178,8 @@ STUDY_FIELDS: tuple[Field, ...] = (
     Field("preset", lambda t, s: parse_choice(t, STUDY_PRESETS, "preset"),
           relevant=lambda s: bool(s.preset)),
     Field("source", lambda t, s: parse_choice(t, SOURCES, "source")),
-    Field("losses", _names, show=",".join, relevant=lambda s: bool(s.losses)),
-    Field("targets", _names, show=",".join, relevant=lambda s: bool(s.targets)),
+    Field("losses", _losses, show=",".join, relevant=lambda s: bool(s.losses)),
+    Field("targets", _targets, show=",".join, relevant=lambda s: bool(s.targets)),
     Field("lr", _lrs, show=lambda v: ",".join(lr_text(x) for x in v),
           relevant=lambda s: bool(s.lr)),
     Field("score", lambda t, s: parse_choice(t, SCORES, "score")),
