@@ -27,7 +27,7 @@ from ganloss_viz.train import (
     resolve_device,
     train,
 )
-from ganloss_viz.train.engine import flushing_denormals
+from ganloss_viz.train.device import flushing_denormals
 from ganloss_viz.train.optim import FlatAdam, FlatRMSprop, FlatSGD
 
 torch.set_num_threads(1)

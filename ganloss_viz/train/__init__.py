@@ -12,7 +12,8 @@
 
 from .compare import CompareProgress, CompareResult, compare
 from .config import CAPS, DEFAULT_STEPS, HOSTED_CAPS, Caps, TrainConfig, default_steps
-from .engine import NO_GPU, resolve_device, run, train
+from .device import NO_GPU, resolve_device
+from .engine import run, train
 from .record import HISTORY, Frame, Progress, Snapshot, TrainResult
 
 __all__ = ["CAPS", "DEFAULT_STEPS", "HISTORY", "HOSTED_CAPS", "NO_GPU", "Caps",

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 from ..losses import Loss, get
 from .config import TrainConfig
-from .engine import RunState, cpu_settings, resolve_device, run
+from .device import cpu_settings, resolve_device
+from .engine import RunState, run
 from .record import Progress, Snapshot, TrainResult
 from .runner import run_together, split
 from .workers import portable, run_in_processes

@@ -19,8 +19,9 @@ optimizers act on
 one flat vector per network (ganloss_viz.train.optim), data and noise are drawn in
 blocks of about BLOCK_ROWS rows, and nothing reads a value back from the device inside
 the loop: per-step losses and gradient norms are written into a device tensor and read
-at snapshots. A penalty that does not expose points / of_gradient, or a D with a
-smooth activation (tanh, elu), takes the autograd path for the discriminator step.
+at snapshots. A D with a smooth activation (tanh, elu) takes the autograd path for
+the discriminator step. Devices and CPU settings are in `.device`; the growing record
+of a run (`Record`) in `.record`.
 
 Finiteness is checked at every snapshot: a non-finite loss, gradient norm, parameter
 or generated sample ends the run with diverged=True and the message "diverged at step
@@ -31,42 +32,26 @@ snapshot's step when only a parameter or sample is), keeping the snapshots befor
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
 from ..losses import Loss
 from ..losses.base import soft_cap
-from ..metrics import coverage_reached, evaluate
+from ..metrics import evaluate
 from ..models import MLP, make_discriminator, make_generator
 from ..targets import Target
 from .config import TrainConfig
+from .device import cpu_settings, resolve_device, sync
 from .optim import make_optimizer
-from .record import HISTORY, Frame, Progress, Snapshot, TrainResult
+from .record import HISTORY, Frame, Progress, Record, Snapshot, TrainResult
 
 BLOCK_ROWS = 1 << 15          # data / noise rows drawn at once
 CALLBACK_INTERVAL = 0.2       # seconds between progress callbacks (plus one per snapshot)
 STOP_POLL = 0.1               # seconds between should_stop() calls
 EXTENT_FACTOR = 1.25          # plot window: EXTENT_FACTOR * target.scale
 LATTICE_2D, LATTICE_1D, LATTICE_SPAN = 21, 201, 2.0
-NO_GPU = "CUDA was requested but no GPU is available; use device 'auto' or 'cpu'"
-
-
-def resolve_device(name: str) -> torch.device:
-    """"auto" -> CUDA when available, else CPU; "cuda" without a GPU -> ValueError."""
-    if name == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(NO_GPU)
-        return torch.device("cuda")
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cpu":
-        return torch.device("cpu")
-    raise ValueError(f"device must be one of auto, cpu, cuda, got {name!r}")
-
-
 def g_uses_real(loss: Loss) -> bool:
     """Whether the loss's g_loss reads real_out (declared by the loss; see Loss.g_uses_real)."""
     return bool(loss.g_uses_real)
@@ -259,114 +244,6 @@ class RunState:
         return evaluate(samples.cpu(), self.target)
 
 
-class Record:
-    """One run's growing record: snapshots, history, how it ended (`run` keeps one;
-    compare's groups one per run, ganloss_viz.train.runner). Starts with the snapshot
-    at step 0; ValueError if the initial generator's samples are not finite."""
-
-    def __init__(self, st: RunState):
-        first = st.snapshot(0, 0.0, True)
-        if first is None:
-            raise ValueError("the initial generator produced non-finite samples")
-        self.snaps = [first]
-        self.hist = np.zeros((0, len(HISTORY)), dtype=np.float32)
-        self.done, self.snap_count = 0, 0
-        self.diverged, self.message = False, None
-        self.coverage = 0.0 if coverage_reached(first.metrics) else None
-
-    def boundary(self, st: RunState, chunk: np.ndarray, start: int, done: int, seconds: float,
-                 interval: float, last: bool, finite: bool) -> None:
-        """Record steps start..done (history rows `chunk`, trained in `interval` seconds)
-        and a snapshot of `st` at `done` (with metrics when `last`, the run's final one,
-        or every metrics_every-th). A non-finite row, parameter (`finite` False) or
-        sample ends the run as diverged at the first such step."""
-        bad_rows = ~np.isfinite(chunk).all(axis=1)
-        snap = None
-        if finite and not bad_rows.any():
-            self.snap_count += 1
-            with_metrics = last or self.snap_count % st.cfg.metrics_every == 0
-            snap = st.snapshot(done, seconds, with_metrics)
-        if snap is None:
-            self.diverged = True
-            bad_step = start + int(np.argmax(bad_rows)) + 1 if bad_rows.any() else done
-            self.message = f"diverged at step {bad_step}"
-            self.hist = np.concatenate([self.hist, chunk[:bad_step - 1 - start]])
-            self.done = bad_step - 1 if bad_rows.any() else done
-            return
-        self.hist = np.concatenate([self.hist, chunk])
-        self.done = done
-        _summarise(snap, chunk, done - start, interval)
-        self.snaps.append(snap)
-        self._check_coverage(snap)
-
-    def complete(self, st: RunState) -> None:
-        """Metrics for the last snapshot if it has none: it became the final one (a stop
-        agreed at a snapshot boundary)."""
-        last = self.snaps[-1]
-        if not self.diverged and last.metrics is None:
-            last.metrics = st.metrics()
-            self._check_coverage(last)
-
-    def _check_coverage(self, snap: Snapshot) -> None:
-        if self.coverage is None and snap.metrics is not None and coverage_reached(snap.metrics):
-            self.coverage = snap.seconds
-
-    def result(self, st: RunState, seconds: float, stopped: bool, wall0: float) -> TrainResult:
-        """The run's TrainResult: `seconds` of training, `wall0` its start (perf_counter)."""
-        metrics = next((s.metrics for s in reversed(self.snaps) if s.metrics is not None), {})
-        return TrainResult(
-            config=st.cfg, device=st.device.type, steps=self.done, seconds=seconds,
-            wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=self.snaps,
-            history={name: self.hist[:, i].copy() for i, name in enumerate(HISTORY)},
-            diverged=self.diverged, stopped=stopped, message=self.message,
-            seconds_to_coverage=self.coverage, metrics=dict(metrics), generator=st.G,
-            discriminator=st.D)
-
-
-def flushing_denormals() -> bool:
-    """Whether this thread flushes float32 denormals to zero (torch has no getter: the
-    smallest denormal, made from its bits, doubled, is 0 only when flushed)."""
-    tiny = torch.tensor([1], dtype=torch.int32).view(torch.float32)
-    return float(tiny * 2) == 0.0
-
-
-@contextmanager
-def cpu_settings(device: torch.device, threads: int | None) -> Iterator[None]:
-    """Train with `threads` torch threads (None: leave them) and float32 denormals
-    flushed to zero, both restored after. Adam's moments of a unit whose gradient has
-    died decay geometrically through the denormal range, where every operation on them
-    is tens of times slower: unflushed, one Adam step of D took 235 µs instead of 60
-    (wgan_gp, ring8; 9% of a step, 16% of an ns step). Flushing changes only values
-    below 1.2e-38. No effect on a GPU run, nor on a CPU torch cannot set to flush
-    (it can on x86 with SSE3 and on AArch64)."""
-    if device.type != "cpu":
-        yield
-        return
-    old_threads, old_flush = torch.get_num_threads(), flushing_denormals()
-    if threads is not None and threads != old_threads:
-        torch.set_num_threads(threads)
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(old_flush)
-        if torch.get_num_threads() != old_threads:
-            torch.set_num_threads(old_threads)
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def _summarise(snap: Snapshot, hist: np.ndarray, steps: int, seconds: float) -> None:
-    if len(hist):
-        means = hist.mean(axis=0)
-        snap.d_loss, snap.g_loss, snap.g_grad_norm, snap.fake_grad_norm = (
-            float(v) for v in means)
-    snap.steps_per_s = steps / seconds if seconds > 0 else None
-
-
 def run(cfg: TrainConfig, callback: Callable[[Progress], None] | None = None,
         should_stop: Callable[[], bool] | None = None) -> TrainResult:
     """One run of a resolved config (see `train`); the per-run core of the engine."""
@@ -382,7 +259,7 @@ def run(cfg: TrainConfig, callback: Callable[[Progress], None] | None = None,
     while done < steps and not stopped:
         stop_at = min(done + every, steps)
         start = done
-        _sync(device)
+        sync(device)
         t0 = time.perf_counter()
         next_cb, next_poll = t0 + CALLBACK_INTERVAL, t0 + STOP_POLL
         while done < stop_at:
@@ -401,7 +278,7 @@ def run(cfg: TrainConfig, callback: Callable[[Progress], None] | None = None,
                 so_far = seconds + now - t0
                 callback(Progress(done, steps, so_far, done / so_far if so_far else 0.0,
                                   rec.snaps[-1]))
-        _sync(device)
+        sync(device)
         interval = time.perf_counter() - t0
         seconds += interval
         # ---- snapshot boundary: the only place values come back from the device
@@ -439,5 +316,4 @@ def train(config: TrainConfig | None = None, callback: Callable[[Progress], None
         return run(cfg, callback, should_stop)
 
 
-__all__ = ["BLOCK_ROWS", "CALLBACK_INTERVAL", "NO_GPU", "Record", "RunState", "cpu_settings",
-           "flushing_denormals", "resolve_device", "run", "train"]
+__all__ = ["BLOCK_ROWS", "CALLBACK_INTERVAL", "STOP_POLL", "RunState", "run", "train"]

@@ -1,17 +1,22 @@
-"""What a training run records: `Frame` (fixed per run), `Snapshot`s, `Progress`, `TrainResult`.
+"""What a training run records: `Frame` (fixed per run), `Snapshot`s, `Progress`,
+`TrainResult`, and `Record`, which grows into a TrainResult while the run trains.
 
 All arrays are numpy float32 on the CPU, so figures and pages never touch torch.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..metrics import window_summary
+from ..metrics import coverage_reached, window_summary
 from .config import TrainConfig
+
+if TYPE_CHECKING:
+    from .engine import RunState
 
 
 @dataclass
@@ -149,3 +154,75 @@ class TrainResult:
             "metrics": dict(self.metrics, seconds_to_coverage=self.seconds_to_coverage),
             "config": cfg,
         }
+
+
+def _summarise(snap: Snapshot, hist: np.ndarray, steps: int, seconds: float) -> None:
+    if len(hist):
+        means = hist.mean(axis=0)
+        snap.d_loss, snap.g_loss, snap.g_grad_norm, snap.fake_grad_norm = (
+            float(v) for v in means)
+    snap.steps_per_s = steps / seconds if seconds > 0 else None
+
+
+class Record:
+    """One run's growing record: snapshots, history, how it ended (`run` keeps one;
+    compare's groups one per run, ganloss_viz.train.runner). Starts with the snapshot
+    at step 0; ValueError if the initial generator's samples are not finite."""
+
+    def __init__(self, st: RunState):
+        first = st.snapshot(0, 0.0, True)
+        if first is None:
+            raise ValueError("the initial generator produced non-finite samples")
+        self.snaps = [first]
+        self.hist = np.zeros((0, len(HISTORY)), dtype=np.float32)
+        self.done, self.snap_count = 0, 0
+        self.diverged, self.message = False, None
+        self.coverage = 0.0 if coverage_reached(first.metrics) else None
+
+    def boundary(self, st: RunState, chunk: np.ndarray, start: int, done: int, seconds: float,
+                 interval: float, last: bool, finite: bool) -> None:
+        """Record steps start..done (history rows `chunk`, trained in `interval` seconds)
+        and a snapshot of `st` at `done` (with metrics when `last`, the run's final one,
+        or every metrics_every-th). A non-finite row, parameter (`finite` False) or
+        sample ends the run as diverged at the first such step."""
+        bad_rows = ~np.isfinite(chunk).all(axis=1)
+        snap = None
+        if finite and not bad_rows.any():
+            self.snap_count += 1
+            with_metrics = last or self.snap_count % st.cfg.metrics_every == 0
+            snap = st.snapshot(done, seconds, with_metrics)
+        if snap is None:
+            self.diverged = True
+            bad_step = start + int(np.argmax(bad_rows)) + 1 if bad_rows.any() else done
+            self.message = f"diverged at step {bad_step}"
+            self.hist = np.concatenate([self.hist, chunk[:bad_step - 1 - start]])
+            self.done = bad_step - 1 if bad_rows.any() else done
+            return
+        self.hist = np.concatenate([self.hist, chunk])
+        self.done = done
+        _summarise(snap, chunk, done - start, interval)
+        self.snaps.append(snap)
+        self._check_coverage(snap)
+
+    def complete(self, st: RunState) -> None:
+        """Metrics for the last snapshot if it has none: it became the final one (a stop
+        agreed at a snapshot boundary)."""
+        last = self.snaps[-1]
+        if not self.diverged and last.metrics is None:
+            last.metrics = st.metrics()
+            self._check_coverage(last)
+
+    def _check_coverage(self, snap: Snapshot) -> None:
+        if self.coverage is None and snap.metrics is not None and coverage_reached(snap.metrics):
+            self.coverage = snap.seconds
+
+    def result(self, st: RunState, seconds: float, stopped: bool, wall0: float) -> TrainResult:
+        """The run's TrainResult: `seconds` of training, `wall0` its start (perf_counter)."""
+        metrics = next((s.metrics for s in reversed(self.snaps) if s.metrics is not None), {})
+        return TrainResult(
+            config=st.cfg, device=st.device.type, steps=self.done, seconds=seconds,
+            wall_seconds=time.perf_counter() - wall0, frame=st.frame, snapshots=self.snaps,
+            history={name: self.hist[:, i].copy() for i, name in enumerate(HISTORY)},
+            diverged=self.diverged, stopped=stopped, message=self.message,
+            seconds_to_coverage=self.coverage, metrics=dict(metrics), generator=st.G,
+            discriminator=st.D)

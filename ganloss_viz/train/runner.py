@@ -27,8 +27,9 @@ from collections.abc import Callable
 import torch
 
 from .batched import batch_of, run_order
-from .engine import CALLBACK_INTERVAL, STOP_POLL, Record, RunState, _sync
-from .record import HISTORY, Snapshot, TrainResult
+from .device import sync
+from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState
+from .record import HISTORY, Record, Snapshot, TrainResult
 
 # Cost of a run's iteration in critic steps: n_critic · (1 + PENALTY_COST if it has a
 # penalty) + G_STEP_COST (measured at the default size: a critic step 1.9 ms, with GP or
@@ -74,7 +75,7 @@ class Group:
             done += 1
             if done < end:
                 end = limit(done)
-        _sync(self.states[0].device)
+        sync(self.states[0].device)
         last = done == self.states[0].cfg.steps or done < stop_at
         self.record(recs, start, done, time.perf_counter() - t0, last)
         return done

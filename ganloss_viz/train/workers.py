@@ -46,8 +46,9 @@ import torch
 
 from ..losses import LOSSES, Loss
 from .config import TrainConfig
-from .engine import CALLBACK_INTERVAL, STOP_POLL, Record, RunState, cpu_settings
-from .record import Snapshot, TrainResult
+from .device import cpu_settings
+from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState
+from .record import Record, Snapshot, TrainResult
 from .runner import Clock, Group, results
 
 JOIN_TIMEOUT = 10.0     # seconds a worker gets to exit before it is terminated

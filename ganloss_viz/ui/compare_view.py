@@ -36,7 +36,8 @@ from ganloss_viz.state.train import CAP_WORD, MAX_SEED, caps, cpu_cap
 from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import CompareResult, compare
 from ganloss_viz.train.compare import run_configs
-from ganloss_viz.train.engine import RunState, resolve_device
+from ganloss_viz.train.device import resolve_device
+from ganloss_viz.train.engine import RunState
 from ganloss_viz.train.report import metric_rows, result_json
 from ganloss_viz.ui.background import (
     Job,

@@ -47,7 +47,8 @@ from ganloss_viz.state.train import (
 )
 from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import Progress, TrainResult, train
-from ganloss_viz.train.engine import RunState, resolve_device
+from ganloss_viz.train.device import resolve_device
+from ganloss_viz.train.engine import RunState
 from ganloss_viz.train.report import metric_rows, metrics_csv, result_json
 from ganloss_viz.ui.background import (
     Job,
