@@ -83,8 +83,7 @@ def test_embedded_ray_study_equals_the_inline_one(tmp_path):
     obj = json.loads(res.stdout)
     assert (obj["total"], obj["ran"], obj["where"], obj["cpus"]) == (6, 6, "local Ray", 2)
     ray_rows = read_results(str(tmp_path / "ray")).to_pylist()
-    assert os.listdir(tmp_path / "ray") == sorted(["results.parquet", "study.json"]) or \
-        set(os.listdir(tmp_path / "ray")) == {"results.parquet", "study.json"}
+    assert sorted(os.listdir(tmp_path / "ray")) == ["results.parquet", "study.json"]
     study = Study(losses=["ns", "hinge"], targets=["bimodal"], seeds=[0, 1, 2], steps=150)
     run_study(study, tmp_path / "inline", backend="inline")
     assert same(ray_rows) == same(read_results(str(tmp_path / "inline")).to_pylist())
@@ -137,3 +136,28 @@ def test_bad_input_is_one_line_and_no_file(tmp_path, args, message):
     assert res.returncode == 2 and res.stdout == ""
     assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_the_finished_runs(tmp_path):
+    out = tmp_path / "interrupted"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "ganloss_viz", "study", "--losses", "ns",
+                             "--targets", "bimodal", "--seeds", "0-49", "--steps", "300",
+                             "--inline", "--json", "--out", str(out)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not (out.exists() and ResultStore(out).done_ids()):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    obj = json.loads(stdout)
+    assert obj["stopped"] and 1 <= obj["ran"] < 50
+    assert sorted(os.listdir(out)) == ["results.parquet", "study.json"]       # compacted
+    assert len(read_results(str(out)).to_pylist()) == obj["ran"]

@@ -159,13 +159,17 @@ def run_study(study: Study, out: str | os.PathLike, backend: str = "ray",
 
 
 def _inline(todo: list[Run], store: ResultStore, finished, should_stop) -> bool:
-    """The runs one by one in this process; each row written as soon as it is done."""
-    for run in todo:
-        if should_stop is not None and should_stop():
-            return True
-        row = execute(run)
-        store.append([row])
-        finished([row])
+    """The runs one by one in this process; each row written as soon as it is done
+    (Ctrl-C loses only the run in progress)."""
+    try:
+        for run in todo:
+            if should_stop is not None and should_stop():
+                return True
+            row = execute(run)
+            store.append([row])
+            finished([row])
+    except KeyboardInterrupt:
+        return True
     return False
 
 
