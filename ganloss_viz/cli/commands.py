@@ -42,6 +42,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import ganloss_viz as gv
+from ganloss_viz.cli import animations
 from ganloss_viz.cli.output import fmt_number, params_text, table
 from ganloss_viz.cli.progress import ProgressBar
 from ganloss_viz.cli.study import cmd_study
@@ -153,6 +154,7 @@ def cmd_fit(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     name = divergence_name(args.div)
     params = divergence_params(name, args.param)
     p, q0 = pair(args.p, args.q0, "Q0")
+    files = animations.requested(args)
     bar = None if args.json else ProgressBar(args.steps, label=f"fit {name}")
     with bar if bar is not None else contextlib.nullcontext():
         result = gv.fit(p, q0, name, steps=args.steps, lr=args.lr,
@@ -174,6 +176,14 @@ def cmd_fit(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         "  fitted parameters:",
     ]
     lines.extend("    " + row for row in table(obj["params"]))
+    def animation():
+        from ganloss_viz.explore.fitframes import FitRun, fit_animation
+
+        run = FitRun(name, q0.to_spec(), obj["q"], obj["value"],
+                     tuple(map(float, result.values)), tuple(map(dict, result.trajectory)))
+        return fit_animation(p.to_spec(), [run], p.dim)
+
+    animations.write(files, animation, obj, lines, args.json, "animation")
     return obj, "\n".join(lines)
 
 
@@ -212,6 +222,7 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     config = TrainConfig(loss=args.loss, target=args.target, steps=args.steps, seed=args.seed,
                          device=args.device, **settings).resolved()
     html = html_path(args.html)
+    files = animations.requested(args, html=False)
     label = f"train {config.to_dict()['loss']} on {config.to_dict()['target']}"
     bar = None if args.json else ProgressBar(config.steps, label=label)
     with bar if bar is not None else contextlib.nullcontext():
@@ -244,6 +255,13 @@ def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
                                                   if cov is None else fmt(cov, pad=False)))
     if html is not None:
         lines.append(f"  replay written to {html}")
+    def replay():
+        from ganloss_viz.figures.train import replay_figure
+
+        return replay_figure(result.frame, result.snapshots,
+                             title=f"{obj['loss']} on {obj['target']} · ")
+
+    animations.write(files, replay, obj, lines, args.json, "replay")
     return obj, "\n".join(lines)
 
 
@@ -256,6 +274,7 @@ def cmd_dirac(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if unused:
         raise UsageError(f"--{unused[0]} is not a parameter of method {method.name!r}; "
                          f"its parameters: {', '.join(method.params) or 'none'}")
+    files = animations.requested(args)
     a = dirac.analyse(method.name, method.params_of(**given))
     params = {k: getattr(a.params, k) for k in method.params}
     obj = {"method": method.name, "eigenvalues": [[z.real, z.imag] for z in a.eigenvalues],
@@ -269,6 +288,16 @@ def cmd_dirac(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
              f"  {a.verdict.replace('_', ' ')}: {a.reason}"]
     if a.max_step is not None:
         lines.append(f"  simultaneous GD converges locally for step sizes h < {fmt(a.max_step)}")
+    def paths():
+        from ganloss_viz import dirac_panels
+        from ganloss_viz.figures.dirac import field_animation
+        from ganloss_viz.state.dirac import DiracState
+
+        page = DiracState()     # the page's start, step and steps
+        return field_animation(dirac_panels.panels(
+            [method.name], a.params, (page.theta0, page.psi0), page.h, page.steps))
+
+    animations.write(files, paths, obj, lines, args.json, "paths")
     return obj, "\n".join(lines)
 
 
@@ -302,6 +331,7 @@ def cmd_compare(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     configs = run_configs(losses, args.target, args.steps, args.seed,
                           dict(settings, device=args.device))
     html = html_path(args.html)
+    files = animations.requested(args, html=False)
     names = [c.to_dict()["loss"] for c in configs]
     label = f"compare {','.join(names)} on {configs[0].to_dict()['target']}"
     bar = None if args.json else ProgressBar(configs[0].steps, label=label)
@@ -335,6 +365,14 @@ def cmd_compare(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
                         + ("never" if cov is None else fmt(cov, pad=False))))
     if html is not None:
         lines.append(f"  replays written to {html}")
+    def grid():
+        from ganloss_viz.figures.compare import Panel, grid_figure
+
+        return grid_figure([Panel(n, r.frame, r.snapshots)
+                            for n, r in zip(names, result.runs, strict=True)],
+                           title=f"{label} · ")
+
+    animations.write(files, grid, obj, lines, args.json, "grid")
     return obj, "\n".join(lines)
 
 
