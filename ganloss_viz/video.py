@@ -48,6 +48,7 @@ ROOM_SCALE = 1.4            # explicit font sizes of the page's figures grow by 
 ROOM_MIN_FONT = 18          # and none stays below this
 CHAR_WIDTH = 0.6            # a character's width in units of its font size (about)
 TITLE_MIN_FONT = 16         # a long title shrinks to fit the frame, not below this
+STILL_BOTTOM = 90           # px under the plots of a still: the x axis's ticks and title
 FORMATS = ("gif", "mp4")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TABS = 2                    # browser tabs drawing at once (the work is the browser's)
@@ -144,7 +145,11 @@ def _fit_title(layout: dict) -> None:
 
 
 def _for_room(layout: dict) -> None:
-    """A page layout made a 1280×720 still: no controls, big type."""
+    """A page layout made a 1280×720 still: no controls (nor the bottom margin kept for
+    them), big type."""
+    if layout.get("updatemenus") or layout.get("sliders"):
+        margin = layout.setdefault("margin", {})
+        margin["b"] = min(margin.get("b", STILL_BOTTOM), STILL_BOTTOM)
     for key in ("updatemenus", "sliders", "height", "width"):
         layout.pop(key, None)
     _room_fonts(layout)

@@ -2,7 +2,8 @@
 
 `fit_run` wraps `gv.fit` (Adam on Q's parameters from Q0) into plain values;
 `frames_1d` / `frames_2d` evaluate P once and each fitted Q at the frames' steps on
-one grid that frames P, Q0 and every Q along the way. No Streamlit here.
+one grid that frames P, Q0 and every Q along the way; `fit_animation` draws them (the
+explorer's "Direct fit" and ``fit --gif/--mp4/--html``). No Streamlit here.
 """
 
 from __future__ import annotations
@@ -118,3 +119,32 @@ def frames_2d(p: str, runs: Sequence[FitRun], at: np.ndarray, n: int = N_2D) -> 
         densities.append(None if any(z is None for z in zs)
                          else np.stack(zs).astype(np.float32))
     return Frames2D(x, y, dp.z, dp.lines, dp.points, densities)
+
+
+def fit_color(i: int) -> str:
+    """Q's colour in the i-th fit: orange for the chosen divergence, then the others'."""
+    from ganloss_viz import figures
+
+    return figures.Q_COLOR if i == 0 else \
+        figures.COMPARE_COLORS[(i - 1) % len(figures.COMPARE_COLORS)]
+
+
+def fit_animation(p: str, runs: Sequence[FitRun], dim: int):
+    """The animation of the fits `runs` of Q to P (`figures.fit_animation_1d` / `_2d`),
+    one frame per shown step; ValueError when a 2-D Q has no density to draw."""
+    from ganloss_viz import figures
+
+    at = frame_steps(len(runs[0].values) - 1)
+    if dim == 1:
+        fr = frames_1d(p, runs, at)
+        tracks = [figures.Track(r.div, f"Q fitted by {r.div}", fit_color(i), at,
+                                np.asarray(r.values), fr.densities[i],
+                                fr.atoms[i]) for i, r in enumerate(runs)]
+        return figures.fit_animation_1d(fr.x, fr.p_density, tracks, fr.p_atoms)
+    fr = frames_2d(p, runs, at)
+    if any(d is None for d in fr.densities):
+        raise ValueError("Q has no density in the plane, so the animation cannot draw it.")
+    tracks = [figures.Track(r.div, f"Q fitted by {r.div}", fit_color(i), at,
+                            np.asarray(r.values), fr.densities[i])
+              for i, r in enumerate(runs)]
+    return figures.fit_animation_2d(fr.x, fr.y, fr.p_z, tracks, fr.p_lines, fr.p_points)

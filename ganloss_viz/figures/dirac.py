@@ -15,7 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import FONT_SIZE, HOVER, axis, layout
+from .style import FONT_SIZE, HOVER, TITLE_SIZE, axis, layout
+from .train import add_playback
 
 SIM_COLOR = "#d62728"        # simultaneous gradient descent
 ALT_COLOR = "#1f5fbf"        # alternating gradient descent
@@ -32,6 +33,10 @@ MODE_LABELS = {"simultaneous": "simultaneous GD", "alternating": "alternating GD
 # shows at most PATH_MARKERS iterate dots (Plotly's `maxdisplayed`; hover keeps them all).
 PATH_MARKERS = 80
 MARGIN_L, MARGIN_B = 90, 70
+ANIMATION_FRAMES = 100   # frames of a path animation at most
+ANIMATION_MS = 80        # milliseconds per frame while playing
+CONTROLS_PX = 70         # play / pause and the slider under the plots
+CONTROLS_BELOW = 75      # their top, this many pixels under the plots
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,45 @@ def field_figure(panels: Sequence[FieldPanel], height: int = 560) -> go.Figure:
     return fig
 
 
+def field_animation(panels: Sequence[FieldPanel], frames: int = ANIMATION_FRAMES,
+                    height: int = 560) -> go.Figure:
+    """`field_figure` with its paths drawn step by step: frame j shows every path up to
+    iterate k_j (k evenly spread over 0..steps, at most `frames` frames) and marks
+    iterate k_j with the path's cross; play / pause and a step slider below."""
+    fig = field_figure(panels, height=height)
+    paths = [np.asarray(path, dtype=float) for panel in panels for path in panel.paths.values()]
+    if not paths:
+        raise ValueError("a Dirac-GAN animation needs at least one path")
+    n = min(len(p) for p in paths)
+    steps = np.unique(np.linspace(0, n - 1, min(frames, n)).round().astype(int))
+    moving = [i for i, t in enumerate(fig.data) if t.legendgroup in MODE_COLORS]
+    # the traces of each path: its line, then its last-iterate cross (see _panel_traces)
+    lines, crosses = moving[0::2], moving[1::2]
+
+    def traces(k: int) -> list[go.Scatter]:
+        out = []
+        for path in paths:
+            out.append(go.Scatter(x=path[:k + 1, 0], y=path[:k + 1, 1]))
+            out.append(go.Scatter(x=path[k:k + 1, 0], y=path[k:k + 1, 1]))
+        return out
+
+    order = [i for pair in zip(lines, crosses, strict=True) for i in pair]
+    fig.frames = [go.Frame(data=traces(int(k)), traces=order, name=str(int(k)),
+                           layout=dict(title=dict(text=f"step {int(k)} of {n - 1}")))
+                  for k in steps]
+    first = traces(int(steps[0]))
+    for i, t in zip(order, first, strict=True):
+        fig.data[i].update(x=t.x, y=t.y)
+    rows = 2 if len(panels) == 4 else 1
+    # the step as a title above the legend (a video has no slider to show it)
+    fig.update_layout(title=dict(text=f"step 0 of {n - 1}", x=0.01, xanchor="left", y=1,
+                                 yanchor="top", pad=dict(t=8), font=dict(size=TITLE_SIZE)),
+                      margin=dict(t=150, b=MARGIN_B + CONTROLS_PX))
+    add_playback(fig, [int(k) for k in steps], CONTROLS_BELOW / (height * rows),
+                 ANIMATION_MS, 0.22)
+    return fig
+
+
 def _mu_window(points: np.ndarray) -> tuple[list[float], list[float]]:
     """Axis ranges of the μ-plane: the whole unit circle, or a zoom around the μ's when
     they crowd together (small steps put them all near 1)."""
@@ -217,4 +261,4 @@ def eigen_figure(eigenvalues: Sequence[complex], spectra: dict[str, Sequence[com
 
 
 __all__ = ["ALT_COLOR", "FieldPanel", "SIM_COLOR", "arrow_segments", "eigen_figure",
-           "field_figure"]
+           "field_animation", "field_figure"]

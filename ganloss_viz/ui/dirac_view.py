@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ganloss_viz import dirac
-from ganloss_viz.figures.dirac import FieldPanel, eigen_figure, field_figure
+from ganloss_viz import dirac, dirac_panels
+from ganloss_viz.dirac_panels import GRID, VERDICT_TEXT
+from ganloss_viz.figures.dirac import FieldPanel, eigen_figure, field_animation, field_figure
 from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import fmt
 from ganloss_viz.state.dirac import (
@@ -30,15 +31,12 @@ from ganloss_viz.state.dirac import (
     reads,
 )
 from ganloss_viz.state.fields import widget_values
+from ganloss_viz.ui.video_download import video_download
 
 ss = st.session_state
 KEY = "dc"
-GRID = 21                   # arrows per side
-SYMBOLS = {"gamma": "γ", "sigma": "σ", "clip": "clip", "g0": "g0"}
 PARAM_LABELS = {"gamma": "γ (penalty / consensus weight)", "sigma": "σ (instance noise)",
                 "clip": "clip (WGAN: ψ ∈ [−clip, clip])", "g0": "g0 (WGAN-GP target norm)"}
-VERDICT_TEXT = {"converges": "converges", "oscillates": "oscillates (does not converge)",
-                "diverges": "diverges", "no_jacobian": "does not converge (no Jacobian)"}
 READING = ("**Reading the eigenvalues.** Left: gradient descent converges locally when every "
            "λ lies in the shaded left half-plane (Re λ < 0); on the imaginary axis it circles. "
            "Right: one step multiplies a small deviation by μ: inside the unit circle it "
@@ -129,24 +127,12 @@ def _params(values: tuple[float, ...]) -> dirac.Params:
 @st.cache_data(max_entries=64, show_spinner=False)
 def paths(method: str, values: tuple[float, ...], start: tuple[float, float], h: float,
           steps: int) -> dict[str, np.ndarray]:
-    p = _params(values)
-    return {mode: dirac.trajectory(method, start, h, steps, mode, p)
-            for mode in ("simultaneous", "alternating")}
+    return dirac_panels.paths(method, _params(values), start, h, steps)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def field(method: str, values: tuple[float, ...], extent: float):
-    axis = np.linspace(-extent, extent, GRID)
-    th, ps = np.meshgrid(axis, axis)
-    v_t, v_p = dirac.field_on(method, th, ps, _params(values))
-    return axis, v_t, v_p
-
-
-def extent_of(all_paths: list[dict[str, np.ndarray]], start: tuple[float, float]) -> float:
-    """A square window around the equilibrium that holds the paths (within reason)."""
-    near = max(abs(start[0]), abs(start[1]), 1.0)
-    reach = max(float(np.abs(path).max()) for ps in all_paths for path in ps.values())
-    return min(max(1.15 * reach, 1.6 * near), 4.0 * near)
+    return dirac_panels.field(method, _params(values), extent, GRID)
 
 
 def eig_text(z: complex) -> str:
@@ -196,21 +182,20 @@ def results(state: DiracState) -> None:
     with st.spinner("Running gradient descent …"):
         runs = [paths(m, values, start, state.h, state.steps) for m in methods]
     verdict_box(analyses[0])
-    extent = extent_of(runs, start)
+    extent = dirac_panels.extent_of(runs, start)
     panels = []
     for m, a, run in zip(methods, analyses, runs, strict=True):
         axis, v_t, v_p = field(m, values, round(extent, 6))
-        params = "".join(f", {SYMBOLS[n]} = {getattr(p, n):g}" for n in dirac.METHODS[m].params)
         panels.append(FieldPanel(
-            title=f"{dirac.METHODS[m].label}<br>{params.lstrip(', ') + ': ' if params else ''}"
-                  f"{VERDICT_TEXT[a.verdict].split(' (')[0]}",
-            theta=axis, psi=axis, v_theta=v_t, v_psi=v_p, paths=run,
-            clip=p.clip if dirac.METHODS[m].clipped else None))
+            title=dirac_panels.title(m, p, a.verdict), theta=axis, psi=axis, v_theta=v_t,
+            v_psi=v_p, paths=run, clip=p.clip if dirac.METHODS[m].clipped else None))
     single = len(panels) == 1
     c_field, c_eig = st.columns([1.15, 1], gap="large") if single else (st.container(),) * 2
     with c_field:
         st.plotly_chart(field_figure(panels, height=680 if single else 520),
                         key=k("field"), width="stretch", config=chart_config("dirac-field"))
+        video_download("dirac-paths", lambda: field_animation(panels),
+                       tuple(sorted(state.to_query_params().items())))
         st.caption(f"Arrows: the direction of v(θ, ψ) = (−∂L_G/∂θ, −∂L_D/∂ψ), shading its "
                    f"speed. {state.steps:,} steps of size h = {fmt(state.h, pad=False)} from "
                    f"(θ0, ψ0) = ({fmt(state.theta0, pad=False)}, {fmt(state.psi0, pad=False)}): "

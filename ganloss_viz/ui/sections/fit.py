@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from ganloss_viz import exports, figures
 from ganloss_viz.distributions import dist
-from ganloss_viz.explore.fitframes import frame_steps, frames_1d, frames_2d
+from ganloss_viz.explore.fitframes import fit_animation
 from ganloss_viz.format import fmt, literal, text_table
 from ganloss_viz.state import MAX_LR, STEPS
 from ganloss_viz.ui import compute
 from ganloss_viz.ui import widgets as w
+from ganloss_viz.ui.video_download import video_download
 
 from .common import KEY, Context, Download, compare_picker, downloads, k, progress_bar
-
-
-def _color(i: int) -> str:
-    return figures.Q_COLOR if i == 0 else \
-        figures.COMPARE_COLORS[(i - 1) % len(figures.COMPARE_COLORS)]
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -26,20 +21,10 @@ def fit_figure(p: str, keys: tuple[tuple, ...], dim: int):
     """The animation of memoised fits (by their keys), or a message. Shared, never
     modified."""
     runs = [compute.FITS.get(key, lambda: None)["run"] for key in keys]
-    at = frame_steps(len(runs[0].values) - 1)
-    if dim == 1:
-        fr = frames_1d(p, runs, at)
-        tracks = [figures.Track(r.div, f"Q fitted by {r.div}", _color(i), at,
-                                np.asarray(r.values), fr.densities[i],
-                                fr.atoms[i]) for i, r in enumerate(runs)]
-        return figures.fit_animation_1d(fr.x, fr.p_density, tracks, fr.p_atoms)
-    fr = frames_2d(p, runs, at)
-    if any(d is None for d in fr.densities):
-        return "Q has no density in the plane, so the animation cannot draw it."
-    tracks = [figures.Track(r.div, f"Q fitted by {r.div}", _color(i), at,
-                            np.asarray(r.values), fr.densities[i])
-              for i, r in enumerate(runs)]
-    return figures.fit_animation_2d(fr.x, fr.y, fr.p_z, tracks, fr.p_lines, fr.p_points)
+    try:
+        return fit_animation(p, runs, dim)
+    except ValueError as exc:
+        return str(exc)
 
 
 def _rounded(spec: str) -> str:
@@ -122,3 +107,5 @@ def render(ctx: Context) -> None:
         "the browser). A GAN minimises the same divergences only approximately, through "
         "its discriminator.")
     downloads("fit", files)
+    if not isinstance(fig, str):
+        video_download(f"fit-{s.div}", lambda: fig, tuple(key for key, _ in ok))
