@@ -130,12 +130,24 @@ def test_a_killed_study_resumes_to_the_same_rows(tmp_path):
      "expected comma-separated numbers"),
     (["--losses", "ns", "--targets", "bimodal", "--seeds", "0",
       "--address", "127.0.0.1:1"], "cannot reach the Ray cluster at 127.0.0.1:1"),
+    (["--config", "no/such/study.toml"], "cannot read the study file"),
 ])
 def test_bad_input_is_one_line_and_no_file(tmp_path, args, message):
     res = cli(*args, "--out", str(tmp_path / "out"), timeout=120)
     assert res.returncode == 2 and res.stdout == ""
     assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_study_file_with_options_over_it(tmp_path):
+    (tmp_path / "s.toml").write_text('losses = ["ns", "hinge"]\ntargets = ["bimodal"]\n'
+                                     'seeds = "0-1"\nsteps = 100\n')
+    res = cli("--config", str(tmp_path / "s.toml"), "--losses", "ns", "--inline", "--json",
+              "--out", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    rows = read_results(str(tmp_path / "out")).to_pylist()
+    assert sorted((r["loss"], r["seed"], r["steps"]) for r in rows) == [("ns", 0, 100),
+                                                                        ("ns", 1, 100)]
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_the_finished_runs(tmp_path):
