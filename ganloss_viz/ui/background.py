@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 import streamlit as st
 
+from ganloss_viz.format import fmt
 from ganloss_viz.ui.admission import Gate, Ticket, server_gate
 
 QUEUE_POLL = 0.25        # seconds between a waiting run's checks of Cancel and its session
@@ -215,6 +216,39 @@ def queued_panel(job: Job, key: str, cancel_key: str) -> bool:
     c_cancel.button("Cancel", key=cancel_key, on_click=request_stop, args=(key,),
                     icon=":material/close:", disabled=job.stop_requested, width="stretch")
     return True
+
+
+def live_job(key: str, cancel_key: str) -> Job | None:
+    """The session's job under `key`, for a live fragment to draw: None when there is
+    none or while it waits in the queue (whose panel this draws); a job that has ended
+    reruns the page, whose results then take over."""
+    job = st.session_state.get(key)
+    if job is None:
+        return None
+    if job.done:
+        st.rerun(scope="app")
+    if queued_panel(job, key, cancel_key):
+        return None
+    return job
+
+
+def progress_row(job: Job, key: str, stop_key: str, fraction: float, text: str) -> None:
+    """A progress bar at `fraction` saying `text`, a Stop button beside it for the job
+    under `key`, and a caption while it stops."""
+    c_bar, c_stop = st.columns([5, 1], vertical_alignment="bottom")
+    c_bar.progress(min(max(fraction, 0.0), 1.0), text=text)
+    c_stop.button("Stop", key=stop_key, on_click=request_stop, args=(key,),
+                  icon=":material/stop:", disabled=job.stop_requested, width="stretch")
+    if job.stop_requested:
+        st.caption("Stopping after the current step …")
+
+
+def training_text(what: str, done: int, steps: int, steps_per_s: float, seconds: float,
+                  cpu_cap: float | None) -> str:
+    """'Training <what>step 120 of 1,000 · 310 steps/s · 0.4 s' (and the CPU cap)."""
+    return (f"Training {what}step {done:,} of {steps:,} · "
+            f"{fmt(steps_per_s, 4) if steps_per_s else '—'} steps/s · {seconds:.1f} s"
+            + (f" (stops at {cpu_cap:g} CPU s)" if cpu_cap else ""))
 
 
 def stop_note(reason: str | None, cpu_cap: float | None) -> str | None:

@@ -52,13 +52,14 @@ from ganloss_viz.train.engine import RunState
 from ganloss_viz.train.report import metric_rows, metrics_csv, result_json
 from ganloss_viz.ui.background import (
     Job,
+    live_job,
     predicted_seconds,
-    queued_panel,
-    request_stop,
+    progress_row,
     running,
     session_probe,
     stop_note,
     take_finished,
+    training_text,
 )
 
 ss = st.session_state
@@ -276,26 +277,14 @@ def collect() -> None:
 def live_panel() -> None:
     """The running run: progress bar, Stop, the latest snapshot, loss and gradient-norm
     curves, steps/s."""
-    live = ss.get(k("live"))
+    live = live_job(k("live"), k("cancel"))
     if live is None:
-        return
-    if live.done:
-        st.rerun(scope="app")
-    if queued_panel(live, k("live"), k("cancel")):
         return
     p = live.progress
     steps = live.config.resolved().steps
     done, sps, secs = (p.step, p.steps_per_s, p.seconds) if p else (0, 0.0, 0.0)
-    c_bar, c_stop = st.columns([5, 1], vertical_alignment="bottom")
-    c_bar.progress(min(done / steps, 1.0),
-                   text=f"Training {live.title}step {done:,} of {steps:,} · "
-                        f"{fmt(sps, 4) if sps else '—'} steps/s · {secs:.1f} s"
-                        + (f" (stops at {live.cpu_cap:g} CPU s)" if live.cpu_cap else ""))
-    c_stop.button("Stop", key=k("stop"), on_click=request_stop, args=(k("live"),),
-                  icon=":material/stop:",
-                  disabled=live.stop_requested, width="stretch")
-    if live.stop_requested:
-        st.caption("Stopping after the current step …")
+    progress_row(live, k("live"), k("stop"), done / steps,
+                 training_text(live.title, done, steps, sps, secs, live.cpu_cap))
     if p is None or p.snapshot is None or live.frame is None:
         st.caption("Building the networks …")
         return
