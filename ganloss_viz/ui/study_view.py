@@ -31,6 +31,7 @@ from ganloss_viz.study import (
     HOSTED_MAX_STEPS,
     MAX_RUNS,
     Study,
+    from_dict,
     read_results,
     run_study,
 )
@@ -104,7 +105,7 @@ def upload_panel() -> None:
     if not rows:
         ss[k("upload_error")] = "the file holds no runs"
         return
-    ss[k("session")] = (f"uploaded file {up.name}", rows)
+    ss[k("session")] = (f"uploaded file {literal(up.name)}", rows)   # a name is user text
     ss[k("source")] = "session"
 
 
@@ -286,24 +287,18 @@ def filters(rows: list[dict]) -> StudyState:
 
 
 def describe(label: str, rows: list[dict], decl: dict | None) -> str:
-    """One line on what is shown: source, runs, steps, settings."""
+    """One line of Markdown on what is shown: source (`label`, Markdown: user text in it
+    already made literal), runs, steps, settings, and how far an unfinished study got."""
     steps = sorted({r["steps"] for r in rows})
     nets = sorted({(r["width"], r["depth"], r["batch"]) for r in rows})
     hours = sum(r["cpu_seconds"] for r in rows) / 3600
     text = (f"Showing {label}: {len(rows):,} runs of {', '.join(map(str, steps))} steps "
             f"(width × depth × batch {', '.join('×'.join(map(str, n)) for n in nets)}), "
             f"{hours:.2f} CPU-hours of training in all.")
-    if decl is not None and len(rows) < _planned(decl):
-        text += f" The study is not finished: {len(rows):,} of {_planned(decl):,} runs so far."
+    planned = len(from_dict(decl).runs()) if decl is not None else 0
+    if len(rows) < planned:
+        text += f" The study is not finished: {len(rows):,} of {planned:,} runs so far."
     return text
-
-
-def _planned(decl: dict) -> int:
-    try:
-        from ganloss_viz.study import from_dict
-        return len(from_dict(decl).runs())
-    except ValueError:
-        return 0
 
 
 def figures(rows: list[dict], state: StudyState) -> None:
