@@ -4,11 +4,11 @@ Two backends, the same rows:
 
 - "ray" (the CLI's default): each run is a Ray task with one CPU and one torch thread.
   With no address (and no RAY_ADDRESS in the environment) an embedded Ray instance is
-  started on this machine with `cpus` CPUs (default: the cores this process may use)
-  and stopped at the end; with an address ("host:port" of a cluster's head node, or
-  "ray://host:port") the runs go to that cluster unchanged. A task whose worker dies
-  is retried by Ray (max_retries); a driver that dies loses only the runs still in
-  flight (finished rows are on disk every FLUSH_SECONDS).
+  started on this machine with `cpus` CPUs (default: the cores this process may use),
+  its workers at nice 0, and stopped at the end; with an address ("host:port" of a
+  cluster's head node, or "ray://host:port") the runs go to that cluster unchanged. A
+  task whose worker dies is retried by Ray (max_retries); a driver that dies loses only
+  the runs still in flight (finished rows are on disk every FLUSH_SECONDS).
 - "inline": the runs one after another in this process (the hosted app: no Ray there).
 
 A re-run of the same study into the same folder skips the runs already there (resume).
@@ -182,6 +182,11 @@ def _on_ray(todo: list[Run], store: ResultStore, finished, should_stop, address,
     runtime_env = {"env_vars": {"PYTHONPATH": path, "OMP_NUM_THREADS": "1"}}
     embedded = not address
     if embedded:
+        # Ray starts its workers at nice 15 (to keep its own daemons responsive): on a
+        # machine that also runs anything else, the study's runs would then get a small
+        # part of each core. Here the runs are the work; they take their turn at nice 0
+        # like any process (RAY_worker_niceness, when set, still decides).
+        os.environ.setdefault("RAY_worker_niceness", "0")
         ray.init(num_cpus=cpus or local_cpus(), include_dashboard=False,
                  log_to_driver=False, logging_level="ERROR", runtime_env=runtime_env)
     else:
