@@ -48,6 +48,7 @@ ROOM_SCALE = 1.4            # explicit font sizes of the page's figures grow by 
 ROOM_MIN_FONT = 18          # and none stays below this
 CHAR_WIDTH = 0.6            # a character's width in units of its font size (about)
 TITLE_MIN_FONT = 16         # a long title shrinks to fit the frame, not below this
+INLINE_SIZE = re.compile(r"font-size:\s*(\d+(?:\.\d+)?)px")
 STILL_BOTTOM = 90           # px under the plots of a still: the x axis's ticks and title
 FORMATS = ("gif", "mp4")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -117,17 +118,25 @@ def _merge(into: dict, update: dict) -> None:
             into[key] = copy.deepcopy(value)
 
 
-def _room_fonts(node: Any, parent: str = "") -> None:
-    """Every explicit font size under `node` grown by ROOM_SCALE (at least ROOM_MIN_FONT)."""
+def _room_size(size: float) -> int:
+    return max(ROOM_MIN_FONT, round(size * ROOM_SCALE))
+
+
+def _room_fonts(node: Any, parent: str = "") -> Any:
+    """Every explicit font size under `node` grown by ROOM_SCALE (at least ROOM_MIN_FONT):
+    ``font.size`` attributes and ``font-size:NNpx`` in rich text. Returns `node` (a
+    string is returned rewritten)."""
+    if isinstance(node, str):
+        return INLINE_SIZE.sub(lambda m: f"font-size:{_room_size(float(m[1]))}px", node)
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "size" and parent.endswith("font") and isinstance(value, int | float):
-                node[key] = max(ROOM_MIN_FONT, round(value * ROOM_SCALE))
+                node[key] = _room_size(value)
             else:
-                _room_fonts(value, key)
+                node[key] = _room_fonts(value, key)
     elif isinstance(node, list):
-        for item in node:
-            _room_fonts(item, parent)
+        node[:] = [_room_fonts(item, parent) for item in node]
+    return node
 
 
 def _fit_title(layout: dict) -> None:
@@ -157,6 +166,9 @@ def _for_room(layout: dict) -> None:
     layout["autosize"] = False
     layout["width"], layout["height"] = LAYOUT_SIZE
     layout.setdefault("paper_bgcolor", "white")
+    title = layout.get("title")
+    if isinstance(title, dict) and title.get("x") == 0:     # flush with the frame's edge
+        title["x"] = 0.01
 
 
 def stills(fig: go.Figure) -> list[dict]:

@@ -95,3 +95,12 @@ def test_dirac_animation_draws_each_path_up_to_the_frame_step():
     assert [t.name for t in moved] == ["simultaneous GD", "simultaneous GD: last iterate",
                                       "alternating GD", "alternating GD: last iterate"]
     assert len(video.stills(fig)) == 7
+
+
+def test_rich_text_font_sizes_grow_too():
+    fig = go.Figure(go.Scatter(y=[1]), layout=dict(annotations=[dict(
+        text="<b>ns</b><br><span style='font-size:12px;color:#444'>8/8 modes</span>",
+        x=0, y=0, font=dict(size=16))]))
+    (ann,) = video.stills(fig)[0]["layout"]["annotations"]
+    assert f"font-size:{video.ROOM_MIN_FONT}px;" in ann["text"]
+    assert ann["font"]["size"] == round(16 * video.ROOM_SCALE)

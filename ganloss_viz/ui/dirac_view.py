@@ -194,13 +194,13 @@ def results(state: DiracState) -> None:
     with c_field:
         st.plotly_chart(field_figure(panels, height=680 if single else 520),
                         key=k("field"), width="stretch", config=chart_config("dirac-field"))
-        video_download("dirac-paths", lambda: field_animation(panels),
-                       tuple(sorted(state.to_query_params().items())))
         st.caption(f"Arrows: the direction of v(θ, ψ) = (−∂L_G/∂θ, −∂L_D/∂ψ), shading its "
                    f"speed. {state.steps:,} steps of size h = {fmt(state.h, pad=False)} from "
                    f"(θ0, ψ0) = ({fmt(state.theta0, pad=False)}, {fmt(state.psi0, pad=False)}): "
                    "simultaneous GD moves both players at once, alternating GD updates the "
                    "discriminator first, then the generator against the new ψ.")
+        video_download("dirac-paths", lambda: field_animation(panels),
+                       tuple(sorted(state.to_query_params().items())))
     if not single:
         c_eig, c_table = st.columns([1, 1], gap="large")
     else:
