@@ -56,6 +56,7 @@ from ganloss_viz.ui.train_view import (
     device_options,
     target_label,
 )
+from ganloss_viz.ui.video_download import video_download
 
 ss = st.session_state
 KEY = "cmp"
@@ -336,6 +337,8 @@ def results() -> None:
         "G's samples." if result.runs[0].frame.dim == 2 else
         "Red bars: histogram of G's samples; black: the target density; blue: D's raw "
         "output (right axis)."))
+    video_download(f"compare-{state.target}-seed{state.seed}", lambda: built["grid"],
+                   (tuple(names), state.target, state.seed, result.seconds))
     rows = built["rows"]
     st.markdown(f"**Metrics** (last snapshot of each run, on "
                 f"{result.runs[0].config.metric_samples:,} samples)")

@@ -61,6 +61,7 @@ from ganloss_viz.ui.background import (
     take_finished,
     training_text,
 )
+from ganloss_viz.ui.video_download import video_download
 
 ss = st.session_state
 KEY = "tr"
@@ -370,6 +371,8 @@ def results() -> None:
         "loss per sample, on one scale for the whole run." if result.frame.dim == 2 else
         "Red bars: histogram of G's samples; black: the target density; blue: D's raw "
         "output (right axis)."))
+    video_download(f"{cfg.loss}-{cfg.target}-seed{cfg.seed}", lambda: fig,
+                   (title, result.steps, result.seconds))
     rows = metric_rows(result)
     c_table, c_curves = st.columns([1, 1.6], gap="large")
     with c_table:
