@@ -15,12 +15,12 @@ importing this module imports neither torch nor Streamlit.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from .fields import (
+    PRESET_FIELD,
     Field,
     PresetState,
-    parse_choice,
     parse_names,
     preset_or,
     static,
@@ -30,7 +30,6 @@ from .train import (
     DEPTH,
     DEVICE_FIELD,
     HOSTED,
-    PRESET_FIELD,
     WIDTH,
     default_steps,
     losses,
@@ -62,6 +61,7 @@ class ComparePreset:
     target: str
     caption: str
     settings: tuple[tuple[str, Any], ...] = ()
+    MAIN: ClassVar[tuple[str, ...]] = ("losses", "target")
 
 
 COMPARE_PRESETS: dict[str, ComparePreset] = {pr.name: pr for pr in (
@@ -122,21 +122,10 @@ class CompareState(PresetState):
         still equals it, else the defaults."""
         return CompareState.from_preset(self.preset) if self.matches_preset() else STATIC
 
-    @classmethod
-    def from_preset(cls, name: str) -> CompareState:
-        pr = COMPARE_PRESETS[parse_preset(name)]
-        return replace(cls(preset=pr.name, losses=pr.losses, target=pr.target),
-                       **dict(pr.settings)).resolved()
-
-
 STATIC = CompareState()
 
 
 # --- parsers ------------------------------------------------------------------------------
-
-
-def parse_preset(text: str, state: Any = None) -> str:
-    return parse_choice(text, COMPARE_PRESETS, "preset")
 
 
 def parse_losses(text: str, state: Any = None) -> tuple[str, ...]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from .fields import (
+    PRESET_FIELD,
     Field,
     PresetState,
     QueryParams,
@@ -49,6 +50,7 @@ class DiracPreset:
     method: str
     caption: str
     settings: tuple[tuple[str, Any], ...] = ()
+    MAIN: ClassVar[tuple[str, ...]] = ("method",)
 
 
 DIRAC_PRESETS: dict[str, DiracPreset] = {pr.name: pr for pr in (
@@ -137,18 +139,8 @@ class DiracState(PresetState):
         state, errors = super().from_query_params(params)
         return state.without_stale_preset(), errors
 
-    @classmethod
-    def from_preset(cls, name: str) -> DiracState:
-        pr = DIRAC_PRESETS[parse_preset(name)]
-        return replace(cls(preset=pr.name, method=pr.method), **dict(pr.settings)).resolved()
-
-
 
 # --- parsers ------------------------------------------------------------------------------
-
-
-def parse_preset(text: str, state: Any = None) -> str:
-    return parse_choice(text, DIRAC_PRESETS, "preset")
 
 
 def parse_method(text: str, state: Any = None) -> str:
@@ -194,8 +186,7 @@ def _start_field(name: str) -> Field:
 
 
 DIRAC_FIELDS: tuple[Field, ...] = (
-    Field("preset", parse_preset, default=lambda s: "",
-          relevant=lambda s: s.matches_preset()),
+    PRESET_FIELD,
     Field("method", parse_method, default=preset_or("method", static("method"))),
     Field("vs", parse_vs, lambda v: ",".join(v), default=preset_or("vs", static("vs")),
           relevant=lambda s: bool(s.vs)),

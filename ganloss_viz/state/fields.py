@@ -206,14 +206,27 @@ def differs(attr: str) -> Callable[[Any], bool]:
     return lambda state: getattr(state.resolved(), attr) != getattr(state.baseline(), attr)
 
 
+PRESET_FIELD = Field("preset", lambda text, state: parse_choice(text, type(state).PRESETS,
+                                                                 "preset"),
+                     default=lambda s: "", relevant=lambda s: s.matches_preset())
+
+
 class PresetState:
     """URL round trip and preset bookkeeping of a frozen page state whose presets set
-    every field (the Train, Compare and Dirac pages). A subclass defines `resolved()`
-    and `from_preset(name)`; its module sets the class attributes `FIELDS` (the field
-    table) and `PRESETS` (by name) once both exist."""
+    every field (the Train, Compare and Dirac pages). A subclass defines `resolved()`;
+    its module sets the class attributes `FIELDS` (the field table) and `PRESETS` (by
+    name) once both exist. A preset names the state fields it sets first in `MAIN`
+    (the loss and target, say), then any others in `settings`."""
 
     FIELDS: tuple[Field, ...] = ()
     PRESETS: dict = {}
+
+    @classmethod
+    def from_preset(cls, name: str) -> Any:
+        """The state of preset `name`, resolved (ValueError naming the presets if unknown)."""
+        pr = cls.PRESETS[parse_choice(name, cls.PRESETS, "preset")]
+        main = {f: getattr(pr, f) for f in pr.MAIN}
+        return replace(cls(preset=pr.name, **main), **dict(pr.settings)).resolved()
 
     def to_query_params(self) -> dict[str, str]:
         return state_to_query_params(self, self.FIELDS)

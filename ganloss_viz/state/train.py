@@ -19,9 +19,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from .fields import (
+    PRESET_FIELD,
     Field,
     PresetState,
     at_most,
@@ -61,6 +62,7 @@ class TrainPreset:
     target: str
     caption: str
     settings: tuple[tuple[str, Any], ...] = ()
+    MAIN: ClassVar[tuple[str, ...]] = ("loss", "target")
 
 
 # The known stories of GAN training, each checked on its outcome by
@@ -218,21 +220,10 @@ class TrainState(PresetState):
                 return pre.resolved()
         return TrainState(loss=self.loss, target=self.target).resolved()
 
-    @classmethod
-    def from_preset(cls, name: str) -> TrainState:
-        pr = TRAIN_PRESETS[parse_preset(name)]
-        return replace(cls(preset=pr.name, loss=pr.loss, target=pr.target),
-                       **dict(pr.settings)).resolved()
-
-
 STATIC = TrainState()
 
 
 # --- parsers ------------------------------------------------------------------------------
-
-
-def parse_preset(text: str, state: Any = None) -> str:
-    return parse_choice(text, TRAIN_PRESETS, "preset")
 
 
 def parse_loss(text: str, state: Any = None) -> str:
@@ -291,11 +282,6 @@ def run_fields(steps_default: Callable[[Any], int]) -> tuple[Field, ...]:
 
 DEVICE_FIELD = Field("device", parse_device, default=preset_or("device", static("device")),
                      relevant=differs("device"))
-PRESET_FIELD = Field("preset", lambda text, state: parse_choice(text, type(state).PRESETS,
-                                                                 "preset"),
-                     default=lambda s: "", relevant=lambda s: s.matches_preset())
-
-
 TRAIN_FIELDS: tuple[Field, ...] = (
     PRESET_FIELD,
     Field("loss", parse_loss, default=preset_or("loss", static("loss"))),
