@@ -25,6 +25,7 @@ import torch
 from . import losses as L
 from .distributions import Distribution, dist
 from .divergences import divergence, sweep
+from .divergences.engine import pair
 from .divergences.fdivs import Integrand
 from .divergences.integrals import integral
 from .divergences.nodes import crossings, nodes_1d
@@ -110,13 +111,6 @@ def optimal_loss(name: str | Loss) -> Loss:
                          f"({loss.identity or loss.minimises}); losses with one: "
                          f"{', '.join(OPTIMAL_LOSSES)}")
     return loss
-
-
-def _pair(p, q) -> tuple[Distribution, Distribution]:
-    pd, qd = dist(p), dist(q)
-    if pd.dim != qd.dim:
-        raise ValueError(f"P is {pd.dim}-D but Q is {qd.dim}-D; both must have the same dimension")
-    return pd, qd
 
 
 def _critic_pair(loss: Loss, pd: Distribution, qd: Distribution) -> None:
@@ -293,7 +287,7 @@ def optimal_curve(name: str | Loss, p, q, x: np.ndarray) -> np.ndarray:
     1-Lipschitz critic (wgan family, 1-D). NaN where p = q = 0 (any value is optimal).
     """
     loss = optimal_loss(name)
-    pd, qd = _pair(p, q)
+    pd, qd = pair(p, q)
     _critic_pair(loss, pd, qd)
     xs = np.asarray(x, dtype=np.float64)
     if (pd.dim == 1 and xs.ndim != 1) or (pd.dim == 2 and (xs.ndim != 2 or xs.shape[1] != 2)):
@@ -325,7 +319,7 @@ def optimal(name: str | Loss, p, q) -> OptimalResult:
     divergence engine. ValueError for a loss without a known optimum or a bad pair.
     """
     loss = optimal_loss(name)
-    pd, qd = _pair(p, q)
+    pd, qd = pair(p, q)
     _critic_pair(loss, pd, qd)
     check = loss.identity_check()
     other = _mixture(loss, pd, qd) if check.against_mixture else qd

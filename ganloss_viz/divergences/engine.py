@@ -86,7 +86,8 @@ def check_params(div: Divergence, params: Mapping[str, float]) -> dict[str, floa
     return out
 
 
-def _pair(p, q) -> tuple[Distribution, Distribution]:
+def pair(p, q) -> tuple[Distribution, Distribution]:
+    """P and Q from spec strings or Distributions; ValueError unless of one dimension."""
     pd, qd = dist(p), dist(q)
     if pd.dim != qd.dim:
         raise ValueError(f"P is {pd.dim}-D but Q is {qd.dim}-D; both must have the same dimension")
@@ -122,7 +123,7 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
     An infinite value is ``math.inf`` and its gradient entries are 0.
     """
     div = get(name)
-    pd, qd = _pair(p, q)
+    pd, qd = pair(p, q)
     params = check_params(div, params)
     if pd == qd:
         # P = Q: the divergence's minimum, exactly, where every gradient vanishes, except
@@ -168,7 +169,7 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
 def sweep(name: str, p, q, param: str, values: Sequence[float], **params: float) -> SweepResult:
     """D and dD/d(param) at every value of one parameter ("p.loc", "q.scale", ...), batched."""
     div = get(name)
-    pd, qd = _pair(p, q)
+    pd, qd = pair(p, q)
     params = check_params(div, params)
     side, _, flat = param.partition(".")
     target = {"p": pd, "q": qd}.get(side)
@@ -278,7 +279,7 @@ def fit(p, q0, name: str, steps: int = 200, lr: float = 0.05,
     if not (math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a number > 0, got {lr!r}")
     div = get(name)
-    pd, qd = _pair(p, q0)
+    pd, qd = pair(p, q0)
     params = check_params(div, params)
     names = list(qd.flat_params())
     cons = qd.flat_constraints()
