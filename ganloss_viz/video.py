@@ -52,6 +52,10 @@ INLINE_SIZE = re.compile(r"font-size:\s*(\d+(?:\.\d+)?)px")
 STILL_BOTTOM = 90           # px under the plots of a still: the x axis's ticks and title
 FORMATS = ("gif", "mp4")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# A replay's heatmap changes every pixel of every frame, so a GIF's size is its colours'
+# LZW cost (benchmarks/video.py, 120 frames at 1920x1080: 16.6 MB with 255 colours, 14.6
+# with 128, 12.4 with 64, 9.7 with 32, which bands the heatmap and tints grey points).
+GIF_COLORS = 128
 TABS = 2                    # browser tabs drawing at once (the work is the browser's)
 
 Progress = Callable[[int, int], None]
@@ -272,8 +276,8 @@ def write_mp4(path: str | Path, images: Iterable[np.ndarray], fps: float = DEFAU
 
 
 def write_gif(path: str | Path, images: Iterable[np.ndarray], fps: float = DEFAULT_FPS) -> None:
-    """A looping GIF of RGB images on one 255-colour palette (taken from the first, middle
-    and last images, so colours do not flicker between frames), no dithering (flat
+    """A looping GIF of RGB images on one GIF_COLORS-colour palette (taken from the first,
+    middle and last images, so colours do not flicker between frames), no dithering (flat
     plot colours stay flat and compress well). GIF frame times are whole centiseconds:
     1/fps is rounded to them."""
     from PIL import Image
@@ -284,7 +288,7 @@ def write_gif(path: str | Path, images: Iterable[np.ndarray], fps: float = DEFAU
     strip = Image.new("RGB", (w, h * len(sample)))
     for i, im in enumerate(sample):
         strip.paste(im, (0, h * i))
-    palette = strip.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    palette = strip.quantize(colors=GIF_COLORS, method=Image.Quantize.MEDIANCUT)
     quantised = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in frames]
     cs = max(1, round(100 / check_fps(fps)))
     quantised[0].save(str(path), save_all=True, append_images=quantised[1:],

@@ -104,3 +104,35 @@ def test_rich_text_font_sizes_grow_too():
     (ann,) = video.stills(fig)[0]["layout"]["annotations"]
     assert f"font-size:{video.ROOM_MIN_FONT}px;" in ann["text"]
     assert ann["font"]["size"] == round(16 * video.ROOM_SCALE)
+
+
+def test_a_sweep_plays_as_a_moving_q():
+    from scipy.stats import norm
+
+    from ganloss_viz.explore.fitframes import sweep_animation
+
+    theta = np.linspace(-4.0, 4.0, 81)
+    values = np.abs(theta)                     # any curve: the figure only draws it
+    fig = sweep_animation("normal(0, 1)", "normal(1, 2)", "q.loc", theta, values, "w1",
+                          max_frames=9)
+    assert len(fig.frames) == 9
+    grid = np.asarray(fig.data[0].x)
+    curve = next(t for t in fig.data if t.xaxis == "x2" and len(t.x) > 1)
+    np.testing.assert_array_equal(curve.x, theta)
+    for frame, loc in zip(fig.frames, np.linspace(-4.0, 4.0, 9), strict=True):
+        q_density, marker = frame.data
+        np.testing.assert_allclose(q_density.y, norm(loc, 2).pdf(grid), rtol=1e-5, atol=1e-7)
+        assert marker.x[0] == pytest.approx(loc) and marker.y[0] == pytest.approx(abs(loc))
+    assert fig.layout.xaxis2.title.text == "q.loc"
+
+
+@pytest.mark.parametrize("param, q, message", [
+    ("p.loc", "normal(1, 2)", "not a parameter of Q"),
+    ("q.loc", "mvnormal(loc=[0, 0], cov=[[1, 0], [0, 1]])", "not a parameter of Q"),
+    ("q.loc.0", "mvnormal(loc=[0, 0], cov=[[1, 0], [0, 1]])", "Q must be 1-D"),
+])
+def test_a_sweep_that_does_not_move_a_1d_q_is_refused(param, q, message):
+    from ganloss_viz.explore.fitframes import sweep_animation
+
+    with pytest.raises(ValueError, match=message):
+        sweep_animation("normal(0, 1)", q, param, [0.0, 1.0], [0.0, 1.0], "js")

@@ -148,3 +148,40 @@ def fit_animation(p: str, runs: Sequence[FitRun], dim: int):
                             np.asarray(r.values), fr.densities[i])
               for i, r in enumerate(runs)]
     return figures.fit_animation_2d(fr.x, fr.y, fr.p_z, tracks, fr.p_lines, fr.p_points)
+
+
+def sweep_animation(p: str, q: str, param: str, x: Sequence[float], values: Sequence[float],
+                    div: str, max_frames: int = MAX_FRAMES):
+    """A sweep of one of Q's parameters played as a moving Q: P and Q on the line (top) at
+    up to `max_frames` of the swept values `x`, and D(P ‖ Q) against the parameter
+    (below) with a marker at the shown value. For talks ("slide Q away from P"); the
+    explorer's sweep section and its GIF / MP4. ValueError unless `param` is a parameter
+    of a 1-D Q (``q.loc``)."""
+    from ganloss_viz import figures
+
+    q0 = dist(q)
+    name = param.removeprefix("q.")
+    if not param.startswith("q.") or name not in q0.flat_params():
+        raise ValueError(f"{param} is not a parameter of Q, so sweeping it does not move Q")
+    if q0.dim != 1:
+        raise ValueError("a moving Q is drawn on the line: Q must be 1-D")
+    theta = np.asarray(x, float)
+    start = q0.flat_params()
+    run = FitRun(div, q, q, float(values[-1]), tuple(float(v) for v in values),
+                 tuple({**start, name: float(t)} for t in theta))
+    at = frame_steps(len(theta) - 1, max_frames)
+    fr = frames_1d(p, [run], at)
+    track = figures.Track(div, f"Q as {param} moves", fit_color(0), at,
+                          np.asarray(run.values), fr.densities[0], fr.atoms[0])
+    fig = figures.fit_animation_1d(fr.x, fr.p_density, [track], fr.p_atoms)
+    # the lower panel against the parameter instead of the step (index i -> theta[i])
+    for trace in [*fig.data, *(t for f in fig.frames for t in f.data)]:
+        if trace.x is not None and (trace.xaxis == "x2" or len(trace.x) == 1):
+            trace.x = theta[np.asarray(trace.x, int)]
+    slider = fig.layout.sliders[0]
+    fig.update_layout(
+        xaxis2=dict(title=dict(text=param), range=[float(theta[0]), float(theta[-1])]),
+        sliders=[slider.update(currentvalue=dict(prefix=f"{param} = "),
+                               steps=[dict(st.to_plotly_json(), label=f"{theta[k]:.4g}")
+                                      for st, k in zip(slider.steps, at, strict=True)])])
+    return fig

@@ -7,9 +7,11 @@ import math
 import streamlit as st
 
 from ganloss_viz import exports, figures
+from ganloss_viz.explore.fitframes import sweep_animation
 from ganloss_viz.format import literal, method_label
 from ganloss_viz.state import POINTS, parameters
 from ganloss_viz.ui import compute
+from ganloss_viz.ui.video_download import video_download
 
 from .common import (
     Context,
@@ -104,3 +106,9 @@ def render(ctx: Context) -> None:
                                  f"ganloss-viz-sweep-{s.div}-{param}.csv", "text/csv",
                                  f"One row per value of {param}: D and its derivative for "
                                  "every divergence drawn, at full precision.")])
+    if main["ok"] and param.startswith("q.") and ctx.Q.dim == 1:
+        video_download(f"sweep-{s.div}-{param}", lambda: sweep_animation(
+            s.p, s.q, param, main["x"], main["values"], s.div),
+            (s.p, s.q, s.div, param, rng, int(n)))
+        st.caption(f"The GIF or MP4 plays the sweep as a moving Q: P and Q on the line, "
+                   f"and D against {param} with a marker at Q's present value.")
