@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -236,8 +237,13 @@ def render(figs: Sequence[dict], size: tuple[int, int] = SIZES[DEFAULT_SIZE],
         raise VideoError(f"video size {size[0]}x{size[1]} is not offered; choose "
                          f"{' or '.join(SIZES)}")
     scale = size[0] / LAYOUT_SIZE[0]
-    browser = browser_path()
-    return asyncio.run(_render(figs, scale, browser, progress, total or len(figs)))
+    work = _render(figs, scale, browser_path(), progress, total or len(figs))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:                    # the usual case: no event loop in this thread
+        return asyncio.run(work)
+    with ThreadPoolExecutor(1) as pool:     # called from a running loop (a notebook)
+        return pool.submit(asyncio.run, work).result()
 
 
 def _rgb(png: bytes, size: tuple[int, int]) -> np.ndarray:
