@@ -111,4 +111,4 @@ def render(ctx: Context) -> None:
             s.p, s.q, param, main["x"], main["values"], s.div),
             (s.p, s.q, s.div, param, rng, int(n)))
         st.caption(f"The GIF or MP4 plays the sweep as a moving Q: P and Q on the line, "
-                   f"and D against {param} with a marker at Q's present value.")
+                   f"and D against {param} with a marker where Q is.")
