@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ganloss_viz.ui import train_settings as ts
 from ganloss_viz.ui import train_view as tv
 from ganloss_viz.ui import widgets as w
 
-w.sync_url(tv.KEY, tv.read_url, tv.apply)
+w.sync_url(ts.KEY, ts.read_url, ts.apply)
 
 st.title("Train a GAN")
 st.markdown("Pick a GAN loss and a target distribution, then press **Train**: the generator's "
@@ -18,11 +19,11 @@ st.markdown("Pick a GAN loss and a target distribution, then press **Train**: th
             "replays as an animation with its metrics.")
 messages = st.container()
 
-state = tv.settings_panel()
-w.write_url(tv.KEY, state.to_query_params())
+state = ts.settings_panel()
+w.write_url(ts.KEY, state.to_query_params())
 with messages:
-    w.show_url_errors(tv.KEY, state)
-    tv.preset_info(state)
+    w.show_url_errors(ts.KEY, state)
+    ts.preset_info(state)
 
 tv.controls(state)
 tv.results()

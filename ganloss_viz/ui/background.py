@@ -29,6 +29,8 @@ import streamlit as st
 from ganloss_viz.format import fmt
 from ganloss_viz.ui.admission import Gate, Ticket, server_gate
 
+LIVE_EVERY = 0.5         # seconds between redraws of a live view (2 a second: the
+                         # redraws share the CPU and the GIL with the training thread)
 QUEUE_POLL = 0.25        # seconds between a waiting run's checks of Cancel and its session
 SESSION_GRACE = 15.0     # seconds without a connected browser before a run stops (a
                          # reconnect after a network blip takes a few seconds)

@@ -40,6 +40,7 @@ from ganloss_viz.train.device import resolve_device
 from ganloss_viz.train.engine import RunState
 from ganloss_viz.train.report import metric_rows, result_json
 from ganloss_viz.ui.background import (
+    LIVE_EVERY,
     Job,
     live_job,
     predicted_seconds,
@@ -50,12 +51,7 @@ from ganloss_viz.ui.background import (
     take_finished,
     training_text,
 )
-from ganloss_viz.ui.train_view import (
-    LIVE_EVERY,
-    device_menu,
-    device_options,
-    target_label,
-)
+from ganloss_viz.ui.train_settings import device_menu, device_options, target_label
 from ganloss_viz.ui.video_download import video_download
 
 ss = st.session_state

@@ -45,6 +45,7 @@ from ganloss_viz.study.summary import (
 )
 from ganloss_viz.targets import TARGETS
 from ganloss_viz.ui.background import (
+    LIVE_EVERY,
     Job,
     predicted_seconds,
     queued_panel,
@@ -54,7 +55,6 @@ from ganloss_viz.ui.background import (
     stop_note,
     take_finished,
 )
-from ganloss_viz.ui.train_view import LIVE_EVERY
 
 ss = st.session_state
 KEY = "study"

@@ -1,4 +1,4 @@
-"""The Train page's pieces: settings widgets <-> `TrainState`, the live run, the results.
+"""The Train page's run: the live run and the results (its settings: `train_settings`).
 
 A run trains in a background thread (`LiveRun`, a `ganloss_viz.ui.background.Job`),
 one per user session, held in ``st.session_state`` with its result: nothing is shared
@@ -11,7 +11,7 @@ Every number comes from the training library; figures from `ganloss_viz.figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -28,29 +28,16 @@ from ganloss_viz.figures.train import (
 )
 from ganloss_viz.format import fmt, literal
 from ganloss_viz.losses import LOSSES
-from ganloss_viz.state.fields import widget_values
 from ganloss_viz.state.train import (
-    CAP_WORD,
-    DEVICES,
-    MAX_LR,
-    MAX_SEED,
-    OPTIMIZERS,
-    TRAIN_FIELDS,
-    TRAIN_PRESETS,
     TrainState,
-    caps,
     cpu_cap,
-    default_lr,
-    default_optimizer,
-    default_steps,
-    gpu_available,
 )
-from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import Progress, TrainResult, train
 from ganloss_viz.train.device import resolve_device
 from ganloss_viz.train.engine import RunState
 from ganloss_viz.train.report import metric_rows, metrics_csv, result_json
 from ganloss_viz.ui.background import (
+    LIVE_EVERY,
     Job,
     live_job,
     predicted_seconds,
@@ -61,146 +48,10 @@ from ganloss_viz.ui.background import (
     take_finished,
     training_text,
 )
+from ganloss_viz.ui.train_settings import k
 from ganloss_viz.ui.video_download import video_download
 
 ss = st.session_state
-KEY = "tr"
-LIVE_EVERY = 0.5          # seconds between redraws of the live view (2 a second: the
-                          # redraws share the CPU and the GIL with the training thread)
-
-
-def k(name: str) -> str:
-    return f"{KEY}.{name}"
-
-
-# --- URL <-> widgets ----------------------------------------------------------------------
-
-
-def read_url(params) -> tuple[TrainState, list[str]]:
-    state, errors = TrainState.from_query_params(params)
-    return state.without_stale_preset(), errors
-
-
-def apply(state: TrainState) -> None:
-    """Push a state (read from the URL) into the widgets."""
-    for name, value in widget_values(state.resolved(), TRAIN_FIELDS).items():
-        ss[k(name)] = value
-
-
-def _on_loss() -> None:
-    ss[k("optimizer")] = default_optimizer(ss[k("loss")])
-    ss[k("lr")] = default_lr(ss[k("loss")])
-    ss[k("lr_d")] = default_lr(ss[k("loss")], "d")
-
-
-def _on_target() -> None:
-    ss[k("steps")] = default_steps(ss[k("target")])
-
-
-def device_options() -> list[str]:
-    return list(DEVICES) if gpu_available() else [d for d in DEVICES if d != "cuda"]
-
-
-def device_menu(col, key: str) -> None:
-    """The device menu in `col`, drawn only where a GPU exists: without one every run is
-    on the CPU, and a menu would offer a choice that changes nothing (a URL's
-    ``device=cuda`` is reported once, among the URL's errors)."""
-    if gpu_available():
-        col.selectbox("Device", device_options(), key=key,
-                      help="auto: CUDA when a GPU is available, else the CPU.")
-
-
-def loss_label(name: str) -> str:
-    return f"{LOSSES[name].label} · {name}"
-
-
-def target_label(name: str) -> str:
-    return f"{name} · {TARGETS[name].dim}-D"
-
-
-def _defaults_text(name: str) -> str:
-    d = LOSSES[name].defaults
-    lr = fmt(d.lr_g, pad=False) if d.lr_g == d.lr_d else \
-        f"G {fmt(d.lr_g, pad=False)}, D {fmt(d.lr_d, pad=False)}"
-    parts = [f"optimizer {d.optimizer}", f"learning rate {lr}"]
-    if d.optimizer == "adam":
-        parts.append(f"betas ({fmt(d.betas[0], pad=False)}, {fmt(d.betas[1], pad=False)})")
-    parts.append(f"{d.n_critic} D step{'s' if d.n_critic > 1 else ''} per G step")
-    if d.penalty_weight is not None:
-        parts.append(f"penalty λ = {fmt(d.penalty_weight, pad=False)}")
-    return "Defaults of this loss: " + ", ".join(parts) + "."
-
-
-def settings_panel() -> TrainState:
-    """Draw the settings; returns the state they show (preset dropped once stale)."""
-    cap = caps()
-    for name, value in TrainState().resolved().__dict__.items():   # first visit
-        ss.setdefault(k(name), value)
-    if ss[k("device")] not in device_options():
-        ss[k("device")] = "auto"
-    c_loss, c_target = st.columns(2, gap="large")
-    with c_loss:
-        st.selectbox("Loss", list(LOSSES), key=k("loss"), format_func=loss_label,
-                     on_change=_on_loss, help="The GAN loss: discriminator and generator "
-                                              "objectives on the raw output D(x).")
-        loss = LOSSES[ss[k("loss")]]
-        st.caption(f"**{loss.label}.** {loss.doc}")
-        if loss.caveat:
-            st.caption(f":orange[:material/warning:] **Known weakness.** {loss.caveat}")
-        st.caption(_defaults_text(loss.name))
-    with c_target:
-        st.selectbox("Target (the data)", list(TARGETS), key=k("target"),
-                     format_func=target_label, on_change=_on_target,
-                     help="2-D targets show D as a heatmap under the samples; 1-D targets a "
-                          "histogram against the true density with the D curve.")
-        target = TARGETS[ss[k("target")]]
-        st.caption(f"{target.dim}-D · {target.doc}. Default: "
-                   f"{default_steps(target.name):,} steps.")
-    c_steps, c_seed, c_device = st.columns([1.2, 1, 1])
-    c_steps.number_input(f"Steps (≤ {cap.steps:,})", min_value=1, max_value=cap.steps,
-                         step=100, key=k("steps"),
-                         help=f"Generator steps; the {CAP_WORD} is {cap.steps:,}.")
-    c_seed.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key=k("seed"),
-                        help="Fixes the initialisation, the data and the noise: the same "
-                             "settings and seed give the same run on the CPU.")
-    device_menu(c_device, k("device"))
-    with st.expander("Networks and optimiser"):
-        c_w, c_d, c_b, c_opt, c_lr, c_lrd = st.columns(6)
-        c_w.number_input(f"Width (≤ {cap.width})", min_value=1, max_value=cap.width, step=16,
-                         key=k("width"), help="Units per hidden layer of G and D.")
-        c_d.number_input(f"Depth (≤ {cap.depth})", min_value=1, max_value=cap.depth, step=1,
-                         key=k("depth"), help="Hidden layers of G and D.")
-        c_b.number_input(f"Batch (≤ {cap.batch:,})", min_value=1, max_value=cap.batch,
-                         step=32, key=k("batch"), help="Samples per step.")
-        c_opt.selectbox("Optimizer", OPTIMIZERS, key=k("optimizer"),
-                        help=f"For G and D; this loss's default is "
-                             f"{default_optimizer(loss.name)}. sgd is plain gradient "
-                             f"descent (no momentum).")
-        c_lr.number_input(f"G learning rate (≤ {fmt(MAX_LR, pad=False)})", min_value=1e-7,
-                          max_value=MAX_LR, step=1e-4, format="%g", key=k("lr"),
-                          help=f"The generator's; this loss's default is "
-                               f"{fmt(default_lr(loss.name), pad=False)}.")
-        c_lrd.number_input(f"D learning rate (≤ {fmt(MAX_LR, pad=False)})", min_value=1e-7,
-                           max_value=MAX_LR, step=1e-4, format="%g", key=k("lr_d"),
-                           help=f"The discriminator's; this loss's default is "
-                                f"{fmt(default_lr(loss.name, 'd'), pad=False)}.")
-        st.caption(f"{CAP_WORD.capitalize()}s: {cap.steps:,} steps, batch {cap.batch:,}, "
-                   f"width {cap.width}, depth {cap.depth}, {cap.snapshots} animation frames, "
-                   f"{cap.points} points per frame, a {cap.grid}×{cap.grid} grid for D"
-                   + (f", {cpu_cap():g} CPU seconds per run." if cpu_cap() else "."))
-    state = TrainState(**{name: ss[k(name)] for name in TrainState().__dict__})
-    state = replace(state, steps=int(state.steps), seed=int(state.seed),
-                    width=int(state.width), depth=int(state.depth), batch=int(state.batch),
-                    lr=float(state.lr), lr_d=float(state.lr_d))
-    state = state.without_stale_preset()
-    ss[k("preset")] = state.preset
-    return state
-
-
-def preset_info(state: TrainState) -> None:
-    if state.preset:
-        pr = TRAIN_PRESETS[state.preset]
-        st.info(f"**Preset · {pr.title}.** {pr.caption}", icon=":material/slideshow:")
 
 
 # --- the live run --------------------------------------------------------------------------
@@ -403,5 +254,4 @@ def results() -> None:
                         key=k("grads"), width="stretch", config=chart_config("train-gradients"))
 
 
-__all__ = ["KEY", "LiveRun", "apply", "controls", "live_panel", "preset_info", "read_url",
-           "results", "settings_panel", "start_run"]
+__all__ = ["LiveRun", "controls", "live_panel", "results", "start_run"]
