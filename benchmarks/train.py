@@ -22,6 +22,13 @@ Run from the repository root::
     covered and high-quality fraction at the end, seconds to coverage (training
     seconds until every mode is covered with >= half the samples high-quality), and
     steps/s; one row per loss, three seeds per cell ("a / b / c").
+(e) Ablation of the engine's hand-written parts, on its own step (`RunState.iterate`, no
+    snapshots; ring8 at the default size, 1 torch thread, alternated, median): the
+    engine as it is; its networks through `MLP.forward` and torch.autograd instead of
+    the hand-written forward / backward; torch.optim.Adam(fused=True) on the flat
+    parameters instead of FlatAdam; both; and for a penalised loss (ns_r1, wgan_gp) the
+    penalty differentiated by autograd instead of by hand. Each ratio says what one
+    hand-written part buys.
 (d) The issue's "done when" checks with default settings (three seeds each):
     wgan_gp on ring8 covers >= 7 of 8 modes, ns_r1 on grid25 covers >= 23 of 25,
     ns_r1 on trimodal finds all 3 modes with W1 <= 0.4, and the fastest seconds to
@@ -48,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ganloss_viz import losses  # noqa: E402
 from ganloss_viz.targets import get_target  # noqa: E402
 from ganloss_viz.train import TrainConfig, train  # noqa: E402
+from ganloss_viz.train.engine import RunState  # noqa: E402
 
 SIZE = dict(width=128, depth=3, batch=256, noise_dim=2)
 
@@ -191,6 +199,100 @@ def speed(repeats: int, steps: int) -> None:
           f"{by_threads[2]:.0f} steps/s (median of 3)")
 
 
+# ----------------------------------------------------------------------------- (e) ablation
+
+
+class AutogradNets(RunState):
+    """The engine's step with its networks run by `MLP.forward` and torch.autograd."""
+
+    def iterate(self, hist_row: torch.Tensor) -> None:
+        B, G = self.batch, self.G
+        for _ in range(self.n_critic):
+            if self.pos >= self.block_len:
+                self.refill()
+            p = self.pos
+            real, z = self.real_block[p:p + B], self.noise_block[p:p + B]
+            self.pos = p + B
+            d_value = self.d_step(real, G(z).detach())
+        g_value, g_norm, x_norm = self.g_step(real, G(z))
+        torch.stack([d_value, g_value, g_norm, x_norm], out=hist_row)
+
+    def d_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        B, D = self.batch, self.D
+        out = self.output(D(torch.cat([real, fake])))
+        value = self.loss.d_loss(out[:B], out[B:])
+        total = value if self.penalty is None else \
+            value + self.penalty(D, real, fake, generator=self.noise_gen)
+        (grad,) = torch.autograd.grad(total, D.flat)
+        self.opt_d.step(grad)
+        if self.clip is not None:
+            D.flat.detach().clamp_(-self.clip, self.clip)
+        return value.detach()
+
+    def g_step(self, real: torch.Tensor, fake: torch.Tensor):
+        real_out = self.output(self.D(real)).detach() if self.g_uses_real else None
+        value = self.loss.g_loss(self.output(self.D(fake)), real_out)
+        grad, dx = torch.autograd.grad(value, [self.G.flat, fake])
+        self.opt_g.step(grad)
+        return (value.detach(), torch.linalg.vector_norm(grad),
+                torch.linalg.vector_norm(dx, dim=1).sum() * self.batch)
+
+
+class TorchAdam:
+    """torch.optim.Adam(fused=True) behind FlatAdam's step(grad)."""
+
+    def __init__(self, param: torch.Tensor, lr: float, betas: tuple[float, float]):
+        self.param = param
+        self.opt = torch.optim.Adam([param], lr=lr, betas=betas, fused=True)
+
+    def step(self, grad: torch.Tensor) -> None:
+        self.param.grad = grad
+        self.opt.step()
+
+
+def variant(base: type, torch_adam: bool, hand_penalty: bool, cfg: TrainConfig) -> RunState:
+    st = base(cfg, torch.device("cpu"))
+    if torch_adam:
+        st.opt_g = TorchAdam(st.G.flat, cfg.lr_g, cfg.betas)
+        st.opt_d = TorchAdam(st.D.flat, cfg.lr_d, cfg.betas)
+    if not hand_penalty:
+        st.fast_penalty = False
+    return st
+
+
+def ablation(repeats: int, steps: int) -> None:
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)          # as the engine's cpu_settings
+    rows = [("engine (hand-written networks, FlatAdam)", RunState, False, True),
+            ("networks by MLP.forward + autograd", AutogradNets, False, True),
+            ("torch.optim.Adam(fused=True)", RunState, True, True),
+            ("autograd networks + fused torch Adam", AutogradNets, True, True),
+            ("penalty by autograd (hand-written networks)", RunState, False, False)]
+    print(f"\n(e) ablation: steps/s of the engine's step, 1 thread, median of {repeats} "
+          f"alternations of {steps} steps (ratio: engine / variant)")
+    for loss in ("ns", "ns_r1", "wgan_gp"):
+        cfg = TrainConfig(loss=loss, target="ring8", steps=steps, seed=0, device="cpu",
+                          **SIZE).resolved()
+        todo = [r for r in rows if r[3] or losses.get(loss).penalty is not None]
+        states = [variant(base, adam, pen, cfg) for _, base, adam, pen in todo]
+        hist = torch.empty(4)
+        rates: list[list[float]] = [[] for _ in todo]
+        for st in states:                   # warm-up
+            for _ in range(20):
+                st.iterate(hist)
+        for _ in range(repeats):
+            for st, out in zip(states, rates, strict=True):
+                t = time.perf_counter()
+                for _ in range(steps):
+                    st.iterate(hist)
+                out.append(steps / (time.perf_counter() - t))
+        med = [statistics.median(r) for r in rates]
+        print(f"    {loss} (n_critic {cfg.n_critic})")
+        for (name, *_), m, r in zip(todo, med, rates, strict=True):
+            print(f"      {name:<46} {m:8.1f} steps/s  x{med[0] / m:5.2f}   "
+                  f"(runs: {', '.join(f'{x:.0f}' for x in r)})", flush=True)
+
+
 # ----------------------------------------------------------------------------- (c), (d)
 
 
@@ -264,10 +366,15 @@ def main() -> None:
     ap.add_argument("--losses", default=",".join(losses.LOSSES))
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--ablation", action="store_true",
+                    help="only (e): the ablation of the engine's hand-written parts")
     args = ap.parse_args()
     print(f"# benchmarks/train.py — {platform.processor() or platform.machine()}, "
           f"os.cpu_count() = {os.cpu_count()}, usable cores = {len(os.sched_getaffinity(0))}, "
           f"torch {torch.__version__}, python {platform.python_version()}")
+    if args.ablation:
+        ablation(args.repeats, args.steps)
+        return
     if not args.no_speed:
         speed(3 if args.quick else args.repeats, 150 if args.quick else args.steps)
     if args.quick:
