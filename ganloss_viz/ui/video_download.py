@@ -25,14 +25,14 @@ def video_download(name: str, figure: Callable[[], go.Figure], token: Hashable) 
     token: the animation's inputs (a made file is offered while they are unchanged)."""
     key = f"video.{name}"
     with st.expander("GIF or MP4 for slides", icon=":material/movie:"):
-        c_kind, c_size, c_make = st.columns([1, 1.2, 1], vertical_alignment="bottom")
+        c_kind, c_size = st.columns([1, 1.2], vertical_alignment="bottom")
         kind = c_kind.radio("Format", ("mp4", "gif"), horizontal=True, key=f"{key}.kind",
                             format_func=str.upper,
                             help="MP4 (H.264) is small and plays in every slide tool; "
                                  "a GIF loops without a player but is larger.")
         size = c_size.selectbox("Size", list(video.SIZES), key=f"{key}.size",
                                 format_func=lambda s: s.replace("x", " × "))
-        if c_make.button(f"Make {kind.upper()}", key=f"{key}.make", icon=":material/movie:"):
+        if st.button(f"Make {kind.upper()}", key=f"{key}.make", icon=":material/movie:"):
             bar = st.progress(0.0, text="Drawing the frames…")
 
             def progress(done: int, total: int) -> None:
