@@ -40,17 +40,19 @@ def test_opens_on_the_shipped_study_with_every_figure():
     assert at.title[0].value.startswith("Studies") and not at.error
     assert "the shipped study (studies/losses18)" in captions(at)
     assert len(at.get("plotly_chart")) == 5
-    assert dict(at.query_params) == {"source": "shipped", "score": "success"}
+    assert dict(at.query_params) == {"source": "shipped", "score": "success",
+                                     "criterion": "success"}
 
 
 def test_url_restores_the_filters():
     at = open_study({"losses": "ns,hinge", "targets": "bimodal", "lr": "0.001",
-                     "score": "w1"})
+                     "score": "w1", "criterion": "coverage"})
     assert not at.error
     assert at.multiselect(key="study.losses").value == ["ns", "hinge"]
     assert at.multiselect(key="study.targets").value == ["bimodal"]
     assert at.multiselect(key="study.lr").value == [0.001]
     assert at.query_params["losses"] == "ns,hinge" and at.query_params["score"] == "w1"
+    assert at.segmented_control(key="study.criterion").value == "coverage"
 
 
 def test_bad_url_is_reported_beside_a_working_view():

@@ -76,6 +76,19 @@ def test_success_table_counts_by_hand():
     assert table["hinge", "ring8"].interval == wilson(3, 4)
 
 
+def test_coverage_counts_every_mode_covered_whatever_the_hq():
+    rows = [dict(row("ns", "ring8", 0, 1e-3, False), modes=8, modes_covered=8),
+            dict(row("ns", "ring8", 1, 1e-3, False), modes=8, modes_covered=7),
+            dict(row("ns", "ring8", 2, 1e-3, False, diverged=True), modes=8, modes_covered=8),
+            dict(row("ns", "moons", 0, 1e-3, None), modes=None, modes_covered=None)]
+    table = success_table(rows, "coverage")
+    assert list(table) == [("ns", "ring8")]
+    assert (table["ns", "ring8"].k, table["ns", "ring8"].n) == (1, 3)
+    assert success_table(rows)["ns", "ring8"].k == 0
+    with pytest.raises(ValueError, match="criterion must be one of success, coverage"):
+        success_table(rows, "hq")
+
+
 def test_best_of_k_by_hand():
     # success: ns has settings lr 1e-3 (rate 1/2) and 1e-4 (rate 0): best of 1 = 1/4,
     # best of 2 = 1/2; hinge: 1 and 1/2 -> 3/4, 1.

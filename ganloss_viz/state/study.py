@@ -5,8 +5,9 @@ filters that the URL does not give), ``source`` (``shipped``: the study that shi
 with the repository; ``session``: a file uploaded or a study run in this session),
 and the filters ``losses``, ``targets`` (comma-separated names, targets also as spec
 strings; empty: all), ``lr`` (comma-separated learning rates, ``default`` for the
-losses' own; empty: all) and ``score`` (what the best-of-k curves rank settings by:
-``success`` or ``w1``). Names are checked against the registries here, then against
+losses' own; empty: all), ``score`` (what the best-of-k curves rank settings by:
+``success`` or ``w1``) and ``criterion`` (what the heatmaps count: ``success`` or
+``coverage``). Names are checked against the registries here, then against
 the results shown (`StudyState.restricted`): a name the results do not have is
 reported and dropped, never a traceback. Nothing here imports Streamlit; the library
 (and torch) only when a URL's names are checked.
@@ -28,6 +29,7 @@ from .fields import (
 
 SOURCES = ("shipped", "session")
 SCORES = ("success", "w1")
+CRITERIA = ("success", "coverage")     # ganloss_viz.study.summary.CRITERIA
 DEFAULT_LR = "default"
 
 
@@ -111,23 +113,25 @@ class StudyPreset:
     targets: tuple[str, ...] = ()
     lr: tuple[float | None, ...] = ()
     score: str = "success"
+    criterion: str = "success"
 
 
 STUDY_PRESETS: dict[str, StudyPreset] = {p.name: p for p in (
     StudyPreset("study-1d", "Studies: the 1-D targets", targets=("bimodal", "trimodal")),
     StudyPreset("study-2d", "Studies: 8 and 25 Gaussians", targets=("ring8", "grid25"),
-                score="w1"),
+                score="w1", criterion="coverage"),
     StudyPreset("study-penalties", "Studies: penalties and critics",
                 losses=("ns", "ns_r1", "wgan", "wgan_gp", "wgan_lp", "hinge")),
 )}
-FILTERS = ("losses", "targets", "lr", "score")
+FILTERS = ("losses", "targets", "lr", "score", "criterion")
 
 
 @dataclass(frozen=True)
 class StudyState:
     """preset: the named view it came from ("" if none); source: "shipped" or "session";
     losses, targets, lr: the filters (empty: all); score: "success" or "w1" (the
-    best-of-k curves)."""
+    best-of-k curves); criterion: what the heatmaps count, "success" (all modes, HQ >=
+    0.5) or "coverage" (all modes)."""
 
     preset: str = ""
     source: str = "shipped"
@@ -135,6 +139,7 @@ class StudyState:
     targets: tuple[str, ...] = ()
     lr: tuple[float | None, ...] = ()
     score: str = "success"
+    criterion: str = "success"
 
     def to_query_params(self) -> dict[str, str]:
         return state_to_query_params(self, STUDY_FIELDS)
@@ -183,7 +188,8 @@ STUDY_FIELDS: tuple[Field, ...] = (
     Field("lr", _lrs, show=lambda v: ",".join(lr_text(x) for x in v),
           relevant=lambda s: bool(s.lr)),
     Field("score", lambda t, s: parse_choice(t, SCORES, "score")),
+    Field("criterion", lambda t, s: parse_choice(t, CRITERIA, "criterion")),
 )
 
-__all__ = ["DEFAULT_LR", "FILTERS", "SCORES", "SOURCES", "STUDY_FIELDS", "STUDY_PRESETS",
-           "StudyPreset", "StudyState", "lr_text"]
+__all__ = ["CRITERIA", "DEFAULT_LR", "FILTERS", "SCORES", "SOURCES", "STUDY_FIELDS",
+           "STUDY_PRESETS", "StudyPreset", "StudyState", "lr_text"]

@@ -76,14 +76,33 @@ def filter_rows(data: Iterable[dict], losses: Sequence[str] | None = None,
             and (lr is None or r["lr"] in lr)]
 
 
-def success_table(data: Iterable[dict]) -> dict[tuple[str, str], Rate]:
-    """(loss, target) -> Rate of success, over the runs of targets with modes."""
+CRITERIA = ("success", "coverage")
+"""What a run must reach to count: "success" (every mode covered and HQ >= 0.5, the
+trainer's test) or "coverage" (every mode covered, whatever the HQ fraction: a short
+run on narrow 2-D modes rarely gets half its samples within 3 standard deviations)."""
+
+
+def succeeded(row: dict, criterion: str = "success") -> bool | None:
+    """Whether a run meets `criterion` (CRITERIA); None for a target without modes."""
+    if criterion == "success":
+        return row["success"]
+    if criterion == "coverage":
+        if row["modes"] is None:
+            return None
+        return row["modes_covered"] == row["modes"] and not row["diverged"]
+    raise ValueError(f"criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}")
+
+
+def success_table(data: Iterable[dict], criterion: str = "success"
+                  ) -> dict[tuple[str, str], Rate]:
+    """(loss, target) -> Rate of runs meeting `criterion`, over targets with modes."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for r in data:
-        if r["success"] is None:
+        ok = succeeded(r, criterion)
+        if ok is None:
             continue
         c = counts[(r["loss"], r["target"])]
-        c[0] += bool(r["success"])
+        c[0] += bool(ok)
         c[1] += 1
     return {key: Rate(k, n) for key, (k, n) in counts.items()}
 
@@ -141,5 +160,5 @@ def ordered(values: Iterable[str], order: Sequence[str]) -> list[str]:
     return [v for v in order if v in seen] + sorted(seen - set(order))
 
 
-__all__ = ["Rate", "Z95", "best_of_k", "expected_best", "filter_rows", "ordered", "rows",
-           "settings_of", "success_table", "values_by_loss", "wilson"]
+__all__ = ["CRITERIA", "Rate", "Z95", "best_of_k", "expected_best", "filter_rows", "ordered",
+           "rows", "settings_of", "succeeded", "success_table", "values_by_loss", "wilson"]

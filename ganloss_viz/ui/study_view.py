@@ -24,7 +24,7 @@ from ganloss_viz.figures.study import best_of_k_figure, by_loss_boxes, rate_heat
 from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import literal
 from ganloss_viz.losses import LOSSES
-from ganloss_viz.state.study import SCORES, STUDY_PRESETS, StudyState, lr_text
+from ganloss_viz.state.study import CRITERIA, SCORES, STUDY_PRESETS, StudyState, lr_text
 from ganloss_viz.state.train import HOSTED, cpu_cap
 from ganloss_viz.study import (
     HOSTED_MAX_RUNS,
@@ -59,7 +59,7 @@ from ganloss_viz.ui.background import (
 ss = st.session_state
 KEY = "study"
 SHIPPED = Path(__file__).resolve().parents[2] / "studies" / "losses18"
-MODE_TARGETS = tuple(n for n, t in TARGETS.items() if t.modes is not None)
+CRITERION_TEXT = {"success": "all modes and HQ ≥ 0.5", "coverage": "all modes covered"}
 
 
 def k(name: str) -> str:
@@ -229,6 +229,7 @@ def apply(state: StudyState) -> None:
     """Push a state read from the URL into the widgets; the filters wait for the results
     (`filters`), which say which names exist."""
     ss[k("source")], ss[k("score")] = state.source, state.score
+    ss[k("criterion")] = state.criterion
     ss[k("pending")] = state
     ss[k("preset")] = state.preset
 
@@ -269,11 +270,15 @@ def filters(rows: list[dict]) -> StudyState:
     c1.multiselect("Losses (all when empty)", loss_opts, key=k("losses"))
     c2.multiselect("Targets (all when empty)", target_opts, key=k("targets"))
     c3.multiselect("Learning rates (all when empty)", lr_opts, key=k("lr"), format_func=lr_text)
-    if ss.get(k("score")) not in SCORES:          # drawn beside its chart (`figures`)
+    # drawn beside their charts (`figures`)
+    if ss.get(k("score")) not in SCORES:
         ss[k("score")] = "success"
+    if ss.get(k("criterion")) not in CRITERIA:
+        ss[k("criterion")] = "success"
     state = StudyState(preset=ss.get(k("preset"), ""), source=ss[k("source")],
                        losses=tuple(ss[k("losses")]), targets=tuple(ss[k("targets")]),
-                       lr=tuple(ss[k("lr")]), score=ss[k("score")]).without_stale_preset()
+                       lr=tuple(ss[k("lr")]), score=ss[k("score")],
+                       criterion=ss[k("criterion")]).without_stale_preset()
     ss[k("preset")] = state.preset
     if pending is not None:
         # the URL's errors (widgets.show_url_errors) and the names the results lack, shown
@@ -310,8 +315,11 @@ def figures(rows: list[dict], state: StudyState) -> None:
         return
     losses = ordered((r["loss"] for r in data), list(LOSSES))
     targets = ordered((r["target"] for r in data), list(TARGETS))
-    rates = {key: (r.k, r.n, *r.interval) for key, r in success_table(data).items()}
-    by_lr = success_table([dict(r, target=lr_text(r["lr"])) for r in data])
+    st.segmented_control("A run counts as a success when it ends with", CRITERIA,
+                         key=k("criterion"), format_func=CRITERION_TEXT.get)
+    crit = state.criterion
+    rates = {key: (r.k, r.n, *r.interval) for key, r in success_table(data, crit).items()}
+    by_lr = success_table([dict(r, target=lr_text(r["lr"])) for r in data], crit)
     lr_cols = [lr_text(v) for v in sorted({r["lr"] for r in data},
                                           key=lambda v: (v is not None, v or 0.0))]
     c1, c2 = st.columns(2)
@@ -322,9 +330,11 @@ def figures(rows: list[dict], state: StudyState) -> None:
                                  {key: (r.k, r.n, *r.interval) for key, r in by_lr.items()},
                                  "Success rate by learning rate (%)", "learning rate"),
                     width="stretch", key=k("heat_lr"), config=chart_config("study-lr"))
-    st.caption("Success: every mode covered with at least half the samples high-quality at "
-               "the end of the run (VEEGAN / PacGAN metrics), not diverged. Hover a cell "
-               "for k/n and its 95% Wilson interval; targets without modes are left out.")
+    st.caption("Success: every mode covered (a high-quality sample nearest to it), and in "
+               "the stricter sense at least half the samples high-quality (within 3 "
+               "standard deviations of a mode), at the end of the run, not diverged "
+               "(VEEGAN / PacGAN metrics). Hover a cell for k/n and its 95% Wilson "
+               "interval; targets without modes are left out.")
     c3, c4 = st.columns(2)
     c3.plotly_chart(by_loss_boxes(values_by_loss(data, "seconds_to_coverage"), losses,
                                   "Seconds to coverage (runs that got there)",
