@@ -39,6 +39,7 @@ def metric(page, label: str) -> str:
 
 
 def test_theory_link_renders_formulas_tables_and_follows_p(server, page):
+    page.set_viewport_size({"width": 1600, "height": 1000})
     page.goto(f"{server}/theory?preset=overlapping-normals")
     page.get_by_text("7. Vanishing gradients").first.wait_for(timeout=WAIT)
     page.locator(MAIN_PLOTS).first.wait_for(timeout=WAIT)
@@ -73,3 +74,29 @@ def test_theory_link_renders_formulas_tables_and_follows_p(server, page):
     assert "preset" not in page.url
     assert page.locator(".katex-error").count() == 0
     assert page.get_by_text("Traceback").count() == 0
+
+
+# Each formula and table against the column it sits in (KaTeX overhangs by 2 pixels).
+OVERFLOWS = """() => [...document.querySelectorAll(
+    '.katex-display, [data-testid="stMarkdownContainer"] table')]
+  .map(el => { const box = (el.closest('[data-testid="stColumn"]')
+                            || el.closest('[data-testid="stMainBlockContainer"]'))
+                           .getBoundingClientRect();
+               const r = el.getBoundingClientRect();
+               return [el.tagName, Math.max(r.right, r.left + el.scrollWidth) - box.right,
+                       (el.innerText || '').slice(0, 40)]; })
+  .filter(([, over]) => over > 3)"""
+
+
+def test_at_1280_every_formula_and_table_fits_and_a_preset_opens_its_section(server, page):
+    page.set_viewport_size({"width": 1280, "height": 800})      # a projector
+    page.goto(f"{server}/theory?preset=disjoint-supports")
+    page.get_by_text("7. Vanishing gradients").first.wait_for(timeout=WAIT)
+    page.locator(MAIN_PLOTS).first.wait_for(timeout=WAIT)
+    header = page.locator("#disjoint")
+    page.wait_for_function(
+        "() => { const r = document.getElementById('disjoint').getBoundingClientRect(); "
+        "return r.top >= 0 && r.top < 200; }", timeout=WAIT)
+    assert header.is_visible()
+    assert page.evaluate(OVERFLOWS) == []
+    page.screenshot(path=str(SHOTS / "browser-test-theory-1280.png"))

@@ -26,32 +26,34 @@ DEFAULT_Q = "normal(1, 2)"   # unequal scales: KL differs both ways
 
 @dataclass(frozen=True)
 class TheoryPreset:
-    """A named pair for talks: P, Q, a title for the sidebar and a one-line caption."""
+    """A named pair for talks: P, Q, a title for the sidebar, a one-line caption, and the
+    anchor of the section it illustrates (the page opens there)."""
 
     name: str
     title: str
     p: str
     q: str
     caption: str
+    section: str
 
 
 THEORY_PRESETS: dict[str, TheoryPreset] = {pr.name: pr for pr in (
     TheoryPreset("overlapping-normals", "Overlapping normals",
                  "normal(0, 1)", "normal(1, 1)",
                  "Two unit normals one apart: every divergence is finite, and every loss's "
-                 "discriminator at its optimum lands on the divergence it names."),
+                 "discriminator at its optimum lands on the divergence it names.", "tables"),
     TheoryPreset("disjoint-supports", "Disjoint supports",
                  "uniform(0, 1)", "uniform(2, 3)",
                  "No overlap: KL is ∞, JS is stuck at ln 2 and TV at 1 with zero gradients, "
-                 "the optimal discriminator is perfect, and W1 alone sees the gap."),
+                 "the optimal discriminator is perfect, and W1 alone sees the gap.", "disjoint"),
     TheoryPreset("different-widths", "KL is asymmetric",
                  "normal(0, 1)", "normal(0, 3)",
                  "A narrow P and a wide Q: KL(P‖Q) and KL(Q‖P) differ more than fourfold, "
-                 "while JS, Hellinger and TV are the same both ways."),
+                 "while JS, Hellinger and TV are the same both ways.", "kl"),
     TheoryPreset("point-masses", "Two point masses",
                  "dirac(0)", "dirac(3)",
                  "Two atoms: JS = ln 2 exactly with a zero gradient, however close they are, "
-                 "while the Wasserstein critic still has slope 1."),
+                 "while the Wasserstein critic still has slope 1.", "disjoint"),
 )}
 
 

@@ -91,7 +91,9 @@ def preset_groups() -> list[tuple[str, str, dict]]:
 
 # Larger section tabs: they are what a speaker clicks on a projected page; preset titles
 # in the sidebar, long metric values (a Pearson χ² of 3.99535e287 read "3.9953…" at
-# 1280 px) and table cells wrap instead of being cut or running off the page.
+# 1280 px) and table cells wrap instead of being cut or running off the page; on a phone an
+# equation or a table wider than its column scrolls sideways instead of being cut (not on
+# wider screens, where KaTeX's 2-pixel overhang would show a scrollbar under every equation).
 STYLE = """<style>
 [data-testid="stTab"] p { font-size: 1.2rem; font-weight: 600; }
 [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
@@ -100,6 +102,10 @@ STYLE = """<style>
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
   min-width: 0; max-width: 100%; white-space: normal !important; overflow: visible;
   text-overflow: clip; overflow-wrap: anywhere; }
+@media (max-width: 640px) {
+  .katex-display { overflow-x: auto; overflow-y: hidden; }
+  [data-testid="stMarkdownContainer"] table { display: block; max-width: 100%; overflow-x: auto; }
+}
 </style>"""
 
 

@@ -16,8 +16,9 @@ FDIV_INTRO = (
     "The divergences that a GAN's discriminator measures at its optimum belong, the "
     "Wasserstein distance aside, to one family. Pick a convex $f$ on $(0, \\infty)$ with "
     "$f(1) = 0$; then")
-FDIV_DEFINITION = (r"D_f(P\,\|\,Q) = \int q(x)\, f\!\left(\frac{p(x)}{q(x)}\right) dx "
-                   r"= \mathbb{E}_{x \sim Q}\!\left[f\!\left(\frac{p(x)}{q(x)}\right)\right]")
+FDIV_DEFINITION = (r"\begin{aligned}D_f(P\,\|\,Q) &= \int q(x)\, f\!\left(\frac{p(x)}{q(x)}"
+                   r"\right) dx \\ &= \mathbb{E}_{x \sim Q}\!\left[f\!\left(\frac{p(x)}{q(x)}"
+                   r"\right)\right]\end{aligned}")
 FDIV_JENSEN = (
     "It is never negative: when $P$ puts no mass where $q = 0$, Jensen's inequality for "
     "the convex $f$ gives $D_f(P\\|Q) \\ge f\\big(\\mathbb{E}_Q[p/q]\\big) = f(1) = 0$, with "
@@ -25,7 +26,7 @@ FDIV_JENSEN = (
     "differ, the Lebesgue decomposition adds the mass that each law puts where the "
     "other has none:")
 FDIV_LEBESGUE = (r"\begin{gathered}D_f(P\|Q) = \int_{p > 0,\; q > 0} q\, "
-                 r"f\!\left(\tfrac{p}{q}\right) dx \;+\; P(q = 0)\, f'(\infty) \;+\; "
+                 r"f\!\left(\tfrac{p}{q}\right) dx \\ \;+\; P(q = 0)\, f'(\infty) \;+\; "
                  r"Q(p = 0)\, f(0), \\ f'(\infty) = \lim_{u \to \infty} \frac{f(u)}{u}"
                  r"\end{gathered}")
 FDIV_CONVENTIONS = (
@@ -42,13 +43,14 @@ FDIV_LIVE = (
 
 # --- 2. KL ------------------------------------------------------------------------------
 
-KL_DEFINITION = (r"\mathrm{KL}(P\|Q) = \int p(x) \log\frac{p(x)}{q(x)}\,dx "
-                 r"= \mathbb{E}_{P}\!\left[\log\frac{p}{q}\right], \qquad f(u) = u \log u")
+KL_DEFINITION = (r"\begin{aligned}\mathrm{KL}(P\|Q) &= \int p(x) \log\frac{p(x)}{q(x)}\,dx "
+                 r"\\ &= \mathbb{E}_{P}\!\left[\log\frac{p}{q}\right], \qquad f(u) = u \log u"
+                 r"\end{aligned}")
 KL_GIBBS = ("**Non-negative, and zero only at P = Q** (Gibbs' inequality): $-\\log$ is "
             "strictly convex, so by Jensen's inequality")
-KL_JENSEN = (r"\mathrm{KL}(P\|Q) = \mathbb{E}_P\!\left[-\log\frac{q}{p}\right] \;\ge\; "
-             r"-\log \mathbb{E}_P\!\left[\frac{q}{p}\right] = -\log \int_{p > 0} q\,dx "
-             r"\;\ge\; -\log 1 = 0,")
+KL_JENSEN = (r"\begin{aligned}\mathrm{KL}(P\|Q) &= \mathbb{E}_P\!\left[-\log\frac{q}{p}"
+             r"\right] \\ &\ge -\log \mathbb{E}_P\!\left[\frac{q}{p}\right] = -\log "
+             r"\int_{p > 0} q\,dx \\ &\ge -\log 1 = 0,\end{aligned}")
 KL_ASYMMETRY = (
     "with equality only when $q/p$ is constant on P's support and $Q$ has no mass "
     "outside it, that is when $P = Q$.\n\n"
@@ -65,23 +67,23 @@ KL_EQUAL = ("Equal both ways for this pair: a special case (two normals of equal
 
 # --- 3. JS ------------------------------------------------------------------------------
 
-JS_DEFINITION = (r"\mathrm{JS}(P\|Q) = \tfrac12\,\mathrm{KL}(P\|M) + \tfrac12\,"
-                 r"\mathrm{KL}(Q\|M), \qquad M = \tfrac12 (P + Q)")
+JS_DEFINITION = (r"\begin{aligned}\mathrm{JS}(P\|Q) &= \tfrac12\,\mathrm{KL}(P\|M) + "
+                 r"\tfrac12\,\mathrm{KL}(Q\|M), \\ M &= \tfrac12 (P + Q)\end{aligned}")
 JS_BOUNDS = (
     "**Symmetric**: swapping $P$ and $Q$ swaps the two terms and leaves $M$ alone. "
     "**Bounded**: $p/m = 2p/(p + q) \\le 2$, so each KL is at most ln 2 and "
     "JS ∈ [0, ln 2] in nats; it is [0, 1] **only in bits** (logarithms to base 2). The "
     "ceiling ln 2 is reached exactly when the supports are disjoint. With "
     "$D^*(x) = p/(p + q)$, the optimal discriminator, and $H_b$ the binary entropy:")
-JS_MIXTURE = (r"\mathrm{JS}(P\|Q) = \ln 2 - \mathbb{E}_{x \sim M}\big[H_b(D^*(x))\big], "
-              r"\qquad H_b(y) = -y \ln y - (1 - y) \ln(1 - y)")
+JS_MIXTURE = (r"\begin{aligned}\mathrm{JS}(P\|Q) &= \ln 2 - \mathbb{E}_{x \sim M}\big["
+              r"H_b(D^*(x))\big], \\ H_b(y) &= -y \ln y - (1 - y) \ln(1 - y)\end{aligned}")
 
 # --- 4. cross-entropy -------------------------------------------------------------------
 
-CROSS_ENTROPY = (r"H(p, q) = -\mathbb{E}_{p}[\log q] = "
+CROSS_ENTROPY = (r"\begin{aligned}H(p, q) &= -\mathbb{E}_{p}[\log q] \\ &= "
                  r"\underbrace{-\mathbb{E}_{p}[\log p]}_{H(p)} + "
                  r"\underbrace{\mathbb{E}_{p}\!\left[\log \tfrac{p}{q}\right]}"
-                 r"_{\mathrm{KL}(p\|q)}")
+                 r"_{\mathrm{KL}(p\|q)}\end{aligned}")
 BCE_POINT_MASS = (
     "A discriminator's output $D \\in (0, 1)$ is a Bernoulli law on the labels {0, 1}, "
     "and its binary cross-entropy against a label $y$, "
@@ -106,9 +108,9 @@ BCE_GAN = (
     "its optimum the KL part vanishes and the labels' entropy is left, zero only where "
     "$P$ and $Q$ do not overlap:")
 BCE_GAN_FORMULA = (r"\begin{aligned}&\mathbb{E}_P[-\log D] + \mathbb{E}_Q[-\log(1 - D)] \\ "
-                   r"&\quad= 2\,\mathbb{E}_{M}\Big[H_b(D^*) + \mathrm{KL}\big("
+                   r"&= 2\,\mathbb{E}_{M}\Big[H_b(D^*) + \mathrm{KL}\big("
                    r"\mathrm{Bern}(D^*) \,\|\, \mathrm{Bern}(D)\big)\Big] \\ "
-                   r"&\quad\ge 2\,\mathbb{E}_M[H_b(D^*)] = \ln 4 - 2\,\mathrm{JS}(P\|Q)"
+                   r"&\ge 2\,\mathbb{E}_M[H_b(D^*)] = \ln 4 - 2\,\mathrm{JS}(P\|Q)"
                    r"\end{aligned}")
 BCE_TABLE_CAPTION = (
     "**Worked example** (live): BCE from the minimax loss's per-sample terms at the raw "
@@ -121,9 +123,9 @@ BCE_TABLE_CAPTION = (
 DISJOINT = (
     "If $P$ and $Q$ have disjoint supports, at every point one of $p$, $q$ is zero. On "
     "P's support $m = p/2$, so $\\log(p/m) = \\ln 2$ there, and likewise on Q's:")
-DISJOINT_FORMULA = (r"\mathrm{JS}(P\|Q) = \tfrac12\,\mathbb{E}_P\!\left[\log\frac{p}{p/2}"
-                    r"\right] + \tfrac12\,\mathbb{E}_Q\!\left[\log\frac{q}{q/2}\right] "
-                    r"= \ln 2")
+DISJOINT_FORMULA = (r"\begin{aligned}\mathrm{JS}(P\|Q) &= \tfrac12\,\mathbb{E}_P\!\left["
+                    r"\log\frac{p}{p/2}\right] \\ &\quad + \tfrac12\,\mathbb{E}_Q\!\left["
+                    r"\log\frac{q}{q/2}\right] = \ln 2\end{aligned}")
 DISJOINT_LINKS = (
     "whatever the distance between the supports. Move $Q$ a little and the supports stay "
     "disjoint, so JS stays ln 2: **its gradient in Q's parameters is exactly 0**, and the "

@@ -47,10 +47,13 @@ def read_url(params) -> tuple[TheoryState, list[str]]:
 
 
 def apply(state: TheoryState) -> None:
-    """Push a state (read from the URL) into the widgets."""
+    """Push a state (read from the URL) into the widgets; a preset's link opens the page
+    at the section it illustrates."""
     w.set_spec(KEY, "p", state.p)
     w.set_spec(KEY, "q", state.q)
     ss[k("preset")] = state.preset
+    if state.preset:
+        ss[k("scroll_to")] = THEORY_PRESETS[state.preset].section
 
 
 def pair_panel() -> TheoryState:
@@ -244,8 +247,6 @@ def bce_section(state: TheoryState) -> None:
         st.markdown(text.BCE_GAN)
         st.latex(text.BCE_GAN_FORMULA)
     with live:
-        st.markdown(text.BCE_TABLE_CAPTION)
-        st.markdown(bce_table())
         st.markdown("**Live, for your P and Q:** the minimax D loss at its optimum is the "
                     "labels' entropy, not zero.")
         check = loss_check("minimax", state.p, state.q)
@@ -259,6 +260,9 @@ def bce_section(state: TheoryState) -> None:
             _live("ln 4 − 2·JS(P ‖ Q)",
                   fmt(theory.LN4 - 2 * js["value"]) if js["ok"] else "—",
                   help="From the divergence engine's JS.")
+    # the worked example's six columns need the page's width (a column cut them off)
+    st.markdown(text.BCE_TABLE_CAPTION)
+    st.markdown(bce_table())
 
 
 def disjoint_section(state: TheoryState) -> None:
@@ -270,8 +274,8 @@ def disjoint_section(state: TheoryState) -> None:
         st.markdown(text.DISJOINT_LINKS)
     with live:
         st.markdown(text.DISJOINT_LIVE)
-        mine = (state.p, state.q)
-        st.markdown(shift_table(tuple(x for x in DISJOINT if x != mine) + (mine,)))
+    mine = (state.p, state.q)         # six columns: the page's width
+    st.markdown(shift_table(tuple(x for x in DISJOINT if x != mine) + (mine,)))
 
 
 def tables_section(state: TheoryState) -> None:
@@ -314,6 +318,9 @@ def render(state: TheoryState) -> None:
     st.markdown(text.CONTENTS)
     for section in SECTIONS:
         section(state)
+    anchor = ss.pop(k("scroll_to"), None)
+    if anchor is not None:
+        w.scroll_to(anchor)
 
 
 __all__ = ["KEY", "apply", "pair_panel", "preset_info", "read_url", "render"]

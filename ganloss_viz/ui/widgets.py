@@ -14,10 +14,12 @@ Widget values live in `st.session_state` under keys ``<prefix>.<...>``; the *mod
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from ganloss_viz.distributions import FAMILIES, Distribution, Spec, dist
 from ganloss_viz.format import literal
@@ -333,3 +335,14 @@ def write_url(prefix: str, params: Mapping[str, str]) -> None:
     ss[f"{prefix}._url"] = params
 
 
+def scroll_to(anchor: str) -> None:
+    """Scroll the page to the element with id `anchor` (a header's anchor) once it is
+    drawn: a zero-height component, whose script reaches the page it sits in (Streamlit
+    has no scrolling call). `anchor` is one of the app's own anchors, never user text."""
+    if not re.fullmatch(r"[a-z0-9-]+", anchor):
+        raise ValueError(f"not an anchor: {anchor!r}")
+    components.html(
+        "<script>(() => { let n = 0; const t = setInterval(() => { "
+        f"const el = window.parent.document.getElementById('{anchor}'); "
+        "if (el) { el.scrollIntoView({block: 'start'}); clearInterval(t); } "
+        "else if (++n > 100) clearInterval(t); }, 100); })();</script>", height=0)
