@@ -37,6 +37,7 @@ ANIMATION_FRAMES = 100   # frames of a path animation at most
 ANIMATION_MS = 80        # milliseconds per frame while playing
 CONTROLS_PX = 70         # play / pause and the slider under the plots
 CONTROLS_BELOW = 75      # their top, this many pixels under the plots
+VIDEO_HEIGHT = 720       # the path animation is laid out for a 1280×720 frame
 
 
 @dataclass(frozen=True)
@@ -125,12 +126,14 @@ def _panel_traces(panel: FieldPanel, legend: bool) -> list[go.BaseTraceType]:
     return traces
 
 
-def field_figure(panels: Sequence[FieldPanel], height: int = 560) -> go.Figure:
+def field_figure(panels: Sequence[FieldPanel], height: int = 560,
+                 one_row: bool = False) -> go.Figure:
     """The field of each panel's method with its paths: 1 to 3 panels in a row, 4 in a
-    2 × 2 grid (each panel square, `height` per row); fixed margins (see PATH_MARKERS)."""
+    2 × 2 grid, or all in one row (`one_row`: a 16:9 video frame); each panel square,
+    `height` per row; fixed margins (see PATH_MARKERS)."""
     if not 1 <= len(panels) <= 4:
         raise ValueError(f"{len(panels)} panels; draw 1 to 4")
-    rows, cols = (2, 2) if len(panels) == 4 else (1, len(panels))
+    rows, cols = (2, 2) if len(panels) == 4 and not one_row else (1, len(panels))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[p.title for p in panels],
                         horizontal_spacing=0.06 if cols > 1 else 0.0,
                         vertical_spacing=0.1 if rows > 1 else 0.0)
@@ -156,12 +159,12 @@ def field_figure(panels: Sequence[FieldPanel], height: int = 560) -> go.Figure:
     return fig
 
 
-def field_animation(panels: Sequence[FieldPanel], frames: int = ANIMATION_FRAMES,
-                    height: int = 560) -> go.Figure:
-    """`field_figure` with its paths drawn step by step: frame j shows every path up to
-    iterate k_j (k evenly spread over 0..steps, at most `frames` frames) and marks
-    iterate k_j with the path's cross; play / pause and a step slider below."""
-    fig = field_figure(panels, height=height)
+def field_animation(panels: Sequence[FieldPanel], frames: int = ANIMATION_FRAMES) -> go.Figure:
+    """`field_figure` with its paths drawn step by step, for a video (1280×720, the
+    panels in one row): frame j shows every path up to iterate k_j (k evenly spread
+    over 0..steps, at most `frames` frames) and marks iterate k_j with the path's
+    cross; the step is the title; play / pause and a step slider below."""
+    fig = field_figure(panels, height=VIDEO_HEIGHT, one_row=True)
     paths = [np.asarray(path, dtype=float) for panel in panels for path in panel.paths.values()]
     if not paths:
         raise ValueError("a Dirac-GAN animation needs at least one path")
@@ -185,12 +188,13 @@ def field_animation(panels: Sequence[FieldPanel], frames: int = ANIMATION_FRAMES
     first = traces(int(steps[0]))
     for i, t in zip(order, first, strict=True):
         fig.data[i].update(x=t.x, y=t.y)
-    rows = 2 if len(panels) == 4 else 1
-    # the step as a title above the legend (a video has no slider to show it)
-    fig.update_layout(title=dict(text=f"step 0 of {n - 1}", x=0.01, xanchor="left", y=1,
-                                 yanchor="top", pad=dict(t=8), font=dict(size=TITLE_SIZE)),
-                      margin=dict(t=150, b=MARGIN_B + CONTROLS_PX))
-    add_playback(fig, [int(k) for k in steps], CONTROLS_BELOW / (height * rows),
+    # the step as a title, the legend beside it on the frame's top line (a video has no
+    # slider to show the step; the panels' titles sit under them)
+    fig.update_layout(title=dict(text=f"step 0 of {n - 1}", x=0.01, xanchor="left", y=0.985,
+                                 yanchor="top", font=dict(size=TITLE_SIZE)),
+                      legend=dict(yref="container", y=0.985, yanchor="top", x=0.22),
+                      margin=dict(t=130, b=MARGIN_B + CONTROLS_PX))
+    add_playback(fig, [int(k) for k in steps], CONTROLS_BELOW / VIDEO_HEIGHT,
                  ANIMATION_MS, 0.22)
     return fig
 
