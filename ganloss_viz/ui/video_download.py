@@ -46,6 +46,11 @@ def video_download(name: str, figure: Callable[[], go.Figure], token: Hashable) 
                 bar.empty()
                 st.error(str(exc), icon=":material/error:")
                 return
+            except Exception as exc:   # the browser or ffmpeg failed: say so, keep the page
+                bar.empty()
+                st.error(f"The {kind.upper()} could not be made: {type(exc).__name__}: "
+                         f"{str(exc)[:300]}", icon=":material/error:")
+                return
             bar.empty()
             st.session_state[key] = (token, kind, size, data)
         made = st.session_state.get(key)
