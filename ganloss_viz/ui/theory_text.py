@@ -44,12 +44,12 @@ FDIV_LIVE = (
 # --- 2. KL ------------------------------------------------------------------------------
 
 KL_DEFINITION = (r"\begin{aligned}\mathrm{KL}(P\|Q) &= \int p(x) \log\frac{p(x)}{q(x)}\,dx "
-                 r"\\ &= \mathbb{E}_{P}\!\left[\log\frac{p}{q}\right], \qquad f(u) = u \log u"
+                 r"\\ &= \mathbb{E}_{P}\!\left[\log\frac{p}{q}\right], \\ f(u) &= u \log u"
                  r"\end{aligned}")
 KL_GIBBS = ("**Non-negative, and zero only at P = Q** (Gibbs' inequality): $-\\log$ is "
             "strictly convex, so by Jensen's inequality")
 KL_JENSEN = (r"\begin{aligned}\mathrm{KL}(P\|Q) &= \mathbb{E}_P\!\left[-\log\frac{q}{p}"
-             r"\right] \\ &\ge -\log \mathbb{E}_P\!\left[\frac{q}{p}\right] = -\log "
+             r"\right] \\ &\ge -\log \mathbb{E}_P\!\left[\frac{q}{p}\right] \\ &= -\log "
              r"\int_{p > 0} q\,dx \\ &\ge -\log 1 = 0,\end{aligned}")
 KL_ASYMMETRY = (
     "with equality only when $q/p$ is constant on P's support and $Q$ has no mass "
