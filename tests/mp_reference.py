@@ -1421,10 +1421,15 @@ def _pointwise(lp, lq, aa, ar, Mb=0, Mr=0):
         gr = E(ar * lp + (1 - ar) * lq - Mr)
     V.update({"kl": p * r, "reverse_kl": -q * r, "js": (p * (ln2 - lm) + q * (ln2 - lpq)) / 2,
               "renyiI": gr, "bc": g, "K": p * lm + q * lpq})
+    # js: p dV/dp = p (ln 2 - lm) / 2, less the constant p ln2 / 2, whose integral against
+    # a score is ln2/2 x (the derivative of the total mass) = 0 once the singular parts'
+    # ln2/2 dP0 are dropped with it (fdiv_values). Kept, it integrates to 0 only up to the
+    # quadrature's error over all of P's mass: 2e-26 in natural units for a gamma of scale
+    # 4e268 against an exponential, whose true GAN gradient is 1e-195 of that.
     pA.update({"kl": p * (r + 1), "reverse_kl": -q, "jeffreys": p * (r + 1) - q,
-               "js": p * (ln2 - lm) / 2, "tv": p * sg / 2, "renyiI": ar * gr, "bc": g / 2})
+               "js": -p * lm / 2, "tv": p * sg / 2, "renyiI": ar * gr, "bc": g / 2})
     qB.update({"kl": -p, "reverse_kl": q * (1 - r), "jeffreys": q * (1 - r) - p,
-               "js": q * (ln2 - lpq) / 2, "tv": -q * sg / 2, "renyiI": (1 - ar) * gr,
+               "js": -q * lpq / 2, "tv": -q * sg / 2, "renyiI": (1 - ar) * gr,
                "bc": g / 2})
     return p, q, V, pA, qB
 
@@ -1826,6 +1831,9 @@ def fdiv_values(P: Law, Q: Law, aa, ar, grads, gnames_p=(), gnames_q=()):
         out[s] = v
         if s in gslots:
             g = {}
+            # (js: its integrand's score terms leave out ln2/2 p and ln2/2 q, and the
+            # singular parts' ln2/2 dP0 and ln2/2 dQ0 with them: see _pointwise)
+            fi, f0 = (0, 0) if s == "js" else (fi, f0)
             for n in gp:
                 g[n] = gsum[s][n] + (fi * dP0[n] if fi and dP0[n] else 0)
             for n in gq:
@@ -2429,16 +2437,26 @@ def _leaf(P: Law, Q: Law, full: str):
 
 
 def _fd_grad(fn, P, Q, flat):
-    """Central differences of a closed form (accurate to the working precision)."""
+    """Central differences of a closed form (accurate to the working precision).
+
+    A mixture weight moves the law through w_i / W, so its step is a fraction of the
+    weights' total W, not of the weight itself: a weight of 1e-181 beside one of 0.15,
+    stepped by 1e-12 of itself, changed the value by 1e-193 of W, below any working
+    precision, and the derivative (about -4 for an MMD) came back 0. A weight smaller
+    than its step cannot go below 0: it gets the second-order forward difference."""
     out = {}
     fdp = {**_fd_params(P, Q, False)}
     scales = [abs(v) for k, v in flat.items() if k.split(".")[-1] in ("scale",)] or [1.0]
     for full, x in flat.items():
         leaf, pname = _leaf(P, Q, full)
+        side, name = full.split(".", 1)
         if full in fdp:
             if fdp[full] is None:
                 continue
             h = mp.mpf(fdp[full]) * mp.mpf("1e-3")
+        elif name.startswith("weights."):
+            law = P if side == "p" else Q
+            h = mp.mpf("1e-12") * mp.fsum(mp.mpf(w) for w in law.args[1])
         elif pname == "loc":
             s = leaf.args[-1] if leaf.family in LOCSCALE or leaf.family == "lognormal" else \
                 min(scales)
@@ -2446,14 +2464,15 @@ def _fd_grad(fn, P, Q, flat):
         else:
             h = mp.mpf("1e-12") * abs(x)
         x0 = mp.mpf(x)
+        steps = (1, -1) if x0 - h >= 0 or not name.startswith("weights.") else (0, 1, 2)
         try:
-            vp = fn(*_perturb(P, Q, full, x0 + h))
-            vm = fn(*_perturb(P, Q, full, x0 - h))
+            vs = [fn(*_perturb(P, Q, full, x0 + k * h)) for k in steps]
         except (NoReference, ValueError, ZeroDivisionError):
             continue
-        if vp is None or vm is None or vp == mp.inf or vm == mp.inf:
+        if any(v is None or v == mp.inf for v in vs):
             continue
-        out[full] = (vp - vm) / (2 * h)
+        out[full] = (vs[0] - vs[1]) / (2 * h) if len(vs) == 2 else \
+            (-3 * vs[0] + 4 * vs[1] - vs[2]) / (2 * h)
     return out
 
 
