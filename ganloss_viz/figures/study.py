@@ -29,10 +29,11 @@ def _esc(text: str) -> str:
 
 def rate_heatmap(rows: Sequence[str], cols: Sequence[str],
                  rates: Mapping[tuple[str, str], tuple[int, int, float, float]],
-                 title: str, col_title: str) -> go.Figure:
+                 title: str, col_title: str, show_scale: bool = True) -> go.Figure:
     """A rows × cols heatmap of success rates: rates[(row, col)] = (k, n, low, high),
     k successes of n runs and the 95% Wilson interval; cells with no runs are blank.
-    Each cell shows its rate in percent; the hover gives k/n and the interval."""
+    Each cell shows its rate in percent; the hover gives k/n and the interval.
+    show_scale: draw the colour bar (two heatmaps side by side need one)."""
     z, text, hover = [], [], []
     for r in rows:
         zr, tr, hr = [], [], []
@@ -55,7 +56,7 @@ def rate_heatmap(rows: Sequence[str], cols: Sequence[str],
                        name=_esc(col_title),
                        zmax=1, colorscale=RATE_SCALE, text=text, texttemplate="%{text}",
                        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-                       xgap=2, ygap=2,
+                       xgap=2, ygap=2, showscale=show_scale,
                        colorbar=dict(title=dict(text="success"), tickformat=".0%",
                                      thickness=14))
     height = max(260, ROW_PX * len(rows) + 140)
@@ -64,7 +65,7 @@ def rate_heatmap(rows: Sequence[str], cols: Sequence[str],
     return go.Figure(data=[trace], layout=layout(
         title, height=height, show_legend=False, margin=dict(l=10, r=10, t=95, b=10),
         xaxis=axis(None, side="top", type="category", showgrid=False,
-                   tickfont=dict(size=14), tickangle=0),
+                   tickfont=dict(size=13), tickangle=0),
         yaxis=axis(None, autorange="reversed", type="category", showgrid=False)))
 
 

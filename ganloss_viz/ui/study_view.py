@@ -324,7 +324,7 @@ def figures(rows: list[dict], state: StudyState) -> None:
                                           key=lambda v: (v is not None, v or 0.0))]
     c1, c2 = st.columns(2)
     c1.plotly_chart(rate_heatmap(losses, targets, rates, "Success rate by target (%)",
-                                 "target"),
+                                 "target", show_scale=False),
                     width="stretch", key=k("heat"), config=chart_config("study-success"))
     c2.plotly_chart(rate_heatmap(losses, lr_cols,
                                  {key: (r.k, r.n, *r.interval) for key, r in by_lr.items()},
@@ -336,10 +336,15 @@ def figures(rows: list[dict], state: StudyState) -> None:
                "(VEEGAN / PacGAN metrics). Hover a cell for k/n and its 95% Wilson "
                "interval; targets without modes are left out.")
     c3, c4 = st.columns(2)
-    c3.plotly_chart(by_loss_boxes(values_by_loss(data, "seconds_to_coverage"), losses,
-                                  "Seconds to coverage (runs that got there)",
-                                  "training seconds", log=True),
-                    width="stretch", key=k("cov"), config=chart_config("study-coverage"))
+    to_coverage = values_by_loss(data, "seconds_to_coverage")
+    if to_coverage:
+        c3.plotly_chart(by_loss_boxes(to_coverage, losses,
+                                      "Seconds to coverage (runs that got there)",
+                                      "training seconds", log=True),
+                        width="stretch", key=k("cov"), config=chart_config("study-coverage"))
+    else:
+        c3.info("No run of these reached coverage with HQ ≥ 0.5, so there are no times "
+                "to coverage to show.", icon=":material/timer_off:")
     c4.plotly_chart(by_loss_boxes(values_by_loss(data, "w1"), losses,
                                   "Final W1 to the target", "W1 (sliced in 2-D)", log=True),
                     width="stretch", key=k("w1"), config=chart_config("study-w1"))
