@@ -95,4 +95,7 @@ def test_a_small_study_runs_from_the_page_within_the_hosted_caps():
         at.run()
     assert at.query_params["source"] == "session"
     assert at.multiselect(key="study.losses").options == ["ns"]
-    assert len(at.get("plotly_chart")) == 5
+    charts = {c.key for c in at.get("plotly_chart")}
+    assert {"study.heat", "study.heat_lr", "study.w1", "study.best"} <= charts
+    # 100-step runs rarely reach coverage: then a note stands in for the times' chart
+    assert "study.cov" in charts or any("no times to coverage" in i.value for i in at.info)
