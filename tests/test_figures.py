@@ -208,3 +208,27 @@ def test_text_table_escapes_every_cell():
     # No syntax character is left bare: | * [ ] : $ all escaped, one cell each.
     assert body[1] == "|  | a\\|b \\*c\\* \\[0, ∞\\] \\:red\\[x\\] \\$y\\$ | ∞ |"
     assert text_table([]) == ""
+
+
+def test_math_axes_never_use_si_suffixes():
+    """Plotly's default tick labels read 1e11 as "100B" and -5.8e-13 as "-580f" (units,
+    to a reader): every figure's value axes use powers of ten, step axes 10,000."""
+    from ganloss_viz.figures.compare import losses_figure
+    from ganloss_viz.figures.train import history_figure
+
+    xs = np.linspace(-3.0, 3.0, 101)
+    big = figures.sweep(xs, [figures.Curve("pearson", "Pearson", xs**2 * 1e11, 2e11 * xs,
+                                           "#6a3d9a")], "q.loc")
+    steps = np.arange(10_000, dtype=float)
+    hist = {"d_loss": steps * 1e9, "g_loss": -steps * 1e-13}
+    per_step = [history_figure(hist, ("d_loss", "g_loss"), ("D", "G"), "losses"),
+                losses_figure(["ns"], [hist])]
+    for fig in [big, *per_step]:
+        axes = [a for name, a in fig.layout.to_plotly_json().items()
+                if name.startswith(("xaxis", "yaxis"))]
+        assert axes
+        for a in axes:
+            assert a.get("exponentformat") in ("power", "none"), a
+    for fig in per_step:
+        assert {fig.layout[n].exponentformat for n in fig.layout if n.startswith("xaxis")} \
+            == {"none"}

@@ -25,6 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .style import per_step
 from .train import BINS_1D, add_playback, averaged, play_ms
 
 # One colour per loss, in the grid's order (curves, table); none is the generator's red.
@@ -281,7 +282,7 @@ def losses_figure(titles: Sequence[str], histories: Sequence[dict]) -> go.Figure
                           f"<span style='color:{color}'>{name}</span>"
                           for _, name, color in CURVES), x=0),
                       margin=dict(t=90, b=40, l=10, r=10))
-    return fig
+    return per_step(fig)
 
 
 def grad_figure(names: Sequence[str], histories: Sequence[dict]) -> go.Figure:
@@ -297,7 +298,7 @@ def grad_figure(names: Sequence[str], histories: Sequence[dict]) -> go.Figure:
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0,
                                   xanchor="left"))
     fig.update_yaxes(type="log", dtick=1, exponentformat="power")
-    return fig
+    return per_step(fig)
 
 
 __all__ = ["GRID_POINTS", "LOSS_COLORS", "MAX_FRAMES", "Panel", "at_step", "frame_steps",

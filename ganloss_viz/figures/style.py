@@ -20,6 +20,11 @@ ZERO_COLOR = "#8a8f98"
 FONT_SIZE = 16               # readable from the back of a lecture hall
 TITLE_SIZE = 18
 HOVER = ".6g"                # six significant figures in every hover label
+# Tick labels of a math axis as powers of ten (1×10¹¹, 5×10⁻¹³), never Plotly's default
+# SI-like suffixes ("100B", "-580f"), which read as units.
+PLAIN_NUMBERS: dict[str, Any] = dict(exponentformat="power", separatethousands=False)
+# A count of training steps: 10,000 (not "10k", nor 1×10⁴).
+STEP_NUMBERS: dict[str, Any] = dict(exponentformat="none", separatethousands=True)
 
 
 def chart_config(name: str) -> dict[str, Any]:
@@ -36,10 +41,11 @@ def rgba(hex_color: str, alpha: float) -> str:
 
 
 def axis(title: str | None = None, **extra: Any) -> dict[str, Any]:
-    """An axis with a large title, light grid lines and no zero line (unless asked)."""
+    """An axis with a large title, light grid lines, no zero line (unless asked) and
+    powers of ten for large and small ticks."""
     out: dict[str, Any] = dict(showgrid=True, gridcolor=GRID_COLOR, zeroline=False,
                                ticks="outside", tickfont=dict(size=FONT_SIZE),
-                               automargin=True)
+                               automargin=True, **PLAIN_NUMBERS)
     title_font = extra.pop("title_font", None) or {}
     if title is not None:
         out["title"] = dict(text=title, font=dict(size=TITLE_SIZE, **title_font))
@@ -63,3 +69,11 @@ def layout(title: str | None = None, height: int = 430, show_legend: bool = True
         out["title"] = dict(text=title, font=dict(size=TITLE_SIZE), x=0, xanchor="left")
     out.update(extra)
     return out
+
+
+def per_step(fig: Any) -> Any:
+    """A per-step chart's numbers: steps as 10,000 on its x axes, values as powers of ten
+    on its y axes (never Plotly's "10k" or "2B")."""
+    fig.update_xaxes(**STEP_NUMBERS)
+    fig.update_yaxes(**PLAIN_NUMBERS)
+    return fig

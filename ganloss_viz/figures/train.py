@@ -28,6 +28,8 @@ from html import escape
 import numpy as np
 import plotly.graph_objects as go
 
+from .style import per_step
+
 ARROWS = 120          # arrows drawn per frame (a fixed subset of the samples)
 ARROW_FRACTION = 0.12  # the 95th-percentile gradient of the run is drawn this long (× extent)
 BINS_1D = 80
@@ -263,7 +265,7 @@ def live_curve_figure(curve: Sequence[tuple[int, float, float, float]]) -> go.Fi
                       yaxis_title="mean loss between snapshots",
                       margin=dict(t=30, b=40, l=10, r=10),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return fig
+    return per_step(fig)
 
 
 def live_grad_figure(curve: Sequence[tuple[int, float, float, float]]) -> go.Figure:
@@ -275,7 +277,7 @@ def live_grad_figure(curve: Sequence[tuple[int, float, float, float]]) -> go.Fig
                       yaxis_title="‖∇θ L_G‖", margin=dict(t=30, b=40, l=10, r=10),
                       title=dict(text="Generator gradient norm", x=0, font_size=13))
     fig.update_yaxes(type="log", dtick=1, exponentformat="power")
-    return fig
+    return per_step(fig)
 
 
 def history_figure(history: Mapping[str, Sequence[float]], names: tuple[str, ...],
@@ -291,4 +293,5 @@ def history_figure(history: Mapping[str, Sequence[float]], names: tuple[str, ...
                                   xanchor="right"))
     if log:
         fig.update_yaxes(type="log", dtick=1, exponentformat="power")   # one tick a decade
-    return fig
+    return per_step(fig)
+
