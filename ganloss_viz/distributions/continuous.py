@@ -29,6 +29,9 @@ MESH_LEVELS_HEAVY = np.array(_HEAVY + [0.5] + [1 - u for u in reversed(_HEAVY)])
 MESH_LEVELS_2D = np.array([1e-10, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3, 0.5,
                            0.7, 0.85, 0.95, 0.99, 0.999, 1 - 1e-4, 1 - 1e-6, 1 - 1e-10])
 _CDF_NODES = 24
+# The nearest a CDF's mesh goes to a support end e ≠ 0, relative to |e|: node positions
+# there are known to 2^-20 of their distance to e (a beta's end at 1 in x).
+_RESOLVED = 2.0 ** -32
 FINEST = 1e-300
 
 
@@ -135,6 +138,20 @@ class Continuous1D:
         """More mesh points (detached), e.g. graded towards a singular support end."""
         return None
 
+    def end_log_mass(self, side: int, d: torch.Tensor) -> torch.Tensor | None:
+        """log of the mass within d > 0 of the finite support end on `side` (−1: low,
+        +1: high), attached, from the density's leading power there, for the d's that the
+        CDF asks about (beyond its outermost mesh point: 1e-16 of the scale or closer at an
+        end at 0, 2^-32 at an end at 1, where the next term is 2e-10 of it). None where
+        the family has no such form."""
+        return None
+
+    def _end_mass(self, side: int, d: torch.Tensor) -> torch.Tensor | None:
+        """exp(end_log_mass) where d > 0, else 0 (with a gradient of 0, not 0 · log 0)."""
+        ok = d.detach() > 0
+        lm = self.end_log_mass(side, torch.where(ok, d, torch.ones_like(d)))
+        return None if lm is None else torch.where(ok, lm.exp(), torch.zeros_like(lm))
+
     def ppf(self, u: torch.Tensor) -> torch.Tensor:
         """Quantiles at levels u, for sampling (attached where the family allows)."""
         return torch.as_tensor(self.quantile_np(u.detach().numpy()), dtype=torch.float64)
@@ -144,31 +161,70 @@ class Continuous1D:
         return np.zeros(())
 
     def cdf(self, x: torch.Tensor) -> torch.Tensor:
-        """CDF by quadrature on the law's own quantile mesh (for families without one).
+        """CDF: exact values (`cdf_np`) with the derivative with respect to the parameters
+        from quadrature of the density on the law's own mesh (for families without a
+        differentiable closed form), the short panel from the mesh point below x up to x
+        supplying the rest.
 
-        The value at each mesh point is its quantile level (exact); the quadrature
-        supplies the derivative with respect to the parameters, and the short panel
-        from the mesh point below x up to x supplies the rest.
+        The mesh is the quantiles plus the family's graded points towards a support end
+        where the density is singular (`extra_mesh_np`): a gamma of shape 0.33 has
+        quantiles 1e-3 and 1e-2 a thousandfold apart in x, and 24 nodes on a panel that
+        close to x^(−0.67) left ∂F/∂rate 2e-4 to 7e-2 short (W1's rate derivative then
+        7e-6 off). The mass beyond the outermost mesh points comes from the density's
+        leading power at a finite end (`end_log_mass`): a beta of shape a = 0.0011 keeps
+        43% of its mass below 1e-310, where no node can go, and panels there missed
+        ∂F/∂a by 11.9 (W1's derivative in a: −21.3 where the truth is −33.0).
         """
         # power tails: half-decade levels, so that no panel spans a thousandfold in x
         levels = MESH_LEVELS if math.isinf(self.tail_alpha) else MESH_LEVELS_HEAVY
-        b = torch.as_tensor(self.quantile_np(levels), dtype=torch.float64)
-        batch = np.broadcast_shapes(b.shape[:-1], x.shape[:-1])
-        b = b.expand(*batch, b.shape[-1]).contiguous()
-        x = x.expand(*batch, x.shape[-1])
+        b_np = self.quantile_np(levels)
+        mid_np = b_np[..., len(levels) // 2:len(levels) // 2 + 1]            # the median
         lo = float(torch.as_tensor(self.lo).reshape(-1)[0])
+        extra = self.extra_mesh_np()
+        if extra is not None:
+            hi = float(torch.as_tensor(self.hi).reshape(-1)[0])
+            while extra.ndim > b_np.ndim and extra.shape[0] == 1:
+                extra = extra[0]            # an unbatched law's extra mesh has an axis of 1
+            batch = np.broadcast_shapes(b_np.shape[:-1], extra.shape[:-1])
+            b_np = np.broadcast_to(b_np, batch + b_np.shape[-1:])
+            extra = np.broadcast_to(extra, batch + extra.shape[-1:])
+            # Points that round onto or past an end (1e-300 / rate) would put a node where
+            # the density is infinite, and points nearer an end at 1 than 2^-32 (1 −
+            # 1e-15) leave a panel's nodes a few ulps apart: they become the median, an
+            # empty panel there, and the mass beyond is end_log_mass's.
+            ok = np.ones(extra.shape, dtype=bool)
+            for end, gap in ((lo, extra - lo), (hi, hi - extra)):
+                if math.isfinite(end):
+                    ok &= gap > _RESOLVED * abs(end)
+            extra = np.where(ok, extra, np.broadcast_to(mid_np, batch + (1,)))
+            # quantiles nearer an end than the deepest graded point (betaincinv's 2e-308
+            # for a mass of 0.44 below 1e-300) leave that end's mass to end_log_mass: a
+            # panel from 2e-308 to 1e-300 is 24 nodes on x^(−0.9989) over 8 decades
+            deep_lo = np.where(ok, extra, np.inf).min(-1, keepdims=True)
+            deep_hi = np.where(ok, extra, -np.inf).max(-1, keepdims=True)
+            b_np = np.clip(b_np, deep_lo if math.isfinite(lo) else None,
+                           deep_hi if math.isfinite(hi) else None)
+            b_np = np.sort(np.concatenate([b_np, extra], -1), -1)
+        b = torch.as_tensor(b_np, dtype=torch.float64)
+        mid = torch.as_tensor(mid_np, dtype=torch.float64)
+        batch = np.broadcast_shapes(b.shape[:-1], mid.shape[:-1], x.shape[:-1])
+        b = b.expand(*batch, b.shape[-1]).contiguous()
+        mid = mid.expand(*batch, 1)
+        x = x.expand(*batch, x.shape[-1])
         width = (b[..., 1:2] - b[..., :1]).clamp(min=1e-300)
-        mid = b[..., b.shape[-1] // 2:b.shape[-1] // 2 + 1]
         power = tail_power(self.tail_alpha + 1)       # the density's decay in a power tail
-        if math.isinf(lo):
-            hx, hw = tail_nodes(b[..., :1], width, _CDF_NODES, -1, power)
-        else:
-            hx, hw = panel_nodes(torch.full_like(b[..., :1], lo), b[..., :1], _CDF_NODES)
-        head = self._mass(hx, hw, mid)                                     # mass below b_0
+        head = None if math.isinf(lo) else self._end_mass(-1, b[..., :1] - lo)
+        if head is None:                                                   # mass below b_0
+            if math.isinf(lo):
+                hx, hw = tail_nodes(b[..., :1], width, _CDF_NODES, -1, power)
+            else:
+                hx, hw = panel_nodes(torch.full_like(b[..., :1], lo), b[..., :1], _CDF_NODES)
+            head = self._mass(hx, hw, mid)
         px, pw = panel_nodes(b[..., :-1], b[..., 1:], _CDF_NODES)
-        masses = (pw * self._lp_panels(px).exp()).sum(-1)
+        inside = mid.unsqueeze(-1)
+        masses = self._mass(px, pw, inside)
         cum = torch.cat([head, head + masses.cumsum(-1)], -1)
-        at_b = torch.as_tensor(levels, dtype=torch.float64) + (cum - cum.detach())
+        at_b = cum - cum.detach()               # the values are cdf_np's: gradients only
         j = torch.searchsorted(b, x.detach().contiguous(), right=True) - 1
         below = j < 0
         jc = j.clamp(min=0)
@@ -183,43 +239,63 @@ class Continuous1D:
             xl = torch.where(below, x, b[..., :1])
             tx, tw = tail_nodes(xl, self._tail_scale(width, xl, b), _CDF_NODES, -1, power)
             base = torch.where(below, self._mass(tx, tw, mid), base)
-        xx, ww = panel_nodes(start, x, _CDF_NODES)
+        end = None if math.isinf(lo) else \
+            self._end_mass(-1, torch.where(below, x - lo, torch.zeros_like(x)))
+        upto = x
+        if end is not None:
+            # below b_0 the end's form holds; the panel there is an empty one at b_0 (at
+            # x = 5e-313 a beta's density overflows, and inf·0 in the backward pass is NaN)
+            upto = torch.where(below, b[..., :1].expand_as(x), x)
+            start = torch.where(below, upto, start)
+        xx, ww = panel_nodes(start, upto, _CDF_NODES)
         quad = base + (ww * self._lp_panels(xx).exp()).sum(-1)
+        if end is not None:
+            quad = torch.where(below, end, quad)
         # Above the median: 1 − the mass above x, summed from the right. Summed from the
         # left, its gradient would be that of 1 − 1e-12 as a sum of O(1) terms, noise for
         # a survival function of 1e-12 (and beyond the last mesh point, a panel out to
         # x = 1e25 would resolve nothing of the tail).
-        upper = x.detach() >= b[..., b.shape[-1] // 2:b.shape[-1] // 2 + 1]
+        upper = x.detach() >= mid
         if bool(upper.any()):
             hi = float(torch.as_tensor(self.hi).reshape(-1)[0])
             last_b = b[..., -1:]
+            right = None if math.isinf(hi) else self._end_mass(+1, hi - last_b)
             if math.isinf(hi):
                 last = (b[..., -1:] - b[..., -2:-1]).clamp(min=1e-300)
                 rx, rw = tail_nodes(last_b, last, _CDF_NODES, +1, power)
-            else:
+            elif right is None:
                 rx, rw = panel_nodes(last_b, torch.full_like(last_b, hi), _CDF_NODES)
-            right = self._mass(rx, rw, mid)                               # mass above b_last
+            if right is None:
+                right = self._mass(rx, rw, mid)                           # mass above b_last
             suffix = torch.cat([right + masses.flip(-1).cumsum(-1).flip(-1), right], -1)
-            sf_b = torch.as_tensor(1 - levels, dtype=torch.float64) + (suffix - suffix.detach())
+            sf_b = suffix - suffix.detach()
             k = (j + 1).clamp(max=b.shape[-1] - 1)
             end = torch.gather(b, -1, k)
             beyond = j >= b.shape[-1] - 1                   # past the last mesh point
+            far = None if math.isinf(hi) else \
+                self._end_mass(+1, torch.where(beyond, hi - x, torch.zeros_like(x)))
             if math.isinf(hi):
                 xr = torch.where(beyond, x, last_b)
                 ux, uw = tail_nodes(xr, self._tail_scale(last, xr, b), _CDF_NODES, +1, power)
-            else:
+            elif far is None:
                 ux, uw = panel_nodes(x, torch.full_like(x, hi), _CDF_NODES)
-            far = self._mass(ux, uw, mid)
-            nx, nw = panel_nodes(x, torch.where(beyond, x, end), _CDF_NODES)
+            if far is None:
+                far = self._mass(ux, uw, mid)
+            # (beyond the last mesh point of a finite end: an empty panel at that point)
+            frm = x if math.isinf(hi) else torch.where(beyond, last_b.expand_as(x), x)
+            nx, nw = panel_nodes(frm, torch.where(beyond, frm, end), _CDF_NODES)
             near = torch.gather(sf_b, -1, k) + (nw * self._lp_panels(nx).exp()).sum(-1)
             quad = torch.where(upper, 1 - torch.where(beyond, far, near), quad)
         exact = torch.as_tensor(self.cdf_np(x.detach().numpy()), dtype=torch.float64)
         return exact + (quad - quad.detach())
 
     def _mass(self, x: torch.Tensor, w: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
-        """Σ w·p(x) over a tail's nodes, as Σ exp(log w + log p). Far out (a tail mapped from
-        x = 1e257) w reaches 1e300 while p underflows: w·p's backward pass would be inf · 0
-        = NaN. Nodes beyond the float range are left out (their mass is below any double),
+        """Σ w·p(x) over a panel's or a tail's nodes, as Σ exp(log w + log p). Far out (a
+        tail mapped from x = 1e257) w reaches 1e300 while p underflows: w·p's backward pass
+        would be inf · 0 = NaN; on panels next to a singular end (a gamma's graded mesh
+        reaches 1e-300 / rate, subnormal for a rate above 1e8) p can overflow while w is
+        1e-315.
+        Nodes beyond the float range are left out (their mass is below any double),
         evaluated at `inside`, a point of the support, so that no NaN reaches the gradient."""
         ok = torch.isfinite(x.detach()) & torch.isfinite(w.detach()) & (w.detach() > 0)
         xs = torch.where(ok, x, inside.expand_as(x))
@@ -668,6 +744,12 @@ class GammaLaw(_Positive):
     def unresolved_mass_np(self):
         return _special().gammainc(_np(self.k), FINEST)[..., 0]
 
+    def end_log_mass(self, side, d):
+        # F(d) = (λd)^k / Γ(k + 1) · (1 − k λd / (k + 1) + ...); log λ + log d, as λd can
+        # underflow to 0 for a d of 1e-320
+        return self.k * (torch.log(self.rate) + torch.log(d)) - torch.lgamma(self.k + 1) \
+            if side < 0 else None
+
     def cdf_np(self, x):
         return _special().gammainc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
 
@@ -776,6 +858,12 @@ class BetaLaw(Continuous1D):
     def unresolved_mass_np(self):
         sc, a, b = _special(), _np(self.a), _np(self.b)
         return (sc.betainc(a, b, FINEST) + sc.betainc(b, a, FINEST))[..., 0]
+
+    def end_log_mass(self, side, d):
+        # d^a / (a B(a, b)) · (1 + O(d)) at 0; at 1 the same with a and b swapped
+        e = self.a if side < 0 else self.b
+        lbeta = torch.lgamma(self.a) + torch.lgamma(self.b) - torch.lgamma(self.a + self.b)
+        return e * torch.log(d) - torch.log(e) - lbeta
 
 
 class AffineLaw(Continuous1D):
