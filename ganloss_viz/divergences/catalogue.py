@@ -2,8 +2,9 @@
 
 A compute function takes the realised measures P and Q, the Distributions they came
 from (for structural shortcuts) and the divergence's parameters, and returns
-(value tensor, infinite mask, method, error or None). Closed forms come first, the
-general path (quadrature over node sets) next, Monte Carlo last.
+(value tensor, infinite mask, method, error or None). Closed forms come first (the
+pair table of `closed`), the general path (quadrature over node sets) next, Monte
+Carlo last.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import math
 import torch
 
 from . import gaussian as G
-from . import kl_pairs as KP
 from . import pictures as PIC
 from . import transport as T
+from .closed import NO_INF, closed
 from .fdivs import (
     AMARI_LATEX,
     GAN,
@@ -48,12 +49,6 @@ from .stable import EPS, expm1
 
 CLOSED = "closed_form"
 MONTE_CARLO = "monte_carlo"
-NO_INF = torch.zeros((), dtype=torch.bool)
-
-
-def _gauss(P, Q):
-    gp, gq = G.single_gaussian(P), G.single_gaussian(Q)
-    return (gp, gq) if gp is not None and gq is not None else None
 
 
 def _pure_atoms(M) -> bool:
@@ -62,16 +57,14 @@ def _pure_atoms(M) -> bool:
     return M.factors is not None and all(not f.has_continuous for f in M.factors)
 
 
-def _f_compute(h, closed=None, power=None):
-    """`power` = (a, swap, c) for the divergences that are (C − 1)/c in the Chernoff
-    coefficient C = ∫ p^a q^(1−a) (of Q‖P when swap): where their integrand overflows
-    (p²/q of a Laplace of scale 1e-282 is 1e563 at its peak, the value 4e287), they
-    take the log-space coefficient instead."""
+def _f_compute(name: str, h: Integrand, power=None):
+    """Its closed form where one applies (`closed`), else the integral of `h`. `power` =
+    (a, swap, c) for the divergences that are (C − 1)/c in the Chernoff coefficient
+    C = ∫ p^a q^(1−a) (of Q‖P when swap): where their integrand overflows (p²/q of a
+    Laplace of scale 1e-282 is 1e563 at its peak, the value 4e287), they take the
+    log-space coefficient instead."""
     def compute(P, Q, pd, qd, params):
-        if closed is not None and (g := _gauss(P, Q)) is not None:
-            value, inf, error = closed(*g)
-            return value, inf, CLOSED, error
-        if P.dim == 1 and (c := _KL_PAIRS.get(closed, lambda *_: None)(P, Q)) is not None:
+        if (c := closed(name, P, Q, params)) is not None:
             return c[0], c[1], CLOSED, c[2]
         value, inf, method, error = integral(h, P, Q)
         if power is not None:
@@ -103,57 +96,10 @@ def _unless_overflow(value, inf, error, P, Q, a, swap, c):
     return torch.where(over, alt, value), None
 
 
-def _closed_kl(gp, gq):
-    v = G.kl(gp, gq)
-    return v, NO_INF, G.rounding(gq[1], gp[1], v)
-
-
-def _closed_rkl(gp, gq):
-    return _closed_kl(gq, gp)
-
-
-def _closed_jeffreys(gp, gq):
-    a, _, ea = _closed_kl(gp, gq)
-    b, _, eb = _closed_kl(gq, gp)
-    return a + b, NO_INF, ea + eb
-
-
-def _chernoff(gp, gq, a):
-    """(log ∫ p^a q^(1-a), infinite mask, its rounding bound) for two Gaussians."""
-    lc, inf = G.log_chernoff(gp, gq, a)
-    return lc, inf, G.rounding(gp[1], gq[1], lc, a)
-
-
-# Other 1-D pairs of torch's KL registry: (value, infinite mask, rounding bound) or None.
-_KL_PAIRS = {_closed_kl: KP.kl, _closed_rkl: KP.reverse_kl, _closed_jeffreys: KP.jeffreys}
-
-
-def _expm1_bound(lc: torch.Tensor, error: float) -> float:
-    """Rounding bound of expm1(lc) from that of lc."""
-    big = torch.where(torch.isfinite(lc), lc.detach(), torch.zeros_like(lc)).max()
-    return error * math.exp(min(float(big), 700.0)) * 1.01
-
-
-def _closed_pearson(gp, gq):
-    lc, inf, e = _chernoff(gp, gq, 2.0)
-    return expm1(lc), inf, _expm1_bound(lc, e)
-
-
-def _closed_neyman(gp, gq):
-    return _closed_pearson(gq, gp)
-
-
-def _closed_hellinger(gp, gq):
-    lc, inf, e = _chernoff(gp, gq, 0.5)
-    return -expm1(lc), inf, _expm1_bound(lc, e)
-
-
 def _alpha_compute(P, Q, pd, qd, params):
+    if (c := closed("alpha", P, Q, params)) is not None:
+        return c[0], c[1], CLOSED, c[2]
     a = params["alpha"]
-    if (g := _gauss(P, Q)) is not None:
-        lc, inf, e = _chernoff(*g, a)
-        return (expm1(lc) / (a * (a - 1)), inf, CLOSED,
-                _expm1_bound(lc, e) / abs(a * (a - 1)))
     value, inf, method, error = integral(amari(a), P, Q)
     if a > 1 or a < 0:
         # C(a) of P‖Q is C(1 − a) of Q‖P, and 1 − a > 1 where a < 0
@@ -164,9 +110,8 @@ def _alpha_compute(P, Q, pd, qd, params):
 
 def _log_coefficient(P, Q, a):
     """(log ∫ p^a q^(1-a), infinite mask, method, error of the log)."""
-    if (g := _gauss(P, Q)) is not None:
-        lc, inf, e = _chernoff(*g, a)
-        return lc, inf, CLOSED, e
+    if (c := closed("log_chernoff", P, Q, {"alpha": a})) is not None:
+        return c[0], c[1], CLOSED, c[2]
     return log_chernoff(a, P, Q)
 
 
@@ -210,14 +155,12 @@ def _point(M):
 
 
 def _w_compute(order: int):
+    name = f"w{order}"
+
     def compute(P, Q, pd, qd, params):
         if P.dim == 1:
-            if (g := _gauss(P, Q)) is not None:
-                (m1, S1), (m2, S2) = g
-                if order == 2:
-                    return G.w2(*g), NO_INF, CLOSED, 0.0
-                if bool((S1 == S2).all()):
-                    return (m1 - m2).abs()[..., 0], NO_INF, CLOSED, 0.0
+            if (c := closed(name, P, Q, params)) is not None:
+                return c[0], c[1], CLOSED, c[2]
             inf = T.tails_infinite(P, Q, order)
             if order == 1:
                 value, error = T.w1_1d(P, Q)
@@ -228,13 +171,8 @@ def _w_compute(order: int):
             a, b = P.factors[axis], Q.factors[axis]
             value, error = T.w1_1d(a, b) if order == 1 else (T.w2_1d(a, b), None)
             return value, T.tails_infinite(a, b, order), _method_1d(a, b), error
-        if (g := _gauss(P, Q)) is not None:
-            (m1, S1), (m2, S2) = g
-            if order == 2:
-                value = G.w2(*g)
-                return value, NO_INF, CLOSED, G.w2_error(*g, value)
-            if bool((S1 == S2).all()):
-                return ((m1 - m2) ** 2).sum(-1).sqrt(), NO_INF, CLOSED, 0.0
+        if (c := closed(name, P, Q, params)) is not None:
+            return c[0], c[1], CLOSED, c[2]
         if order == 2 and P.factors is not None and Q.factors is not None:
             wx = T.w2_1d(P.factors[0], Q.factors[0])
             wy = T.w2_1d(P.factors[1], Q.factors[1])
@@ -246,17 +184,15 @@ def _w_compute(order: int):
             if point is not None and (gm := other.gaussian_mixture()) is not None:
                 fn = T.w1_point_gm_2d if order == 1 else T.w2_point_gm_2d
                 return fn(point, gm), NO_INF, CLOSED if order == 2 else QUADRATURE, None
-        value, se = estimate(f"w{order}", P, Q)
+        value, se = estimate(name, P, Q)
         return value, NO_INF, MONTE_CARLO, se
     return compute
 
 
 def _mmd_compute(P, Q, pd, qd, params):
+    if (c := closed("mmd", P, Q, params)) is not None:
+        return c[0], c[1], CLOSED, c[2]
     ell = params["bandwidth"]
-    gp, gq = P.gaussian_mixture(), Q.gaussian_mixture()
-    if gp is not None and gq is not None:
-        fn = T.mmd_gm_1d if P.dim == 1 else T.mmd_gm_2d
-        return fn(gp, gq, ell).clamp(min=0.0), NO_INF, CLOSED, 0.0
     if P.dim == 1:
         value = T.mmd_cf_1d(P, Q, ell)
         if value is None:
@@ -269,10 +205,9 @@ def _mmd_compute(P, Q, pd, qd, params):
 
 
 def _energy_compute(P, Q, pd, qd, params):
-    gp, gq = P.gaussian_mixture(), Q.gaussian_mixture()
     if P.dim == 1:
-        if gp is not None and gq is not None:
-            return T.energy_gm_1d(gp, gq).clamp(min=0.0), NO_INF, CLOSED, 0.0
+        if (c := closed("energy", P, Q, params)) is not None:
+            return c[0], c[1], CLOSED, c[2]
         value, error = T.energy_value_1d(P, Q)
         return value, T.tails_infinite(P, Q, 0.5), _method_1d(P, Q), error
     # Lines and points first: exact projections (Gaussian formulas with zero variance
@@ -281,6 +216,7 @@ def _energy_compute(P, Q, pd, qd, params):
     if lines is not None:
         method = SINGULAR if _pure_atoms(P) and _pure_atoms(Q) else QUADRATURE
         return lines.clamp(min=0.0), NO_INF, method, None
+    gp, gq = P.gaussian_mixture(), Q.gaussian_mixture()
     if gp is not None and gq is not None:
         return T.energy_gm_2d(gp, gq).clamp(min=0.0), NO_INF, QUADRATURE, None
     value, se = estimate("energy", P, Q)
@@ -295,27 +231,27 @@ def _gan_compute(P, Q, pd, qd, params):
 
 
 def fdiv(name: str, label: str, latex: str, range_text: str, h: Integrand,
-         generator: Generator, closed=None, symmetric: bool = False, doc: str = "",
+         generator: Generator, symmetric: bool = False, doc: str = "",
          at_equality: float = 0.0, unit: str = "nats", compute=None, power=None
          ) -> Divergence:
     """Register an f-divergence: its log-space integrand `h` (`fdivs.Integrand`) and its
     `generator` (f, f*, activation, optimal critic, with their LaTeX) are all the engine,
-    the f-GAN losses and the pages need; `closed` is a Gaussian closed form, `power` as
-    in `_f_compute`. One call adds it to the CLI, the explorer and the URL."""
+    the f-GAN losses and the pages need; its closed forms, if any, are registered in
+    `closed` under its name; `power` as in `_f_compute`. One call adds it to the CLI,
+    the explorer and the URL."""
     return register(Divergence(
         name=name, label=label, group=GROUP_F, latex=latex, range_text=range_text,
-        compute=compute or _f_compute(h, closed, power), symmetric=symmetric, f0=h.f0,
+        compute=compute or _f_compute(name, h, power), symmetric=symmetric, f0=h.f0,
         unit=unit, fprime_inf=h.fprime_inf, at_equality=at_equality, doc=doc,
         **generator.fields()))
 
 
 fdiv("kl", "Kullback-Leibler KL(P‖Q)", r"\int p \log \frac{p}{q}\,dx", "[0, ∞]", KL, KL_F,
-     _closed_kl,
      doc="Mode covering when Q is fitted to P; infinite if P has mass where q = 0.")
 fdiv("reverse_kl", "Reverse KL, KL(Q‖P)", r"\int q \log \frac{q}{p}\,dx", "[0, ∞]",
-     REVERSE_KL, REVERSE_KL_F, _closed_rkl, doc="Mode seeking when Q is fitted to P.")
+     REVERSE_KL, REVERSE_KL_F, doc="Mode seeking when Q is fitted to P.")
 fdiv("jeffreys", "Jeffreys (symmetrised KL)", r"\int (p - q) \log \frac{p}{q}\,dx", "[0, ∞]",
-     JEFFREYS, JEFFREYS_F, _closed_jeffreys, symmetric=True)
+     JEFFREYS, JEFFREYS_F, symmetric=True)
 fdiv("js", "Jensen-Shannon",
      r"\tfrac12 \int p \log \frac{2p}{p+q} + q \log \frac{2q}{p+q}\,dx", "[0, ln 2]", JS,
      JS_F, symmetric=True,
@@ -326,12 +262,12 @@ fdiv("gan", "Minimax GAN value 2·JS − ln 4",
      compute=_gan_compute,
      doc="The minimax GAN objective at the optimal discriminator D* = p/(p+q).")
 fdiv("pearson", "Pearson χ²", r"\int \frac{(p - q)^2}{q}\,dx", "[0, ∞]", PEARSON, PEARSON_F,
-     _closed_pearson, unit="", power=(2.0, False, 1.0))
+     unit="", power=(2.0, False, 1.0))
 fdiv("neyman", "Neyman χ²", r"\int \frac{(p - q)^2}{p}\,dx", "[0, ∞]", NEYMAN, NEYMAN_F,
-     _closed_neyman, unit="", power=(2.0, True, 1.0))
+     unit="", power=(2.0, True, 1.0))
 fdiv("hellinger", "Squared Hellinger",
      r"\tfrac12 \int (\sqrt p - \sqrt q)^2\,dx = 1 - \int \sqrt{pq}\,dx", "[0, 1]",
-     HELLINGER, HELLINGER_F, _closed_hellinger, symmetric=True, unit="")
+     HELLINGER, HELLINGER_F, symmetric=True, unit="")
 fdiv("tv", "Total variation", r"\tfrac12 \int |p - q|\,dx", "[0, 1]", TV, TV_F,
      symmetric=True, unit="")
 
