@@ -31,7 +31,6 @@ from ganloss_viz.state.compare import (
     CompareState,
     compare_steps,
 )
-from ganloss_viz.state.fields import widget_values
 from ganloss_viz.state.train import CAP_WORD, MAX_SEED, caps, cpu_cap
 from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import CompareResult, compare
@@ -53,6 +52,7 @@ from ganloss_viz.ui.background import (
 )
 from ganloss_viz.ui.train_settings import device_menu, device_options, target_label
 from ganloss_viz.ui.video_download import video_download
+from ganloss_viz.ui.widgets import url_binding
 
 ss = st.session_state
 KEY = "cmp"
@@ -69,15 +69,7 @@ def k(name: str) -> str:
 # --- URL <-> widgets ----------------------------------------------------------------------
 
 
-def read_url(params) -> tuple[CompareState, list[str]]:
-    state, errors = CompareState.from_query_params(params)
-    return state.without_stale_preset(), errors
-
-
-def apply(state: CompareState) -> None:
-    """Push a state (read from the URL) into the widgets."""
-    for name, value in widget_values(state.resolved(), COMPARE_FIELDS).items():
-        ss[k(name)] = value
+read_url, apply = url_binding(KEY, CompareState)
 
 
 def _on_target() -> None:

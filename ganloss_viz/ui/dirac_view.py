@@ -18,7 +18,6 @@ from ganloss_viz.figures.dirac import FieldPanel, eigen_figure, field_animation,
 from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import fmt
 from ganloss_viz.state.dirac import (
-    DIRAC_FIELDS,
     DIRAC_PRESETS,
     MAX_H,
     MAX_START,
@@ -30,8 +29,8 @@ from ganloss_viz.state.dirac import (
     method_default,
     reads,
 )
-from ganloss_viz.state.fields import widget_values
 from ganloss_viz.ui.video_download import video_download
+from ganloss_viz.ui.widgets import url_binding
 
 ss = st.session_state
 KEY = "dc"
@@ -50,14 +49,7 @@ def k(name: str) -> str:
 # --- URL <-> widgets ----------------------------------------------------------------------
 
 
-def read_url(params) -> tuple[DiracState, list[str]]:
-    return DiracState.from_query_params(params)
-
-
-def apply(state: DiracState) -> None:
-    """Push a state (read from the URL) into the widgets."""
-    for name, value in widget_values(state.resolved(), DIRAC_FIELDS).items():
-        ss[k(name)] = value
+read_url, apply = url_binding(KEY, DiracState)
 
 
 def _on_method() -> None:

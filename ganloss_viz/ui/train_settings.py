@@ -12,14 +12,12 @@ import streamlit as st
 
 from ganloss_viz.format import fmt
 from ganloss_viz.losses import LOSSES
-from ganloss_viz.state.fields import widget_values
 from ganloss_viz.state.train import (
     CAP_WORD,
     DEVICES,
     MAX_LR,
     MAX_SEED,
     OPTIMIZERS,
-    TRAIN_FIELDS,
     TRAIN_PRESETS,
     TrainState,
     caps,
@@ -30,6 +28,7 @@ from ganloss_viz.state.train import (
     gpu_available,
 )
 from ganloss_viz.targets import TARGETS
+from ganloss_viz.ui.widgets import url_binding
 
 ss = st.session_state
 KEY = "tr"
@@ -42,15 +41,7 @@ def k(name: str) -> str:
 # --- URL <-> widgets ----------------------------------------------------------------------
 
 
-def read_url(params) -> tuple[TrainState, list[str]]:
-    state, errors = TrainState.from_query_params(params)
-    return state.without_stale_preset(), errors
-
-
-def apply(state: TrainState) -> None:
-    """Push a state (read from the URL) into the widgets."""
-    for name, value in widget_values(state.resolved(), TRAIN_FIELDS).items():
-        ss[k(name)] = value
+read_url, apply = url_binding(KEY, TrainState)
 
 
 def _on_loss() -> None:

@@ -23,6 +23,7 @@ import streamlit.components.v1 as components
 
 from ganloss_viz.distributions import FAMILIES, Distribution, Spec, dist
 from ganloss_viz.format import literal
+from ganloss_viz.state.fields import widget_values
 
 ss = st.session_state
 
@@ -301,6 +302,20 @@ def divergence_picker(prefix: str, registry: Mapping[str, Any]) -> tuple[str, di
 
 
 # --- URL state ------------------------------------------------------------------------
+
+
+def url_binding(prefix: str, cls: type) -> tuple[Callable, Callable]:
+    """(read_url, apply) of a page whose state class is a `state.fields.PresetState`:
+    read_url parses a URL into (state, errors), dropping a preset the URL no longer
+    matches; apply pushes a state's fields into the widgets keyed ``prefix.<field>``."""
+    def read_url(params: Mapping[str, str]) -> tuple[Any, list[str]]:
+        state, errors = cls.from_query_params(params)
+        return state.without_stale_preset(), errors
+
+    def apply(state: Any) -> None:
+        for name, value in widget_values(state.resolved(), cls.FIELDS).items():
+            ss[f"{prefix}.{name}"] = value
+    return read_url, apply
 
 
 def sync_url(prefix: str, read: Callable[[Mapping[str, str]], tuple[Any, list[str]]],
