@@ -206,13 +206,9 @@ class AutogradNets(RunState):
     """The engine's step with its networks run by `MLP.forward` and torch.autograd."""
 
     def iterate(self, hist_row: torch.Tensor) -> None:
-        B, G = self.batch, self.G
+        G = self.G
         for _ in range(self.n_critic):
-            if self.pos >= self.block_len:
-                self.refill()
-            p = self.pos
-            real, z = self.real_block[p:p + B], self.noise_block[p:p + B]
-            self.pos = p + B
+            real, z = self.next_batch()
             d_value = self.d_step(real, G(z).detach())
         g_value, g_norm, x_norm = self.g_step(real, G(z))
         torch.stack([d_value, g_value, g_norm, x_norm], out=hist_row)

@@ -34,12 +34,7 @@ class Stream:
         self.st, self.runs = st, runs
 
     def next(self) -> tuple[torch.Tensor, torch.Tensor]:
-        st, B = self.st, self.st.batch
-        if st.pos >= st.block_len:
-            st.refill()
-        p = st.pos
-        st.pos = p + B
-        return st.real_block[p:p + B], st.noise_block[p:p + B]
+        return self.st.next_batch()
 
 
 def run_order(states: list[RunState]) -> list[int]:

@@ -143,6 +143,14 @@ class RunState:
                                        device=self.device)
         self.pos, self.block_len = 0, n
 
+    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next real batch and noise batch of this run's streams (drawn in blocks)."""
+        if self.pos >= self.block_len:
+            self.refill()
+        p, B = self.pos, self.batch
+        self.pos = p + B
+        return self.real_block[p:p + B], self.noise_block[p:p + B]
+
     # ------------------------------------------------------------------- steps
 
     def output(self, v: torch.Tensor) -> torch.Tensor:
@@ -196,13 +204,9 @@ class RunState:
 
     def iterate(self, hist_row: torch.Tensor) -> None:
         """One generator step (n_critic D steps first); records into hist_row."""
-        B, G = self.batch, self.G
+        G = self.G
         for _ in range(self.n_critic):
-            if self.pos >= self.block_len:
-                self.refill()
-            p = self.pos
-            real, z = self.real_block[p:p + B], self.noise_block[p:p + B]
-            self.pos = p + B
+            real, z = self.next_batch()
             fake = G.forward_fast(z)
             d_value = self.d_step(real, fake)
         g_value, g_norm, x_norm = self.g_step(real, fake)
