@@ -8,7 +8,7 @@ import numpy as np
 from scipy import linalg, special, stats
 
 from .laws import INF, Law
-from .mmd import _gauss_kernel_mean
+from .mmd import _gauss_kernel_mean, mixture_parts
 from .numerics import _Acc, _intervals, _probe, _roots
 
 # ===================================================================== 2-D
@@ -38,15 +38,7 @@ def _gauss_parts_2d(law: Law):
             centres = np.stack([gx.ravel(), gy.ravel()], -1)
         return [(1.0 / k, c, var) for c in centres]
     if f == "mixture":
-        ws = np.asarray(law["weights"], dtype=float)
-        ws = ws / ws.sum()
-        out = []
-        for w, c in zip(ws, law["components"], strict=True):
-            sub = _gauss_parts_2d(c)
-            if sub is None:
-                return None
-            out += [(w * cw, m, s) for cw, m, s in sub]
-        return out
+        return mixture_parts(law, _gauss_parts_2d)
     return None
 
 

@@ -71,6 +71,20 @@ def mmd_cf_1d(P: Law, Q: Law, bandwidth: float) -> float:
     return acc.result()
 
 
+def mixture_parts(law: Law, parts):
+    """The Gaussian parts (weight, mean, variance) of a mixture whose components all
+    have them (`parts` of each component), weights normalised; None otherwise."""
+    ws = np.asarray(law["weights"], dtype=float)
+    ws = ws / ws.sum()
+    out = []
+    for w, c in zip(ws, law["components"], strict=True):
+        sub = parts(c)
+        if sub is None:
+            return None
+        out += [(w * cw, m, v) for cw, m, v in sub]
+    return out
+
+
 def _gauss_parts_1d(law: Law):
     """[(w, mean, var)] if the law is a mixture of normals and Diracs, else None."""
     if law.family == "normal":
@@ -78,15 +92,7 @@ def _gauss_parts_1d(law: Law):
     if law.family == "dirac":
         return [(1.0, law["loc"], 0.0)]
     if law.family == "mixture":
-        ws = np.asarray(law["weights"], dtype=float)
-        ws = ws / ws.sum()
-        out = []
-        for w, c in zip(ws, law["components"], strict=True):
-            sub = _gauss_parts_1d(c)
-            if sub is None:
-                return None
-            out += [(w * cw, m, v) for cw, m, v in sub]
-        return out
+        return mixture_parts(law, _gauss_parts_1d)
     return None
 
 
