@@ -32,7 +32,6 @@ from ganloss_viz.state.compare import (
     compare_steps,
 )
 from ganloss_viz.state.train import CAP_WORD, MAX_SEED, caps, cpu_cap
-from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import CompareResult, compare
 from ganloss_viz.train.compare import run_configs
 from ganloss_viz.train.device import resolve_device
@@ -50,7 +49,7 @@ from ganloss_viz.ui.background import (
     take_finished,
     training_text,
 )
-from ganloss_viz.ui.train_settings import device_menu, device_options, target_label
+from ganloss_viz.ui.train_settings import device_menu, device_options, target_picker
 from ganloss_viz.ui.video_download import video_download
 from ganloss_viz.ui.widgets import url_binding
 
@@ -100,13 +99,9 @@ def settings_panel() -> CompareState | None:
                 if LOSSES[n].caveat:
                     st.caption(f":orange[:material/warning:] **{n}:** {LOSSES[n].caveat}")
     with c_target:
-        st.selectbox("Target (the data)", list(TARGETS), key=k("target"),
-                     format_func=target_label, on_change=_on_target,
-                     help="2-D targets show each D as a heatmap under its samples; 1-D "
-                          "targets a histogram against the true density with D's curve.")
-        target = TARGETS[ss[k("target")]]
-        st.caption(f"{target.dim}-D · {target.doc}. Default: "
-                   f"{compare_steps(target.name):,} steps.")
+        target_picker(k("target"), _on_target, compare_steps,
+                      "2-D targets show each D as a heatmap under its samples; 1-D "
+                      "targets a histogram against the true density with D's curve.")
     cpu = f", {cpu_cap():g} CPU seconds" if cpu_cap() else ""
     with st.expander(f"Steps, seed and networks (caps: {cap.steps:,} steps, width "
                      f"{cap.width}, depth {cap.depth}, batch {cap.batch:,}{cpu})"):

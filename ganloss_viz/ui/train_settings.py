@@ -75,6 +75,15 @@ def target_label(name: str) -> str:
     return f"{name} · {TARGETS[name].dim}-D"
 
 
+def target_picker(key: str, on_change, steps_of, help: str) -> None:
+    """The target menu (widget `key`) and a caption with the chosen target's dimension,
+    description and default steps (`steps_of(name)`: Train's or Compare's)."""
+    st.selectbox("Target (the data)", list(TARGETS), key=key, format_func=target_label,
+                 on_change=on_change, help=help)
+    target = TARGETS[ss[key]]
+    st.caption(f"{target.dim}-D · {target.doc}. Default: {steps_of(target.name):,} steps.")
+
+
 def _defaults_text(name: str) -> str:
     d = LOSSES[name].defaults
     lr = fmt(d.lr_g, pad=False) if d.lr_g == d.lr_d else \
@@ -106,13 +115,9 @@ def settings_panel() -> TrainState:
             st.caption(f":orange[:material/warning:] **Known weakness.** {loss.caveat}")
         st.caption(_defaults_text(loss.name))
     with c_target:
-        st.selectbox("Target (the data)", list(TARGETS), key=k("target"),
-                     format_func=target_label, on_change=_on_target,
-                     help="2-D targets show D as a heatmap under the samples; 1-D targets a "
-                          "histogram against the true density with the D curve.")
-        target = TARGETS[ss[k("target")]]
-        st.caption(f"{target.dim}-D · {target.doc}. Default: "
-                   f"{default_steps(target.name):,} steps.")
+        target_picker(k("target"), _on_target, default_steps,
+                      "2-D targets show D as a heatmap under the samples; 1-D targets a "
+                      "histogram against the true density with the D curve.")
     c_steps, c_seed, c_device = st.columns([1.2, 1, 1])
     c_steps.number_input(f"Steps (≤ {cap.steps:,})", min_value=1, max_value=cap.steps,
                          step=100, key=k("steps"),
@@ -161,4 +166,4 @@ def preset_info(state: TrainState) -> None:
 
 
 __all__ = ["KEY", "apply", "device_menu", "device_options", "k", "preset_info", "read_url",
-           "settings_panel", "target_label"]
+           "settings_panel", "target_label", "target_picker"]
