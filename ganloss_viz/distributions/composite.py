@@ -1,4 +1,4 @@
-"""Atoms, mixtures, products and the 2-D families (mvnormal, ring, grid)."""
+"""Atoms, mixtures, products and the 2-D families (mvnormal, ring, grid, points)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .base import (
     DISTS,
     INT,
     MATRIX,
+    MAX_COMPONENTS,
     SCALAR,
     VECTOR,
     WEIGHTS,
@@ -160,3 +161,52 @@ class GridFamily(Family):
         gx, gy = torch.meshgrid(ticks, ticks, indexing="ij")
         unit = torch.stack([gx.flatten(), gy.flatten()], -1)     # (k, 2)
         return _isotropic_mixture(v["spacing"][..., None, None] * unit, v["scale"])
+
+
+MAX_POINTS = MAX_COMPONENTS
+"""Most points in a `points(...)` spec: as many modes as ring/grid allow, and the
+spec grammar's longest list (`spec.MAX_LIST_LENGTH`)."""
+
+
+@register
+class PointsFamily(Family):
+    """Hand-placed modes: the family a drawing on the Train page becomes.
+
+    ``points(x=[x_1, ...], y=[y_1, ...], scale=s)`` is (1/k) sum_i N((x_i, y_i), s^2 I),
+    the same equal-weight isotropic mixture as ring and grid but with free centres, so
+    a drawn target is a plain spec string (URL, CLI, Compare) and its centres are the
+    modes of the mode metrics. Coordinates are two lists rather than a list of pairs
+    because the grammar's lists of numbers map onto declared parameters one to one and
+    give gradient names `x.3`, `y.3` like a mixture's `weights.3`.
+    """
+
+    name, dim, keyword_spec = "points", 2, True
+    doc = "equal-weight Gaussians of std `scale` centred at the points (x_i, y_i)"
+    params = (Param("x", WEIGHTS, real, (-1.0, 1.0), f"first coordinates (at most {MAX_POINTS})"),
+              Param("y", WEIGHTS, real, (0.0, 0.0), "second coordinates, one per x"),
+              Param("scale", SCALAR, positive, 0.1, "std of each mode"))
+
+    def check(self, values):
+        xs, ys, scale = values["x"], values["y"], values["scale"]
+        if len(xs) != len(ys):
+            return (f"x and y must have the same length (one pair per point): "
+                    f"{len(xs)} x values, {len(ys)} y values")
+        if not 1 <= len(xs) <= MAX_POINTS:
+            return f"needs 1 to {MAX_POINTS} points, got {len(xs)}"
+        bad = next((i for i, c in enumerate(zip(xs, ys, strict=True))
+                    if not all(math.isfinite(v) for v in c)), None)
+        if bad is not None:
+            return f"point {bad} = ({xs[bad]}, {ys[bad]}) must have finite coordinates"
+        if not (math.isfinite(scale) and scale > 0):
+            return f"scale must be a number > 0, got {scale}"
+        seen: dict[tuple[float, float], int] = {}
+        for i, c in enumerate(zip(xs, ys, strict=True)):
+            if c in seen:
+                return (f"point {i} = ({c[0]:g}, {c[1]:g}) repeats point {seen[c]}; "
+                        "each point is one mode, so give it once")
+            seen[c] = i
+        return None
+
+    def build(self, v):
+        return _isotropic_mixture(torch.stack(torch.broadcast_tensors(v["x"], v["y"]), -1),
+                                  v["scale"])
