@@ -273,13 +273,13 @@ def test_callback_and_stop():
     def stop():
         return next(polls) >= 2
 
-    import ganloss_viz.train.engine as engine
-    old = engine.STOP_POLL, engine.CALLBACK_INTERVAL
-    engine.STOP_POLL = engine.CALLBACK_INTERVAL = 0.0
+    import ganloss_viz.train.trainer as trainer
+    old = trainer.STOP_POLL, trainer.CALLBACK_INTERVAL
+    trainer.STOP_POLL = trainer.CALLBACK_INTERVAL = 0.0
     try:
         r = train(tiny(steps=30), callback=seen.append, should_stop=stop)
     finally:
-        engine.STOP_POLL, engine.CALLBACK_INTERVAL = old
+        trainer.STOP_POLL, trainer.CALLBACK_INTERVAL = old
     assert r.stopped and not r.diverged and r.steps == 3
     assert r.final.step == 3 and r.final.metrics is not None
     steps = [p.step for p in seen]

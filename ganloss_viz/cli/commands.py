@@ -214,11 +214,14 @@ def metrics_text(metrics: Mapping[str, Any]) -> str:
 
 def cmd_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from ganloss_viz.train import TrainConfig, train
+    from ganloss_viz.train.schedule import parse as parse_schedule
 
     settings = {k: getattr(args, k) for k in ("width", "depth", "batch")
                 if getattr(args, k) is not None}
     if args.lr is not None:
         settings.update(lr_g=args.lr, lr_d=args.lr)
+    if args.schedule is not None:
+        settings["schedule"] = parse_schedule(args.schedule)
     config = TrainConfig(loss=args.loss, target=args.target, steps=args.steps, seed=args.seed,
                          device=args.device, **settings).resolved()
     html = html_path(args.html)

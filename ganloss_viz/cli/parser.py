@@ -158,6 +158,10 @@ def add_train(sub: argparse.ArgumentParser) -> None:
                      help="samples per step (default: 256)")
     sub.add_argument("--lr", type=positive_float, default=None,
                      help="learning rate of both networks (default: the loss's)")
+    sub.add_argument("--schedule", metavar="TEXT", default=None,
+                     help='settings changed mid-run and lone D / G steps, e.g. '
+                          '"200: lr_d=5e-4, loss=hinge; 350: step_d=1" (what the app\'s '
+                          'JSON export of a steered run holds; remakes it exactly)')
     sub.add_argument("--html", metavar="FILE", default=None,
                      help="also write the replay animation as a standalone HTML file")
     add_animation_options(sub, html=False)

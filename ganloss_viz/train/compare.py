@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from ..losses import Loss, get
 from .config import TrainConfig
 from .device import cpu_settings, resolve_device
-from .engine import RunState, run
+from .engine import RunState
 from .record import Progress, Snapshot, TrainResult
 from .runner import run_together, split
+from .trainer import run
 from .workers import portable, run_in_processes
 
 MAX_DEFAULT_THREADS = 2

@@ -21,6 +21,7 @@ from ..losses import Loss, get
 from ..losses.base import OPTIMIZERS
 from ..models import ACTIVATIONS
 from ..targets import Target, get_target
+from .schedule import Event, check
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -104,6 +105,8 @@ class TrainConfig:
     threads: torch CPU threads during the run (restored after; None: leave torch's
     setting); 1 is fastest for these small networks on a shared CPU.
     hosted: use HOSTED_CAPS instead of CAPS.
+    schedule: settings changed mid-run and lone D / G steps (`schedule.Event`s, in
+    order of step; see ganloss_viz.train.schedule).
     """
 
     loss: str | Loss = "ns"
@@ -129,6 +132,7 @@ class TrainConfig:
     metric_samples: int = 2500
     threads: int | None = 1
     hosted: bool = False
+    schedule: tuple[Event, ...] = ()
 
     @property
     def caps(self) -> Caps:
@@ -166,6 +170,8 @@ class TrainConfig:
                       n_critic=d.n_critic if self.n_critic is None else self.n_critic,
                       penalty_weight=loss.defaults.penalty_weight)
         cfg.validate()
+        if cfg.schedule:
+            check(replace(cfg, schedule=()), tuple(cfg.schedule))
         return cfg
 
     def validate(self) -> None:
@@ -222,6 +228,8 @@ class TrainConfig:
                 v = get_target(v).name
             elif f.name == "betas" and v is not None:
                 v = list(v)
+            elif f.name == "schedule":
+                v = [ev.to_dict() for ev in v]
             out[f.name] = v
         return out
 

@@ -1,4 +1,5 @@
-"""The training engine: one GAN run from a `TrainConfig` to a `TrainResult`.
+"""The training step: `RunState` holds one run's networks, optimizers and streams and
+makes its iterations (`ganloss_viz.train.trainer` drives it from a config to a result).
 
 One generator step (an "iteration") is n_critic discriminator steps followed by one
 generator step that reuses the last discriminator step's noise (the usual DCGAN /
@@ -31,9 +32,6 @@ snapshot's step when only a parameter or sample is), keeping the snapshots befor
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 import torch
 
@@ -43,9 +41,8 @@ from ..metrics import evaluate
 from ..models import MLP, make_discriminator, make_generator
 from ..targets import Target
 from .config import TrainConfig
-from .device import cpu_settings, resolve_device, sync
 from .optim import make_optimizer
-from .record import HISTORY, Frame, Progress, Record, Snapshot, TrainResult
+from .record import Frame, Snapshot
 
 BLOCK_ROWS = 1 << 15          # data / noise rows drawn at once
 CALLBACK_INTERVAL = 0.2       # seconds between progress callbacks (plus one per snapshot)
@@ -83,7 +80,6 @@ class RunState:
 
     def __init__(self, cfg: TrainConfig, device: torch.device):
         self.cfg, self.device = cfg, device
-        self.loss: Loss = cfg.loss_object()
         self.target: Target = cfg.target_object()
         dim = self.target.dim
         seeds = [int(s) for s in np.random.SeedSequence(cfg.seed).generate_state(4)]
@@ -96,18 +92,12 @@ class RunState:
         self.opt_d = make_optimizer(cfg.optimizer, self.D.flat.detach(), cfg.lr_d, cfg.betas)
         self.data_gen = torch.Generator().manual_seed(seeds[1])
         self.noise_gen = torch.Generator(device=device).manual_seed(seeds[2])
-        self.batch, self.n_critic = cfg.batch, cfg.n_critic
+        self.batch = cfg.batch
         rows = cfg.batch * cfg.n_critic
         self.block_iters = max(1, BLOCK_ROWS // rows)
         self.pos, self.block_len = 0, 0
         self.real_block = self.noise_block = None
-        self.g_uses_real = g_uses_real(self.loss)
-        self.clip = self.loss.clip
-        self.cap = self.loss.output_cap
-        self.penalty = self.loss.penalty
-        # a penalty (of_gradient(∇_x D) at points(...), losses.penalties.Penalty) on a
-        # piecewise-linear D is differentiated by hand (see ganloss_viz.models)
-        self.fast_penalty = self.penalty is not None and self.D.piecewise_linear
+        self.configure(cfg)
         # fixed inputs of the snapshots
         fixed = torch.Generator().manual_seed(seeds[3])
         self.z_fixed = torch.randn(cfg.points, cfg.noise_dim, generator=fixed).to(device)
@@ -133,6 +123,23 @@ class RunState:
             target_density=None if dens is None else dens.reshape(shape).numpy(),
             real=real.numpy(), modes=None if modes is None else modes.numpy(),
             mode_std=self.target.mode_std, manifold=lattice_text)
+
+    def configure(self, cfg: TrainConfig) -> None:
+        """Take the steerable settings of `cfg` (ganloss_viz.train.schedule.STEERABLE):
+        the loss (with its penalty, weight clip and output cap), the critic steps and
+        the learning rates; the networks, optimizer states and random streams go on."""
+        self.cfg = cfg
+        self.loss: Loss = cfg.loss_object()
+        self.n_critic = cfg.n_critic
+        self.opt_g.set_lr(cfg.lr_g)
+        self.opt_d.set_lr(cfg.lr_d)
+        self.g_uses_real = g_uses_real(self.loss)
+        self.clip = self.loss.clip
+        self.cap = self.loss.output_cap
+        self.penalty = self.loss.penalty
+        # a penalty (of_gradient(∇_x D) at points(...), losses.penalties.Penalty) on a
+        # piecewise-linear D is differentiated by hand (see ganloss_viz.models)
+        self.fast_penalty = self.penalty is not None and self.D.piecewise_linear
 
     # ------------------------------------------------------------------- data
 
@@ -184,11 +191,12 @@ class RunState:
             D.flat.detach().clamp_(-self.clip, self.clip)
         return value.detach()
 
-    def g_step(self, real: torch.Tensor, fake: torch.Tensor
+    def g_step(self, real: torch.Tensor, fake: torch.Tensor, watch: dict | None = None
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One generator step; `fake` must be the output of the last G.forward_fast.
 
-        Returns (loss, ‖∇θ L_G‖, Σ_i ‖∇_{x_i} L_G‖), on the device.
+        Returns (loss, ‖∇θ L_G‖, Σ_i ‖∇_{x_i} L_G‖), on the device. `watch` (a dict)
+        receives "grad", the per-sample gradient of the loss at the fakes.
         """
         D, G = self.D, self.G
         real_out = self.output(D.forward_fast(real).clone()) if self.g_uses_real else None
@@ -196,30 +204,60 @@ class RunState:
         value = self.loss.g_loss(self.output(out), real_out)
         (g,) = torch.autograd.grad(value, out)
         dx = D.backward_fast(g, param_grad=False, input_grad=True)
+        if watch is not None:
+            watch["grad"] = dx * dx.shape[0]
         G.backward_fast(dx)
         self.opt_g.step(G.grad)
         # per-sample gradient B * dx_i: its mean norm is the sum of the ‖dx_i‖
         return (value.detach(), torch.linalg.vector_norm(G.grad),
                 torch.linalg.vector_norm(dx, dim=1).sum())
 
-    def iterate(self, hist_row: torch.Tensor) -> None:
-        """One generator step (n_critic D steps first); records into hist_row."""
+    def iterate(self, hist_row: torch.Tensor, watch: dict | None = None) -> None:
+        """One generator step (n_critic D steps first); records into hist_row.
+
+        `watch` (a dict, for a slow-motion view) receives the stages: D's values on the
+        grid before and after its steps ("d_before", "d_after"), the last critic step's
+        batch ("real", "fake", "z"), the generator loss's gradient at the fakes ("grad")
+        and G on the same noise after its step ("moved")."""
         G = self.G
+        if watch is not None:
+            watch["d_before"] = self.d_grid()
         for _ in range(self.n_critic):
             real, z = self.next_batch()
             fake = G.forward_fast(z)
             d_value = self.d_step(real, fake)
-        g_value, g_norm, x_norm = self.g_step(real, fake)
+        if watch is not None:
+            watch.update(real=real.clone(), z=z.clone(), fake=fake.clone(),
+                         d_after=self.d_grid())
+        g_value, g_norm, x_norm = self.g_step(real, fake, watch)
         torch.stack([d_value, g_value, g_norm, x_norm], out=hist_row)
+        if watch is not None:
+            with torch.no_grad():
+                watch["moved"] = G(watch["z"])
+
+    def lone_step(self, network: str) -> None:
+        """One step of the discriminator ("d") or the generator ("g") alone, on the next
+        batch of the run's streams (the app's Step D / Step G)."""
+        real, z = self.next_batch()
+        fake = self.G.forward_fast(z)
+        if network == "d":
+            self.d_step(real, fake)
+        else:
+            self.g_step(real, fake)
 
     # ------------------------------------------------------------------- snapshots
+
+    def d_grid(self) -> torch.Tensor:
+        """What the loss sees of D on the frame's grid (its landscape), grid-shaped."""
+        with torch.no_grad():
+            return self.output(self.D(self.grid_points)).reshape(self.grid_shape)
 
     def snapshot(self, step: int, seconds: float, with_metrics: bool) -> Snapshot | None:
         """The run's state now; None when a generated sample is not finite."""
         G, D, loss = self.G, self.D, self.loss
+        d_values = self.d_grid()
         with torch.no_grad():
             samples = G(self.z_fixed)
-            d_values = self.output(D(self.grid_points)).reshape(self.grid_shape)
             manifold = G(self.lattice).reshape(*self.lattice_shape, -1)
         if not (bool(torch.isfinite(samples).all()) and bool(torch.isfinite(manifold).all())):
             return None
@@ -248,76 +286,4 @@ class RunState:
         return evaluate(samples.cpu(), self.target)
 
 
-def run(cfg: TrainConfig, callback: Callable[[Progress], None] | None = None,
-        should_stop: Callable[[], bool] | None = None) -> TrainResult:
-    """One run of a resolved config (see `train`); the per-run core of the engine."""
-    wall0 = time.perf_counter()
-    device = resolve_device(cfg.device)
-    st = RunState(cfg, device)
-    steps, every = cfg.steps, cfg.snapshot_every
-    hist = torch.zeros(steps, len(HISTORY), device=device)
-    rec = Record(st)
-    seconds, done, stopped = 0.0, 0, False
-    if callback is not None:
-        callback(Progress(0, steps, 0.0, 0.0, rec.snaps[0]))
-    while done < steps and not stopped:
-        stop_at = min(done + every, steps)
-        start = done
-        sync(device)
-        t0 = time.perf_counter()
-        next_cb, next_poll = t0 + CALLBACK_INTERVAL, t0 + STOP_POLL
-        while done < stop_at:
-            st.iterate(hist[done])
-            done += 1
-            if callback is None and should_stop is None:
-                continue
-            now = time.perf_counter()
-            if should_stop is not None and now >= next_poll:
-                next_poll = now + STOP_POLL
-                if should_stop():
-                    stopped = True
-                    break
-            if callback is not None and now >= next_cb:
-                next_cb = now + CALLBACK_INTERVAL
-                so_far = seconds + now - t0
-                callback(Progress(done, steps, so_far, done / so_far if so_far else 0.0,
-                                  rec.snaps[-1]))
-        sync(device)
-        interval = time.perf_counter() - t0
-        seconds += interval
-        # ---- snapshot boundary: the only place values come back from the device
-        chunk = hist[start:done].cpu().numpy()
-        rec.boundary(st, chunk, start, done, seconds, interval, done == steps or stopped,
-                     st.params_finite())
-        if rec.diverged:
-            break
-        if callback is not None:
-            callback(Progress(done, steps, seconds, done / seconds if seconds else 0.0,
-                              rec.snaps[-1]))
-    return rec.result(st, seconds, stopped, wall0)
-
-
-def train(config: TrainConfig | None = None, callback: Callable[[Progress], None] | None = None,
-          should_stop: Callable[[], bool] | None = None, **settings) -> TrainResult:
-    """Train a GAN: `config` (or TrainConfig(**settings)) -> TrainResult.
-
-    callback(progress): called at most every CALLBACK_INTERVAL seconds and at every
-    snapshot, with a Progress (steps done, training seconds, steps/s, latest snapshot).
-    should_stop(): polled every STOP_POLL seconds; True ends the run early (the result
-    is marked stopped and ends with a snapshot of that step).
-    On CPU, torch runs with config.threads threads and denormals flushed during the
-    run (`cpu_settings`, restored after),
-    and a run is deterministic: the same config and seed give the same result.
-    Raises ValueError for a bad setting (naming it and, for a cap, the cap) and for
-    device "cuda" without a GPU.
-    """
-    if config is None:
-        config = TrainConfig(**settings)
-    elif settings:
-        raise ValueError("give either a TrainConfig or keyword settings, not both")
-    cfg = config.resolved()
-    with cpu_settings(resolve_device(cfg.device), cfg.threads):
-        return run(cfg, callback, should_stop)
-
-
-__all__ = ["BLOCK_ROWS", "CALLBACK_INTERVAL", "STOP_POLL", "RunState", "run", "train"]
+__all__ = ["BLOCK_ROWS", "CALLBACK_INTERVAL", "STOP_POLL", "RunState"]

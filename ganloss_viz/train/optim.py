@@ -34,6 +34,11 @@ class FlatOptimizer:
         else:
             raise ValueError(f"unknown optimizer '{name}'; known: {', '.join(OPTIMIZERS)}")
 
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate (a run steered mid-way); the moments stay."""
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+
     def step(self, grad: torch.Tensor) -> None:
         self.param.grad = grad
         self.opt.step()
