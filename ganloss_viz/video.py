@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from .figures.train import TICK_NAME
+
 SIZES: dict[str, tuple[int, int]] = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
 """Video sizes (width × height in pixels) by name: the command line's ``--video-size``."""
 DEFAULT_SIZE = "1280x720"
@@ -162,6 +164,13 @@ def _fit_title(layout: dict) -> None:
         title.setdefault("font", {})["size"] = max(TITLE_MIN_FONT, fits)
 
 
+def _drop_ticks(layout: dict) -> None:
+    """Remove the step slider's tick labels (annotations named TICK_NAME)."""
+    if "annotations" in layout:
+        layout["annotations"] = [a for a in layout["annotations"]
+                                 if a.get("name") != TICK_NAME]
+
+
 def _for_room(layout: dict) -> None:
     """A page layout made a 1280×720 still: no controls (nor the bottom margin kept for
     them), big type."""
@@ -170,6 +179,7 @@ def _for_room(layout: dict) -> None:
         margin["b"] = min(margin.get("b", STILL_BOTTOM), STILL_BOTTOM)
     for key in ("updatemenus", "sliders", "height", "width"):
         layout.pop(key, None)
+    _drop_ticks(layout)
     _room_fonts(layout)
     layout.setdefault("font", {}).setdefault("size", ROOM_FONT)
     layout["autosize"] = False
@@ -202,6 +212,7 @@ def stills(fig: go.Figure) -> list[dict]:
             _merge(state["data"][i], trace)
         if frame.get("layout"):
             layout = copy.deepcopy(frame["layout"])
+            _drop_ticks(layout)
             _room_fonts(layout)
             _merge(state["layout"], layout)
         still = copy.deepcopy(state)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from playback import controls_apart
 
 from ganloss_viz.figures.compare import (
     LOSS_COLORS,
@@ -16,6 +17,7 @@ from ganloss_viz.figures.compare import (
     losses_figure,
     panel_caption,
 )
+from ganloss_viz.figures.train import TICK_NAME
 from ganloss_viz.train.record import Frame, Snapshot
 
 AXIS = np.linspace(-2.5, 2.5, 12)
@@ -80,7 +82,16 @@ def test_2d_grid_one_slider_drives_every_subplot():
     assert texts[0].startswith("<b>ns</b>") and "2/8 modes, HQ 0.50 · W1 0.123" in texts[0]
     assert "1/8 modes" in texts[2] and "ended at step 10" in texts[2]
     assert last.layout.title.text == "ring8 · step 20"
-    assert [a.font.color for a in fig.layout.annotations] == list(LOSS_COLORS[:3])
+    titles = [a for a in fig.layout.annotations if a.name != TICK_NAME]
+    assert [a.font.color for a in titles] == list(LOSS_COLORS[:3])
+    # the grid opens at the last step, its slider too; play runs from the first frame;
+    # the step labels under the slider survive every frame, and the buttons keep clear
+    assert fig.layout.sliders[0].active == 2 and fig.layout.title.text == "ring8 · step 20"
+    assert [float(np.max(t.z)) for t in fig.data if t.type == "heatmap"] == [20.5, 19.0, 11.5]
+    assert fig.layout.updatemenus[0].buttons[0].args[1]["fromcurrent"] is False
+    for f in (fig, *fig.frames):
+        assert [a.text for a in f.layout.annotations if a.name == TICK_NAME] == ["0", "10", "20"]
+    controls_apart(fig)
     # the same square window on every subplot
     for i in ("", "2", "3"):
         assert list(layout[f"xaxis{i}"]["range"]) == [-2.5, 2.5]

@@ -11,10 +11,11 @@ import math
 import numpy as np
 import pytest
 import torch
+from playback import controls_apart
 from torch import nn
 
 from ganloss_viz import losses
-from ganloss_viz.figures.train import replay_figure
+from ganloss_viz.figures.train import TICK_NAME, replay_figure, slider_fraction, tick_steps
 from ganloss_viz.losses import Loss, NonSaturating
 from ganloss_viz.metrics import coverage_reached
 from ganloss_viz.train import (
@@ -397,6 +398,45 @@ def test_replay_figure_has_one_frame_per_snapshot(target):
         assert abs(np.sum(bars.y) * width - inside) < 1e-9
         np.testing.assert_array_equal(fig.frames[-1].data[1].y, r.final.d_values)
     assert "step 20" in fig.frames[-1].layout.title.text
+
+
+def test_replay_opens_at_its_last_frame_with_steps_on_the_slider():
+    r = train(tiny(loss="ns", target="ring8", steps=170, snapshot_every=17))
+    fig = replay_figure(r.frame, r.snapshots, title="ns · ")
+    steps = [s.step for s in r.snapshots]
+    assert steps == list(range(0, 171, 17))
+    slider = fig.layout.sliders[0]
+    # opens at the last snapshot: the slider, the data and the title agree
+    assert slider.active == len(steps) - 1
+    np.testing.assert_array_equal(fig.data[0].z, r.final.d_values)
+    np.testing.assert_array_equal(fig.data[3].x, r.final.samples[:, 0])
+    assert "step 170" in fig.layout.title.text
+    # play runs every frame from the first; the current value reads the exact step
+    play = fig.layout.updatemenus[0].buttons[0]
+    assert play.args[0] is None and play.args[1]["fromcurrent"] is False
+    assert [s.label for s in slider.steps] == [str(s) for s in steps]
+    assert [s.args[0] == [str(x)] for s, x in zip(slider.steps, steps, strict=True)]
+    assert slider.currentvalue.prefix == "step "
+    # Plotly's own tick labels (every n-th tick by position) are hidden; round steps,
+    # evenly spaced, are written under the rail at their place along it
+    assert slider.font.color == "rgba(0,0,0,0)"
+    ticks = [a for a in fig.layout.annotations if a.name == TICK_NAME]
+    assert [a.text for a in ticks] == ["0", "50", "100", "150"]
+    assert [a.x for a in ticks] == pytest.approx([0, 50 / 170, 100 / 170, 150 / 170])
+    controls_apart(fig)
+
+
+@pytest.mark.parametrize("steps, ticks", [
+    ([0, 10, 20], [0, 10, 20]),
+    ([*range(0, 1000, 17), 1000], [0, 200, 400, 600, 800, 1000]),
+    ([*range(0, 2000, 34), 2000], [0, 500, 1000, 1500, 2000]),
+    ([*range(0, 10_000, 167), 10_000], [0, 2000, 4000, 6000, 8000, 10_000]),
+    ([*range(300, 1300, 100), 1234], [400, 600, 800, 1000, 1200]),
+    ([7], [7]),
+])
+def test_slider_ticks_are_round_steps(steps, ticks):
+    assert tick_steps(steps) == ticks
+    assert slider_fraction(steps, steps[-1]) == (1.0 if len(steps) > 1 else 0.0)
 
 
 def test_replay_figure_needs_a_snapshot():

@@ -24,7 +24,11 @@ def animation() -> go.Figure:
     fig.frames = [go.Frame(data=[go.Scatter(x=[k], y=[k * k], marker=dict(size=8 + k))],
                            traces=[1], name=str(k), layout=dict(title=dict(text=f"step {k}")))
                   for k in range(3)]
-    add_playback(fig, [0, 1, 2], 0.1, 100, 0.2)
+    ticks = add_playback(fig, [0, 1, 2], 0.1, 100, active=0)
+    fig.layout.annotations = [dict(text="a note", x=0, y=1), *ticks]
+    fig.frames = [go.Frame(f, layout=dict(f.layout.to_plotly_json(),
+                                          annotations=[dict(text="a note", x=0, y=1), *ticks]))
+                  for f in fig.frames]
     return fig
 
 
@@ -44,6 +48,9 @@ def test_stills_are_laid_out_for_a_room():
     layout = video.stills(animation())[0]["layout"]
     assert (layout["width"], layout["height"]) == video.LAYOUT_SIZE
     assert "sliders" not in layout and "updatemenus" not in layout
+    # nor the slider's step labels (in the layout and in each frame); other notes stay
+    for still in video.stills(animation()):
+        assert [a["text"] for a in still["layout"]["annotations"]] == ["a note"]
     assert layout["margin"]["b"] == video.STILL_BOTTOM        # no room kept for controls
     assert layout["title"]["font"]["size"] == round(18 * video.ROOM_SCALE)
     assert layout["xaxis"]["tickfont"]["size"] == video.ROOM_MIN_FONT

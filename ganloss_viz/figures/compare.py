@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .style import per_step
-from .train import BINS_1D, add_playback, averaged, play_ms
+from .train import BINS_1D, CONTROLS_HEIGHT_PX, add_playback, averaged, play_ms
 
 # One colour per loss, in the grid's order (curves, table); none is the generator's red.
 LOSS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#0f8b8d",
@@ -41,6 +41,7 @@ TITLE_SIZE = 15
 # The D and G loss curves, in the Train page's colours; named in the figure's title.
 CURVES = (("d_loss", "D loss", "#636efa"), ("g_loss", "G loss", "#ef553b"))
 CONTROLS_PX = 45      # the play button and the slider sit this far under the plots
+BELOW_PX = CONTROLS_PX + CONTROLS_HEIGHT_PX + 10   # the animated grid's bottom margin
 
 
 class Panel(NamedTuple):
@@ -182,7 +183,7 @@ def grid_figure(panels: Sequence[Panel], title: str = "", max_frames: int = MAX_
             traces += pair
         return traces
 
-    first = moving(steps[0])
+    first = moving(steps[-1])           # the figure opens at its last frame
     moving_index = []
     for i, (p, (r, c)) in enumerate(zip(panels, cells, strict=True)):
         a, b = first[2 * i], first[2 * i + 1]
@@ -214,21 +215,22 @@ def grid_figure(panels: Sequence[Panel], title: str = "", max_frames: int = MAX_
 
     _axes(fig, panels, cells, dim, ext, edges)
     fig.update_layout(
-        title=dict(text=step_title(steps[0]), x=0, font=dict(size=18)),
-        annotations=_titles(titles, panels, steps[0]), template="plotly_white",
-        height=panel_px(cols) * rows + (120 + 110 if animated else 120 + 40),
-        margin=dict(t=120, b=110 if animated else 40, l=10, r=10),
+        title=dict(text=step_title(steps[-1]), x=0, font=dict(size=18)),
+        annotations=_titles(titles, panels, steps[-1]), template="plotly_white",
+        height=panel_px(cols) * rows + 120 + (BELOW_PX if animated else 40),
+        margin=dict(t=120, b=BELOW_PX if animated else 40, l=10, r=10),
         legend=dict(orientation="h", x=0.5, y=0.985, xanchor="center", yanchor="top",
                     yref="container", font=dict(size=13)),
         barmode="overlay", bargap=0)
     if not animated:
         return fig
+    ticks = add_playback(fig, steps, CONTROLS_PX / (panel_px(cols) * rows),
+                         play_ms(len(panels), dim))
+    fig.layout.annotations = [*fig.layout.annotations, *ticks]
     fig.frames = [go.Frame(data=moving(s), traces=moving_index, name=str(s),
                            layout=dict(title=dict(text=step_title(s)),
-                                       annotations=_titles(titles, panels, s)))
+                                       annotations=_titles(titles, panels, s) + ticks))
                   for s in steps]
-    add_playback(fig, steps, CONTROLS_PX / (panel_px(cols) * rows), play_ms(len(panels), dim),
-                 0.16)
     return fig
 
 

@@ -35,7 +35,7 @@ PATH_MARKERS = 80
 MARGIN_L, MARGIN_B = 90, 70
 ANIMATION_FRAMES = 100   # frames of a path animation at most
 ANIMATION_MS = 80        # milliseconds per frame while playing
-CONTROLS_PX = 70         # play / pause and the slider under the plots
+CONTROLS_PX = 90         # play / pause and the slider under the plots
 CONTROLS_BELOW = 75      # their top, this many pixels under the plots
 VIDEO_HEIGHT = 720       # the path animation is laid out for a 1280×720 frame
 
@@ -194,8 +194,9 @@ def field_animation(panels: Sequence[FieldPanel], frames: int = ANIMATION_FRAMES
                                  yanchor="top", font=dict(size=TITLE_SIZE)),
                       legend=dict(yref="container", y=0.985, yanchor="top", x=0.22),
                       margin=dict(t=130, b=MARGIN_B + CONTROLS_PX))
-    add_playback(fig, [int(k) for k in steps], CONTROLS_BELOW / VIDEO_HEIGHT,
-                 ANIMATION_MS, 0.22)
+    ticks = add_playback(fig, [int(k) for k in steps], CONTROLS_BELOW / VIDEO_HEIGHT,
+                         ANIMATION_MS, active=0)
+    fig.layout.annotations = [*fig.layout.annotations, *ticks]
     return fig
 
 

@@ -1,7 +1,8 @@
 """Replay figures of a training run: plain data in (a Frame and Snapshots), go.Figure out.
 
 `replay_figure(frame, snapshots)` is a Plotly animation with one frame per snapshot,
-play / pause buttons and a step slider, played entirely in the browser:
+play / pause buttons and a step slider, played entirely in the browser; it opens at the
+last snapshot (play runs from the first), the slider labelled with round step numbers:
 
 - 2-D: the discriminator's raw output as a heatmap (colours rescaled per frame: only
   the shape of D is compared across frames, its level is in the hover), the target's
@@ -36,6 +37,20 @@ BINS_1D = 80
 FRAME_MS = 120       # play: milliseconds per frame, plus PANEL_MS_* per panel drawn
 PANEL_MS_2D, PANEL_MS_1D = 100, 40
 CURVE_POINTS = 1500    # per-step curves are averaged down to about this many points
+# The play / pause pair sits left of the step slider, level with its rail; the slider's
+# rail, ticks and current-step label start SLIDER_PAD_PX right of the plot's left edge,
+# past the buttons (BUTTONS_PX wide in Chromium at 12 px: measured at 1280 and 1920 wide).
+BUTTONS_PX, SLIDER_PAD_PX = 145, 160
+CURRENT_SIZE = 13      # the slider's current-step label ("step 1,020"), px
+TICK_LABELS = 6        # at most this many round step numbers under the slider
+# Plotly.js's slider geometry (src/components/sliders/constants.js), px below the
+# slider's top: the current value (its font's line plus its offset, 10), then the rail
+# (20 high), then ticks from 25 to 25 + 7 under the rail's top.
+_CURRENT_PX = round(1.3 * CURRENT_SIZE) + 10
+_STEP_INSET, _TICKS_PX = 10, 25 + 7
+CONTROLS_HEIGHT_PX = _CURRENT_PX + _TICKS_PX + 20   # room the controls need under `below`
+TICK_NAME = "step tick"   # the name of the slider's tick-label annotations
+REPLAY_BELOW_PX = 45   # the replay's controls start this far under its plot (x-axis title)
 
 
 def averaged(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,8 +134,8 @@ def _frames_2d(frame, snapshots, label):
     ext = frame.extent
     layout = dict(xaxis=dict(range=[-ext, ext], constrain="domain", title="x"),
                   yaxis=dict(range=[-ext, ext], scaleanchor="x", scaleratio=1, title="y"))
-    first = traces(snapshots[0])
-    return [first[0], static] + first[1:], [0, 2, 3, 4], traces, layout
+    last = traces(snapshots[-1])
+    return [last[0], static] + last[1:], [0, 2, 3, 4], traces, layout
 
 
 def _frames_1d(frame, snapshots, label):
@@ -162,7 +177,7 @@ def _frames_1d(frame, snapshots, label):
                   yaxis2=dict(overlaying="y", side="right", title="D(x)",
                               range=[dmin - pad, dmax + pad], showgrid=False),
                   barmode="overlay")
-    return static + traces(snapshots[0]), [1, 2], traces, layout
+    return static + traces(snapshots[-1]), [1, 2], traces, layout
 
 
 def replay_figure(frame, snapshots: Sequence, title: str = "") -> go.Figure:
@@ -180,11 +195,14 @@ def replay_figure(frame, snapshots: Sequence, title: str = "") -> go.Figure:
               for s in snapshots]
     fig = go.Figure(data=data, frames=frames)
     fig.update_layout(
-        title=dict(text=_title(snapshots[0], title)), template="plotly_white",
-        height=700, margin=dict(t=110, b=40),
+        title=dict(text=_title(snapshots[-1], title)), template="plotly_white",
+        height=700, margin=dict(t=110, b=REPLAY_BELOW_PX + CONTROLS_HEIGHT_PX + 10),
         legend=dict(orientation="h", x=0.0, y=1.02, xanchor="left", yanchor="bottom"),
         **layout)
-    add_playback(fig, [s.step for s in snapshots], 0.1, play_ms(1, frame.dim), 0.22)
+    plot_px = 700 - 110 - fig.layout.margin.b
+    fig.update_layout(annotations=add_playback(fig, [s.step for s in snapshots],
+                                               REPLAY_BELOW_PX / plot_px,
+                                               play_ms(1, frame.dim)))
     return fig
 
 
@@ -200,27 +218,72 @@ def play_ms(panels: int, dim: int) -> int:
     return FRAME_MS + (PANEL_MS_2D if dim == 2 else PANEL_MS_1D) * panels
 
 
+def tick_steps(steps: Sequence[int], most: int = TICK_LABELS) -> list[int]:
+    """Round, evenly spaced step numbers spanning `steps` (sorted) to label the slider with.
+
+    The spacing is the smallest 1, 2 or 5 × 10^n that gives at most `most` labels, and
+    at least the snapshots' own spacing; the labels are its multiples from steps[0] to
+    steps[-1]. Example: snapshots every 17 steps to 1000 -> 0, 200, 400, ..., 1000.
+    """
+    lo, hi = int(steps[0]), int(steps[-1])
+    if hi <= lo:
+        return [lo]
+    gap = int(np.min(np.diff(steps))) if len(steps) > 1 else 1
+    nice = (k * 10**e for e in range(19) for k in (1, 2, 5))
+    d = next(d for d in nice if (hi - lo) / d <= most - 1 and d >= gap)
+    return list(range(-(-lo // d) * d, hi + 1, d))
+
+
+def slider_fraction(steps: Sequence[int], step: float) -> float:
+    """Where `step` falls along a slider with one tick per entry of `steps` (evenly
+    spaced ticks, so between two snapshots in proportion): 0 at the first, 1 at the last."""
+    if len(steps) < 2:
+        return 0.0
+    return float(np.interp(step, steps, np.arange(len(steps)))) / (len(steps) - 1)
+
+
 def add_playback(fig: go.Figure, steps: Sequence[int], below: float, frame_ms: int,
-                 slider_x: float) -> None:
-    """One play / pause pair and one step slider (from `slider_x`), `below` (paper
-    units) under the plots, playing at `frame_ms` per frame; frames are named by step."""
-    play = dict(frame=dict(duration=frame_ms, redraw=True), fromcurrent=True,
-                transition=dict(duration=0))
+                 active: int = -1) -> list[dict]:
+    """Play / pause and a step slider `below` (paper units) under the plots.
+
+    The slider starts at `active` (an index into `steps`; default the last frame: the
+    figure's data must be that frame's); play runs from the first frame at `frame_ms`
+    per frame. Frames are
+    named by step; the slider's steps carry the exact step numbers (the current value
+    reads "step 1,020"), while its own tick labels are hidden, since Plotly labels every
+    n-th tick by position (0, 51, 102, ...): round steps (`tick_steps`) are labelled by
+    annotations at their place along the rail instead. The buttons stand left of the
+    rail, level with it, in the slider's left padding, so neither covers the other.
+    Returns the tick annotations: the caller adds them to the layout (and to any
+    frame that replaces the layout's annotations)."""
+    play = dict(frame=dict(duration=frame_ms, redraw=True), fromcurrent=False,
+                mode="immediate", transition=dict(duration=0))
     pause = dict(frame=dict(duration=0, redraw=False), mode="immediate",
                  transition=dict(duration=0))
     fig.update_layout(
         updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-below, xanchor="left",
-                          yanchor="top", showactive=False,
+                          yanchor="top", showactive=False, font=dict(size=12),
+                          pad=dict(t=_CURRENT_PX - 3, l=0, r=0, b=0),
                           buttons=[dict(label="▶ play", method="animate", args=[None, play]),
                                    dict(label="❚❚ pause", method="animate",
                                         args=[[None], pause])])],
-        sliders=[dict(active=0, currentvalue=dict(prefix="step "), x=slider_x,
-                      len=1 - slider_x, y=-below, yanchor="top", pad=dict(t=0),
-                      steps=[dict(method="animate", label=str(s),
+        sliders=[dict(active=range(len(steps))[active], x=0.0, len=1.0, xanchor="left", y=-below,
+                      yanchor="top", pad=dict(t=0, l=SLIDER_PAD_PX, r=0, b=0),
+                      currentvalue=dict(prefix="step ", xanchor="left",
+                                        font=dict(size=CURRENT_SIZE, color="#333333")),
+                      font=dict(size=1, color="rgba(0,0,0,0)"), minorticklen=7,
+                      steps=[dict(method="animate", label=f"{s:,}", value=str(s),
                                   args=[[str(s)], dict(mode="immediate",
                                                        frame=dict(duration=0, redraw=True),
                                                        transition=dict(duration=0))])
                              for s in steps])])
+    # a tick at fraction f of the rail lies at pad + inset + f * (width - pad - 2 inset)
+    # px from the plot's left edge: paper x = f, shifted by pad + inset - f (pad + 2 inset)
+    return [dict(text=f"{t:,}", name=TICK_NAME, showarrow=False, xref="paper", yref="paper",
+                 x=(f := slider_fraction(steps, t)), y=-below, xanchor="center", yanchor="top",
+                 xshift=SLIDER_PAD_PX + _STEP_INSET - f * (SLIDER_PAD_PX + 2 * _STEP_INSET),
+                 yshift=-(_CURRENT_PX + _TICKS_PX + 2), font=dict(size=11, color="#444444"))
+            for t in tick_steps(steps)]
 
 
 def write_replay_html(path, frame, snapshots: Sequence, title: str = "") -> None:
@@ -251,6 +314,7 @@ def still_figure(frame, snap, title: str, height: int = 520) -> go.Figure:
     fig.frames = ()
     fig.layout.updatemenus = ()
     fig.layout.sliders = ()
+    fig.layout.annotations = [a for a in fig.layout.annotations if a.name != TICK_NAME]
     fig.update_layout(height=height, uirevision="live",
                       margin=dict(t=70, b=30, l=10, r=10), title_font_size=13)
     return fig
