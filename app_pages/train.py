@@ -1,4 +1,4 @@
-"""Train a GAN: pick a loss and a target, watch it train live, replay the run.
+"""Train a GAN: pick a loss and a target; play, pause, step and steer the run; replay it.
 
 The settings live in the URL (loss, target, steps, seed, width, depth, batch, lr,
 device, preset); the run and its result live in this session's st.session_state."""
@@ -14,9 +14,6 @@ from ganloss_viz.ui import widgets as w
 w.sync_url(ts.KEY, ts.read_url, ts.apply)
 
 st.title("Train a GAN")
-st.markdown("Pick a GAN loss and a target distribution, then press **Train**: the generator's "
-            "samples move over the discriminator's landscape live, and the finished run "
-            "replays as an animation with its metrics.")
 messages = st.container()
 
 state = ts.settings_panel()
@@ -25,5 +22,4 @@ with messages:
     w.show_url_errors(ts.KEY, state)
     ts.preset_info(state)
 
-tv.controls(state)
-tv.results()
+tv.instrument(state, ts.settings_more)

@@ -4,6 +4,7 @@ headless Debian Chromium page driven by Playwright (never a downloaded browser).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -87,3 +88,20 @@ def chromium_page(width: int = 1600, height: int = 1000):
             yield browser.new_page(viewport={"width": width, "height": height})
         finally:
             browser.close()
+
+
+def press_play(page, wait_ms: int = 120_000) -> None:
+    """Press the Train page's Play (or Resume), confirming when the page asks first (a
+    run predicted to take over a minute on this machine)."""
+    page.get_by_role("button", name=re.compile("Play|Resume")).first.click()
+    confirm = page.get_by_role("button", name="Play anyway")
+    pause = page.get_by_role("button", name="Pause")
+    deadline = time.monotonic() + wait_ms / 1000
+    while time.monotonic() < deadline:
+        if confirm.count():
+            confirm.first.click()
+            return
+        if pause.count() or page.get_by_text("Replay ·").count() or \
+                page.get_by_text("Queued: position").count():
+            return
+        time.sleep(0.1)

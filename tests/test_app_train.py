@@ -1,17 +1,22 @@
 """The Train page under streamlit.testing.v1.AppTest (no browser), and its URL state.
 
-The page's numbers come from the training library (tested in test_train.py); here:
-the page renders, the URL restores the widgets and reports bad values beside the
-default that replaced them, and a short run ends with the metrics and the replay.
+The page's numbers come from the training library (tested in test_train.py and
+test_trainer.py); here: the page renders the run's view at step 0, the URL restores
+the widgets and reports bad values beside the default that replaced them, each control
+(Play, Pause / Resume, Step, Step D, Step G, Slow-mo, Reset, more steps, changes
+mid-run) does what it says, and a run ends with the metrics and the replay.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from ganloss_viz.state.train import TRAIN_PRESETS, TrainState, caps
@@ -85,14 +90,16 @@ def test_page_renders_with_defaults():
     at = open_train()
     assert at.title[0].value == "Train a GAN"
     assert not at.error
-    assert select(at, "tr.loss") == "ns" and select(at, "tr.target") == "ring8"
+    assert select(at, "tr.loss") == "ns" and select(at, "tr.target_menu") == "ring8"
     assert at.session_state["tr.device"] == "auto"   # its menu: tests/test_device_menu.py
     n = numbers(at)
     assert n["tr.steps"] == TrainConfig().resolved().steps and n["tr.seed"] == 0
     labels = [x.label for x in at.number_input]
     assert f"Steps (≤ {HOSTED_CAPS.steps:,})" in labels          # caps are shown
     assert f"Width (≤ {HOSTED_CAPS.width})" in labels
-    assert at.button(key="tr.train").label == "Train"
+    assert at.button(key="tr.play").label == "Play"
+    view = charts(at)["generated"]                    # the untrained run, before any press
+    assert len(values(view["x"])) == 500 and at.session_state["tr.trainer"].step == 0
     assert dict(at.query_params) == {"loss": ["ns"], "target": ["ring8"],
                                      "steps": [str(n["tr.steps"])], "seed": ["0"]} or \
         {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()} == \
@@ -104,7 +111,7 @@ def test_url_restores_the_widgets():
                      "width": "64", "depth": "2", "batch": "128", "lr": "0.0005",
                      "lr_d": "0.0007", "device": "cpu"})
     assert not at.error
-    assert select(at, "tr.loss") == "hinge" and select(at, "tr.target") == "bimodal"
+    assert select(at, "tr.loss") == "hinge" and select(at, "tr.target_menu") == "bimodal"
     assert at.session_state["tr.device"] == "cpu"
     n = numbers(at)
     assert (n["tr.steps"], n["tr.seed"], n["tr.width"], n["tr.depth"], n["tr.batch"]) == \
@@ -133,7 +140,7 @@ def test_bad_url_shows_errors_and_still_renders():
     assert "lr='abc'" in errors
     assert "Traceback" not in errors
     assert select(at, "tr.loss") == "ns" and numbers(at)["tr.steps"] == steps
-    assert at.button(key="tr.train").label == "Train"
+    assert at.button(key="tr.play").label == "Play"
 
 
 def test_preset_link_shows_its_caption():
@@ -142,18 +149,42 @@ def test_preset_link_shows_its_caption():
     assert any("WGAN-GP on 8 Gaussians" in i.value for i in at.info)
 
 
-def test_short_run_ends_with_metrics_and_replay():
-    at = open_train({"loss": "ns", "target": "ring8", "steps": "60", "width": "32"})
-    at.button(key="tr.train").click()
+def values(v) -> list[float]:
+    """A trace's array as numbers (Plotly writes numpy arrays as base64 "bdata")."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+    return list(v)
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """The traces of the page's charts by name (the run's view: "generated", "D(x)", ...)."""
+    out = {}
+    for c in at.get("plotly_chart"):
+        for trace in json.loads(c.proto.spec)["data"]:
+            out.setdefault(trace.get("name"), trace)
+    return out
+
+
+def play_to_end(at: AppTest, key: str = "tr.play"):
+    """Press Play (or Resume) and rerun until the run has stopped playing."""
+    at.button(key=key).click()
     at.run()
     deadline = time.monotonic() + RUN_WAIT
-    while at.session_state["tr.result"] is None if "tr.result" in at.session_state else True:
-        assert time.monotonic() < deadline, "the 60-step run did not finish"
+    while at.session_state["tr.live"] is not None and not at.session_state["tr.live"].done:
+        assert time.monotonic() < deadline, "the run did not end"
         time.sleep(0.3)
         at.run()
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
+    return at.session_state["tr.trainer"]
+
+
+def test_short_run_ends_with_metrics_and_replay():
+    at = open_train({"loss": "ns", "target": "ring8", "steps": "60", "width": "32"})
+    tr = play_to_end(at)
+    assert tr.step == 60 and tr.finished
     assert not at.error, [e.value for e in at.error]
-    result = at.session_state["tr.result"]
+    result = at.session_state["tr.result"][1]
     assert result.steps == 60 and not result.diverged and result.config.width == 32
     table = at.table[0].value
     shown = dict(zip(table.index, table["value"], strict=True))
@@ -162,10 +193,10 @@ def test_short_run_ends_with_metrics_and_replay():
     for name in ("high-quality fraction", "reverse KL of the modes (nats)", "W1 to the target",
                  "seconds to coverage", "steps/s"):
         assert name in shown
-    charts = {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
-    replay = [s for s in charts.values() if s.get("frames")]
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    replay = [s for s in specs if s.get("frames") and s["layout"].get("sliders")
+              and len(s["frames"]) == len(result.snapshots)]
     assert len(replay) == 1
-    assert len(replay[0]["frames"]) == len(result.snapshots)
     assert replay[0]["layout"]["sliders"][0]["steps"][-1]["label"] == "60"
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Animation (standalone HTML)", "Metrics CSV", "Metrics JSON"]
@@ -176,27 +207,126 @@ def test_short_run_ends_with_metrics_and_replay():
     assert files["csv"].splitlines()[0] == "metric,value"
     data = json.loads(files["json"])
     assert data["steps"] == 60 and data["metrics"]["modes"] == 8
+    assert at.button(key="tr.play").disabled                  # finished: nothing to resume
+    at.button(key="tr.more").click()                          # +500 more steps
+    at.run()
+    assert tr.goal == 560 and not at.button(key="tr.play").disabled
+    assert at.button(key="tr.play").label == "Resume"
 
 
-def wait_for_result(at: AppTest):
+def test_step_moves_the_counter_by_one_and_the_samples():
+    at = open_train({"loss": "ns", "target": "ring8", "steps": "100", "width": "32"})
+    before = values(charts(at)["generated"]["x"])
+    at.button(key="tr.step").click()
+    at.run()
+    tr = at.session_state["tr.trainer"]
+    assert tr.step == 1 and (tr.d_updates, tr.g_updates) == (1, 1)
+    assert values(charts(at)["generated"]["x"]) != before
+    assert any("Step 1" in m.value for m in at.markdown)
+    at.button(key="tr.step_d").click()
+    at.run()
+    at.button(key="tr.step_g").click()
+    at.run()
+    assert tr.step == 1 and (tr.d_updates, tr.g_updates) == (2, 2)
+    assert [(e.step, e.name) for e in tr.events] == [(1, "step_d"), (1, "step_g")]
+    at.button(key="tr.reset0").click()
+    at.run()
+    fresh = at.session_state["tr.trainer"]
+    assert fresh is not tr and fresh.step == 0 and values(charts(at)["generated"]["x"]) == before
+
+
+def test_pause_then_resume_equals_an_uninterrupted_run():
+    from ganloss_viz.train import train
+
+    at = open_train({"loss": "ns", "target": "ring8", "steps": "3000", "width": "32"})
+    at.selectbox(key="tr.speed").set_value("100 steps/s")     # slow enough to pause
+    at.run()
+    at.button(key="tr.play").click()
+    at.run()
+    tr = at.session_state["tr.trainer"]
     deadline = time.monotonic() + RUN_WAIT
-    while at.session_state["tr.result"] is None if "tr.result" in at.session_state else True:
-        assert time.monotonic() < deadline, "the run did not end"
-        time.sleep(0.3)
+    while tr.step < 200:                                      # let it train a while
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    at.button(key="tr.pause").click()
+    at.run()
+    while not at.session_state["tr.live"].done:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    at.run()
+    paused_at = tr.step
+    assert 0 < paused_at < 3000 and not tr.finished
+    assert at.button(key="tr.play").label == "Resume"
+    assert at.session_state["tr.result"][1].stopped           # the run so far, shown
+    assert any("Paused at step" in i.value for i in at.info)
+    at.selectbox(key="tr.speed").set_value("full speed")
+    at.run()
+    tr = play_to_end(at)
+    assert tr.step == 3000
+    whole = train(at.session_state["tr.result"][1].config)
+    assert torch.equal(tr.state.G.flat, whole.generator.flat)
+    assert torch.equal(tr.state.D.flat, whole.discriminator.flat)
+
+
+def test_change_mid_run_shows_in_curves_and_export():
+    at = open_train({"loss": "ns", "target": "ring8", "steps": "200", "width": "32"})
+    for _ in range(3):
+        at.button(key="tr.step").click()
         at.run()
-    return at.session_state["tr.result"]
+    at.number_input(key="tr.steer_lr_d").set_value(0.0005)
+    at.selectbox(key="tr.steer_loss").set_value("hinge")
+    at.button(key="tr.steer").click()
+    at.run()
+    tr = at.session_state["tr.trainer"]
+    assert [(e.step, e.name, e.value) for e in tr.events] == [(3, "loss", "hinge"),
+                                                            (3, "lr_d", 0.0005)]
+    assert tr.state.loss.name == "hinge"
+    tr = play_to_end(at, "tr.play")
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    curves = [s for s in specs if any(t.get("name") == "D loss" for t in s["data"])][0]
+    assert [sh["x0"] for sh in curves["layout"]["shapes"]] == [3]
+    assert "lr_d=0.0005" in curves["layout"]["annotations"][0]["text"]
+    data = json.loads(at.session_state["tr.downloads"][1]["json"])
+    assert data["config"]["schedule"] == [{"step": 3, "loss": "hinge"},
+                                          {"step": 3, "lr_d": 0.0005}]
+    assert "Schedule: `3: loss=hinge, lr_d=0.0005`" in " ".join(c.value for c in at.caption)
 
 
-def test_stop_button_ends_the_run_early():
-    at = open_train({"loss": "ns", "target": "ring8", "steps": "5000", "width": "32"})
-    at.button(key="tr.train").click()
+def test_slow_motion_step_shows_five_stages():
+    at = open_train({"loss": "ns", "target": "ring8", "steps": "50", "width": "32"})
+    at.button(key="tr.slow").click()
     at.run()
-    assert at.button(key="tr.train").disabled               # one run per session
-    at.button(key="tr.stop").click()
+    assert not at.exception
+    assert at.session_state["tr.trainer"].step == 1
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    stages = [s for s in specs if len(s.get("frames", [])) == 5]
+    assert len(stages) == 1
+    labels = [st["label"] for st in stages[0]["layout"]["sliders"][0]["steps"]]
+    assert labels == ["Real batch", "Fake batch", "D's update", "G's gradient", "G's update"]
+
+
+def test_a_long_run_asks_first(monkeypatch):
+    import ganloss_viz.ui.train_view as tv
+
+    monkeypatch.setattr(tv, "CONFIRM_SECONDS", 0.0)
+    at = open_train({"loss": "ns", "target": "ring8", "steps": "100", "width": "32"})
+    at.button(key="tr.play").click()
     at.run()
-    result = wait_for_result(at)
-    assert result.stopped and result.steps < 5000
-    assert not at.exception and not at.error
-    shown = dict(zip(at.table[0].value.index, at.table[0].value["value"], strict=True))
-    assert shown["status"] == "stopped early"
-    assert any("Stopped early" in i.value for i in at.info)
+    assert at.session_state["tr.live"] is None if "tr.live" in at.session_state else True
+    assert any("at this machine's measured speed" in w.value for w in at.warning)
+    tr = play_to_end(at, "tr.confirm_play")
+    assert tr.step == 100
+
+
+def test_a_drawn_target_trains_and_links():
+    spec = "points(x=[-1, 1, 0], y=[0, 0, 1.5], scale=0.1)"
+    at = open_train({"loss": "ns", "target": spec, "steps": "30", "width": "32"})
+    assert not at.error, [e.value for e in at.error]
+    assert select(at, "tr.target_menu") == "draw"
+    assert at.session_state["tr.target"].startswith("points(")
+    tr = play_to_end(at)
+    assert tr.step == 30 and tr.state.target.modes.shape == (3, 2)
+    assert at.query_params["target"][-1].startswith("points(") if isinstance(
+        at.query_params["target"], list) else at.query_params["target"].startswith("points(")
+
+

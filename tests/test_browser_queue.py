@@ -6,7 +6,7 @@ the queued Train page goes to /tmp/shots/queued-train.png.
 
 from __future__ import annotations
 
-from browser_harness import CHROMIUM, CHROMIUM_ARGS, MARKS, SHOTS, streamlit_server
+from browser_harness import CHROMIUM, CHROMIUM_ARGS, MARKS, SHOTS, press_play, streamlit_server
 
 WAIT = 120_000          # milliseconds for a page to show what we wait for
 LONG = "/train?loss=ns&target=ring8&steps=10000"      # runs until stopped
@@ -14,8 +14,8 @@ LONG = "/train?loss=ns&target=ring8&steps=10000"      # runs until stopped
 pytestmark = MARKS
 
 
-def train_button(page):
-    return page.get_by_role("button", name="Train", exact=False).filter(has_text="Train").first
+def play_button(page):
+    return page.get_by_role("button", name="Play", exact=False).first
 
 
 def test_second_run_queues_and_can_be_cancelled(monkeypatch):
@@ -29,10 +29,10 @@ def test_second_run_queues_and_can_be_cancelled(monkeypatch):
                              .new_page() for _ in range(2))
             for page in (first, second):
                 page.goto(base + LONG)
-                train_button(page).wait_for(timeout=WAIT)
-            train_button(first).click()
-            first.get_by_role("button", name="Stop").first.wait_for(timeout=WAIT)
-            train_button(second).click()
+                play_button(page).wait_for(timeout=WAIT)
+            press_play(first)
+            first.get_by_role("button", name="Pause").first.wait_for(timeout=WAIT)
+            press_play(second)
             second.get_by_text("Queued: position 1 of 1").first.wait_for(timeout=WAIT)
             assert second.get_by_text("expected wait about").count() >= 1
             assert second.get_by_text("trains 1 run at a time").count() == 1
@@ -41,7 +41,7 @@ def test_second_run_queues_and_can_be_cancelled(monkeypatch):
             second.get_by_text("Cancelled while waiting in the queue").first.wait_for(
                 timeout=WAIT)
             assert second.get_by_text("Queued: position").count() == 0
-            first.get_by_role("button", name="Stop").first.click()
+            first.get_by_role("button", name="Pause").first.click()
             first.get_by_text("Replay · Non-saturating GAN on ring8").first.wait_for(
                 timeout=WAIT)
             for page in (first, second):

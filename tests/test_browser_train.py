@@ -1,13 +1,14 @@
 """The Train page in a real headless Chromium (Debian's /usr/bin/chromium, via Playwright).
 
-Starts ``streamlit run app.py`` on a free port, opens a shared trainer link, presses
-Train and waits for the replay animation's step slider. Screenshots go to /tmp/shots/.
+Starts ``streamlit run app.py`` on a free port, opens a shared trainer link: the run's
+view is there before any press; Step moves the counter to 1; Play trains to the end and
+the replay animation's step slider appears. Screenshots go to /tmp/shots/.
 """
 
 from __future__ import annotations
 
 import pytest
-from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, streamlit_server
+from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, press_play, streamlit_server
 
 WAIT = 120_000          # milliseconds for the run to finish and its replay to appear
 
@@ -26,15 +27,19 @@ def page():
         yield pg
 
 
-def test_train_link_runs_and_replays(server, page):
+def test_train_page_shows_the_run_at_once_steps_it_and_replays(server, page):
     page.goto(f"{server}/train?loss=ns&target=ring8&steps=100")
-    train = page.get_by_role("button", name="Train", exact=False).filter(has_text="Train")
-    train.first.wait_for(timeout=WAIT)
+    page.locator(MAIN_PLOTS).first.wait_for(timeout=WAIT)      # the view, before any press
+    page.get_by_text("Step 0").first.wait_for(timeout=WAIT)
     assert "steps=100" in page.url
-    train.first.click()
+    page.screenshot(path=str(SHOTS / "browser-test-train-before.png"))
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_text("Step 1", exact=True).first.wait_for(timeout=WAIT)
+    press_play(page)
     page.get_by_text("Replay · Non-saturating GAN on ring8").first.wait_for(timeout=WAIT)
     slider = page.locator(f"{MAIN_PLOTS} .slider-container")
     slider.first.wait_for(timeout=WAIT)
+    page.get_by_text("Step 100", exact=True).first.wait_for(timeout=WAIT)
     page.get_by_text("modes covered").first.wait_for(timeout=WAIT)
     page.get_by_role("button", name="Animation (standalone HTML)").wait_for(timeout=WAIT)
     assert page.get_by_text("Traceback").count() == 0

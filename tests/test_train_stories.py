@@ -183,16 +183,17 @@ def test_parallel_lines_js_gets_no_signal_while_wasserstein_moves():
     judge("lines")
 
 
-def test_live_view_records_and_draws_the_generator_gradient_norm():
-    from ganloss_viz.figures.train import live_grad_figure
-    from ganloss_viz.train import Progress
-    from ganloss_viz.ui.train_view import LiveRun
-    live = LiveRun(config=None, title="")
-    for step, norm in ((10, 0.05), (20, 0.004), (20, 0.004), (30, 0.0007)):
+def test_live_view_draws_the_generator_gradient_norm_and_the_changes():
+    from ganloss_viz.figures.live import curves_figure, refresh_curves
+    from ganloss_viz.train.schedule import Event
+    snaps = [snap(0, None)]
+    for step, norm in ((10, 0.05), (20, 0.004), (30, 0.0007)):
         s = snap(step, None)
         s.d_loss, s.g_loss, s.g_grad_norm = 1.0, -0.01, norm
-        live.on_progress(Progress(step, 30, 1.0, 10.0, s))
-    assert [c[3] for c in live.curve] == [0.05, 0.004, 0.0007]   # one point per snapshot
-    fig = live_grad_figure(live.curve)
-    assert list(fig.data[0].y) == [0.05, 0.004, 0.0007] and list(fig.data[0].x) == [10, 20, 30]
-    assert fig.layout.yaxis.type == "log"                  # decades of decay stay visible
+        snaps.append(s)
+    fig = refresh_curves(curves_figure(), snaps, [Event(20, "lr_d", 1e-4)])
+    grad = next(t for t in fig.data if t.name == "‖∇θ L_G‖")
+    assert list(grad.y) == [0.05, 0.004, 0.0007] and list(grad.x) == [10, 20, 30]
+    assert fig.layout[grad.yaxis.replace("y", "yaxis")].type == "log"   # decades stay visible
+    assert [sh.x0 for sh in fig.layout.shapes] == [20]                # the change is marked
+    assert fig.layout.annotations[0].text == "lr_d=0.0001"

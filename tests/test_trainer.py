@@ -169,6 +169,9 @@ def test_more_steps_after_the_goal_and_their_cap():
     assert more.steps == 35 and more.config.steps == 35 and len(more.history["d_loss"]) == 35
     with pytest.raises(ValueError, match="cap"):
         tr.extend(60_000)
+    tr.extend(5000)               # 504 snapshots at every 10th step: over the cap of 300
+    assert tr.cfg.snapshot_every == 20 and tr.cfg.n_snapshots <= tr.cfg.caps.snapshots
+    assert tr.finish().config.snapshot_every == 20
 
 
 def test_schedule_text_round_trip_and_errors():

@@ -143,8 +143,9 @@ def targets() -> dict:
 
 
 def default_steps(target: str) -> int:
+    from ganloss_viz.targets import get_target
     from ganloss_viz.train import default_steps as steps_of
-    return steps_of(targets()[target])
+    return steps_of(get_target(target))
 
 
 def default_lr(loss: str, net: str = "g") -> float:
@@ -231,6 +232,11 @@ def parse_loss(text: str, state: Any = None) -> str:
 
 
 def parse_target(text: str, state: Any = None) -> str:
+    """A target name, or a drawn target's spec ``points(...)`` (the Train page's Draw)."""
+    if text.strip().startswith("points("):
+        from ganloss_viz.targets import get_target
+        get_target(text.strip())                   # ValueError saying what is wrong
+        return text.strip()
     return parse_choice(text, targets(), "target")
 
 

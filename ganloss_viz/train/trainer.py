@@ -16,6 +16,7 @@ recording it).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -147,9 +148,19 @@ class Trainer:
 
     def extend(self, more: int) -> None:
         """Raise the goal by `more` steps (after a run finished: "N more steps"), with
-        the caps of the run's settings (ValueError naming them)."""
+        the caps of the run's settings (ValueError naming them). Where the snapshots of
+        the longer run would pass the cap, the later ones are taken less often (a
+        multiple of the old interval; the networks are the same either way)."""
         goal = self.goal + more
-        replace(self.cfg, steps=goal).resolved()
+        cfg = replace(self.cfg, steps=goal)
+        cap = cfg.caps.snapshots
+        if cfg.n_snapshots > cap and goal <= cfg.caps.steps:
+            every = cfg.snapshot_every
+            every *= math.ceil(math.ceil(goal / (cap - 1)) / every)
+            cfg = replace(cfg, snapshot_every=every)
+            self.start = replace(self.start, snapshot_every=every)
+        self.cfg = cfg.resolved()
+        self.state.cfg = self.cfg
         if goal > self.hist.shape[0]:
             extra = torch.zeros(goal - self.hist.shape[0], len(HISTORY), device=self.device)
             self.hist = torch.cat([self.hist, extra])
@@ -257,6 +268,26 @@ class Trainer:
                       d_loss=d_loss, g_loss=g_loss)
 
     # ------------------------------------------------------------------ the end
+
+    def so_far(self) -> TrainResult:
+        """The run up to now as a TrainResult, recording nothing: a paused run's replay
+        and metrics (a last snapshot at the current step, with metrics, is added to the
+        result only). Its config is as `finish` gives."""
+        with self.settings():
+            snaps = list(self.rec.snaps)
+            if not self.diverged and self.step > snaps[-1].step:
+                snap = self.state.snapshot(self.step, self.seconds, True)
+                if snap is not None:
+                    snaps.append(snap)
+        result = self.rec.result(self.state, self.seconds, self.step < self.goal,
+                                 self.wall0)
+        if not self.diverged:
+            result.steps, result.snapshots, result.history = self.step, snaps, self.history()
+            result.metrics = dict(next(s.metrics for s in reversed(snaps)
+                                       if s.metrics is not None))
+        result.stopped = self.step < self.goal and not self.diverged
+        result.config = replace(self.start, steps=self.goal, schedule=tuple(self.events))
+        return result
 
     def finish(self) -> TrainResult:
         """The run as a TrainResult: a run paused before its goal is recorded up to its

@@ -234,13 +234,14 @@ def live_job(key: str, cancel_key: str) -> Job | None:
     return job
 
 
-def progress_row(job: Job, key: str, stop_key: str, fraction: float, text: str) -> None:
-    """A progress bar at `fraction` saying `text`, a Stop button beside it for the job
-    under `key`, and a caption while it stops."""
+def progress_row(job: Job, key: str, stop_key: str, fraction: float, text: str,
+                 label: str = "Stop", icon: str = ":material/stop:") -> None:
+    """A progress bar at `fraction` saying `text`, a Stop button (or another `label`)
+    beside it for the job under `key`, and a caption while it stops."""
     c_bar, c_stop = st.columns([5, 1], vertical_alignment="bottom")
     c_bar.progress(min(max(fraction, 0.0), 1.0), text=text)
-    c_stop.button("Stop", key=stop_key, on_click=request_stop, args=(key,),
-                  icon=":material/stop:", disabled=job.stop_requested, width="stretch")
+    c_stop.button(label, key=stop_key, on_click=request_stop, args=(key,),
+                  icon=icon, disabled=job.stop_requested, width="stretch")
     if job.stop_requested:
         st.caption("Stopping after the current step …")
 

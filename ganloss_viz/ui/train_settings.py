@@ -97,28 +97,62 @@ def _defaults_text(name: str) -> str:
     return "Defaults of this loss: " + ", ".join(parts) + "."
 
 
+DRAW = "draw"                # the target menu's entry for a drawn target (points(...))
+
+
+def _on_target_menu() -> None:
+    choice = ss[k("target_menu")]
+    ss[k("drawing")] = choice == DRAW
+    if choice != DRAW:
+        ss[k("target")] = choice
+        _on_target()
+
+
+def _target_menu_label(name: str) -> str:
+    return "draw your own · 2-D" if name == DRAW else target_label(name)
+
+
+def _target_caption(name: str) -> str:
+    if name in TARGETS:
+        t = TARGETS[name]
+        return f"Target: {t.dim}-D · {t.doc}. Default: {default_steps(name):,} steps."
+    return "Target: drawn, equal-weight Gaussians at the drawn points (spec below)."
+
+
+def draw_section() -> None:
+    """The plane to draw a target on, while the menu says draw; the drawing becomes the
+    target (a ``points(...)`` spec, in the URL like any target)."""
+    from ganloss_viz.ui.draw_target import draw_panel
+
+    with st.expander("Draw the target: click to place points, lasso to paint",
+                     expanded=True):
+        spec = draw_panel(k("draw"), initial=ss[k("target")])
+    if spec is not None and spec != ss[k("target")]:
+        ss[k("target")] = spec
+    elif spec is None and ss[k("target")] not in TARGETS:
+        ss[k("target")] = "ring8"                 # nothing drawn (cleared): the default
+
+
 def settings_panel() -> TrainState:
-    """Draw the settings; returns the state they show (preset dropped once stale)."""
+    """Draw the main settings in one row above the run's view (loss, target, steps, seed;
+    the rest: `settings_more`); returns the state all the settings show (preset dropped
+    once stale)."""
     cap = caps()
     for name, value in TrainState().resolved().__dict__.items():   # first visit
         ss.setdefault(k(name), value)
     if ss[k("device")] not in device_options():
         ss[k("device")] = "auto"
-    c_loss, c_target = st.columns(2, gap="large")
-    with c_loss:
-        st.selectbox("Loss", list(LOSSES), key=k("loss"), format_func=loss_label,
+    drawn = ss[k("target")] not in TARGETS
+    ss[k("target_menu")] = DRAW if drawn or ss.get(k("drawing")) else ss[k("target")]
+    c_loss, c_target, c_steps, c_seed, c_device = st.columns([1.6, 1.4, 0.9, 0.7, 0.8])
+    c_loss.selectbox("Loss", list(LOSSES), key=k("loss"), format_func=loss_label,
                      on_change=_on_loss, help="The GAN loss: discriminator and generator "
                                               "objectives on the raw output D(x).")
-        loss = LOSSES[ss[k("loss")]]
-        st.caption(f"**{loss.label}.** {loss.doc}")
-        if loss.caveat:
-            st.caption(f":orange[:material/warning:] **Known weakness.** {loss.caveat}")
-        st.caption(_defaults_text(loss.name))
-    with c_target:
-        target_picker(k("target"), _on_target, default_steps,
-                      "2-D targets show D as a heatmap under the samples; 1-D targets a "
-                      "histogram against the true density with the D curve.")
-    c_steps, c_seed, c_device = st.columns([1.2, 1, 1])
+    c_target.selectbox("Target (the data)", [*TARGETS, DRAW], key=k("target_menu"),
+                       format_func=_target_menu_label, on_change=_on_target_menu,
+                       help="2-D targets show D as a heatmap under the samples; 1-D targets "
+                            "a histogram against the true density with the D curve; "
+                            "'draw' lets you place the modes yourself.")
     c_steps.number_input(f"Steps (≤ {cap.steps:,})", min_value=1, max_value=cap.steps,
                          step=100, key=k("steps"),
                          help=f"Generator steps; the {CAP_WORD} is {cap.steps:,}.")
@@ -126,7 +160,27 @@ def settings_panel() -> TrainState:
                         help="Fixes the initialisation, the data and the noise: the same "
                              "settings and seed give the same run on the CPU.")
     device_menu(c_device, k("device"))
-    with st.expander("Networks and optimiser"):
+    if ss[k("target_menu")] == DRAW:
+        draw_section()
+    state = TrainState(**{name: ss[k(name)] for name in TrainState().__dict__})
+    state = replace(state, steps=int(state.steps), seed=int(state.seed),
+                    width=int(state.width), depth=int(state.depth), batch=int(state.batch),
+                    lr=float(state.lr), lr_d=float(state.lr_d))
+    state = state.without_stale_preset()
+    ss[k("preset")] = state.preset
+    return state
+
+
+def settings_more() -> None:
+    """The loss's and target's descriptions, the networks and the optimiser, in an
+    expander below the run's view (their values are read by `settings_panel`)."""
+    cap = caps()
+    loss = LOSSES[ss[k("loss")]]
+    with st.expander("About this loss and target · networks and optimiser"):
+        st.caption(f"**{loss.label}.** {loss.doc}")
+        if loss.caveat:
+            st.caption(f":orange[:material/warning:] **Known weakness.** {loss.caveat}")
+        st.caption(_defaults_text(loss.name) + " " + _target_caption(ss[k("target")]))
         c_w, c_d, c_b, c_opt, c_lr, c_lrd = st.columns(6)
         c_w.number_input(f"Width (≤ {cap.width})", min_value=1, max_value=cap.width, step=16,
                          key=k("width"), help="Units per hidden layer of G and D.")
@@ -150,13 +204,6 @@ def settings_panel() -> TrainState:
                    f"width {cap.width}, depth {cap.depth}, {cap.snapshots} animation frames, "
                    f"{cap.points} points per frame, a {cap.grid}×{cap.grid} grid for D"
                    + (f", {cpu_cap():g} CPU seconds per run." if cpu_cap() else "."))
-    state = TrainState(**{name: ss[k(name)] for name in TrainState().__dict__})
-    state = replace(state, steps=int(state.steps), seed=int(state.seed),
-                    width=int(state.width), depth=int(state.depth), batch=int(state.batch),
-                    lr=float(state.lr), lr_d=float(state.lr_d))
-    state = state.without_stale_preset()
-    ss[k("preset")] = state.preset
-    return state
 
 
 def preset_info(state: TrainState) -> None:
@@ -166,4 +213,4 @@ def preset_info(state: TrainState) -> None:
 
 
 __all__ = ["KEY", "apply", "device_menu", "device_options", "k", "preset_info", "read_url",
-           "settings_panel", "target_label", "target_picker"]
+           "settings_more", "settings_panel", "target_label", "target_picker"]

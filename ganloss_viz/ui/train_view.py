@@ -1,176 +1,407 @@
-"""The Train page's run: the live run and the results (its settings: `train_settings`).
+"""The Train page's instrument: the run's view at once, Play / Pause / Step / Step D /
+Step G / slow motion / Reset / more steps, changes mid-run, and the finished run.
 
-A run trains in a background thread (`LiveRun`, a `ganloss_viz.ui.background.Job`),
-one per user session, held in ``st.session_state`` with its result: nothing is shared
-between users. A fragment (`live_panel`) redraws the progress, the latest snapshot, the
-loss curves and the generator's gradient norm (the saturating loss's story) a few
-times a second, and reruns the page when the run has ended; the page then shows the
-replay animation, the metrics, the curves and downloads.
-Every number comes from the training library; figures from `ganloss_viz.figures.train`.
+The session holds one `Trainer` (ganloss_viz.train.trainer) for the page's settings,
+built as soon as the page shows, so the untrained state at step 0 is on screen before
+anything is pressed. Play advances it in a background thread (`Play`, a
+`ganloss_viz.ui.background.Job`, one per press) until Pause, the goal, or a stop the
+server asks for; a fragment (`live_panel`) redraws the view a few times a second by
+refreshing the arrays of figures kept for the run (ganloss_viz.figures.live). Steps,
+lone steps and changes happen in the script while no Play runs, and each is recorded
+in the run's schedule, so a paused, stepped and steered run is remade exactly from its
+exported config. Every number comes from the training library.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ganloss_viz.figures.style import chart_config
-from ganloss_viz.figures.train import (
-    history_figure,
-    live_curve_figure,
-    live_grad_figure,
-    replay_figure,
-    still_figure,
+from ganloss_viz.figures.live import (
+    curves_figure,
+    refresh_curves,
+    refresh_view,
+    stages_figure,
+    view_figure,
 )
+from ganloss_viz.figures.style import chart_config
+from ganloss_viz.figures.train import history_figure, replay_figure
 from ganloss_viz.format import fmt, literal
 from ganloss_viz.losses import LOSSES
-from ganloss_viz.state.train import (
-    TrainState,
-    cpu_cap,
-)
-from ganloss_viz.train import Progress, TrainResult, train
+from ganloss_viz.state.train import MAX_LR, TrainState, cpu_cap
+from ganloss_viz.train import Trainer, TrainResult
 from ganloss_viz.train.device import resolve_device
-from ganloss_viz.train.engine import RunState
 from ganloss_viz.train.report import metric_rows, metrics_csv, result_json
+from ganloss_viz.train.schedule import text as schedule_text
 from ganloss_viz.ui.background import (
-    LIVE_EVERY,
     Job,
     live_job,
-    predicted_seconds,
     progress_row,
     running,
     session_probe,
     stop_note,
     take_finished,
-    training_text,
+    wait_text,
 )
 from ganloss_viz.ui.train_settings import k
 from ganloss_viz.ui.video_download import video_download
 
 ss = st.session_state
+CONFIRM_SECONDS = 60.0       # a Play predicted to take longer asks first
+SPEEDS = {"full speed": None, "100 steps/s": 100.0, "20 steps/s": 20.0, "5 steps/s": 5.0}
+MORE_STEPS = (500, 1000, 2000)
+VIEW_EVERY = 0.25            # seconds between redraws of the playing view (4 a second: a
+                             # redraw refreshes the arrays of figures kept for the run)
 
 
-# --- the live run --------------------------------------------------------------------------
+# --- the run ---------------------------------------------------------------------------------
 
 
 @dataclass(kw_only=True)
-class LiveRun(Job):
-    """One training run in a background thread (see the module docstring)."""
+class Play(Job):
+    """One press of Play: advance the session's Trainer until Pause, the goal or a stop
+    the server asks for (see ganloss_viz.ui.background.Job). `pace`: at most that many
+    steps a second (None: full speed)."""
 
-    config: Any
-    title: str
-    frame: Any = None
-    curve: list[tuple[int, float, float, float]] = field(default_factory=list)
-    still: tuple[int, go.Figure] | None = None     # the live figure of the latest snapshot
+    trainer: Trainer
+    pace: float | None = None
     thread_name: ClassVar[str] = "ganloss-viz-train"
 
-    def still_figure(self, snap) -> go.Figure:
-        """The live figure, rebuilt only when a new snapshot arrived."""
-        if self.still is None or self.still[0] != snap.step:
-            self.still = (snap.step, still_figure(self.frame, snap, self.title))
-        return self.still[1]
+    def fraction(self) -> float:
+        tr = self.trainer
+        return tr.step / tr.goal if tr.goal else 1.0
 
-    def on_progress(self, p: Progress) -> None:
-        self.progress = p
-        snap = p.snapshot
-        if snap is not None and snap.d_loss is not None and \
-                (not self.curve or self.curve[-1][0] != snap.step):
-            self.curve.append((snap.step, snap.d_loss, snap.g_loss, snap.g_grad_norm))
-
-    def compute(self) -> TrainResult:
-        cfg = self.config.resolved()
-        # the animation's fixed stage (window, grid, target), as the engine builds it
-        self.frame = RunState(cfg, resolve_device("cpu")).frame
-        return train(cfg, callback=self.on_progress, should_stop=self.should_stop)
+    def compute(self) -> int:
+        tr = self.trainer
+        if self.pace is None:
+            tr.advance(callback=self.on_progress, should_stop=self.should_stop)
+            return tr.step
+        chunk = max(1, round(self.pace / 10))
+        while not tr.finished and not self.should_stop():
+            t0 = time.perf_counter()
+            tr.advance(until=tr.step + chunk, callback=self.on_progress)
+            time.sleep(max(0.0, chunk / self.pace - (time.perf_counter() - t0)))
+        return tr.step
 
 
 def run_title(cfg) -> str:
     return f"{cfg.loss} on {cfg.target} · "
 
 
-def start_run(state: TrainState) -> None:
-    """Train-button callback: validate the settings and start a run for this session."""
-    if running(k("live")):
-        return
-    cfg = state.config()
+def trainer_for(state: TrainState) -> Trainer | None:
+    """The session's Trainer for `state`: kept while it has trained or been changed, or
+    while its settings are the state's; else a new one at step 0 (None, with the error
+    in the session, when the settings are not valid)."""
+    tr: Trainer | None = ss.get(k("trainer"))
     try:
-        cfg.resolved()
-        if cfg.device != "cpu":
-            resolve_device(cfg.device)
+        cfg = replace(state.config().resolved(), schedule=())
     except ValueError as exc:
         ss[k("start_error")] = str(exc)
+        return tr
+    fresh = tr is None or (tr.step == 0 and not tr.events and tr.start != cfg)
+    if fresh and not running(k("live")):
+        try:
+            if cfg.device != "cpu":
+                resolve_device(cfg.device)
+            tr = Trainer(cfg)
+        except ValueError as exc:
+            ss[k("start_error")] = str(exc)
+            return None
+        ss[k("trainer")], ss[k("start_error")] = tr, None
+        ss.pop(k("figs"), None)
+        ss.pop(k("stages"), None)
+    return tr
+
+
+def predicted(tr: Trainer) -> float:
+    """Seconds the rest of the run takes at the speed measured for it (its own pace
+    once it has trained, else a timing of a few of its steps on this machine)."""
+    left = tr.goal - tr.step
+    if tr.step >= 20 and tr.seconds > 0:
+        return left * tr.seconds / tr.step
+    pace = ss.get(k("pace"))
+    if pace is None or pace[0] != tr.start:
+        probe = Trainer(replace(tr.start, steps=30, snapshot_every=30))
+        probe.advance(until=5)                     # warm-up: first calls allocate
+        t0, s0 = time.perf_counter(), probe.step
+        probe.advance(until=25)
+        pace = ss[k("pace")] = (tr.start, (time.perf_counter() - t0) / (probe.step - s0))
+    return left * pace[1]
+
+
+# --- the acts (button callbacks; never while a Play runs) -------------------------------
+
+
+def _act(fn, *args) -> None:
+    tr: Trainer | None = ss.get(k("trainer"))
+    if tr is None or running(k("live")):
         return
-    ss[k("start_error")] = ss[k("note")] = None
-    ss[k("live")] = LiveRun(config=cfg, title=run_title(cfg), cpu_cap=cpu_cap(),
-                            estimate=predicted_seconds([cfg.resolved()]),
-                            alive=session_probe()).start()
+    try:
+        fn(tr, *args)
+        ss[k("act_error")] = None
+    except ValueError as exc:
+        ss[k("act_error")] = str(exc)
+
+
+def play(confirmed: bool = False) -> None:
+    """Play: advance the run in a thread (asks first when it would take long)."""
+    tr: Trainer | None = ss.get(k("trainer"))
+    if tr is None or running(k("live")) or tr.finished:
+        return
+    pace = SPEEDS[ss.get(k("speed"), "full speed")]
+    secs = predicted(tr) if pace is None else (tr.goal - tr.step) / pace
+    if secs > CONFIRM_SECONDS and not confirmed:
+        ss[k("confirm")] = secs
+        return
+    ss[k("confirm")] = ss[k("note")] = None
+    ss.pop(k("stages"), None)
+    ss[k("live")] = Play(trainer=tr, pace=pace, cpu_cap=cpu_cap(), estimate=secs,
+                         alive=session_probe()).start()
+
+
+def step_once(tr: Trainer) -> None:
+    tr.advance(until=tr.step + 1)
+    ss.pop(k("stages"), None)
+
+
+def slow_step(tr: Trainer) -> None:
+    ss[k("stages")] = tr.slow_step()
+
+
+def lone(tr: Trainer, name: str) -> None:
+    tr.apply(name, 1)
+    ss.pop(k("stages"), None)
+
+
+def more(tr: Trainer, n: int) -> None:
+    tr.extend(n)
+
+
+def reset() -> None:
+    if running(k("live")):
+        return
+    for name in ("trainer", "figs", "stages", "act_error", "confirm", "result"):
+        ss.pop(k(name), None)
+
+
+def steer(tr: Trainer) -> None:
+    """Apply the 'Change mid-run' fields that differ from the run's settings."""
+    for name in ("loss", "penalty_weight", "lr_g", "lr_d", "n_critic"):
+        value = ss.get(k(f"steer_{name}"))
+        if value is None or (name == "penalty_weight" and tr.state.penalty is None):
+            continue
+        if name == "n_critic":
+            value = int(value)
+        elif name != "loss":
+            value = float(value)
+        tr.apply(name, value)
 
 
 def collect() -> None:
-    """Move a finished run's result (or error) into the session's results."""
-    live = take_finished(k("live"))
-    if live is None:
+    """A Play that ended: its error or stop note into the session."""
+    job = take_finished(k("live"))
+    if job is None:
         return
-    note = stop_note(live.stop_reason, live.cpu_cap)
-    ss[k("note")] = note if live.result is None else None      # a cancel: nothing trained
-    if live.error is not None:
-        ss[k("run_error")] = live.error
-    elif live.result is not None:
-        ss[k("run_error")] = None
-        ss[k("result")], ss[k("result_note")] = live.result, note
-        ss.pop(k("downloads"), None)
+    if job.error is not None:
+        ss[k("act_error")] = job.error
+    reason = job.stop_reason if job.stop_reason != "stop" else None
+    ss[k("note")] = stop_note(reason, job.cpu_cap)
 
 
-@st.fragment(run_every=LIVE_EVERY)
-def live_panel() -> None:
-    """The running run: progress bar, Stop, the latest snapshot, loss and gradient-norm
-    curves, steps/s."""
-    live = live_job(k("live"), k("cancel"))
-    if live is None:
-        return
-    p = live.progress
-    steps = live.config.resolved().steps
-    done, sps, secs = (p.step, p.steps_per_s, p.seconds) if p else (0, 0.0, 0.0)
-    progress_row(live, k("live"), k("stop"), done / steps,
-                 training_text(live.title, done, steps, sps, secs, live.cpu_cap))
-    if p is None or p.snapshot is None or live.frame is None:
-        st.caption("Building the networks …")
-        return
-    c_fig, c_side = st.columns([1.25, 1], gap="large")
+# --- the view ---------------------------------------------------------------------------------
+
+
+def _figures(tr: Trainer, snap) -> tuple[go.Figure, go.Figure]:
+    """The run's view and curve figures, built once per run, refreshed with `snap`."""
+    figs = ss.get(k("figs"))
+    title = run_title(tr.cfg)
+    if figs is None or figs[0] is not tr:
+        figs = ss[k("figs")] = (tr, view_figure(tr.state.frame, snap, title), curves_figure())
+    refresh_view(figs[1], tr.state.frame, snap, title)
+    refresh_curves(figs[2], tr.rec.snaps, tr.events)
+    return figs[1], figs[2]
+
+
+def status_text(tr: Trainer) -> tuple[str, str]:
+    """The run's counters (a headline) and its settings in force (a caption)."""
+    d = tr.cfg
+    speed = f" · {tr.step / tr.seconds:,.0f} steps/s" if tr.seconds else ""
+    head = f"**Step {tr.step:,}** of {tr.goal:,}{speed}"
+    if not tr.finished and not running(k("live")):
+        head += f" · the rest takes {wait_text(predicted(tr))} here"
+    name = tr.state.loss.name
+    return head, (f"D updates {tr.d_updates:,} · G updates {tr.g_updates:,} · "
+                  f"{LOSSES[name].label if name in LOSSES else name}, "
+                  f"lr G {fmt(d.lr_g, pad=False)}, D {fmt(d.lr_d, pad=False)}, "
+                  f"{d.n_critic} D step{'s' if d.n_critic > 1 else ''} per G step")
+
+
+def draw_view(tr: Trainer, snap, live: bool) -> None:
+    """The run's state (left) and its curves and counters (right)."""
+    c_fig, c_side = st.columns([1.35, 1], gap="medium")
+    stages = None if live else ss.get(k("stages"))
     with c_fig:
-        st.plotly_chart(live.still_figure(p.snapshot),
-                        key=k("live_fig"), width="stretch",
-                        config=chart_config("train-live"))
+        if stages is not None:
+            st.plotly_chart(stages_figure(tr.state.frame, stages, run_title(tr.cfg)),
+                            key=k("stages_fig"), width="stretch",
+                            config=chart_config("train-slow-motion"))
+        elif snap is None:
+            st.warning("The generator's samples are not finite: the run has diverged.")
+        else:
+            view, _ = _figures(tr, snap)
+            st.plotly_chart(view, key=k("view"), width="stretch",
+                            config=chart_config("train-live"))
     with c_side:
-        m1, m2, m3 = st.columns(3)
-        m1.metric("Step", f"{done:,}")
-        m2.metric("Steps/s", fmt(sps, 4) if sps else "—")
-        m3.metric("Seconds", f"{secs:.1f}")
-        if live.curve:
-            st.plotly_chart(live_curve_figure(live.curve), key=k("live_curve"),
-                            width="stretch", config=chart_config("train-live-losses"))
-            st.plotly_chart(live_grad_figure(live.curve), key=k("live_grad"),
-                            width="stretch", config=chart_config("train-live-gradients"))
+        head, settings = status_text(tr)
+        st.markdown(head)
+        st.caption(settings)
+        if tr.rec.snaps[-1].d_loss is not None:
+            _, curves = _figures(tr, snap if snap is not None else tr.rec.snaps[-1])
+            st.plotly_chart(curves, key=k("curves"), width="stretch",
+                            config=chart_config("train-curves"))
+        else:
+            st.caption("The losses and G's gradient norm appear here once the run has "
+                       "trained a snapshot's worth of steps; dotted lines will mark each "
+                       "change made mid-run.")
+        if tr.events:
+            st.caption("Schedule: " + literal(schedule_text(tuple(tr.events))))
 
 
-def controls(state: TrainState) -> None:
-    """The Train button, start errors, and the live panel while a run is going."""
-    collect()
+@st.fragment(run_every=VIEW_EVERY)
+def live_panel() -> None:
+    """While Play runs: progress with ETA and Pause, and the view of the latest
+    snapshot."""
+    job = live_job(k("live"), k("cancel"))
+    if job is None:
+        return
+    tr: Trainer = job.trainer
+    left = job.seconds_left()
+    progress_row(job, k("live"), k("pause"), tr.step / tr.goal,
+                 f"Training step {tr.step:,} of {tr.goal:,} · {wait_text(left)} left"
+                 + (f" (stops at {job.cpu_cap:g} CPU s)" if job.cpu_cap else ""),
+                 label="Pause", icon=":material/pause:")
+    draw_view(tr, tr.rec.snaps[-1], live=True)
+
+
+def controls(tr: Trainer) -> None:
+    """Play, Step, Step D, Step G, slow motion, speed, more steps and Reset."""
     busy = running(k("live"))
-    st.button("Train", type="primary", icon=":material/play_arrow:", key=k("train"),
-              on_click=start_run, args=(state,), disabled=busy)
+    c = st.columns([1.15, 0.8, 0.85, 0.85, 0.95, 0.9, 1.2, 1.0, 0.7],
+                   vertical_alignment="bottom")
+    done = tr.finished
+    c[0].button("Play" if tr.step == 0 else "Resume", type="primary", key=k("play"),
+                icon=":material/play_arrow:", on_click=play, disabled=busy or done,
+                width="stretch", help="Train to the goal; Pause keeps everything and "
+                                      "Resume goes on from the same step.")
+    c[1].button("Step", key=k("step"), on_click=_act, args=(step_once,),
+                disabled=busy or done, width="stretch",
+                help="One iteration: the critic steps, then one generator step.")
+    c[2].button("Step D", key=k("step_d"), on_click=_act, args=(lone, "step_d"),
+                disabled=busy or tr.diverged, width="stretch",
+                help="One discriminator step alone (recorded in the run's schedule).")
+    c[3].button("Step G", key=k("step_g"), on_click=_act, args=(lone, "step_g"),
+                disabled=busy or tr.diverged, width="stretch",
+                help="One generator step alone (recorded in the run's schedule).")
+    c[4].button("Slow-mo", key=k("slow"), on_click=_act, args=(slow_step,),
+                disabled=busy or done, width="stretch",
+                help="One iteration shown stage by stage: real batch, fake batch, D's "
+                     "update, G's gradient, G's update.")
+    c[5].button("Reset", key=k("reset0"), on_click=reset, disabled=busy or not
+                (tr.step or tr.events), width="stretch",
+                help="Back to step 0 with the settings above (a new run).")
+    c[6].selectbox("Speed", list(SPEEDS), key=k("speed"), disabled=busy,
+                   help="Full speed, or slowed down to watch the samples move.")
+    c[7].selectbox("More steps", MORE_STEPS, key=k("more_n"), format_func=lambda n: f"+{n:,}",
+                   disabled=busy, help="Raise the run's goal (after it finished, or any time).")
+    c[8].button("Add", key=k("more"), on_click=_act, args=(lambda t: more(t, ss[k("more_n")]),),
+                disabled=busy or tr.diverged, width="stretch")
+    if ss.get(k("confirm")):
+        secs = ss[k("confirm")]
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.warning(f"The {tr.goal - tr.step:,} steps left take {wait_text(secs)} at this "
+                   f"machine's measured speed for these settings.", icon=":material/timer:")
+        c2.button("Play anyway", key=k("confirm_play"), on_click=play, args=(True,),
+                  width="stretch")
+    for name, kind in (("start_error", "Cannot train with these settings"),
+                       ("act_error", "Not done")):
+        if ss.get(k(name)):
+            st.error(f"{kind}: {literal(ss[k(name)])}")
+    if ss.get(k("note")):
+        st.info(ss[k("note")], icon=":material/pause_circle:")
+
+
+def steer_panel(tr: Trainer) -> None:
+    """Changes mid-run (while paused): loss, learning rates, critic steps, penalty."""
+    if running(k("live")) or tr.diverged:
+        return
+    with st.expander("Change mid-run: loss, learning rates, D steps, penalty", expanded=False):
+        d = tr.cfg
+        c = st.columns(5, vertical_alignment="bottom")
+        c[0].selectbox("Loss", list(LOSSES), index=list(LOSSES).index(tr.state.loss.name)
+                       if tr.state.loss.name in LOSSES else 0, key=k("steer_loss"))
+        c[1].number_input("G learning rate", 1e-7, MAX_LR, float(d.lr_g), format="%g",
+                          key=k("steer_lr_g"))
+        c[2].number_input("D learning rate", 1e-7, MAX_LR, float(d.lr_d), format="%g",
+                          key=k("steer_lr_d"))
+        c[3].number_input("D steps per G step", 1, 20, int(d.n_critic), key=k("steer_n_critic"))
+        if tr.state.penalty is not None:
+            c[4].number_input("Penalty weight", 0.0, 1000.0, float(d.penalty_weight or 0.0),
+                              format="%g", key=k("steer_penalty_weight"))
+        st.button("Apply the changes", key=k("steer"), on_click=_act, args=(steer,),
+                  icon=":material/tune:")
+        st.caption("The changes apply from this step on and are marked on the curves; "
+                   "they are recorded in the run's schedule (JSON export), which remakes "
+                   "the run exactly: `python -m ganloss_viz train ... --schedule`.")
+
+
+def instrument(state: TrainState, details: Callable[[], None]) -> None:
+    """The run of the page's settings: controls (or, while it plays, its progress and
+    Pause), its view, `details()` (the other settings), changes mid-run, the run so far."""
+    collect()
+    tr = trainer_for(state)
+    if tr is None:
+        controls_error()
+        return
+    start = replace(state.config().resolved(), schedule=()) if not ss.get(k("start_error")) \
+        else tr.start
+    if (tr.step or tr.events) and start != tr.start:
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.info("The settings above differ from this run's: **Reset** starts a new run "
+                "with them (steering the loss or learning rates of this run: 'Change "
+                "mid-run' below).", icon=":material/restart_alt:")
+        c2.button("Reset", key=k("reset"), on_click=reset, icon=":material/restart_alt:",
+                  disabled=running(k("live")), width="stretch")
+    if running(k("live")):
+        live_panel()
+        details()
+        return
+    controls(tr)
+    draw_view(tr, tr.view() if tr.step or tr.events else tr.rec.snaps[0], live=False)
+    details()
+    steer_panel(tr)
+    if tr.step:
+        finish(tr)
+
+
+def controls_error() -> None:
     if ss.get(k("start_error")):
         st.error(f"Cannot train with these settings: {literal(ss[k('start_error')])}")
-    if ss.get(k("run_error")):
-        st.error(f"The run failed: {literal(ss[k('run_error')])}")
-    if ss.get(k("note")):
-        st.info(ss[k("note")], icon=":material/cancel:")
-    if busy:
-        live_panel()
+
+
+def finish(tr: Trainer) -> None:
+    """The run so far as a result (replay, metrics, downloads), made once per state."""
+    key = (id(tr), tr.step, len(tr.events), tr.goal)
+    cached = ss.get(k("result"))
+    if cached is None or cached[0] != key:
+        ss[k("result")] = (key, tr.so_far())
+        ss.pop(k("downloads"), None)
+    results(ss[k("result")][1])
 
 
 # --- the finished run -----------------------------------------------------------------------
@@ -190,14 +421,8 @@ def _downloads(result: TrainResult, fig: go.Figure, rows) -> dict[str, str]:
     return cached[1]
 
 
-def results() -> None:
-    """The session's last finished run: replay, metrics, curves, downloads."""
-    result: TrainResult | None = ss.get(k("result"))
-    if result is None:
-        if not running(k("live")):
-            st.caption("Press **Train** to start a run; it updates live and can be stopped. "
-                       "The finished run replays as an animation.")
-        return
+def results(result: TrainResult) -> None:
+    """The run so far: replay, metrics, curves, downloads."""
     cfg = result.config
     title = run_title(cfg)
     st.divider()
@@ -210,8 +435,8 @@ def results() -> None:
         st.warning(f"The run {result.message}: the replay stops at the last finite "
                    f"snapshot. {summary}", icon=":material/warning:")
     elif result.stopped:
-        st.info(f"{ss.get(k('result_note')) or 'Stopped early.'} {summary}",
-                icon=":material/stop_circle:")
+        st.info(f"Paused at step {result.steps:,} of {cfg.steps:,}: the replay and the "
+                f"metrics show the run so far. {summary}", icon=":material/pause_circle:")
     else:
         st.success(f"Finished. {summary}", icon=":material/check_circle:")
     fig = replay_figure(result.frame, result.snapshots, title)
@@ -254,4 +479,4 @@ def results() -> None:
                         key=k("grads"), width="stretch", config=chart_config("train-gradients"))
 
 
-__all__ = ["LiveRun", "controls", "live_panel", "results", "start_run"]
+__all__ = ["Play", "instrument", "live_panel", "results"]
