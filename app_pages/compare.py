@@ -13,9 +13,9 @@ from ganloss_viz.ui import widgets as w
 w.sync_url(cv.KEY, cv.read_url, cv.apply)
 
 st.title("Compare losses")
-st.markdown("Pick up to eight GAN losses and one target, then press **Compare**: every run "
-            "starts from the same weights and sees the same data and noise, and the finished "
-            "runs replay side by side, one slider driving them all.")
+st.caption("Pick up to eight GAN losses and one target, then press **Compare**: every run "
+           "starts from the same weights and sees the same data and noise, and the finished "
+           "runs replay side by side, one slider driving them all.")
 messages = st.container()
 
 state = cv.settings_panel()

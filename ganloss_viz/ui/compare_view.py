@@ -222,6 +222,23 @@ def live_panel() -> None:
                     config=chart_config("compare-live"))
 
 
+def start_grid(state: CompareState) -> go.Figure:
+    """Every run at step 0 (the common initial weights under each loss's view), made
+    once per state: what Compare starts from, on screen before anything is pressed."""
+    s = state.resolved()
+    cached = ss.get(k("start_grid"))
+    if cached is None or cached[0] != s:
+        configs = run_configs(s.losses, s.target, s.steps, s.seed, s.settings())
+        panels = []
+        for name, cfg in zip(s.losses, configs, strict=True):
+            run = RunState(cfg.resolved(), resolve_device("cpu"))
+            panels.append(Panel(panel_title(name), run.frame,
+                                [run.snapshot(0, 0.0, with_metrics=True)]))
+        fig = grid_figure(panels, f"{s.target} · ", animated=False)
+        cached = ss[k("start_grid")] = (s, fig)
+    return cached[1]
+
+
 def controls(state: CompareState | None) -> None:
     """The Compare button, start errors, and the live panel while the runs go."""
     collect()
@@ -238,6 +255,12 @@ def controls(state: CompareState | None) -> None:
         st.info(ss[k("note")], icon=":material/cancel:")
     if busy:
         live_panel()
+    elif state is not None and ss.get(k("result")) is None and not ss.get(k("start_error")):
+        try:
+            st.plotly_chart(start_grid(state), key=k("start"), width="stretch",
+                            config=chart_config("compare-start"))
+        except ValueError as exc:
+            st.error(f"Cannot compare with these settings: {literal(str(exc))}")
 
 
 # --- the finished comparison ---------------------------------------------------------------
@@ -303,9 +326,10 @@ def results() -> None:
     stored = ss.get(k("result"))
     if stored is None:
         if not running(k("live")):
-            st.caption("Press **Compare** to train every loss at once; the runs update live "
-                       "and can be stopped. The finished runs replay side by side, driven "
-                       "by one slider.")
+            st.caption("Above: every run at step 0, from the same weights. Press "
+                       "**Compare** to train every loss at once; the runs update live and "
+                       "can be stopped. The finished runs replay side by side, driven by "
+                       "one slider.")
         return
     state, result = stored
     names = list(state.losses)
