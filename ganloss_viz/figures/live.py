@@ -10,6 +10,7 @@ slow-motion step). Pure functions of the run's records (ganloss_viz.train).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,6 +21,7 @@ from .style import per_step
 from .train import ARROW_FRACTION, BINS_1D, _lattice_lines, _segments, still_figure
 
 ARROWS_LIVE = 120
+CAPTION_CHARS = 64           # a stage's caption wraps at this many characters a line
 
 
 def view_figure(frame, snap, title: str, height: int = 470) -> go.Figure:
@@ -192,7 +194,8 @@ def stages_figure(frame, stages, title: str, height: int = 470) -> go.Figure:
     def caption(i):
         head, text = STAGES[i]
         text = text.format(n=stages.n_critic, s="s" if stages.n_critic > 1 else "")
-        return f"{title}step {stages.step} · {i + 1}/5 {head}: {text}"
+        return (f"{title}step {stages.step:,} · <b>{i + 1}/5 {head}</b><br>"
+                + "<br>".join(textwrap.wrap(text, CAPTION_CHARS)))
 
     frames = [go.Frame(data=data(*shown[i]), name=str(i),
                        layout=dict(title=dict(text=caption(i))))
@@ -200,12 +203,13 @@ def stages_figure(frame, stages, title: str, height: int = 470) -> go.Figure:
     fig = go.Figure(data=data(*shown[-1]), frames=frames)
     ext = frame.extent
     fig.update_layout(
-        template="plotly_white", height=height, title=dict(text=caption(4), font_size=13),
-        margin=dict(t=70, b=70, l=10, r=10), showlegend=False,
+        template="plotly_white", height=height, title=dict(text=caption(4), font_size=12,
+                                                           y=0.98, yref="container"),
+        margin=dict(t=84, b=70, l=10, r=10), showlegend=False,
         xaxis=dict(range=[-ext, ext], constrain="domain"),
         yaxis=dict(range=[-ext, ext], scaleanchor="x", scaleratio=1) if two_d else
         dict(range=[-0.7, 0.7], showticklabels=False),
-        sliders=[dict(active=4, x=0.0, len=1.0, y=0, yanchor="top", pad=dict(t=30),
+        sliders=[dict(active=4, x=0.08, len=0.84, y=0, yanchor="top", pad=dict(t=30),
                       currentvalue=dict(visible=False),
                       steps=[dict(label=STAGES[i][0], method="animate",
                                   args=[[str(i)], dict(mode="immediate",

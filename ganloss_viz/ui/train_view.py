@@ -56,6 +56,8 @@ ss = st.session_state
 CONFIRM_SECONDS = 60.0       # a Play predicted to take longer asks first
 SPEEDS = {"full speed": None, "100 steps/s": 100.0, "20 steps/s": 20.0, "5 steps/s": 5.0}
 MORE_STEPS = (500, 1000, 2000)
+SPEED_AFTER = 50             # steps before the page quotes a run's speed (single steps
+                             # and slow motion carry the page's own overhead)
 VIEW_EVERY = 0.25            # seconds between redraws of the playing view (4 a second: a
                              # redraw refreshes the arrays of figures kept for the run)
 
@@ -231,7 +233,7 @@ def _figures(tr: Trainer, snap) -> tuple[go.Figure, go.Figure]:
 def status_text(tr: Trainer) -> tuple[str, str]:
     """The run's counters (a headline) and its settings in force (a caption)."""
     d = tr.cfg
-    speed = f" · {tr.step / tr.seconds:,.0f} steps/s" if tr.seconds else ""
+    speed = f" · {tr.step / tr.seconds:,.0f} steps/s" if tr.step >= SPEED_AFTER else ""
     head = f"**Step {tr.step:,}** of {tr.goal:,}{speed}"
     if not tr.finished and not running(k("live")):
         head += f" · the rest takes {wait_text(predicted(tr))} here"
