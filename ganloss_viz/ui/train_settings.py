@@ -125,7 +125,7 @@ def draw_section() -> None:
     from ganloss_viz.ui.draw_target import draw_panel
 
     with st.expander("Draw the target: click to place points, lasso to paint",
-                     expanded=True):
+                     expanded=bool(ss.get(k("drawing")))):       # open when just chosen
         spec = draw_panel(k("draw"), initial=ss[k("target")])
     if spec is not None and spec != ss[k("target")]:
         ss[k("target")] = spec

@@ -35,6 +35,7 @@ from ganloss_viz.figures.train import history_figure, replay_figure
 from ganloss_viz.format import fmt, literal
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.train import MAX_LR, TrainState, cpu_cap
+from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import Trainer, TrainResult
 from ganloss_viz.train.device import resolve_device
 from ganloss_viz.train.report import metric_rows, metrics_csv, result_json
@@ -92,8 +93,14 @@ class Play(Job):
         return tr.step
 
 
+def target_word(target: str) -> str:
+    """A target as titles and file names say it: its name, or "drawn" for a drawn
+    ``points(...)`` spec (the spec itself is in the run's config and its exports)."""
+    return target if target in TARGETS else "drawn"
+
+
 def run_title(cfg) -> str:
-    return f"{cfg.loss} on {cfg.target} · "
+    return f"{cfg.loss} on {target_word(cfg.target)} · "
 
 
 def trainer_for(state: TrainState) -> Trainer | None:
@@ -428,7 +435,7 @@ def results(result: TrainResult) -> None:
     cfg = result.config
     title = run_title(cfg)
     st.divider()
-    st.subheader(f"Replay · {LOSSES[cfg.loss].label} on {cfg.target}")
+    st.subheader(f"Replay · {LOSSES[cfg.loss].label} on {target_word(cfg.target)}")
     summary = (f"{result.steps:,} steps in {result.seconds:.1f} s "
                f"({fmt(result.steps_per_s, 4)} steps/s) on {result.device}; seed {cfg.seed}, "
                f"width {cfg.width}, depth {cfg.depth}, batch {cfg.batch}, {cfg.optimizer}, "
@@ -449,7 +456,7 @@ def results(result: TrainResult) -> None:
         "loss per sample, on one scale for the whole run." if result.frame.dim == 2 else
         "Red bars: histogram of G's samples; black: the target density; blue: D's raw "
         "output (right axis)."))
-    video_download(f"{cfg.loss}-{cfg.target}-seed{cfg.seed}", lambda: fig,
+    video_download(f"{cfg.loss}-{target_word(cfg.target)}-seed{cfg.seed}", lambda: fig,
                    (title, result.steps, result.seconds))
     rows = metric_rows(result)
     c_table, c_curves = st.columns([1, 1.6], gap="large")
@@ -459,7 +466,7 @@ def results(result: TrainResult) -> None:
         st.table(pd.DataFrame({"value": [r[2] for r in rows]},
                               index=pd.Index([r[0] for r in rows], name="metric")))
         files = _downloads(result, fig, rows)
-        stem = f"ganloss-{cfg.loss}-{cfg.target}-seed{cfg.seed}"
+        stem = f"ganloss-{cfg.loss}-{target_word(cfg.target)}-seed{cfg.seed}"
         st.download_button("Animation (standalone HTML)", files["html"], f"{stem}.html",
                            "text/html", icon=":material/movie:", key=k("dl_html"),
                            on_click="ignore", width="stretch")
