@@ -58,7 +58,7 @@ from cold_start import compiled, wait_healthy  # noqa: E402
 
 # --- the page: what to load, what to press, what to read ---------------------------------
 TRAIN_URL = "/train?loss={loss}&target={target}&steps={steps}"
-START_BUTTON = "Train"
+START_BUTTON = "Play"
 # The run's result on the page, "1,000 steps in 3.2 s (310 steps/s) on cpu": named groups
 # `steps` (the run is over when it reaches --steps) and `sps` (steps/s); Python syntax,
 # also run as a JS RegExp (``(?P<`` becomes ``(?<``). For a headline such as
@@ -86,9 +86,9 @@ sel => {
     (a[0] != null && typeof a[0] === 'object' ? a[0][0] : a[0]);
   const signature = div => (div.layout?.title?.text ?? '').replace(/<[^>]*>/g, '') + '|' +
     (div._fullData || []).map(t => head(t.x) + ',' + head(t.y) + ',' + head(t.z)).join('|');
-  const note = div => {
+  const note = (div, doc, selector, base) => {
     if (slot.has(div) || typeof div.on !== 'function') return;
-    const here = [[...document.querySelectorAll(sel)].indexOf(div), next++];
+    const here = [base + [...doc.querySelectorAll(selector)].indexOf(div), next++];
     slot.set(div, here);
     window.__redraws.push([here[0], performance.now(), here[1], 1]);
     let shown;              // what it showed last: a redraw of the same content is no frame
@@ -99,14 +99,37 @@ sel => {
       window.__redraws.push([here[0], performance.now(), here[1], 0]);
     });
   };
+  const watch = (doc, selector, base) => {
+    new MutationObserver(records => {
+      for (const r of records) {
+        const div = r.target.closest?.('.js-plotly-plot');
+        if (div && div.matches(selector)) note(div, doc, selector, base);
+      }
+    }).observe(doc.body, {childList: true, subtree: true});
+    doc.querySelectorAll(selector).forEach(div => note(div, doc, selector, base));
+  };
+  // charts inside the page's component iframes (same origin: the app's live chart draws
+  // there, updating in place); slots 100, 200, ... by the iframe's order
+  const frames = new WeakSet();
+  const frame = f => {
+    if (frames.has(f)) return;
+    frames.add(f);
+    const base = 100 * (1 + [...document.querySelectorAll(
+      '[data-testid="stMain"] iframe')].indexOf(f));
+    const go = () => { if (f.contentDocument?.body) watch(f.contentDocument, '.js-plotly-plot', base); };
+    if (f.contentDocument?.readyState === 'complete') go();
+    f.addEventListener('load', go);
+  };
   window.__benchObserver = new MutationObserver(records => {
     for (const r of records) {
       const div = r.target.closest?.('.js-plotly-plot');
-      if (div && div.matches(sel)) note(div);
+      if (div && div.matches(sel)) note(div, document, sel, 0);
     }
+    document.querySelectorAll('[data-testid="stMain"] iframe').forEach(frame);
   });
   window.__benchObserver.observe(document.body, {childList: true, subtree: true});
-  document.querySelectorAll(sel).forEach(note);
+  document.querySelectorAll(sel).forEach(div => note(div, document, sel, 0));
+  document.querySelectorAll('[data-testid="stMain"] iframe').forEach(frame);
 }
 """
 

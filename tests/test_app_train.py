@@ -156,11 +156,21 @@ def values(v) -> list[float]:
     return list(v)
 
 
+def specs(at: AppTest) -> list[dict]:
+    """Every figure on the page: its Plotly charts and its live charts (the run's view
+    and curves, drawn by ganloss_viz.ui.live_chart's component)."""
+    out = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    for c in at.get("component_instance"):
+        if c.proto.component_name.endswith("live_chart"):
+            out.append(json.loads(json.loads(c.proto.json_args)["spec"]))
+    return out
+
+
 def charts(at: AppTest) -> dict[str, dict]:
     """The traces of the page's charts by name (the run's view: "generated", "D(x)", ...)."""
     out = {}
-    for c in at.get("plotly_chart"):
-        for trace in json.loads(c.proto.spec)["data"]:
+    for spec in specs(at):
+        for trace in spec["data"]:
             out.setdefault(trace.get("name"), trace)
     return out
 
@@ -193,8 +203,7 @@ def test_short_run_ends_with_metrics_and_replay():
     for name in ("high-quality fraction", "reverse KL of the modes (nats)", "W1 to the target",
                  "seconds to coverage", "steps/s"):
         assert name in shown
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    replay = [s for s in specs if s.get("frames") and s["layout"].get("sliders")
+    replay = [s for s in specs(at) if s.get("frames") and s["layout"].get("sliders")
               and len(s["frames"]) == len(result.snapshots)]
     assert len(replay) == 1
     assert replay[0]["layout"]["sliders"][0]["steps"][-1]["label"] == "60"
@@ -282,8 +291,7 @@ def test_change_mid_run_shows_in_curves_and_export():
                                                             (3, "lr_d", 0.0005)]
     assert tr.state.loss.name == "hinge"
     tr = play_to_end(at, "tr.play")
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    curves = [s for s in specs if any(t.get("name") == "D loss" for t in s["data"])][0]
+    curves = [s for s in specs(at) if s["layout"].get("uirevision") == "curves"][0]
     assert [sh["x0"] for sh in curves["layout"]["shapes"]] == [3]
     assert "lr_d=0.0005" in curves["layout"]["annotations"][0]["text"]
     data = json.loads(at.session_state["tr.downloads"][1]["json"])
@@ -298,8 +306,7 @@ def test_slow_motion_step_shows_five_stages():
     at.run()
     assert not at.exception
     assert at.session_state["tr.trainer"].step == 1
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    stages = [s for s in specs if len(s.get("frames", [])) == 5]
+    stages = [s for s in specs(at) if len(s.get("frames", [])) == 5]
     assert len(stages) == 1
     labels = [st["label"] for st in stages[0]["layout"]["sliders"][0]["steps"]]
     assert labels == ["Real batch", "Fake batch", "D's update", "G's gradient", "G's update"]

@@ -29,7 +29,8 @@ def page():
 
 def test_train_page_shows_the_run_at_once_steps_it_and_replays(server, page):
     page.goto(f"{server}/train?loss=ns&target=ring8&steps=100")
-    page.locator(MAIN_PLOTS).first.wait_for(timeout=WAIT)      # the view, before any press
+    view = page.frame_locator('iframe[src*="live_chart"]').first.locator(".js-plotly-plot")
+    view.wait_for(timeout=WAIT)                                # the view, before any press
     page.get_by_text("Step 0").first.wait_for(timeout=WAIT)
     assert "steps=100" in page.url
     page.screenshot(path=str(SHOTS / "browser-test-train-before.png"))

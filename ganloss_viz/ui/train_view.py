@@ -6,7 +6,8 @@ built as soon as the page shows, so the untrained state at step 0 is on screen b
 anything is pressed. Play advances it in a background thread (`Play`, a
 `ganloss_viz.ui.background.Job`, one per press) until Pause, the goal, or a stop the
 server asks for; a fragment (`live_panel`) redraws the view a few times a second by
-refreshing the arrays of figures kept for the run (ganloss_viz.figures.live). Steps,
+refreshing the arrays of figures kept for the run (ganloss_viz.figures.live), drawn by
+a chart that updates in place (`ganloss_viz.ui.live_chart`). Steps,
 lone steps and changes happen in the script while no Play runs, and each is recorded
 in the run's schedule, so a paused, stepped and steered run is remade exactly from its
 exported config. Every number comes from the training library.
@@ -50,6 +51,7 @@ from ganloss_viz.ui.background import (
     take_finished,
     wait_text,
 )
+from ganloss_viz.ui.live_chart import live_chart
 from ganloss_viz.ui.train_settings import k
 from ganloss_viz.ui.video_download import video_download
 
@@ -59,6 +61,7 @@ SPEEDS = {"full speed": None, "100 steps/s": 100.0, "20 steps/s": 20.0, "5 steps
 MORE_STEPS = (500, 1000, 2000)
 SPEED_AFTER = 50             # steps before the page quotes a run's speed (single steps
                              # and slow motion carry the page's own overhead)
+VIEW_PX, CURVES_PX = 470, 330   # heights of the run's view and its curves
 VIEW_EVERY = 0.25            # seconds between redraws of the playing view (4 a second: a
                              # redraw refreshes the arrays of figures kept for the run)
 
@@ -231,7 +234,8 @@ def _figures(tr: Trainer, snap) -> tuple[go.Figure, go.Figure]:
     figs = ss.get(k("figs"))
     title = run_title(tr.cfg)
     if figs is None or figs[0] is not tr:
-        figs = ss[k("figs")] = (tr, view_figure(tr.state.frame, snap, title), curves_figure())
+        figs = ss[k("figs")] = (tr, view_figure(tr.state.frame, snap, title, VIEW_PX),
+                                curves_figure(CURVES_PX))
     refresh_view(figs[1], tr.state.frame, snap, title)
     refresh_curves(figs[2], tr.rec.snaps, tr.events)
     return figs[1], figs[2]
@@ -264,16 +268,14 @@ def draw_view(tr: Trainer, snap, live: bool) -> None:
             st.warning("The generator's samples are not finite: the run has diverged.")
         else:
             view, _ = _figures(tr, snap)
-            st.plotly_chart(view, key=k("view"), width="stretch",
-                            config=chart_config("train-live"))
+            live_chart(view, k("view"), VIEW_PX, chart_config("train-live"))
     with c_side:
         head, settings = status_text(tr)
         st.markdown(head)
         st.caption(settings)
         if tr.rec.snaps[-1].d_loss is not None:
             _, curves = _figures(tr, snap if snap is not None else tr.rec.snaps[-1])
-            st.plotly_chart(curves, key=k("curves"), width="stretch",
-                            config=chart_config("train-curves"))
+            live_chart(curves, k("curves"), CURVES_PX, chart_config("train-curves"))
         else:
             st.caption("The losses and G's gradient norm appear here once the run has "
                        "trained a snapshot's worth of steps; dotted lines will mark each "
@@ -291,10 +293,11 @@ def live_panel() -> None:
         return
     tr: Trainer = job.trainer
     left = job.seconds_left()
-    progress_row(job, k("live"), k("pause"), tr.step / tr.goal,
-                 f"Training step {tr.step:,} of {tr.goal:,} · {wait_text(left)} left"
-                 + (f" (stops at {job.cpu_cap:g} CPU s)" if job.cpu_cap else ""),
-                 label="Pause", icon=":material/pause:")
+    with st.container():
+        progress_row(job, k("live"), k("pause"), tr.step / tr.goal,
+                     f"Training step {tr.step:,} of {tr.goal:,} · {wait_text(left)} left"
+                     + (f" (stops at {job.cpu_cap:g} CPU s)" if job.cpu_cap else ""),
+                     label="Pause", icon=":material/pause:")
     draw_view(tr, tr.rec.snaps[-1], live=True)
 
 
@@ -330,19 +333,35 @@ def controls(tr: Trainer) -> None:
                    disabled=busy, help="Raise the run's goal (after it finished, or any time).")
     c[8].button("Add", key=k("more"), on_click=_act, args=(lambda t: more(t, ss[k("more_n")]),),
                 disabled=busy or tr.diverged, width="stretch")
-    if ss.get(k("confirm")):
-        secs = ss[k("confirm")]
-        c1, c2 = st.columns([4, 1], vertical_alignment="center")
-        c1.warning(f"The {tr.goal - tr.step:,} steps left take {wait_text(secs)} at this "
-                   f"machine's measured speed for these settings.", icon=":material/timer:")
-        c2.button("Play anyway", key=k("confirm_play"), on_click=play, args=(True,),
-                  width="stretch")
-    for name, kind in (("start_error", "Cannot train with these settings"),
-                       ("act_error", "Not done")):
-        if ss.get(k(name)):
-            st.error(f"{kind}: {literal(ss[k(name)])}")
-    if ss.get(k("note")):
-        st.info(ss[k("note")], icon=":material/pause_circle:")
+
+
+def messages(tr: Trainer, state: TrainState) -> None:
+    """What the page has to say above the run: settings that need a Reset, a long run's
+    confirmation, errors, why a run paused by itself. One container, drawn in every
+    state, so that the view below keeps its place (and its chart) when Play starts."""
+    with st.container():
+        start = replace(state.config().resolved(), schedule=()) \
+            if not ss.get(k("start_error")) else tr.start
+        if (tr.step or tr.events) and start != tr.start:
+            c1, c2 = st.columns([4, 1], vertical_alignment="center")
+            c1.info("The settings above differ from this run's: **Reset** starts a new run "
+                    "with them (steering the loss or learning rates of this run: 'Change "
+                    "mid-run' below).", icon=":material/restart_alt:")
+            c2.button("Reset", key=k("reset"), on_click=reset, icon=":material/restart_alt:",
+                      disabled=running(k("live")), width="stretch")
+        if ss.get(k("confirm")):
+            secs = ss[k("confirm")]
+            c1, c2 = st.columns([4, 1], vertical_alignment="center")
+            c1.warning(f"The {tr.goal - tr.step:,} steps left take {wait_text(secs)} at this "
+                       f"machine's measured speed for these settings.", icon=":material/timer:")
+            c2.button("Play anyway", key=k("confirm_play"), on_click=play, args=(True,),
+                      width="stretch")
+        for name, kind in (("start_error", "Cannot train with these settings"),
+                           ("act_error", "Not done")):
+            if ss.get(k(name)):
+                st.error(f"{kind}: {literal(ss[k(name)])}")
+        if ss.get(k("note")):
+            st.info(ss[k("note")], icon=":material/pause_circle:")
 
 
 def steer_panel(tr: Trainer) -> None:
@@ -377,21 +396,15 @@ def instrument(state: TrainState, details: Callable[[], None]) -> None:
     if tr is None:
         controls_error()
         return
-    start = replace(state.config().resolved(), schedule=()) if not ss.get(k("start_error")) \
-        else tr.start
-    if (tr.step or tr.events) and start != tr.start:
-        c1, c2 = st.columns([4, 1], vertical_alignment="center")
-        c1.info("The settings above differ from this run's: **Reset** starts a new run "
-                "with them (steering the loss or learning rates of this run: 'Change "
-                "mid-run' below).", icon=":material/restart_alt:")
-        c2.button("Reset", key=k("reset"), on_click=reset, icon=":material/restart_alt:",
-                  disabled=running(k("live")), width="stretch")
+    messages(tr, state)
     if running(k("live")):
         live_panel()
         details()
         return
-    controls(tr)
-    draw_view(tr, tr.view() if tr.step or tr.events else tr.rec.snaps[0], live=False)
+    with st.container():                 # the same place as live_panel's: see messages
+        with st.container():
+            controls(tr)
+        draw_view(tr, tr.view() if tr.step or tr.events else tr.rec.snaps[0], live=False)
     details()
     steer_panel(tr)
     if tr.step:
