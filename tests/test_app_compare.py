@@ -52,7 +52,7 @@ def test_url_restores_the_widgets():
                        "seed": "4", "width": "64", "batch": "128", "device": "cpu"})
     assert at.title[0].value == "Compare losses" and not at.error
     assert at.multiselect(key="cmp.losses").value == ["hinge", "ns", "lsgan"]
-    assert at.selectbox(key="cmp.target").value == "bimodal"
+    assert at.selectbox(key="cmp.target_menu").value == "bimodal"
     n = numbers(at)
     assert (n["cmp.steps"], n["cmp.seed"], n["cmp.width"], n["cmp.batch"]) == (250, 4, 64, 128)
     labels = [x.label for x in at.number_input]
@@ -60,6 +60,19 @@ def test_url_restores_the_widgets():
         in labels                                                    # caps are shown
     assert at.button(key="cmp.compare").label == "Compare"
     assert "ragan" not in " ".join(c.value for c in at.caption)
+
+
+def test_step_zero_grid_before_anything_is_pressed_and_a_drawn_target():
+    spec = "points(x=[-1, 1], y=[0, 0], scale=0.1)"
+    at = open_compare({"losses": "ns,hinge", "target": spec, "steps": "30"})
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="cmp.target_menu").value == "draw"
+    assert at.session_state["cmp.target"] == spec                  # the link's drawing kept
+    grid = [s for s in (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+            if "step 0" in s["layout"].get("title", {}).get("text", "")]
+    assert len(grid) == 1 and not grid[0].get("frames")           # one still grid, step 0
+    titles = " ".join(a["text"] for a in grid[0]["layout"]["annotations"])
+    assert "ns" in titles and "hinge" in titles and "0/2 modes" in titles
 
 
 def test_losses_with_a_known_weakness_say_so():

@@ -298,6 +298,9 @@ def test_change_mid_run_shows_in_curves_and_export():
     assert data["config"]["schedule"] == [{"step": 3, "loss": "hinge"},
                                           {"step": 3, "lr_d": 0.0005}]
     assert "Schedule: `3: loss=hinge, lr_d=0.0005`" in " ".join(c.value for c in at.caption)
+    csv_rows = dict(line.split(",", 1) for line in
+                    at.session_state["tr.downloads"][1]["csv"].splitlines()[1:])
+    assert csv_rows["schedule"].strip('"') == "3: loss=hinge, lr_d=0.0005"
 
 
 def test_slow_motion_step_shows_five_stages():

@@ -15,6 +15,7 @@ from typing import Any
 from ganloss_viz.format import fmt
 from ganloss_viz.jsondata import jsonable
 from ganloss_viz.train.record import TrainResult
+from ganloss_viz.train.schedule import text as schedule_text
 
 
 def metric_rows(result: TrainResult) -> list[tuple[str, Any, str]]:
@@ -42,6 +43,9 @@ def metric_rows(result: TrainResult) -> list[tuple[str, Any, str]]:
     status = result.message if result.diverged else \
         ("stopped early" if result.stopped else "finished")
     rows.append(("status", status, status))
+    if result.config.schedule:            # settings changed mid-run: what remakes the run
+        sched = schedule_text(tuple(result.config.schedule))
+        rows.append(("schedule", sched, sched))
     return rows
 
 

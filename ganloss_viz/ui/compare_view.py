@@ -49,7 +49,8 @@ from ganloss_viz.ui.background import (
     take_finished,
     training_text,
 )
-from ganloss_viz.ui.train_settings import device_menu, device_options, target_picker
+from ganloss_viz.ui.target_menu import draw_section, target_caption, target_menu
+from ganloss_viz.ui.train_settings import device_menu, device_options
 from ganloss_viz.ui.video_download import video_download
 from ganloss_viz.ui.widgets import url_binding
 
@@ -99,9 +100,11 @@ def settings_panel() -> CompareState | None:
                 if LOSSES[n].caveat:
                     st.caption(f":orange[:material/warning:] **{n}:** {LOSSES[n].caveat}")
     with c_target:
-        target_picker(k("target"), _on_target, compare_steps,
-                      "2-D targets show each D as a heatmap under its samples; 1-D "
-                      "targets a histogram against the true density with D's curve.")
+        target_menu(k, _on_target, "2-D targets show each D as a heatmap under its "
+                                   "samples; 1-D targets a histogram against the true "
+                                   "density with D's curve; 'draw' places the modes.")
+        st.caption(target_caption(ss[k("target")], compare_steps))
+    draw_section(k)
     cpu = f", {cpu_cap():g} CPU seconds" if cpu_cap() else ""
     with st.expander(f"Steps, seed and networks (caps: {cap.steps:,} steps, width "
                      f"{cap.width}, depth {cap.depth}, batch {cap.batch:,}{cpu})"):

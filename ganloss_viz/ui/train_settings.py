@@ -1,6 +1,6 @@
 """The Train page's settings: widgets <-> `TrainState` (the URL), the device menu, labels.
 
-Compare reuses the device menu and the target labels; `train_view` runs what these
+Compare reuses the device menu; `train_view` runs what these
 settings say.
 """
 
@@ -27,7 +27,7 @@ from ganloss_viz.state.train import (
     default_steps,
     gpu_available,
 )
-from ganloss_viz.targets import TARGETS
+from ganloss_viz.ui.target_menu import draw_section, target_caption, target_menu
 from ganloss_viz.ui.widgets import url_binding
 
 ss = st.session_state
@@ -71,19 +71,6 @@ def loss_label(name: str) -> str:
     return f"{LOSSES[name].label} · {name}"
 
 
-def target_label(name: str) -> str:
-    return f"{name} · {TARGETS[name].dim}-D"
-
-
-def target_picker(key: str, on_change, steps_of, help: str) -> None:
-    """The target menu (widget `key`) and a caption with the chosen target's dimension,
-    description and default steps (`steps_of(name)`: Train's or Compare's)."""
-    st.selectbox("Target (the data)", list(TARGETS), key=key, format_func=target_label,
-                 on_change=on_change, help=help)
-    target = TARGETS[ss[key]]
-    st.caption(f"{target.dim}-D · {target.doc}. Default: {steps_of(target.name):,} steps.")
-
-
 def _defaults_text(name: str) -> str:
     d = LOSSES[name].defaults
     lr = fmt(d.lr_g, pad=False) if d.lr_g == d.lr_d else \
@@ -97,42 +84,6 @@ def _defaults_text(name: str) -> str:
     return "Defaults of this loss: " + ", ".join(parts) + "."
 
 
-DRAW = "draw"                # the target menu's entry for a drawn target (points(...))
-
-
-def _on_target_menu() -> None:
-    choice = ss[k("target_menu")]
-    ss[k("drawing")] = choice == DRAW
-    if choice != DRAW:
-        ss[k("target")] = choice
-        _on_target()
-
-
-def _target_menu_label(name: str) -> str:
-    return "draw your own · 2-D" if name == DRAW else target_label(name)
-
-
-def _target_caption(name: str) -> str:
-    if name in TARGETS:
-        t = TARGETS[name]
-        return f"Target: {t.dim}-D · {t.doc}. Default: {default_steps(name):,} steps."
-    return "Target: drawn, equal-weight Gaussians at the drawn points (spec below)."
-
-
-def draw_section() -> None:
-    """The plane to draw a target on, while the menu says draw; the drawing becomes the
-    target (a ``points(...)`` spec, in the URL like any target)."""
-    from ganloss_viz.ui.draw_target import draw_panel
-
-    with st.expander("Draw the target: click to place points, lasso to paint",
-                     expanded=bool(ss.get(k("drawing")))):       # open when just chosen
-        spec = draw_panel(k("draw"), initial=ss[k("target")])
-    if spec is not None and spec != ss[k("target")]:
-        ss[k("target")] = spec
-    elif spec is None and ss[k("target")] not in TARGETS:
-        ss[k("target")] = "ring8"                 # nothing drawn (cleared): the default
-
-
 def settings_panel() -> TrainState:
     """Draw the main settings in one row above the run's view (loss, target, steps, seed;
     the rest: `settings_more`); returns the state all the settings show (preset dropped
@@ -142,17 +93,14 @@ def settings_panel() -> TrainState:
         ss.setdefault(k(name), value)
     if ss[k("device")] not in device_options():
         ss[k("device")] = "auto"
-    drawn = ss[k("target")] not in TARGETS
-    ss[k("target_menu")] = DRAW if drawn or ss.get(k("drawing")) else ss[k("target")]
     c_loss, c_target, c_steps, c_seed, c_device = st.columns([1.6, 1.4, 0.9, 0.7, 0.8])
     c_loss.selectbox("Loss", list(LOSSES), key=k("loss"), format_func=loss_label,
                      on_change=_on_loss, help="The GAN loss: discriminator and generator "
                                               "objectives on the raw output D(x).")
-    c_target.selectbox("Target (the data)", [*TARGETS, DRAW], key=k("target_menu"),
-                       format_func=_target_menu_label, on_change=_on_target_menu,
-                       help="2-D targets show D as a heatmap under the samples; 1-D targets "
-                            "a histogram against the true density with the D curve; "
-                            "'draw' lets you place the modes yourself.")
+    with c_target:
+        target_menu(k, _on_target, "2-D targets show D as a heatmap under the samples; 1-D "
+                                   "targets a histogram against the true density with the D "
+                                   "curve; 'draw' lets you place the modes yourself.")
     c_steps.number_input(f"Steps (≤ {cap.steps:,})", min_value=1, max_value=cap.steps,
                          step=100, key=k("steps"),
                          help=f"Generator steps; the {CAP_WORD} is {cap.steps:,}.")
@@ -160,8 +108,7 @@ def settings_panel() -> TrainState:
                         help="Fixes the initialisation, the data and the noise: the same "
                              "settings and seed give the same run on the CPU.")
     device_menu(c_device, k("device"))
-    if ss[k("target_menu")] == DRAW:
-        draw_section()
+    draw_section(k)
     state = TrainState(**{name: ss[k(name)] for name in TrainState().__dict__})
     state = replace(state, steps=int(state.steps), seed=int(state.seed),
                     width=int(state.width), depth=int(state.depth), batch=int(state.batch),
@@ -180,7 +127,8 @@ def settings_more() -> None:
         st.caption(f"**{loss.label}.** {loss.doc}")
         if loss.caveat:
             st.caption(f":orange[:material/warning:] **Known weakness.** {loss.caveat}")
-        st.caption(_defaults_text(loss.name) + " " + _target_caption(ss[k("target")]))
+        st.caption(_defaults_text(loss.name) + " Target: "
+                   + target_caption(ss[k("target")], default_steps))
         c_w, c_d, c_b, c_opt, c_lr, c_lrd = st.columns(6)
         c_w.number_input(f"Width (≤ {cap.width})", min_value=1, max_value=cap.width, step=16,
                          key=k("width"), help="Units per hidden layer of G and D.")
@@ -213,4 +161,4 @@ def preset_info(state: TrainState) -> None:
 
 
 __all__ = ["KEY", "apply", "device_menu", "device_options", "k", "preset_info", "read_url",
-           "settings_more", "settings_panel", "target_label", "target_picker"]
+           "settings_more", "settings_panel"]
