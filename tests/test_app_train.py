@@ -301,6 +301,10 @@ def test_change_mid_run_shows_in_curves_and_export():
     csv_rows = dict(line.split(",", 1) for line in
                     at.session_state["tr.downloads"][1]["csv"].splitlines()[1:])
     assert csv_rows["schedule"].strip('"') == "3: loss=hinge, lr_d=0.0005"
+    at.button(key="tr.reset0").click()                  # a new run: the fields show its own
+    at.run()
+    assert at.number_input(key="tr.steer_lr_d").value == pytest.approx(0.001)
+    assert at.selectbox(key="tr.steer_loss").value == "ns"
 
 
 def test_slow_motion_step_shows_five_stages():

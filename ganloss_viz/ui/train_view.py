@@ -59,6 +59,8 @@ ss = st.session_state
 CONFIRM_SECONDS = 60.0       # a Play predicted to take longer asks first
 SPEEDS = {"full speed": None, "100 steps/s": 100.0, "20 steps/s": 20.0, "5 steps/s": 5.0}
 MORE_STEPS = (500, 1000, 2000)
+STEERED = ("loss", "penalty_weight", "lr_g", "lr_d", "n_critic")   # in the order applied
+STEER_KEYS = tuple(f"steer_{name}" for name in STEERED)
 SPEED_AFTER = 50             # steps before the page quotes a run's speed (single steps
                              # and slow motion carry the page's own overhead)
 VIEW_PX, CURVES_PX = 470, 330   # heights of the run's view and its curves
@@ -126,8 +128,8 @@ def trainer_for(state: TrainState) -> Trainer | None:
             ss[k("start_error")] = str(exc)
             return None
         ss[k("trainer")], ss[k("start_error")] = tr, None
-        ss.pop(k("figs"), None)
-        ss.pop(k("stages"), None)
+        for name in ("figs", "stages", *STEER_KEYS):     # the old run's figures and fields
+            ss.pop(k(name), None)
     return tr
 
 
@@ -198,13 +200,13 @@ def more(tr: Trainer, n: int) -> None:
 def reset() -> None:
     if running(k("live")):
         return
-    for name in ("trainer", "figs", "stages", "act_error", "confirm", "result"):
+    for name in ("trainer", "figs", "stages", "act_error", "confirm", "result", *STEER_KEYS):
         ss.pop(k(name), None)
 
 
 def steer(tr: Trainer) -> None:
     """Apply the 'Change mid-run' fields that differ from the run's settings."""
-    for name in ("loss", "penalty_weight", "lr_g", "lr_d", "n_critic"):
+    for name in STEERED:
         value = ss.get(k(f"steer_{name}"))
         if value is None or (name == "penalty_weight" and tr.state.penalty is None):
             continue
