@@ -132,8 +132,10 @@ def test_tiny_comparison_ends_with_grid_and_table():
     grid = grids[0]
     assert len(grid["layout"]["sliders"]) == 1
     assert grid["layout"]["sliders"][0]["steps"][-1]["label"] == "30"
-    assert [a["text"].split("<br>")[0] for a in grid["layout"]["annotations"]] == \
-        ["<b>Non-saturating GAN · ns</b>", "<b>Hinge GAN · hinge</b>"]
+    titles = [a["text"].split("<br>")[0] for a in grid["layout"]["annotations"]
+              if a["text"].startswith("<b>")]                # the panels (the rest: ticks)
+    assert titles == ["<b>Non-saturating GAN · ns</b>", "<b>Hinge GAN · hinge</b>"]
+    assert grid["layout"]["sliders"][0]["active"] == len(grid["frames"]) - 1   # opens at the end
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Replay grid (standalone HTML)", "Metrics CSV", "Runs JSON"]
     files = at.session_state["cmp.built"][1]

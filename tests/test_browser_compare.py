@@ -40,18 +40,18 @@ def test_compare_link_runs_and_replays_in_sync(server, page):
     grid.first.wait_for(timeout=WAIT)
     assert page.locator(".slider-container").count() == 1      # one slider for the grid
     title = grid.first.locator(".gtitle")
-    assert title.first.text_content().endswith("step 0")
-    panels = grid.first.locator(".annotation-text")
+    assert title.first.text_content().endswith("step 100")     # a replay opens at its end
+    panels = grid.first.locator(".annotation-text").filter(has_text="·")
     assert panels.count() == 2
     assert "Non-saturating GAN · ns" in panels.nth(0).text_content()
     assert "Hinge GAN · hinge" in panels.nth(1).text_content()
     slider = grid.first.locator(".slider-rail-rect").first
     slider.scroll_into_view_if_needed()
     rail = slider.bounding_box()
-    page.mouse.click(rail["x"] + rail["width"] - 2, rail["y"] + rail["height"] / 2)
+    page.mouse.click(rail["x"] + 2, rail["y"] + rail["height"] / 2)   # back to the start
     page.wait_for_function(
         "() => [...document.querySelectorAll('.gtitle')].some(t => t.textContent.endsWith"
-        "('step 100'))", timeout=WAIT)
+        "('step 0'))", timeout=WAIT)
     assert all("modes, HQ" in panels.nth(i).text_content() for i in range(2))
     page.get_by_text("modes covered").first.wait_for(timeout=WAIT)
     page.get_by_role("button", name="Replay grid (standalone HTML)").wait_for(timeout=WAIT)

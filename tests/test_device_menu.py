@@ -60,4 +60,7 @@ def test_with_a_gpu_the_menu_offers_cuda(monkeypatch, script, key):
     at = open_page(script, {"device": "cuda"})
     menus = device_menus(at, key)
     assert len(menus) == 1 and menus[0].options == ["auto", "cpu", "cuda"]
-    assert menus[0].value == "cuda" and not at.error
+    assert menus[0].value == "cuda"
+    # the Train page builds its run at once: on this faked GPU (torch has no CUDA) it says
+    # it cannot, with the device, and nothing crashes
+    assert all("could not be built on cuda" in e.value for e in at.error)

@@ -127,6 +127,10 @@ def trainer_for(state: TrainState) -> Trainer | None:
         except ValueError as exc:
             ss[k("start_error")] = str(exc)
             return None
+        except Exception as exc:            # a device that fails to build on: say so
+            ss[k("start_error")] = f"the run could not be built on {cfg.device}: " \
+                                   f"{type(exc).__name__}: {exc}"
+            return None
         ss[k("trainer")], ss[k("start_error")] = tr, None
         for name in ("figs", "stages", *STEER_KEYS):     # the old run's figures and fields
             ss.pop(k(name), None)
