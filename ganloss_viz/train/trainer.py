@@ -103,11 +103,11 @@ class Trainer:
         return Progress(self.step, self.goal, s, self.step / s if s else 0.0,
                         self.rec.snaps[-1])
 
-    def view(self) -> Snapshot | None:
-        """The run now, as a snapshot that is not recorded (while paused); None when a
-        generated sample is not finite."""
+    def view(self, with_metrics: bool = True) -> Snapshot | None:
+        """The run now, as a snapshot that is not recorded (while paused), with the
+        metrics unless asked not to; None when a generated sample is not finite."""
         with self.settings():
-            return self.state.snapshot(self.step, self.seconds, False)
+            return self.state.snapshot(self.step, self.seconds, with_metrics)
 
     def history(self) -> dict[str, np.ndarray]:
         """Per-step history so far (HISTORY's columns)."""

@@ -410,11 +410,21 @@ def instrument(state: TrainState, details: Callable[[], None]) -> None:
     with st.container():                 # the same place as live_panel's: see messages
         with st.container():
             controls(tr)
-        draw_view(tr, tr.view() if tr.step or tr.events else tr.rec.snaps[0], live=False)
+        draw_view(tr, paused_view(tr), live=False)
     details()
     steer_panel(tr)
     if tr.step:
         finish(tr)
+
+
+def paused_view(tr: Trainer):
+    """The run's state now, with its metrics, made once per state of the run."""
+    key = (id(tr), tr.step, len(tr.events))
+    cached = ss.get(k("view_snap"))
+    if cached is None or cached[0] != key:
+        cached = ss[k("view_snap")] = (key, tr.view() if tr.step or tr.events
+                                       else tr.rec.snaps[0])
+    return cached[1]
 
 
 def controls_error() -> None:
