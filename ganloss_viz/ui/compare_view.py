@@ -49,7 +49,7 @@ from ganloss_viz.ui.background import (
     take_finished,
     training_text,
 )
-from ganloss_viz.ui.target_menu import draw_section, target_caption, target_menu
+from ganloss_viz.ui.target_menu import draw_section, target_caption, target_menu, target_word
 from ganloss_viz.ui.train_settings import device_menu, device_options
 from ganloss_viz.ui.video_download import video_download
 from ganloss_viz.ui.widgets import url_binding
@@ -76,9 +76,13 @@ def _on_target() -> None:
     ss[k("steps")] = compare_steps(ss[k("target")])
 
 
-def panel_title(name: str) -> str:
-    """A subplot's title: the loss's label and short name."""
-    return f"{LOSSES[name].label} · {name}"
+WIDE_TITLES = 2     # panels per row that leave room for "label · name" titles
+
+
+def panel_title(name: str, count: int) -> str:
+    """A subplot's title: the loss's label and short name, or only the name where
+    `count` panels share a row (the labels would run into each other at 1280 pixels)."""
+    return f"{LOSSES[name].label} · {name}" if count <= WIDE_TITLES else name
 
 
 def settings_panel() -> CompareState | None:
@@ -94,20 +98,21 @@ def settings_panel() -> CompareState | None:
                        key=k("losses"), max_selections=MAX_LOSSES,
                        help="Every run starts from the same weights and sees the same data "
                             "and noise; each keeps its own loss's optimiser defaults.")
-        if ss[k("losses")]:
-            st.caption(" · ".join(f"**{n}** {LOSSES[n].label}" for n in ss[k("losses")]))
-            for n in ss[k("losses")]:
-                if LOSSES[n].caveat:
-                    st.caption(f":orange[:material/warning:] **{n}:** {LOSSES[n].caveat}")
     with c_target:
         target_menu(k, _on_target, "2-D targets show each D as a heatmap under its "
                                    "samples; 1-D targets a histogram against the true "
                                    "density with D's curve; 'draw' places the modes.")
-        st.caption(target_caption(ss[k("target")], compare_steps))
     draw_section(k)
     cpu = f", {cpu_cap():g} CPU seconds" if cpu_cap() else ""
-    with st.expander(f"Steps, seed and networks (caps: {cap.steps:,} steps, width "
-                     f"{cap.width}, depth {cap.depth}, batch {cap.batch:,}{cpu})"):
+    weak = [n for n in ss[k("losses")] if LOSSES[n].caveat]
+    with st.expander(f"About the losses and target · steps, seed and networks (caps: "
+                     f"{cap.steps:,} steps, width {cap.width}, depth {cap.depth}, batch "
+                     f"{cap.batch:,}{cpu})" + (" · ⚠ known weaknesses" if weak else "")):
+        if ss[k("losses")]:
+            st.caption(" · ".join(f"**{n}** {LOSSES[n].label}" for n in ss[k("losses")]))
+            for n in weak:
+                st.caption(f":orange[:material/warning:] **{n}:** {LOSSES[n].caveat}")
+        st.caption("Target: " + target_caption(ss[k("target")], compare_steps))
         c_steps, c_seed, c_w, c_d, c_b, c_device = st.columns(6)
         c_steps.number_input(f"Steps (≤ {cap.steps:,})", min_value=1, max_value=cap.steps,
                              step=100, key=k("steps"),
@@ -152,7 +157,7 @@ class LiveCompare(Job):
 
     @property
     def titles(self) -> list[str]:
-        return [panel_title(n) for n in self.state.losses]
+        return [panel_title(n, len(self.state.losses)) for n in self.state.losses]
 
     def still_figure(self, snaps) -> go.Figure:
         """The live grid, rebuilt only when a new snapshot arrived."""
@@ -160,7 +165,7 @@ class LiveCompare(Job):
         if self.still is None or self.still[0] != steps:
             fig = grid_figure([Panel(t, self.frame, [s]) for t, s in zip(self.titles, snaps,
                                                                           strict=True)],
-                              f"{self.state.target} · ", animated=False)
+                              f"{target_word(self.state.target)} · ", animated=False)
             fig.update_layout(uirevision="live")
             self.still = (steps, fig)
         return self.still[1]
@@ -216,7 +221,8 @@ def live_panel() -> None:
     steps = live.state.resolved().steps
     done, sps, secs = (p.step, p.steps_per_s, p.seconds) if p else (0, 0.0, 0.0)
     progress_row(live, k("live"), k("stop"), done / steps,
-                 training_text(f"{len(live.state.losses)} losses on {live.state.target} · ",
+                 training_text(f"{len(live.state.losses)} losses on "
+                               f"{target_word(live.state.target)} · ",
                                done, steps, sps, secs, live.cpu_cap))
     if p is None or live.frame is None or any(s is None for s in p.snapshots):
         st.caption("Building the networks …")
@@ -235,9 +241,9 @@ def start_grid(state: CompareState) -> go.Figure:
         panels = []
         for name, cfg in zip(s.losses, configs, strict=True):
             run = RunState(cfg.resolved(), resolve_device("cpu"))
-            panels.append(Panel(panel_title(name), run.frame,
+            panels.append(Panel(panel_title(name, len(s.losses)), run.frame,
                                 [run.snapshot(0, 0.0, with_metrics=True)]))
-        fig = grid_figure(panels, f"{s.target} · ", animated=False)
+        fig = grid_figure(panels, f"{target_word(s.target)} · ", animated=False)
         cached = ss[k("start_grid")] = (s, fig)
     return cached[1]
 
@@ -289,8 +295,9 @@ def _built(names: list[str], target: str, result: CompareResult) -> dict[str, An
     takes seconds to build, and the page reruns on every click."""
     cached = ss.get(k("built"))
     if cached is None or cached[0] is not result:
-        grid = grid_figure([Panel(panel_title(n), r.frame, r.snapshots)
-                            for n, r in zip(names, result.runs, strict=True)], f"{target} · ")
+        grid = grid_figure([Panel(panel_title(n, len(names)), r.frame, r.snapshots)
+                            for n, r in zip(names, result.runs, strict=True)],
+                           f"{target_word(target)} · ")
         rows = comparison_rows(names, result)
         histories = [r.history for r in result.runs]
         cached = (result, {
@@ -337,7 +344,7 @@ def results() -> None:
     state, result = stored
     names = list(state.losses)
     st.divider()
-    st.subheader(f"Replay · {len(names)} losses on {state.target}")
+    st.subheader(f"Replay · {len(names)} losses on {target_word(state.target)}")
     _status(names, result)
     built = _built(names, state.target, result)
     st.plotly_chart(built["grid"], key=k("replay"), width="stretch",
@@ -347,7 +354,7 @@ def results() -> None:
         "G's samples." if result.runs[0].frame.dim == 2 else
         "Red bars: histogram of G's samples; black: the target density; blue: D's raw "
         "output (right axis)."))
-    video_download(f"compare-{state.target}-seed{state.seed}", lambda: built["grid"],
+    video_download(f"compare-{target_word(state.target)}-seed{state.seed}", lambda: built["grid"],
                    (tuple(names), state.target, state.seed, result.seconds))
     rows = built["rows"]
     st.markdown(f"**Metrics** (last snapshot of each run, on "
@@ -356,7 +363,7 @@ def results() -> None:
                           if m not in SUMMARY_ONLY},
                          index=pd.Index(names, name="loss"))
     st.table(table)
-    stem = f"ganloss-compare-{state.target}-seed{state.seed}"
+    stem = f"ganloss-compare-{target_word(state.target)}-seed{state.seed}"
     d1, d2, d3 = st.columns(3)
     d1.download_button("Replay grid (standalone HTML)", built["html"], f"{stem}.html",
                        "text/html", icon=":material/movie:", key=k("dl_html"),

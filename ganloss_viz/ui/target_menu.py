@@ -25,6 +25,12 @@ def target_label(name: str) -> str:
     return "draw your own · 2-D" if name == DRAW else f"{name} · {TARGETS[name].dim}-D"
 
 
+def target_word(target: str) -> str:
+    """A target as titles and file names say it: its name, or "drawn" for a drawn
+    ``points(...)`` spec (the spec itself is in the run's config and its exports)."""
+    return target if target in TARGETS else "drawn"
+
+
 def target_menu(key_of: Callable[[str], str], on_target: Callable[[], None],
                 help: str) -> None:
     """The menu; picking a named target sets the page's target and calls `on_target()`
@@ -69,4 +75,5 @@ def draw_section(key_of: Callable[[str], str]) -> None:
         ss[key_of("target")] = DEFAULT
 
 
-__all__ = ["DRAW", "draw_section", "target_caption", "target_label", "target_menu"]
+__all__ = ["DRAW", "draw_section", "target_caption", "target_label", "target_menu",
+           "target_word"]

@@ -36,7 +36,6 @@ from ganloss_viz.figures.train import history_figure, replay_figure
 from ganloss_viz.format import fmt, literal
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.train import MAX_LR, TrainState, cpu_cap
-from ganloss_viz.targets import TARGETS
 from ganloss_viz.train import Trainer, TrainResult
 from ganloss_viz.train.device import resolve_device
 from ganloss_viz.train.report import metric_rows, metrics_csv, result_json
@@ -52,6 +51,7 @@ from ganloss_viz.ui.background import (
     wait_text,
 )
 from ganloss_viz.ui.live_chart import live_chart
+from ganloss_viz.ui.target_menu import target_word
 from ganloss_viz.ui.train_settings import k
 from ganloss_viz.ui.video_download import video_download
 
@@ -96,12 +96,6 @@ class Play(Job):
             tr.advance(until=tr.step + chunk, callback=self.on_progress)
             time.sleep(max(0.0, chunk / self.pace - (time.perf_counter() - t0)))
         return tr.step
-
-
-def target_word(target: str) -> str:
-    """A target as titles and file names say it: its name, or "drawn" for a drawn
-    ``points(...)`` spec (the spec itself is in the run's config and its exports)."""
-    return target if target in TARGETS else "drawn"
 
 
 def run_title(cfg) -> str:
