@@ -248,7 +248,7 @@ def test_pause_then_resume_equals_an_uninterrupted_run():
     from ganloss_viz.train import train
 
     at = open_train({"loss": "ns", "target": "ring8", "steps": "3000", "width": "32"})
-    at.selectbox(key="tr.speed").set_value("100 steps/s")     # slow enough to pause
+    at.selectbox(key="tr.speed").set_value("100/s")     # slow enough to pause
     at.run()
     at.button(key="tr.play").click()
     at.run()
@@ -268,7 +268,7 @@ def test_pause_then_resume_equals_an_uninterrupted_run():
     assert at.button(key="tr.play").label == "Resume"
     assert at.session_state["tr.result"][1].stopped           # the run so far, shown
     assert any("Paused at step" in i.value for i in at.info)
-    at.selectbox(key="tr.speed").set_value("full speed")
+    at.selectbox(key="tr.speed").set_value("full")
     at.run()
     tr = play_to_end(at)
     assert tr.step == 3000

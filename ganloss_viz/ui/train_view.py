@@ -57,7 +57,7 @@ from ganloss_viz.ui.video_download import video_download
 
 ss = st.session_state
 CONFIRM_SECONDS = 60.0       # a Play predicted to take longer asks first
-SPEEDS = {"full speed": None, "100 steps/s": 100.0, "20 steps/s": 20.0, "5 steps/s": 5.0}
+SPEEDS = {"full": None, "100/s": 100.0, "20/s": 20.0, "5/s": 5.0}   # steps a second
 MORE_STEPS = (500, 1000, 2000)
 STEERED = ("loss", "penalty_weight", "lr_g", "lr_d", "n_critic")   # in the order applied
 STEER_KEYS = tuple(f"steer_{name}" for name in STEERED)
@@ -166,7 +166,7 @@ def play(confirmed: bool = False) -> None:
     tr: Trainer | None = ss.get(k("trainer"))
     if tr is None or running(k("live")) or tr.finished:
         return
-    pace = SPEEDS[ss.get(k("speed"), "full speed")]
+    pace = SPEEDS[ss.get(k("speed"), "full")]
     secs = predicted(tr) if pace is None else (tr.goal - tr.step) / pace
     if secs > CONFIRM_SECONDS and not confirmed:
         ss[k("confirm")] = secs
@@ -327,8 +327,9 @@ def controls(tr: Trainer) -> None:
     c[5].button("Reset", key=k("reset0"), on_click=reset, disabled=busy or not
                 (tr.step or tr.events), width="stretch",
                 help="Back to step 0 with the settings above (a new run).")
-    c[6].selectbox("Speed", list(SPEEDS), key=k("speed"), disabled=busy,
-                   help="Full speed, or slowed down to watch the samples move.")
+    c[6].selectbox("Steps/s", list(SPEEDS), key=k("speed"), disabled=busy,
+                   help="Full speed, or slowed down to so many steps a second, to watch "
+                        "the samples move.")
     c[7].selectbox("More steps", MORE_STEPS, key=k("more_n"), format_func=lambda n: f"+{n:,}",
                    disabled=busy, help="Raise the run's goal (after it finished, or any time).")
     c[8].button("Add", key=k("more"), on_click=_act, args=(lambda t: more(t, ss[k("more_n")]),),
