@@ -12,7 +12,8 @@ is up before its first slide), then every URL below in a fresh Chromium context 
 cached: a cold tab of Debian's Chromium, driven by Playwright with the browser tests'
 flags, 1280×800, the projector size). The clock starts at ``page.goto``; printed per URL:
 
-* first chart: the first Plotly chart of the page (an SVG in ``.js-plotly-plot``) visible;
+* first chart: the first Plotly chart of the page (an SVG in ``.js-plotly-plot``, in the
+  page or in a live-chart iframe: the Train page's view) visible;
 * settled: the script has finished (``data-test-script-state`` of the app is
   ``notRunning``) and every Plotly chart of the page has its SVG: the page as a
   speaker sees it, done.
@@ -64,9 +65,24 @@ def urls() -> list[str]:
         f"/{page}?preset={name}" for page, table in presets.items() for name in table]
 
 
+# The page's component iframes (same origin): the Train page's live view and curves draw
+# there (ganloss_viz.ui.live_chart), a chart that updates in place.
+FRAMES = '[data-testid="stMain"] iframe[src*="live_chart"]'
+
+
+def frame_charts(page) -> tuple[int, int]:
+    """(live-chart iframes of the page, those whose chart is drawn)."""
+    return tuple(page.evaluate(
+        """frames => { const fs = [...document.querySelectorAll(frames)];
+             return [fs.length, fs.filter(f =>
+               f.contentDocument?.querySelector('.js-plotly-plot .main-svg')).length]; }""",
+        FRAMES))
+
+
 def settled(page) -> bool:
     """The script has run and finished, and every chart of the page is drawn."""
-    return page.evaluate(
+    frames, drawn = frame_charts(page)
+    return frames == drawn and page.evaluate(
         """([plots, app]) => document.querySelector(app)?.dataset.testScriptState ===
              'notRunning' &&
              [...document.querySelectorAll(plots)].every(p => p.querySelector('.main-svg'))""",
@@ -75,8 +91,9 @@ def settled(page) -> bool:
 
 def load(browser, url: str) -> tuple[float, float, int]:
     """(seconds to the first chart, seconds until settled, charts) for `url` in a fresh
-    browser context; the first is NaN on a page that draws no chart (Train before its
-    first run). Settled: CALM times in a row, 100 ms apart (a rerun may follow the first run:
+    browser context; the first is NaN on a page that draws no chart (the first chart may
+    be a live chart in its iframe: the Train page's view). Settled: CALM times in a row,
+    100 ms apart (a rerun may follow the first run:
     the app is briefly idle, chartless, between them)."""
     context = browser.new_context(**VIEWPORT)
     page = context.new_page()
@@ -86,14 +103,14 @@ def load(browser, url: str) -> tuple[float, float, int]:
         first, calm = math.nan, 0
         deadline = time.monotonic() + TIMEOUT_S
         while calm < CALM and time.monotonic() < deadline:
-            if math.isnan(first) and page.locator(CHART).count():
+            if math.isnan(first) and (page.locator(CHART).count() or frame_charts(page)[1]):
                 first = time.perf_counter() - t0
             calm = calm + 1 if settled(page) else 0
             page.wait_for_timeout(100)
         last = time.perf_counter() - t0 - 0.1 * CALM
         if page.get_by_text("Traceback").count():
             raise SystemExit(f"{url} shows a traceback")
-        return first, last, page.locator(PLOTS).count()
+        return first, last, page.locator(PLOTS).count() + frame_charts(page)[0]
     finally:
         context.close()
 
