@@ -116,7 +116,9 @@ sel => {
     frames.add(f);
     const base = 100 * (1 + [...document.querySelectorAll(
       '[data-testid="stMain"] iframe')].indexOf(f));
-    const go = () => { if (f.contentDocument?.body) watch(f.contentDocument, '.js-plotly-plot', base); };
+    const go = () => {
+      if (f.contentDocument?.body) watch(f.contentDocument, '.js-plotly-plot', base);
+    };
     if (f.contentDocument?.readyState === 'complete') go();
     f.addEventListener('load', go);
   };

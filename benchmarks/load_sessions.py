@@ -10,7 +10,7 @@ One `streamlit run app.py` (hosted mode, the default: admission slots = the core
 60 CPU seconds per run) and one headless Debian Chromium with ten independent
 sessions (browser contexts, like ten people). In a round every session opens its
 page (even sessions the Train page, odd ones the Compare page, default settings), all
-press Train / Compare at the same moment, and each records what its page shows: the
+press Play / Compare at the same moment, and each records what its page shows: the
 live run or its place in the queue. Then each goes to the explorer in the same session
 (the sidebar's link) and keeps exploring for `--explore` seconds: it types a new
 location of Q and times the rerun (Enter to the new value shown; every value new, so
@@ -63,7 +63,8 @@ WAIT = 600_000                  # milliseconds for a result (ten runs share the 
 STEP_WAIT = 90_000              # milliseconds for anything else a page should show
 METRIC = '[data-testid="stMetricValue"]'
 LEAVERS = (1, 4, 7)             # sessions that close their tab right after pressing (soak)
-OUTCOMES = ("Finished", "Stopped at the hosted cap", "Stopped early", "Stopped because")
+OUTCOMES = ("Finished", "Stopped at the hosted cap", "Paused at step", "Stopped early",
+            "Stopped because")
 LOST = [0]                      # clicks or Enters the page did not act on (retried)
 
 
@@ -118,8 +119,14 @@ async def nav(page, title: str, shows) -> None:
 
 
 async def pressed_state(page) -> str:
-    """'running' or the queue panel's text, once the page shows either."""
-    stop = page.get_by_role("button", name="Stop")
+    """'running' or the queue panel's text, once the page shows either (the Train page
+    may first ask to confirm a run it predicts to take over a minute: confirmed)."""
+    confirm = page.get_by_role("button", name="Play anyway")
+    stop = page.get_by_role("button", name="Stop").or_(page.get_by_role("button", name="Pause"))
+    await stop.or_(page.get_by_text("Queued: position")).or_(confirm).first.wait_for(
+        timeout=STEP_WAIT)
+    if await confirm.count():
+        await confirm.first.click()
     await stop.or_(page.get_by_text("Queued: position")).first.wait_for(timeout=STEP_WAIT)
     queued = page.get_by_text("Queued: position")
     if await queued.count():
@@ -174,7 +181,7 @@ async def visit(browser, base: str, v: Visit, start: asyncio.Barrier, args,
 async def steps(ctx, page, base: str, v: Visit, start: asyncio.Barrier, args,
                 round_no: int, leave: bool):
     """One session's round (see the module docstring); returns its open context."""
-    label = "Train" if v.page == "train" else "Compare"
+    label = "Play" if v.page == "train" else "Compare"
     title = "Train a GAN" if v.page == "train" else "Compare losses"
     await page.goto(f"{base}/{v.page}")
     button = page.get_by_role("button", name=label, exact=True)
@@ -191,7 +198,7 @@ async def steps(ctx, page, base: str, v: Visit, start: asyncio.Barrier, args,
     if v.index < args.explorers:
         await explore(page, v, args.explore, args.pause, 1 + 0.1 * v.index + 0.001 * round_no)
         log(v, f"explored: {len(v.latencies)} changes; back to its page")
-        await nav(page, title, page.get_by_role("button", name=label, exact=True))
+        await nav(page, title, page.get_by_role("heading", name=title))
     v.queued_after_exploring = await page.get_by_text("Queued: position").count() > 0
     await page.get_by_text("Replay ·").first.wait_for(timeout=WAIT)
     v.seconds = time.monotonic() - t0

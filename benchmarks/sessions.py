@@ -39,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from browser_harness import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from browser_harness import CHROMIUM, CHROMIUM_ARGS, press_play, streamlit_server  # noqa: E402
 
 WAIT = 120_000                   # milliseconds for a page to show what we wait for
 EXPLORERS = ["/explorer", "/explorer?preset=js-landscape", "/explorer?preset=mode-seeking"]
@@ -146,14 +146,14 @@ def main() -> None:
             for page in pages[:3]:
                 page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT)
             for page in pages[3:]:
-                page.get_by_role("button", name="Train").first.wait_for(timeout=WAIT)
+                page.get_by_role("button", name="Play").first.wait_for(timeout=WAIT)
             print(f"five sessions open: server RSS {rss_kb(pid) / 1024:.0f} MB")
 
             explorer, trainer = pages[0], pages[3]
             n = args.changes
             idle = explorer_latency(explorer, [1 + 0.1 * (i + 1) for i in range(n)])
-            trainer.get_by_role("button", name="Train").first.click()
-            stop = trainer.get_by_role("button", name="Stop")
+            press_play(trainer)
+            stop = trainer.get_by_role("button", name="Pause")
             stop.first.wait_for(timeout=WAIT)
             time.sleep(1.0)                                  # the run is under way
             busy = explorer_latency(explorer, [2 + 0.1 * (i + 1) for i in range(n)])
@@ -163,7 +163,7 @@ def main() -> None:
                 stop.first.click()
             # The other trainer runs a short run to its end: the replay, the metrics and
             # the downloads are built and kept in that session, as after a real run.
-            pages[4].get_by_role("button", name="Train").first.click()
+            press_play(pages[4])
             pages[4].locator(".js-plotly-plot .slider-container").first.wait_for(timeout=WAIT)
             print(f"a {SHORT_STEPS}-step run finished with its replay: "
                   f"server RSS {rss_kb(pid) / 1024:.0f} MB")
