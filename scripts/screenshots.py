@@ -38,7 +38,8 @@ WAIT = 600_000                         # milliseconds for a page (or a run) to f
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 # (file name, URL path and query, actions after load, separated by ";"). "press:<label>"
-# presses that button and waits for the finished run's replay (a Plotly step slider);
+# presses that button and waits for the finished run's replay (a Plotly step slider; the
+# Train page's first screen then shows the run's view and curves);
 # "last" moves the first animation's step slider to its last frame; "tab:<label>"
 # scrolls that section's tab, and "text:<text>" the first element starting with that
 # text, to the top of the window; "chart" scrolls the first chart there; "down:<px>"
@@ -53,7 +54,7 @@ SHOTS: dict[str, list[tuple[str, str, str]]] = {
         ("explorer-fit", "/explorer?preset=mode-seeking", "last;tab:Direct fit"),
     ],
     "train": [
-        ("train", "/train?preset=ring8-ns&steps=1000", "press:Train;last;text:Replay · "),
+        ("train", "/train?preset=ring8-ns&steps=1000", "press:Play"),
     ],
     "compare": [
         ("compare", "/compare?losses=ns,minimax,hinge,lsgan&target=ring8&steps=800",
