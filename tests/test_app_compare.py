@@ -167,3 +167,21 @@ def test_live_grid_then_stop_ends_every_run_early():
     assert not at.exception and not at.error
     assert list(at.table[0].value["status"]) == ["stopped early"] * 2
     assert any("Stopped early" in i.value for i in at.info)
+
+
+def test_the_wait_is_said_before_and_a_long_comparison_asks_first(monkeypatch):
+    import ganloss_viz.ui.compare_view as cv
+
+    at = open_compare({"losses": "ns,hinge", "target": "ring8", "steps": "30", "width": "16",
+                       "batch": "64"})
+    assert any("2 runs of 30 steps" in c.value and "measured speed" in c.value
+               for c in at.caption)
+    monkeypatch.setattr(cv, "CONFIRM_SECONDS", 0.0)
+    at.button(key="cmp.compare").click()
+    at.run()
+    assert at.session_state["cmp.live"] is None if "cmp.live" in at.session_state else True
+    assert any("These runs take" in w.value for w in at.warning)
+    at.button(key="cmp.confirm_compare").click()
+    at.run()
+    state, result = wait_for_result(at)
+    assert [r.steps for r in result.runs] == [30, 30]

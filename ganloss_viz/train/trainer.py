@@ -307,6 +307,21 @@ class Trainer:
         return result
 
 
+PACE_WARMUP, PACE_STEPS = 5, 20
+
+
+def seconds_per_step(cfg: TrainConfig) -> float:
+    """This machine's training seconds per generator step for `cfg` (its networks, batch,
+    loss and critic steps), timed on PACE_STEPS steps of a throwaway run after
+    PACE_WARMUP (whose first calls allocate): what a page quotes before a run starts."""
+    probe = Trainer(replace(cfg.resolved(), steps=PACE_WARMUP + PACE_STEPS,
+                            snapshot_every=PACE_WARMUP + PACE_STEPS, schedule=()))
+    probe.advance(until=PACE_WARMUP)
+    seconds = probe.seconds
+    probe.advance(until=PACE_WARMUP + PACE_STEPS)
+    return (probe.seconds - seconds) / PACE_STEPS
+
+
 def run(cfg: TrainConfig, callback: Callable[[Progress], None] | None = None,
         should_stop: Callable[[], bool] | None = None) -> TrainResult:
     """One run of a config (see `train`): a `Trainer` advanced to its goal, or until
@@ -344,4 +359,4 @@ def train(config: TrainConfig | None = None, callback: Callable[[Progress], None
     return run(config, callback, should_stop)
 
 
-__all__ = ["Stages", "Trainer", "run", "train"]
+__all__ = ["Stages", "Trainer", "run", "seconds_per_step", "train"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -37,17 +38,18 @@ from ganloss_viz.train.compare import run_configs
 from ganloss_viz.train.device import resolve_device
 from ganloss_viz.train.engine import RunState
 from ganloss_viz.train.report import metric_rows, result_json
+from ganloss_viz.train.trainer import seconds_per_step
 from ganloss_viz.ui.background import (
     LIVE_EVERY,
     Job,
     live_job,
-    predicted_seconds,
     progress_row,
     running,
     session_probe,
     stop_note,
     take_finished,
     training_text,
+    wait_text,
 )
 from ganloss_viz.ui.target_menu import draw_section, target_caption, target_menu, target_word
 from ganloss_viz.ui.train_settings import device_menu, device_options
@@ -60,6 +62,7 @@ KEY = "cmp"
 # together); the CSV keeps them.
 SUMMARY_ONLY = ("loss", "steps", "training seconds", "steps/s", "device")
 FIELDS = tuple(f.name for f in COMPARE_FIELDS)
+CONFIRM_SECONDS = 60.0       # a comparison predicted to take longer asks first
 
 
 def k(name: str) -> str:
@@ -179,20 +182,39 @@ class LiveCompare(Job):
                        **s.settings())
 
 
-def start_run(state: CompareState) -> None:
-    """Compare-button callback: validate the settings and start the runs for this session."""
+def predicted(state: CompareState) -> float:
+    """Seconds the comparison takes on this machine: each run's steps at its measured
+    pace (`seconds_per_step`), the runs shared among the cores Compare trains on (one
+    when hosted, else up to two). Measured once per state."""
+    s = state.resolved()
+    cached = ss.get(k("pace"))
+    if cached is None or cached[0] != s:
+        configs = run_configs(s.losses, s.target, s.steps, s.seed, s.settings())
+        total = sum(cfg.resolved().steps * seconds_per_step(cfg) for cfg in configs)
+        workers = s.settings()["threads"] or min(2, os.cpu_count() or 1, len(configs))
+        cached = ss[k("pace")] = (s, total / workers)
+    return cached[1]
+
+
+def start_run(state: CompareState, confirmed: bool = False) -> None:
+    """Compare-button callback: validate the settings and start the runs for this
+    session (a comparison predicted over CONFIRM_SECONDS asks first)."""
     if running(k("live")):
         return
     try:
         s = state.resolved()
-        configs = run_configs(s.losses, s.target, s.steps, s.seed, s.settings())
+        run_configs(s.losses, s.target, s.steps, s.seed, s.settings())   # validates
         if s.device != "cpu":
             resolve_device(s.device)
+        secs = predicted(s)
     except ValueError as exc:
         ss[k("start_error")] = str(exc)
         return
-    ss[k("start_error")] = ss[k("note")] = None
-    ss[k("live")] = LiveCompare(state=s, cpu_cap=cpu_cap(), estimate=predicted_seconds(configs),
+    if secs > CONFIRM_SECONDS and not confirmed:
+        ss[k("confirm")] = secs
+        return
+    ss[k("start_error")] = ss[k("note")] = ss[k("confirm")] = None
+    ss[k("live")] = LiveCompare(state=s, cpu_cap=cpu_cap(), estimate=secs,
                                 alive=session_probe()).start()
 
 
@@ -252,10 +274,24 @@ def controls(state: CompareState | None) -> None:
     """The Compare button, start errors, and the live panel while the runs go."""
     collect()
     busy = running(k("live"))
-    st.button("Compare", type="primary", icon=":material/play_arrow:", key=k("compare"),
-              on_click=start_run, args=(state,), disabled=busy or state is None)
+    c_button, c_wait = st.columns([1, 5], vertical_alignment="center")
+    c_button.button("Compare", type="primary", icon=":material/play_arrow:", key=k("compare"),
+                    on_click=start_run, args=(state,), disabled=busy or state is None,
+                    width="stretch")
     if state is None:
         st.warning("Pick at least one loss to compare.", icon=":material/info:")
+    elif not busy and not ss.get(k("start_error")):
+        try:
+            c_wait.caption(f"{len(state.losses)} runs of {state.resolved().steps:,} steps: "
+                           f"{wait_text(predicted(state))} at this machine's measured speed.")
+        except ValueError:
+            pass                          # said by the grid below
+    if ss.get(k("confirm")) and not busy:
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.warning(f"These runs take {wait_text(ss[k('confirm')])} at this machine's "
+                   f"measured speed.", icon=":material/timer:")
+        c2.button("Compare anyway", key=k("confirm_compare"), on_click=start_run,
+                  args=(state, True), width="stretch")
     if ss.get(k("start_error")):
         st.error(f"Cannot compare with these settings: {literal(ss[k('start_error')])}")
     if ss.get(k("run_error")):

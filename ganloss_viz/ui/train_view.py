@@ -40,6 +40,7 @@ from ganloss_viz.train import Trainer, TrainResult
 from ganloss_viz.train.device import resolve_device
 from ganloss_viz.train.report import metric_rows, metrics_csv, result_json
 from ganloss_viz.train.schedule import text as schedule_text
+from ganloss_viz.train.trainer import seconds_per_step
 from ganloss_viz.ui.background import (
     Job,
     live_job,
@@ -139,11 +140,7 @@ def predicted(tr: Trainer) -> float:
         return left * tr.seconds / tr.step
     pace = ss.get(k("pace"))
     if pace is None or pace[0] != tr.start:
-        probe = Trainer(replace(tr.start, steps=30, snapshot_every=30))
-        probe.advance(until=5)                     # warm-up: first calls allocate
-        t0, s0 = time.perf_counter(), probe.step
-        probe.advance(until=25)
-        pace = ss[k("pace")] = (tr.start, (time.perf_counter() - t0) / (probe.step - s0))
+        pace = ss[k("pace")] = (tr.start, seconds_per_step(tr.start))
     return left * pace[1]
 
 
