@@ -119,9 +119,10 @@ async def nav(page, title: str, shows) -> None:
 
 
 async def pressed_state(page) -> str:
-    """'running' or the queue panel's text, once the page shows either (the Train page
-    may first ask to confirm a run it predicts to take over a minute: confirmed)."""
-    confirm = page.get_by_role("button", name="Play anyway")
+    """'running' or the queue panel's text, once the page shows either (a page may first
+    ask to confirm a run it predicts to take over a minute: confirmed)."""
+    confirm = page.get_by_role("button", name="Play anyway").or_(
+        page.get_by_role("button", name="Compare anyway"))
     stop = page.get_by_role("button", name="Stop").or_(page.get_by_role("button", name="Pause"))
     await stop.or_(page.get_by_text("Queued: position")).or_(confirm).first.wait_for(
         timeout=STEP_WAIT)
