@@ -338,8 +338,9 @@ def messages(tr: Trainer, state: TrainState) -> None:
     confirmation, errors, why a run paused by itself. One container, drawn in every
     state, so that the view below keeps its place (and its chart) when Play starts."""
     with st.container():
-        start = replace(state.config().resolved(), schedule=()) \
-            if not ss.get(k("start_error")) else tr.start
+        start = replace(state.config().resolved(), schedule=(),
+                        snapshot_every=tr.start.snapshot_every) \
+            if not ss.get(k("start_error")) else tr.start       # (more steps may thin)
         if (tr.step or tr.events) and start != tr.start:
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
             c1.info("The settings above differ from this run's: **Reset** starts a new run "
