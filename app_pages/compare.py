@@ -8,22 +8,26 @@ from __future__ import annotations
 import streamlit as st
 
 from ganloss_viz.ui import compare_view as cv
+from ganloss_viz.ui import present
 from ganloss_viz.ui import widgets as w
 
 w.sync_url(cv.KEY, cv.read_url, cv.apply)
 
 st.title("Compare losses")
-st.caption("Pick up to eight GAN losses and one target, then press **Compare**: every run "
-           "starts from the same weights and sees the same data and noise, and the finished "
-           "runs replay side by side, one slider driving them all.")
+with present.settings("cmp-intro"):
+    st.caption("Pick up to eight GAN losses and one target, then press **Compare**: every run "
+               "starts from the same weights and sees the same data and noise, and the finished "
+               "runs replay side by side, one slider driving them all.")
 messages = st.container()
 
-state = cv.settings_panel()
+with present.settings("cmp"):
+    state = cv.settings_panel()
 if state is not None:
     w.write_url(cv.KEY, state.to_query_params())
 with messages:
     w.show_url_errors(cv.KEY, state)
-    cv.preset_info(state)
+    with present.caption():
+        cv.preset_info(state)
 
 cv.controls(state)
 cv.results()

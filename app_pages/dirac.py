@@ -8,20 +8,24 @@ from __future__ import annotations
 import streamlit as st
 
 from ganloss_viz.ui import dirac_view as dv
+from ganloss_viz.ui import present
 from ganloss_viz.ui import widgets as w
 
 w.sync_url(dv.KEY, dv.read_url, dv.apply)
 
 st.title("Dirac-GAN: which training methods converge?")
-st.markdown("The simplest GAN: the data are a point at 0, the generator a point at θ, the "
-            "discriminator D(x) = ψ·x. The equilibrium is (θ, ψ) = (0, 0). Watch gradient "
-            "descent circle it, spiral out, or spiral in, and read why from the eigenvalues.")
+with present.settings("dr-intro"):
+    st.markdown("The simplest GAN: the data are a point at 0, the generator a point at θ, the "
+                "discriminator D(x) = ψ·x. The equilibrium is (θ, ψ) = (0, 0). Watch gradient "
+                "descent circle it, spiral out, or spiral in, and read why from the eigenvalues.")
 messages = st.container()
 
-state = dv.settings_panel()
+with present.settings("dr"):
+    state = dv.settings_panel()
 w.write_url(dv.KEY, state.to_query_params())
 with messages:
     w.show_url_errors(dv.KEY, state)
-    dv.preset_info(state)
+    with present.caption():
+        dv.preset_info(state)
 
 dv.results(state)

@@ -10,7 +10,7 @@ from ganloss_viz.distributions import Distribution, dist
 from ganloss_viz.divergences import Divergence
 from ganloss_viz.format import fmt, literal, method_label
 from ganloss_viz.state import DEFAULT_P, DEFAULT_Q, PRESETS, VIEWS, ExplorerState
-from ganloss_viz.ui import compute, sections
+from ganloss_viz.ui import compute, present, sections
 from ganloss_viz.ui import widgets as w
 
 KEY = "ex"
@@ -65,12 +65,13 @@ sections.persist()
 w.sync_url(KEY, read_url, sections.apply)
 
 st.title("Divergence explorer")
-st.markdown("Choose two distributions, :blue[**P**] (the data) and :orange[**Q**] (the "
-            "model), and a divergence: its exact value and gradient, then sweep a "
-            "parameter, map a landscape, or watch Q descend the divergence.")
+with present.settings("ex-intro"):
+    st.markdown("Choose two distributions, :blue[**P**] (the data) and :orange[**Q**] (the "
+                "model), and a divergence: its exact value and gradient, then sweep a "
+                "parameter, map a landscape, or watch Q descend the divergence.")
 messages = st.container()
 
-col_in, col_out = st.columns([1, 1.6], gap="large")
+col_in, col_out = present.settings("ex").columns([1, 1.6], gap="large")
 with col_in:
     p_spec = w.spec_editor(KEY, "p", ":blue[**P**] · data", DEFAULT_P)
     q_spec = w.spec_editor(KEY, "q", ":orange[**Q**] · model", DEFAULT_Q)
@@ -88,8 +89,9 @@ w.write_url(KEY, state.to_query_params())
 with messages:
     w.show_url_errors(KEY, state)
     if state.preset:
-        st.info(f"**Preset · {PRESETS[state.preset].title}.** {PRESETS[state.preset].caption}",
-                icon=":material/slideshow:")
+        pr = PRESETS[state.preset]
+        present.caption().info(f"**Preset · {pr.title}.** {pr.caption}",
+                               icon=":material/slideshow:")
 
 P, Q = dist(p_spec), dist(q_spec)
 if P.dim != Q.dim:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ganloss_viz.ui import present
 from ganloss_viz.ui import train_settings as ts
 from ganloss_viz.ui import train_view as tv
 from ganloss_viz.ui import widgets as w
@@ -16,10 +17,12 @@ w.sync_url(ts.KEY, ts.read_url, ts.apply)
 st.title("Train a GAN")
 messages = st.container()
 
-state = ts.settings_panel()
+with present.settings("tr"):
+    state = ts.settings_panel()
 w.write_url(ts.KEY, state.to_query_params())
 with messages:
     w.show_url_errors(ts.KEY, state)
-    ts.preset_info(state)
+    with present.caption():
+        ts.preset_info(state)
 
 tv.instrument(state, ts.settings_more)

@@ -41,6 +41,7 @@ OPENERS: dict[str, list[dict[str, str]]] = {
     "theory": [{}, {}],
     "dirac": [{}, {"method": "wgan_gp"}, {"method": "wgan"}, {"method": "instance_noise"}],
     "study": [{}, {}],
+    "talk": [{}, {}],
 }
 
 

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from ganloss_viz.ui import present
+
 ICON = ":material/ssid_chart:"
 _LIBRARY_LOCK = threading.Lock()
 
@@ -27,6 +29,7 @@ PAGES: dict[str, dict[str, str]] = {
     "theory": dict(page="app_pages/theory.py", title="Theory", icon=":material/menu_book:"),
     "dirac": dict(page="app_pages/dirac.py", title="Dirac-GAN", icon=":material/cyclone:"),
     "study": dict(page="app_pages/study.py", title="Studies", icon=":material/query_stats:"),
+    "talk": dict(page="app_pages/talk.py", title="Talk (slides)", icon=":material/slideshow:"),
 }
 """Every page by its URL path, in the navigation's order (the explorer opens the app)."""
 
@@ -110,8 +113,10 @@ STYLE = """<style>
 
 
 def style() -> None:
-    """A few CSS rules for projectors (drawn once per run, invisible)."""
+    """A few CSS rules for projectors (drawn once per run, invisible), and presentation
+    mode's when the URL has ``present=1`` (`ganloss_viz.ui.present`)."""
     st.html(STYLE)
+    present.style()
 
 
 @contextmanager
@@ -148,6 +153,7 @@ def sidebar(current: str = "") -> None:
     expander per page, open for the `current` page (its URL path), so the list stays
     short on a projector."""
     with st.sidebar:
+        present.toggle()
         st.markdown(
             "**ganloss-viz** explores the losses of generative adversarial networks and "
             "the divergences behind them, exactly: pick two distributions and a "

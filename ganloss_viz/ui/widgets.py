@@ -24,6 +24,7 @@ import streamlit.components.v1 as components
 from ganloss_viz.distributions import FAMILIES, Distribution, Spec, dist
 from ganloss_viz.format import literal
 from ganloss_viz.state.fields import widget_values
+from ganloss_viz.ui import present
 
 ss = st.session_state
 
@@ -324,9 +325,10 @@ def sync_url(prefix: str, read: Callable[[Mapping[str, str]], tuple[Any, list[st
 
     The URL differs from what the page last wrote on a first visit, a shared link, or
     a sidebar preset link; then `read` parses it (state, errors) and `apply` pushes the
-    state into the widgets. Call it before any widget of the page is drawn.
+    state into the widgets. Call it before any widget of the page is drawn. The frame's
+    parameters (``present``) are not the page's: they are left out of both.
     """
-    current = st.query_params.to_dict()
+    current = present.without_frame(st.query_params.to_dict())
     if ss.get(f"{prefix}._url") != current:
         state, errors = read(current)
         apply(state)
@@ -343,10 +345,12 @@ def show_url_errors(prefix: str, state: Any) -> None:
 
 
 def write_url(prefix: str, params: Mapping[str, str]) -> None:
-    """Write the state's query parameters (only when they changed)."""
-    params = dict(params)
-    if st.query_params.to_dict() != params:
-        st.query_params.from_dict(params)
+    """Write the state's query parameters (only when they changed), keeping the frame's
+    (``present=1``)."""
+    params = present.without_frame(params)
+    shown = {**params, **present.kept()}
+    if st.query_params.to_dict() != shown:
+        st.query_params.from_dict(shown)
     ss[f"{prefix}._url"] = params
 
 
