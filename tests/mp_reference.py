@@ -2458,9 +2458,14 @@ def _fd_grad(fn, P, Q, flat):
             law = P if side == "p" else Q
             h = mp.mpf("1e-12") * mp.fsum(mp.mpf(w) for w in law.args[1])
         elif pname == "loc":
+            # a step of the law's own scale, not of |loc|: Laplaces at -2.8e9 that are
+            # 5e-6 apart have W2 = sqrt(dm^2 + 2 ds^2), whose derivative in loc turns over
+            # within |dm|, and a step of 1e-12 |loc| = 2.8e-3 straddled that (0.0019 for
+            # 0.9999998). Not below 1e-14 |loc| (10^-26 of it at 40 digits keeps the
+            # difference to 1e-14).
             s = leaf.args[-1] if leaf.family in LOCSCALE or leaf.family == "lognormal" else \
                 min(scales)
-            h = mp.mpf("1e-12") * max(abs(x), s)
+            h = mp.mpf("1e-12") * max(mp.mpf(s), mp.mpf("1e-14") * abs(x))
         else:
             h = mp.mpf("1e-12") * abs(x)
         x0 = mp.mpf(x)
