@@ -16,7 +16,7 @@ import torch
 
 from ..distributions import Distribution, dist
 from . import catalogue  # noqa: F401  (registers the divergences)
-from .frames import recentred, rescaled
+from .frames import logged, recentred, rescaled
 from .precision import coarse, embedded_error
 from .registry import GROUP_IPM, Divergence, get
 from .smoothness import JUMP, ONE_SIDED, one_sided
@@ -100,7 +100,10 @@ def _leaves(d: Distribution, requires_grad: bool) -> dict[str, torch.Tensor]:
 
 
 def _evaluate(div: Divergence, pd, qd, tp, tq, params):
-    P, Q = recentred(pd.realize(tp), qd.realize(tq))
+    P, Q = pd.realize(tp), qd.realize(tq)
+    if div.group != GROUP_IPM:
+        P, Q = logged(P, Q)
+    P, Q = recentred(P, Q)
     if div.group != GROUP_IPM:
         P, Q = rescaled(P, Q)
     value, inf, method, error = div.compute(P, Q, pd, qd, params)
