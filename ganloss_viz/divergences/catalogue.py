@@ -28,12 +28,14 @@ from .fdivs import (
     JS,
     JS_F,
     KL,
+    KL_BALANCED,
     KL_F,
     NEYMAN,
     NEYMAN_F,
     PEARSON,
     PEARSON_F,
     REVERSE_KL,
+    REVERSE_KL_BALANCED,
     REVERSE_KL_F,
     TV,
     TV_F,
@@ -246,10 +248,14 @@ def fdiv(name: str, label: str, latex: str, range_text: str, h: Integrand,
         **generator.fields()))
 
 
+# KL and reverse KL integrate their balanced forms (fdivs.KL_BALANCED); the registry keeps
+# f = u log u (f(0) = 0), which the pages and the f-GAN losses show.
 fdiv("kl", "Kullback-Leibler KL(P‖Q)", r"\int p \log \frac{p}{q}\,dx", "[0, ∞]", KL, KL_F,
-     doc="Mode covering when Q is fitted to P; infinite if P has mass where q = 0.")
+     doc="Mode covering when Q is fitted to P; infinite if P has mass where q = 0.",
+     compute=_f_compute("kl", KL_BALANCED))
 fdiv("reverse_kl", "Reverse KL, KL(Q‖P)", r"\int q \log \frac{q}{p}\,dx", "[0, ∞]",
-     REVERSE_KL, REVERSE_KL_F, doc="Mode seeking when Q is fitted to P.")
+     REVERSE_KL, REVERSE_KL_F, doc="Mode seeking when Q is fitted to P.",
+     compute=_f_compute("reverse_kl", REVERSE_KL_BALANCED))
 fdiv("jeffreys", "Jeffreys (symmetrised KL)", r"\int (p - q) \log \frac{p}{q}\,dx", "[0, ∞]",
      JEFFREYS, JEFFREYS_F, symmetric=True)
 fdiv("js", "Jensen-Shannon",
