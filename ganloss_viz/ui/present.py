@@ -37,15 +37,19 @@ html { font-size: 20px; }
 [data-testid="stMain"] h1 { font-size: 1.6rem !important; padding: 0 0 0.3rem 0 !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
 [data-testid="stCaptionContainer"] { font-size: 1rem !important; }
-.st-key-present-control { position: fixed; top: 0.4rem; right: 0.6rem; z-index: 999990;
-  width: auto !important; }
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-settings-"]),
+[data-testid="stElementContainer"]:has(> .stHtml > style:only-child) { display: none !important; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-present-control) { position: fixed; top: 0.4rem;
+  right: 0.6rem; z-index: 999990; width: auto !important; }
 .st-key-present-control button { opacity: 0.55; min-height: 0; padding: 0.1rem 0.5rem; }
 .st-key-present-control button:hover { opacity: 1; }
 </style>"""
 # A slide of the talk page: the talk page shows the title and the caption above it.
 SLIDE_STYLE = """<style>
-[data-testid="stMain"] h1, .st-key-present-control, .st-key-preset-caption {
-  display: none !important; }
+[data-testid="stMain"] h1, [data-testid="stHeadingWithActionElements"],
+[data-testid="stElementContainer"]:has(h1),
+[data-testid="stLayoutWrapper"]:has(> .st-key-present-control),
+[data-testid="stLayoutWrapper"]:has(> .st-key-preset-caption) { display: none !important; }
 </style>"""
 
 

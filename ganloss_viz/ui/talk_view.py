@@ -17,14 +17,17 @@ from ganloss_viz.state.talk import DECKS, Slide, TalkState, parse_deck
 KEY = "talk"
 ss = st.session_state
 
-# Big buttons for a clicker-less speaker; the slide's frame takes the rest of the screen.
+# Big buttons for a clicker-less speaker; the slide's frame takes the rest of the screen;
+# presentation mode's Settings button moves to the bottom, off the Next button.
 STYLE = """<style>
 .st-key-talk-nav button { min-height: 2.6rem; font-size: 1.2rem; }
 .st-key-talk-nav button p { font-size: 1.2rem; font-weight: 600; }
 .st-key-talk-counter p { font-size: 1.4rem; font-weight: 700; text-align: center;
   margin: 0; white-space: nowrap; }
-.st-key-talk-slide iframe { height: calc(100vh - 10.6rem) !important; min-height: 420px;
+.st-key-talk-slide iframe { height: calc(100vh - 9rem) !important; min-height: 420px;
   border: 1px solid rgba(128, 128, 128, 0.25); }
+[data-testid="stLayoutWrapper"]:has(> .st-key-present-control) { top: auto !important;
+  bottom: 0.3rem; }
 </style>"""
 
 
