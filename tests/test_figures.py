@@ -232,3 +232,29 @@ def test_math_axes_never_use_si_suffixes():
     for fig in per_step:
         assert {fig.layout[n].exponentformat for n in fig.layout if n.startswith("xaxis")} \
             == {"none"}
+
+
+@pytest.mark.parametrize(("left", "right"), [
+    ((0.0, 2.0), (-3.0, 5.0)), ((0.0, 1.0), (-10.0, -2.0)), ((0.0, 1.0), (0.5, 4.0)),
+    ((-1.0, 1.0), (-4.0, 0.5)), ((0.0, 0.0), (1.0, 1.0)), ((0.0, 3.0), (-9.0, 1.0))])
+def test_twin_axes_share_their_zero(left, right):
+    from ganloss_viz.figures.style import ZERO_AT_MOST, shared_zero
+    a, b = shared_zero(left, right)
+    for (lo, hi), (dlo, dhi) in ((a, left), (b, right)):
+        assert lo <= min(dlo, 0.0) and hi >= max(dhi, 0.0) and hi > lo   # widened only
+    za, zb = -a[0] / (a[1] - a[0]), -b[0] / (b[1] - b[0])
+    assert za == pytest.approx(zb, abs=1e-12) and 0.0 <= za <= ZERO_AT_MOST
+
+
+def test_one_d_training_view_puts_zero_of_density_and_d_at_one_height():
+    from ganloss_viz.figures.live import refresh_view, view_figure
+    from ganloss_viz.figures.train import replay_figure
+    from ganloss_viz.train import train
+    r = train(loss="ns", target="bimodal", steps=40, width=16, depth=2, batch=64,
+              device="cpu", metric_samples=100)
+    for fig in (replay_figure(r.frame, r.snapshots), view_figure(r.frame, r.final, "")):
+        y1, y2 = fig.layout.yaxis.range, fig.layout.yaxis2.range
+        assert -y1[0] / (y1[1] - y1[0]) == pytest.approx(-y2[0] / (y2[1] - y2[0]))
+    fig = refresh_view(view_figure(r.frame, r.snapshots[0], ""), r.frame, r.final, "")
+    d = r.final.d_values
+    assert fig.layout.yaxis2.range[0] <= d.min() and fig.layout.yaxis2.range[1] >= d.max()

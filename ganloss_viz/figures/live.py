@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import per_step
+from .style import per_step, shared_zero
 from .train import ARROW_FRACTION, BINS_1D, _lattice_lines, _segments, still_figure
 
 ARROWS_LIVE = 120
@@ -87,7 +87,8 @@ def refresh_view(fig: go.Figure, frame, snap, title: str) -> go.Figure:
             _trace(fig, "D(x) (raw output)").update(y=snap.d_values)
             lo, hi = _landscape_range(snap.d_values)
             pad = 0.05 * (hi - lo)
-            fig.layout.yaxis2.range = [lo - pad, hi + pad]
+            dens, d = shared_zero((0.0, fig.layout.yaxis.range[1]), (lo - pad, hi + pad))
+            fig.layout.yaxis.range, fig.layout.yaxis2.range = dens, d
     return fig
 
 

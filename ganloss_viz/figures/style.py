@@ -77,3 +77,30 @@ def per_step(fig: Any) -> Any:
     fig.update_xaxes(**STEP_NUMBERS)
     fig.update_yaxes(**PLAIN_NUMBERS)
     return fig
+
+
+ZERO_AT_MOST = 0.5    # the highest place of a shared zero on twin axes (of their height):
+                      # opposite-signed series get half the height each
+
+
+def shared_zero(left: tuple[float, float], right: tuple[float, float]
+                ) -> tuple[list[float], list[float]]:
+    """Ranges for twin y axes that contain their data ranges `left` and `right` and put
+    0 at the same height, so that neither curve seems to cross zero where it does not
+    (a density on one axis, a signed output on the other). Each range is widened, never
+    narrowed; 0 sits at the larger of the two zero heights (at most ZERO_AT_MOST)."""
+    def widened(lo: float, hi: float) -> tuple[float, float]:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+        return (lo, hi) if hi > lo else (lo - 1.0, hi + 1.0)
+
+    ranges = [widened(*left), widened(*right)]
+    height = min(max(-lo / (hi - lo) for lo, hi in ranges), ZERO_AT_MOST)
+    out = []
+    for lo, hi in ranges:
+        if -lo / (hi - lo) < height:           # zero too low: room below it
+            lo = -height * hi / (1.0 - height)
+        elif -lo / (hi - lo) > height:         # zero too high: room above it
+            hi = -lo * (1.0 - height) / height
+        out.append([lo, hi])
+    return out[0], out[1]
+

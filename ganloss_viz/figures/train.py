@@ -29,7 +29,7 @@ from html import escape
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import per_step
+from .style import ZERO_COLOR, per_step, shared_zero
 
 ARROWS = 120          # arrows drawn per frame (a fixed subset of the samples)
 ARROW_FRACTION = 0.12  # the 95th-percentile gradient of the run is drawn this long (× extent)
@@ -172,10 +172,11 @@ def _frames_1d(frame, snapshots, label):
     dmin = min(float(np.nanmin(s.d_values)) for s in snapshots)
     dmax = max(float(np.nanmax(s.d_values)) for s in snapshots)
     pad = 0.05 * (dmax - dmin) if dmax > dmin else 1.0
+    dens, d = shared_zero((0.0, 1.1 * top if top > 0 else 1.0), (dmin - pad, dmax + pad))
     layout = dict(xaxis=dict(range=[-ext, ext], title="x"),
-                  yaxis=dict(range=[0, 1.1 * top if top > 0 else 1.0], title="density"),
-                  yaxis2=dict(overlaying="y", side="right", title="D(x)",
-                              range=[dmin - pad, dmax + pad], showgrid=False),
+                  yaxis=dict(range=dens, title="density"),
+                  yaxis2=dict(overlaying="y", side="right", title="D(x)", range=d,
+                              showgrid=False, zeroline=True, zerolinecolor=ZERO_COLOR),
                   barmode="overlay")
     return static + traces(snapshots[-1]), [1, 2], traces, layout
 
