@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from ganloss_viz.figures.optimal import (
@@ -53,3 +54,13 @@ def test_vanishing_figure_traces():
     assert not fig.layout.shapes
     marked = vanishing_figure(data, at=3.0)
     assert marked.layout.shapes[0].x0 == marked.layout.shapes[0].x1 == 3.0
+
+
+def test_optimal_d_figure_puts_both_zeros_at_one_height():
+    x = np.linspace(-4, 4, 201)
+    p, q = np.exp(-x ** 2 / 2) / np.sqrt(2 * np.pi), np.exp(-(x - 1) ** 2 / 2) / np.sqrt(2 * np.pi)
+    for curve in (p / (p + q), np.log(p / q)):               # D* of minimax; a signed one
+        fig = optimal_d_figure(x, p, q, curve, "D*", "D*(x)")
+        y1, y2 = fig.layout.yaxis.range, fig.layout.yaxis2.range
+        assert -y1[0] / (y1[1] - y1[0]) == pytest.approx(-y2[0] / (y2[1] - y2[0]))
+        assert y1[1] >= p.max() and y2[0] <= curve.min() and y2[1] >= curve.max()

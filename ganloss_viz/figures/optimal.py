@@ -24,6 +24,7 @@ from .style import (
     axis,
     layout,
     rgba,
+    shared_zero,
 )
 
 SATURATING_COLOR = COMPARE_COLORS[1]       # red: the gradient that dies
@@ -53,11 +54,15 @@ def optimal_d_figure(x: np.ndarray, p_density: np.ndarray, q_density: np.ndarray
     finite = np.asarray(curve, float)[np.isfinite(curve)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     pad = 0.06 * (hi - lo) if hi > lo else 0.5
+    dens = np.concatenate([np.asarray(p_density, float), np.asarray(q_density, float)])
+    dens = dens[np.isfinite(dens)]
+    top = 1.05 * float(dens.max()) if dens.size and dens.max() > 0 else 1.0
+    left, right = shared_zero((0.0, top), (lo - pad, hi + pad))     # one zero for both
     return go.Figure(data=traces, layout=layout(
         title, height, xaxis=axis("x", range=[float(x[0]), float(x[-1])]),
-        yaxis=axis("density", rangemode="tozero"),
+        yaxis=axis("density", range=left),
         yaxis2=axis(curve_title, overlaying="y", side="right", showgrid=False,
-                    range=[lo - pad, hi + pad], tickmode="auto", zeroline=True,
+                    range=right, tickmode="auto", zeroline=True,
                     zerolinecolor=ZERO_COLOR,
                     title_font=dict(color=INTEGRAND_COLOR))))
 
