@@ -5,12 +5,11 @@ The session holds one `Trainer` (ganloss_viz.train.trainer) for the page's setti
 built as soon as the page shows, so the untrained state at step 0 is on screen before
 anything is pressed. Play advances it in a background thread (`Play`, a
 `ganloss_viz.ui.background.Job`, one per press) until Pause, the goal, or a stop the
-server asks for; a fragment (`live_panel`) redraws the view a few times a second by
-refreshing the arrays of figures kept for the run (ganloss_viz.figures.live), drawn by
-a chart that updates in place (`ganloss_viz.ui.live_chart`). Steps,
-lone steps and changes happen in the script while no Play runs, and each is recorded
-in the run's schedule, so a paused, stepped and steered run is remade exactly from its
-exported config. Every number comes from the training library.
+server asks for; a fragment (`live_panel`) redraws the view (`train_panels`) a few
+times a second. Steps, lone steps and changes happen in the script while no Play runs,
+and each is recorded in the run's schedule, so a paused, stepped and steered run is
+remade exactly from its exported config; the run so far is shown by `train_results`.
+Every number comes from the training library.
 """
 
 from __future__ import annotations
@@ -20,27 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from ganloss_viz.figures.live import (
-    curves_figure,
-    refresh_curves,
-    refresh_view,
-    stages_figure,
-    view_figure,
-)
-from ganloss_viz.figures.style import chart_config
-from ganloss_viz.figures.train import history_figure, replay_figure
-from ganloss_viz.format import fmt, literal
+from ganloss_viz.format import literal
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.state.train import MAX_LR, TrainState, cpu_cap
-from ganloss_viz.train import Trainer, TrainResult
+from ganloss_viz.train import Trainer
 from ganloss_viz.train.device import resolve_device
-from ganloss_viz.train.report import metric_rows, metrics_csv, result_json
-from ganloss_viz.train.schedule import text as schedule_text
-from ganloss_viz.train.trainer import seconds_per_step
 from ganloss_viz.ui.background import (
     Job,
     live_job,
@@ -51,10 +36,9 @@ from ganloss_viz.ui.background import (
     take_finished,
     wait_text,
 )
-from ganloss_viz.ui.live_chart import live_chart
-from ganloss_viz.ui.target_menu import target_word
+from ganloss_viz.ui.train_panels import draw_view, paused_view, predicted
+from ganloss_viz.ui.train_results import results
 from ganloss_viz.ui.train_settings import k
-from ganloss_viz.ui.video_download import video_download
 
 ss = st.session_state
 CONFIRM_SECONDS = 60.0       # a Play predicted to take longer asks first
@@ -62,9 +46,6 @@ SPEEDS = {"full": None, "100/s": 100.0, "20/s": 20.0, "5/s": 5.0}   # steps a se
 MORE_STEPS = (500, 1000, 2000)
 STEERED = ("loss", "penalty_weight", "lr_g", "lr_d", "n_critic")   # in the order applied
 STEER_KEYS = tuple(f"steer_{name}" for name in STEERED)
-SPEED_AFTER = 50             # steps before the page quotes a run's speed (single steps
-                             # and slow motion carry the page's own overhead)
-VIEW_PX, CURVES_PX = 470, 330   # heights of the run's view and its curves
 VIEW_EVERY = 0.25            # seconds between redraws of the playing view (4 a second: a
                              # redraw refreshes the arrays of figures kept for the run)
 
@@ -99,10 +80,6 @@ class Play(Job):
         return tr.step
 
 
-def run_title(cfg) -> str:
-    return f"{cfg.loss} on {target_word(cfg.target)} · "
-
-
 def trainer_for(state: TrainState) -> Trainer | None:
     """The session's Trainer for `state`: kept while it has trained or been changed, or
     while its settings are the state's; else a new one at step 0 (None, with the error
@@ -130,18 +107,6 @@ def trainer_for(state: TrainState) -> Trainer | None:
         for name in ("figs", "stages", *STEER_KEYS):     # the old run's figures and fields
             ss.pop(k(name), None)
     return tr
-
-
-def predicted(tr: Trainer) -> float:
-    """Seconds the rest of the run takes at the speed measured for it (its own pace
-    once it has trained, else a timing of a few of its steps on this machine)."""
-    left = tr.goal - tr.step
-    if tr.step >= 20 and tr.seconds > 0:
-        return left * tr.seconds / tr.step
-    pace = ss.get(k("pace"))
-    if pace is None or pace[0] != tr.start:
-        pace = ss[k("pace")] = (tr.start, seconds_per_step(tr.start))
-    return left * pace[1]
 
 
 # --- the acts (button callbacks; never while a Play runs) -------------------------------
@@ -224,61 +189,6 @@ def collect() -> None:
 
 
 # --- the view ---------------------------------------------------------------------------------
-
-
-def _figures(tr: Trainer, snap) -> tuple[go.Figure, go.Figure]:
-    """The run's view and curve figures, built once per run, refreshed with `snap`."""
-    figs = ss.get(k("figs"))
-    title = run_title(tr.cfg)
-    if figs is None or figs[0] is not tr:
-        figs = ss[k("figs")] = (tr, view_figure(tr.state.frame, snap, title, VIEW_PX),
-                                curves_figure(CURVES_PX))
-    refresh_view(figs[1], tr.state.frame, snap, title)
-    refresh_curves(figs[2], tr.rec.snaps, tr.events)
-    return figs[1], figs[2]
-
-
-def status_text(tr: Trainer) -> tuple[str, str]:
-    """The run's counters (a headline) and its settings in force (a caption)."""
-    d = tr.cfg
-    speed = f" · {tr.step / tr.seconds:,.0f} steps/s" if tr.step >= SPEED_AFTER else ""
-    head = f"**Step {tr.step:,}** of {tr.goal:,}{speed}"
-    if not tr.finished and not running(k("live")):
-        head += f" · the rest takes {wait_text(predicted(tr))} here"
-    name = tr.state.loss.name
-    return head, (f"D updates {tr.d_updates:,} · G updates {tr.g_updates:,} · "
-                  f"{LOSSES[name].label if name in LOSSES else name}, "
-                  f"lr G {fmt(d.lr_g, pad=False)}, D {fmt(d.lr_d, pad=False)}, "
-                  f"{d.n_critic} D step{'s' if d.n_critic > 1 else ''} per G step")
-
-
-def draw_view(tr: Trainer, snap, live: bool) -> None:
-    """The run's state (left) and its curves and counters (right)."""
-    c_fig, c_side = st.columns([1.35, 1], gap="medium")
-    stages = None if live else ss.get(k("stages"))
-    with c_fig:
-        if stages is not None:
-            st.plotly_chart(stages_figure(tr.state.frame, stages, run_title(tr.cfg)),
-                            key=k("stages_fig"), width="stretch",
-                            config=chart_config("train-slow-motion"))
-        elif snap is None:
-            st.warning("The generator's samples are not finite: the run has diverged.")
-        else:
-            view, _ = _figures(tr, snap)
-            live_chart(view, k("view"), VIEW_PX, chart_config("train-live"))
-    with c_side:
-        head, settings = status_text(tr)
-        st.markdown(head)
-        st.caption(settings)
-        if tr.rec.snaps[-1].d_loss is not None:
-            _, curves = _figures(tr, snap if snap is not None else tr.rec.snaps[-1])
-            live_chart(curves, k("curves"), CURVES_PX, chart_config("train-curves"))
-        else:
-            st.caption("The losses and G's gradient norm appear here once the run has "
-                       "trained a snapshot's worth of steps; dotted lines will mark each "
-                       "change made mid-run.")
-        if tr.events:
-            st.caption("Schedule: " + literal(schedule_text(tuple(tr.events))))
 
 
 @st.fragment(run_every=VIEW_EVERY)
@@ -410,16 +320,6 @@ def instrument(state: TrainState, details: Callable[[], None]) -> None:
         finish(tr)
 
 
-def paused_view(tr: Trainer):
-    """The run's state now, with its metrics, made once per state of the run."""
-    key = (id(tr), tr.step, len(tr.events))
-    cached = ss.get(k("view_snap"))
-    if cached is None or cached[0] != key:
-        cached = ss[k("view_snap")] = (key, tr.view() if tr.step or tr.events
-                                       else tr.rec.snaps[0])
-    return cached[1]
-
-
 def controls_error() -> None:
     if ss.get(k("start_error")):
         st.error(f"Cannot train with these settings: {literal(ss[k('start_error')])}")
@@ -435,79 +335,4 @@ def finish(tr: Trainer) -> None:
     results(ss[k("result")][1])
 
 
-# --- the finished run -----------------------------------------------------------------------
-
-
-def _downloads(result: TrainResult, fig: go.Figure, rows) -> dict[str, str]:
-    """The download payloads, built once per result."""
-    cached = ss.get(k("downloads"))
-    if cached is None or cached[0] is not result:
-        cached = (result, {
-            "html": fig.to_html(include_plotlyjs=True, auto_play=False,
-                                config=chart_config("train-replay")),
-            "csv": metrics_csv(rows),
-            "json": result_json(result.to_dict()),
-        })
-        ss[k("downloads")] = cached
-    return cached[1]
-
-
-def results(result: TrainResult) -> None:
-    """The run so far: replay, metrics, curves, downloads."""
-    cfg = result.config
-    title = run_title(cfg)
-    st.divider()
-    st.subheader(f"Replay · {LOSSES[cfg.loss].label} on {target_word(cfg.target)}")
-    summary = (f"{result.steps:,} steps in {result.seconds:.1f} s "
-               f"({fmt(result.steps_per_s, 4)} steps/s) on {result.device}; seed {cfg.seed}, "
-               f"width {cfg.width}, depth {cfg.depth}, batch {cfg.batch}, {cfg.optimizer}, "
-               f"learning rates G {fmt(cfg.lr_g, pad=False)}, D {fmt(cfg.lr_d, pad=False)}.")
-    if result.diverged:
-        st.warning(f"The run {result.message}: the replay stops at the last finite "
-                   f"snapshot. {summary}", icon=":material/warning:")
-    elif result.stopped:
-        st.info(f"Paused at step {result.steps:,} of {cfg.steps:,}: the replay and the "
-                f"metrics show the run so far. {summary}", icon=":material/pause_circle:")
-    else:
-        st.success(f"Finished. {summary}", icon=":material/check_circle:")
-    fig = replay_figure(result.frame, result.snapshots, title)
-    st.plotly_chart(fig, key=k("replay"), width="stretch", config=chart_config("train-replay"))
-    st.caption("Press ▶ play or drag the step slider. " + (
-        "Colours: D's raw output (rescaled per frame); grey: target samples; red: G's "
-        "samples; thin lines: G's image of the noise lattice; arrows: −∇ of the generator "
-        "loss per sample, on one scale for the whole run." if result.frame.dim == 2 else
-        "Red bars: histogram of G's samples; black: the target density; blue: D's raw "
-        "output (right axis)."))
-    video_download(f"{cfg.loss}-{target_word(cfg.target)}-seed{cfg.seed}", lambda: fig,
-                   (title, result.steps, result.seconds))
-    rows = metric_rows(result)
-    c_table, c_curves = st.columns([1, 1.6], gap="large")
-    with c_table:
-        st.markdown("**Metrics** (last snapshot, on "
-                    f"{cfg.metric_samples:,} samples)")
-        st.table(pd.DataFrame({"value": [r[2] for r in rows]},
-                              index=pd.Index([r[0] for r in rows], name="metric")))
-        files = _downloads(result, fig, rows)
-        stem = f"ganloss-{cfg.loss}-{target_word(cfg.target)}-seed{cfg.seed}"
-        st.download_button("Animation (standalone HTML)", files["html"], f"{stem}.html",
-                           "text/html", icon=":material/movie:", key=k("dl_html"),
-                           on_click="ignore", width="stretch")
-        d1, d2 = st.columns(2)
-        d1.download_button("Metrics CSV", files["csv"], f"{stem}.csv", "text/csv",
-                           icon=":material/table:", key=k("dl_csv"), on_click="ignore",
-                           width="stretch")
-        d2.download_button("Metrics JSON", files["json"], f"{stem}.json", "application/json",
-                           icon=":material/data_object:", key=k("dl_json"), on_click="ignore",
-                           width="stretch")
-    with c_curves:
-        st.plotly_chart(history_figure(result.history, ("d_loss", "g_loss"), ("D loss", "G loss"),
-                                       "Losses per step"), key=k("losses"), width="stretch",
-                        config=chart_config("train-losses"))
-        st.plotly_chart(history_figure(result.history, ("g_grad_norm", "fake_grad_norm"),
-                                       ("‖∇θ L_G‖ (generator parameters)",
-                                        "mean ‖∇x L_G‖ per sample"),
-                                       "Generator gradient norms", log=True),
-                        key=k("grads"), width="stretch", config=chart_config("train-gradients"))
-
-
-__all__ = ["Play", "instrument", "live_panel", "results"]
+__all__ = ["Play", "instrument", "live_panel"]
