@@ -46,6 +46,7 @@ from .fdivs import (
 )
 from .integrals import QUADRATURE, SINGULAR, integral, log_chernoff
 from .montecarlo import estimate
+from .precision import EMBEDDED_ERROR, coarse
 from .registry import GROUP_F, GROUP_IPM, GROUP_OTHER, Divergence, register
 from .stable import EPS, expm1
 
@@ -167,7 +168,16 @@ def _w_compute(order: int):
             if order == 1:
                 value, error = T.w1_1d(P, Q)
                 return value, inf, _method_1d(P, Q), error
-            return T.w2_1d(P, Q), inf, _method_1d(P, Q), None
+            if not EMBEDDED_ERROR.get():
+                return T.w2_1d(P, Q), inf, _method_1d(P, Q), None
+            # a single value: the coarse rule's gap (as the engine would take it) plus
+            # what the levels' own rounding costs (transport._level_rounding)
+            value, rounding = T.w2_1d(P, Q, with_rounding=True)
+            with torch.no_grad(), coarse():
+                rough = T.w2_1d(P, Q)
+            gap = float(torch.where(inf, torch.zeros_like(value), (value - rough).abs()
+                                    ).detach().max())
+            return value, inf, _method_1d(P, Q), gap + rounding
         axis = _shared_factor(pd, qd)
         if axis is not None:
             a, b = P.factors[axis], Q.factors[axis]
