@@ -210,6 +210,10 @@ def start_run(state: CompareState, confirmed: bool = False) -> None:
     except ValueError as exc:
         ss[k("start_error")] = str(exc)
         return
+    except Exception as exc:                # a device that fails to build on: say so
+        ss[k("start_error")] = f"the runs could not be built on {state.device}: " \
+                               f"{type(exc).__name__}: {exc}"
+        return
     if secs > CONFIRM_SECONDS and not confirmed:
         ss[k("confirm")] = secs
         return
@@ -284,8 +288,8 @@ def controls(state: CompareState | None) -> None:
         try:
             c_wait.caption(f"{len(state.losses)} runs of {state.resolved().steps:,} steps: "
                            f"{wait_text(predicted(state))} at this machine's measured speed.")
-        except ValueError:
-            pass                          # said by the grid below
+        except Exception:                 # noqa: BLE001 (bad settings or device: the grid
+            pass                          # below and Compare's error say why)
     if ss.get(k("confirm")) and not busy:
         c1, c2 = st.columns([4, 1], vertical_alignment="center")
         c1.warning(f"These runs take {wait_text(ss[k('confirm')])} at this machine's "
