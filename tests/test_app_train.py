@@ -200,6 +200,8 @@ def test_short_run_ends_with_metrics_and_replay():
     shown = dict(zip(table.index, table["value"], strict=True))
     assert shown["modes covered"].endswith("of 8")
     assert shown["steps"] == "60" and shown["status"] == "finished"
+    hq = shown["high-quality fraction"]                 # k / 2500 samples: 4 decimals at most,
+    assert hq == "0" or len(hq.split(".")[-1]) <= 4     # never padded to false precision
     for name in ("high-quality fraction", "reverse KL of the modes (nats)", "W1 to the target",
                  "seconds to coverage", "steps/s"):
         assert name in shown

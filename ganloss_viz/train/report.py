@@ -25,19 +25,22 @@ def metric_rows(result: TrainResult) -> list[tuple[str, Any, str]]:
     if "modes" in m:
         rows += [
             ("modes covered", m["modes_covered"], f"{m['modes_covered']} of {m['modes']}"),
-            ("high-quality fraction", m["hq_fraction"], fmt(m["hq_fraction"])),
+            # a fraction of the metric samples: exact, so no padded zeros (0.2592, not
+            # 0.259200); the other values carry six significant figures, trimmed
+            ("high-quality fraction", m["hq_fraction"], fmt(m["hq_fraction"], pad=False)),
             ("reverse KL of the modes (nats)", m["reverse_kl_modes"],
-             fmt(m["reverse_kl_modes"])),
+             fmt(m["reverse_kl_modes"], pad=False)),
         ]
-    rows.append(("W1 to the target", m.get("w1"), fmt(m["w1"]) if "w1" in m else "—"))
+    rows.append(("W1 to the target", m.get("w1"),
+                 fmt(m["w1"], pad=False) if "w1" in m else "—"))
     cov = result.seconds_to_coverage
     rows.append(("seconds to coverage", cov,
-                 fmt(cov) if cov is not None else
+                 fmt(cov, pad=False) if cov is not None else
                  ("not reached" if "modes" in m else "— (no modes)")))
     rows += [
         ("steps", result.steps, f"{result.steps:,}"),
-        ("training seconds", result.seconds, fmt(result.seconds)),
-        ("steps/s", result.steps_per_s, fmt(result.steps_per_s)),
+        ("training seconds", result.seconds, fmt(result.seconds, pad=False)),
+        ("steps/s", result.steps_per_s, fmt(result.steps_per_s, pad=False)),
         ("device", result.device, result.device),
     ]
     status = result.message if result.diverged else \
