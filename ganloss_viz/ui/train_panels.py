@@ -52,7 +52,8 @@ def predicted(tr: Trainer) -> float:
 
 
 def _figures(tr: Trainer, snap) -> tuple[go.Figure, go.Figure]:
-    """The run's view and curve figures, built once per run, refreshed with `snap`."""
+    """The run's view and curve figures, built once per run, refreshed with `snap`
+    (once per draw: a live redraw's cost is these refreshes)."""
     figs = ss.get(k("figs"))
     title = run_title(tr.cfg)
     if figs is None or figs[0] is not tr:
@@ -81,6 +82,7 @@ def draw_view(tr: Trainer, snap, live: bool) -> None:
     """The run's state (left) and its curves and counters (right)."""
     c_fig, c_side = st.columns([1.35, 1], gap="medium")
     stages = None if live else ss.get(k("stages"))
+    view, curves = _figures(tr, snap if snap is not None else tr.rec.snaps[-1])
     with c_fig:
         if stages is not None:
             st.plotly_chart(stages_figure(tr.state.frame, stages, run_title(tr.cfg)),
@@ -89,14 +91,12 @@ def draw_view(tr: Trainer, snap, live: bool) -> None:
         elif snap is None:
             st.warning("The generator's samples are not finite: the run has diverged.")
         else:
-            view, _ = _figures(tr, snap)
             live_chart(view, k("view"), VIEW_PX, chart_config("train-live"))
     with c_side:
         head, settings = status_text(tr)
         st.markdown(head)
         st.caption(settings)
         if tr.rec.snaps[-1].d_loss is not None:
-            _, curves = _figures(tr, snap if snap is not None else tr.rec.snaps[-1])
             live_chart(curves, k("curves"), CURVES_PX, chart_config("train-curves"))
         else:
             st.caption("The losses and G's gradient norm appear here once the run has "
