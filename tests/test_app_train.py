@@ -27,6 +27,15 @@ TIMEOUT = 120
 RUN_WAIT = 90         # seconds a short run may take to finish on a busy machine
 
 
+@pytest.fixture(autouse=True)
+def no_confirmation_by_machine_speed(monkeypatch):
+    """A run here asks first only where a test says so: whether a long run's predicted
+    wait passes the minute depends on the machine (CI's is slower), not on the page."""
+    import ganloss_viz.ui.train_view as tv
+
+    monkeypatch.setattr(tv, "CONFIRM_SECONDS", float("inf"))
+
+
 def open_train(query: dict[str, str] | None = None) -> AppTest:
     """The app, switched to the Train page with `query` as its URL parameters."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
