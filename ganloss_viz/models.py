@@ -26,6 +26,13 @@ Two ways to evaluate it:
   (biases only move the pattern: no gradient). tests/test_models.py checks it against
   autograd's double backward.
 
+These passes are written once, in `Passes`, over per-layer weight views that are either
+2-D (out, in), one network, or 3-D (K, out, in), K networks of one architecture stacked
+(ganloss_viz.train.stacked.Stack, the batched trainer's networks): the same code runs
+torch.addmm / mm for one network and torch.baddbmm / bmm for a stack, chosen once when
+the views are set, so one network pays nothing for the stacked case and its results are
+those of plain 2-D products.
+
 Initialisation is that of torch.nn.Linear (weights and biases uniform on
 [-1/sqrt(fan_in), 1/sqrt(fan_in)]), drawn from a given torch.Generator, so a seed fixes
 the networks.
@@ -84,7 +91,173 @@ def _check_int(name: str, value, low: int) -> int:
     return value
 
 
-class MLP(nn.Module):
+def _layout(sizes: list[int]) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
+    """Each layer's (out, in) and its (W start, b start, b end) offsets in `flat`."""
+    shapes = [(o, i) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
+    slices, k = [], 0
+    for o, i in shapes:
+        slices.append((k, k + o * i, k + o * i + o))
+        k += o * i + o
+    return shapes, slices
+
+
+class Passes:
+    """The hand-written forward, backward and penalty passes (see the module docstring),
+    over per-layer views of one network (2-D weights) or of a stack of K (3-D).
+
+    A subclass sets the views with `_set_views(W, b, gW, gb)`: weights (out, in) or (K,
+    out, in), biases broadcastable against a layer's output ((out,) or (K, 1, out)),
+    and the gradient views written by the backward ((out, in) / (out,) or (K, out, in)
+    / (K, out)). `runs`, where a pass takes it, is a slice of the stack (a contiguous
+    range of its networks: views, never copies); None means every network, the only
+    choice for one network. Buffers hold every network's rows, so a network outside
+    `runs` keeps the activations of its own last pass: a backward over more networks
+    than the last forward (a generator step after critic steps on a prefix of the
+    stack) sees each network's own last forward.
+    """
+
+    sizes: list[int]
+    activation: str
+
+    def _set_views(self, W: list[torch.Tensor], b: list[torch.Tensor],
+                   gW: list[torch.Tensor], gb: list[torch.Tensor]) -> None:
+        stacked = W[0].dim() == 3
+        self._affine = torch.baddbmm if stacked else torch.addmm
+        self._mm = torch.bmm if stacked else torch.mm
+        self._addmm_ = torch.Tensor.baddbmm_ if stacked else torch.Tensor.addmm_
+        self._lead = (W[0].shape[0],) if stacked else ()
+        self._act_, self._act, self._act_back = ACTIVATIONS[self.activation]
+        self.W, self.b, self.gW, self.gb = W, b, gW, gb
+        self.WT = [w.transpose(-1, -2) for w in W]
+        self._by_runs: dict[tuple, tuple] = {}
+        self._bufs: dict[tuple[str, int], list[list[torch.Tensor]]] = {}
+        self._x = None
+
+    @property
+    def piecewise_linear(self) -> bool:
+        """Whether penalty_backward_fast applies (relu / leaky_relu)."""
+        return self.activation in PIECEWISE_LINEAR
+
+    def _params(self, runs: slice | None) -> tuple[list[torch.Tensor], ...]:
+        """(W, W^T, b, ∂W, ∂b) per layer of networks `runs` (views made once per range)."""
+        full = (self.W, self.WT, self.b, self.gW, self.gb)
+        if runs is None:
+            return full
+        key = ("params", runs.start, runs.stop)
+        views = self._by_runs.get(key)
+        if views is None:
+            views = self._by_runs[key] = tuple([t[runs] for t in ts] for ts in full)
+        return views
+
+    def _scratch(self, kind: str, rows: int, runs: slice | None) -> list[list[torch.Tensor]]:
+        """Per-layer buffers for `rows` rows, made once, as views for networks `runs`:
+        kind "pass", each layer's output and input gradient; kind "penalty", the input
+        gradient chain's δ_k, u_k (reused for ρ_k) and ρ_k W_k^T."""
+        bufs = self._bufs.get((kind, rows))
+        if bufs is None:
+            dev, lead = self.W[0].device, self._lead
+            outs = [(lead + (rows, w.shape[-2])) for w in self.W]
+            ins = [(lead + (rows, w.shape[-1])) for w in self.W]
+            shapes = (outs, ins) if kind == "pass" else (outs, ins, outs)
+            bufs = self._bufs[(kind, rows)] = [[torch.empty(s, device=dev) for s in ss]
+                                               for ss in shapes]
+        if runs is None:
+            return bufs
+        key = (kind, rows, runs.start, runs.stop)
+        views = self._by_runs.get(key)
+        if views is None:
+            views = self._by_runs[key] = [[t[runs] for t in ts] for ts in bufs]
+        return views
+
+    def _layers(self, h: torch.Tensor, WT: list[torch.Tensor], b: list[torch.Tensor],
+                act: Callable, outs: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """The forward pass, the one definition: h -> act(h W_1^T + b_1) -> ... -> h W_L^T
+        + b_L, into `outs` (act then works in place) or into new tensors (autograd)."""
+        last = len(WT) - 1
+        for layer in range(last + 1):
+            h = self._affine(b[layer], h, WT[layer], out=None if outs is None else outs[layer])
+            if layer < last:
+                h = act(h)
+        return h
+
+    def forward_fast(self, x: torch.Tensor, runs: slice | None = None) -> torch.Tensor:
+        """The output for x (no graph), keeping every layer's output for `backward_fast`.
+
+        x: (rows, in), or for a stack (K, rows, in) of which networks `runs` read theirs.
+        The returned tensor is a buffer reused by the next pass with the same number of
+        rows: clone it to keep it.
+        """
+        acts = self._scratch("pass", x.shape[-2], runs)[0]
+        _, WT, b, _, _ = self._params(runs)
+        self._x = x
+        return self._layers(x if runs is None else x[runs], WT, b, self._act_, acts)
+
+    def _inputs(self, runs: slice | None) -> list[torch.Tensor]:
+        """Each layer's input in the last forward of networks `runs` (x, then outputs)."""
+        x = self._x
+        acts = self._scratch("pass", x.shape[-2], runs)[0]
+        return [x if runs is None else x[runs]] + acts
+
+    def backward_fast(self, grad_out: torch.Tensor, param_grad: bool = True,
+                      input_grad: bool = False, runs: slice | None = None
+                      ) -> torch.Tensor | None:
+        """Backpropagate grad_out (d loss / d output of the last `forward_fast`) through
+        networks `runs`.
+
+        param_grad: write d loss / d flat into `grad` (overwriting it); input_grad:
+        return d loss / d x (a reused buffer), else None.
+        """
+        hs = self._inputs(runs)
+        dbuf = self._scratch("pass", hs[0].shape[-2], runs)[1]
+        W, _, _, gW, gb = self._params(runs)
+        d = grad_out
+        for layer in range(len(W) - 1, -1, -1):
+            if param_grad:
+                self._mm(d.transpose(-1, -2), hs[layer], out=gW[layer])
+                torch.sum(d, -2, out=gb[layer])
+            if layer == 0 and not input_grad:
+                return None
+            d = self._mm(d, W[layer], out=dbuf[layer])
+            if layer > 0:
+                d = self._act_back(d, hs[layer], dbuf[layer])
+        return d
+
+    def input_grad_fast(self, runs: slice | None = None) -> torch.Tensor:
+        """∂ output / ∂ x per row of the last `forward_fast` (a one-output network).
+
+        Keeps the backward chain for `penalty_backward_fast`; returns a reused buffer.
+        """
+        if not self.piecewise_linear:
+            raise ValueError(f"input_grad_fast needs a piecewise-linear activation "
+                             f"({', '.join(sorted(PIECEWISE_LINEAR))}), not {self.activation}")
+        if self.sizes[-1] != 1:
+            raise ValueError(f"input_grad_fast needs one output, got {self.sizes[-1]}")
+        hs = self._inputs(runs)
+        deltas, us, _ = self._scratch("penalty", hs[0].shape[-2], runs)
+        W = self._params(runs)[0]
+        last = len(W) - 1
+        deltas[last].fill_(1.0)
+        for k in range(last, -1, -1):
+            u = self._mm(deltas[k], W[k], out=us[k])
+            if k > 0:
+                self._act_back(u, hs[k], deltas[k - 1])
+        return us[0]
+
+    def penalty_backward_fast(self, r: torch.Tensor, runs: slice | None = None) -> None:
+        """Add ∂P/∂flat to `grad`, for r = ∂P/∂g at the last `input_grad_fast` g."""
+        hs = self._inputs(runs)
+        deltas, rhos, tmp = self._scratch("penalty", hs[0].shape[-2], runs)
+        _, WT, _, gW, _ = self._params(runs)
+        last = len(WT) - 1
+        rho = r
+        for k in range(last + 1):
+            self._addmm_(gW[k], deltas[k].transpose(-1, -2), rho)
+            if k < last:
+                t = self._mm(rho, WT[k], out=tmp[k])
+                rho = self._act_back(t, hs[k + 1], rhos[k + 1])
+
+
+class MLP(Passes, nn.Module):
     """A fully connected network with one flat parameter vector (see the module docstring).
 
     sizes: [in, hidden_1, ..., hidden_depth, out]; activation: a name in ACTIVATIONS
@@ -103,32 +276,19 @@ class MLP(nn.Module):
             raise ValueError(f"unknown activation '{activation}'; known: {', '.join(ACTIVATIONS)}")
         self.sizes = list(sizes)
         self.activation = activation
-        self._act_, self._act, self._act_back = ACTIVATIONS[activation]
-        self.shapes = [(o, i) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
-        n = sum(o * i + o for o, i in self.shapes)
-        flat = torch.empty(n, dtype=torch.float32)
-        k = 0
-        for o, i in self.shapes:                      # nn.Linear's default init
-            bound = 1.0 / math.sqrt(i)
-            flat[k:k + o * i + o].uniform_(-bound, bound, generator=generator)
-            k += o * i + o
+        self.shapes, self._slices = _layout(self.sizes)
+        flat = torch.empty(self._slices[-1][2], dtype=torch.float32)
+        for (a, _, c), (_, i) in zip(self._slices, self.shapes, strict=True):
+            bound = 1.0 / math.sqrt(i)                # nn.Linear's default init
+            flat[a:c].uniform_(-bound, bound, generator=generator)
         self.flat = nn.Parameter(flat.to(device))
         self.grad = torch.zeros_like(self.flat, requires_grad=False)
-        self._slices = []
-        k = 0
-        for o, i in self.shapes:
-            self._slices.append((k, k + o * i, k + o * i + o))
-            k += o * i + o
         data = self.flat.detach()
         pairs = list(zip(self._slices, self.shapes, strict=True))
-        self.W = [data[a:b].view(o, i) for (a, b, _), (o, i) in pairs]
-        self.b = [data[b:c] for a, b, c in self._slices]
-        self.gW = [self.grad[a:b].view(o, i) for (a, b, _), (o, i) in pairs]
-        self.gb = [self.grad[b:c] for a, b, c in self._slices]
-        self._buffers_by_rows: dict[int, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}
-        self._pen_buffers: dict[int, tuple] = {}
-        self._hs: list[torch.Tensor] = []
-        self._dbuf: list[torch.Tensor] = []
+        self._set_views([data[a:b].view(o, i) for (a, b, _), (o, i) in pairs],
+                        [data[b:c] for a, b, c in self._slices],
+                        [self.grad[a:b].view(o, i) for (a, b, _), (o, i) in pairs],
+                        [self.grad[b:c] for a, b, c in self._slices])
 
     @property
     def n_params(self) -> int:
@@ -138,113 +298,11 @@ class MLP(nn.Module):
     def depth(self) -> int:
         return len(self.shapes) - 1
 
-    # --------------------------------------------------------------- autograd path
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The network's output, differentiable in x and in `flat` (autograd ops)."""
-        h = x
-        last = len(self.shapes) - 1
-        for layer, ((a, b, c), (o, i)) in enumerate(zip(self._slices, self.shapes, strict=True)):
-            h = torch.addmm(self.flat[b:c], h, self.flat[a:b].view(o, i).t())
-            if layer < last:
-                h = self._act(h)
-        return h
-
-    # --------------------------------------------------------------- hand-written path
-
-    def _scratch(self, rows: int):
-        bufs = self._buffers_by_rows.get(rows)
-        if bufs is None:
-            dev = self.flat.device
-            acts = [torch.empty(rows, o, device=dev) for o, _ in self.shapes]
-            dins = [torch.empty(rows, i, device=dev) for _, i in self.shapes]
-            bufs = self._buffers_by_rows[rows] = (acts, dins)
-        return bufs
-
-    def forward_fast(self, x: torch.Tensor) -> torch.Tensor:
-        """The output for x (no graph), keeping every layer's output for `backward_fast`.
-
-        The returned tensor is a buffer reused by the next call with the same number of
-        rows: clone it to keep it.
-        """
-        acts, dins = self._scratch(x.shape[0])
-        hs = [x]
-        h = x
-        last = len(self.W) - 1
-        for layer in range(last + 1):
-            h = torch.addmm(self.b[layer], h, self.W[layer].t(), out=acts[layer])
-            if layer < last:
-                self._act_(h)
-            hs.append(h)
-        self._hs, self._dbuf = hs, dins
-        return h
-
-    def backward_fast(self, grad_out: torch.Tensor, param_grad: bool = True,
-                      input_grad: bool = False) -> torch.Tensor | None:
-        """Backpropagate grad_out (d loss / d output of the last `forward_fast`).
-
-        param_grad: write d loss / d flat into `grad` (overwriting it); input_grad:
-        return d loss / d x (a reused buffer), else None.
-        """
-        hs, dbuf = self._hs, self._dbuf
-        d = grad_out
-        for layer in range(len(self.W) - 1, -1, -1):
-            if param_grad:
-                torch.mm(d.t(), hs[layer], out=self.gW[layer])
-                torch.sum(d, 0, out=self.gb[layer])
-            if layer == 0 and not input_grad:
-                return None
-            d = torch.mm(d, self.W[layer], out=dbuf[layer])
-            if layer > 0:
-                d = self._act_back(d, hs[layer], dbuf[layer])
-        return d
-
-    # --------------------------------------------------------------- penalties by hand
-
-    @property
-    def piecewise_linear(self) -> bool:
-        """Whether penalty_backward_fast applies (relu / leaky_relu)."""
-        return self.activation in PIECEWISE_LINEAR
-
-    def input_grad_fast(self) -> torch.Tensor:
-        """∂ output / ∂ x per row of the last `forward_fast` (a one-output network).
-
-        Keeps the backward chain for `penalty_backward_fast`; returns a reused buffer.
-        """
-        if not self.piecewise_linear:
-            raise ValueError(f"input_grad_fast needs a piecewise-linear activation "
-                             f"({', '.join(sorted(PIECEWISE_LINEAR))}), not {self.activation}")
-        if self.sizes[-1] != 1:
-            raise ValueError(f"input_grad_fast needs one output, got {self.sizes[-1]}")
-        hs = self._hs
-        rows = hs[0].shape[0]
-        bufs = self._pen_buffers.get(rows)
-        if bufs is None:
-            dev = self.flat.device
-            bufs = self._pen_buffers[rows] = (
-                [torch.empty(rows, o, device=dev) for o, _ in self.shapes],   # δ_k
-                [torch.empty(rows, i, device=dev) for _, i in self.shapes],   # u_k / ρ_k
-                [torch.empty(rows, o, device=dev) for o, _ in self.shapes])   # ρ_k W_k^T
-        deltas, us, _ = bufs
-        last = len(self.W) - 1
-        deltas[last].fill_(1.0)
-        for k in range(last, -1, -1):
-            u = torch.mm(deltas[k], self.W[k], out=us[k])
-            if k > 0:
-                self._act_back(u, hs[k], deltas[k - 1])
-        self._pen_hs, self._pen_bufs = hs, bufs
-        return us[0]
-
-    def penalty_backward_fast(self, r: torch.Tensor) -> None:
-        """Add ∂P/∂flat to `grad`, for r = ∂P/∂g at the last `input_grad_fast` g."""
-        hs, (deltas, rhos, tmp) = self._pen_hs, self._pen_bufs
-        last = len(self.W) - 1
-        rho = r
-        for k in range(last + 1):
-            self.gW[k].addmm_(deltas[k].t(), rho)
-            if k < last:
-                t = torch.mm(rho, self.W[k].t(), out=tmp[k])
-                rho = self._act_back(t, hs[k + 1], rhos[k + 1])
+        pairs = list(zip(self._slices, self.shapes, strict=True))
+        return self._layers(x, [self.flat[a:b].view(o, i).t() for (a, b, _), (o, i) in pairs],
+                            [self.flat[b:c] for a, b, c in self._slices], self._act)
 
     def extra_repr(self) -> str:
         return f"sizes={self.sizes}, activation={self.activation}, params={self.n_params}"

@@ -145,3 +145,31 @@ def test_hand_written_penalty_refuses_smooth_activations():
     assert not m.piecewise_linear
     with pytest.raises(ValueError, match="piecewise-linear"):
         m.input_grad_fast()
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh"])
+def test_a_stack_runs_each_network_s_own_passes_on_a_range_of_it(activation):
+    """Stack (3-D weights, batched products) and MLP (2-D) share one set of passes: on
+    networks 1..2 of a stack of 3, each gives what that network gives alone."""
+    from ganloss_viz.train.stacked import Stack
+
+    nets = [make_discriminator(2, 8, 2, activation, torch.Generator().manual_seed(s))
+            for s in range(3)]
+    stack, runs = Stack(nets), slice(1, 3)
+    x = torch.randn(3, 6, 2, generator=torch.Generator().manual_seed(9))
+    gy = torch.randn(2, 6, 1, generator=torch.Generator().manual_seed(10))
+    y = stack.forward_fast(x, runs).clone()
+    gx = stack.backward_fast(gy, input_grad=True, runs=runs).clone()
+    if activation != "tanh":
+        u = stack.input_grad_fast(runs).clone()
+        stack.penalty_backward_fast(u, runs)
+    for j, r in enumerate(range(1, 3)):
+        m = nets[r]
+        torch.testing.assert_close(y[j], m.forward_fast(x[r]), rtol=1e-6, atol=1e-7)
+        torch.testing.assert_close(gx[j], m.backward_fast(gy[j], input_grad=True),
+                                   rtol=1e-6, atol=1e-7)
+        if activation != "tanh":
+            torch.testing.assert_close(u[j], m.input_grad_fast(), rtol=1e-6, atol=1e-7)
+            m.penalty_backward_fast(m.input_grad_fast().clone())
+        torch.testing.assert_close(stack.grad[r], m.grad, rtol=1e-6, atol=1e-7)
+    assert torch.all(stack.grad[0] == 0)

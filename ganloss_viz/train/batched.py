@@ -4,7 +4,8 @@ Each run is the run `ganloss_viz.train.run` would make of its config (same initi
 weights, data, noise, optimizer and loss), but the K generators and discriminators are
 stacked (ganloss_viz.train.stacked.Stack) so every layer of every pass is one batched
 matrix product over the runs, and each run's loss acts on its slice of the stacked
-(K, rows, 1) outputs (one autograd call for all of them).
+(K, rows, 1) outputs (one autograd call for all of them): the steps are the single-run
+engine's own (`ganloss_viz.train.step.Steps`), on the stacks.
 
 Runs are reordered internally by n_critic, largest first, so that the runs still doing
 critic step j are a prefix of the stack (a view); within one n_critic the runs with a
@@ -25,6 +26,7 @@ import torch
 from .engine import RunState
 from .optim import make_optimizer
 from .stacked import Stack
+from .step import Steps
 
 
 class Stream:
@@ -64,12 +66,11 @@ class Batch:
         self.K, self.B, dev = K, st0.batch, st0.device
         self.G = Stack([st.G for st in states])
         self.D = Stack([st.D for st in states])
-        self.losses = [st.loss for st in states]
-        self.opt_g = [make_optimizer(st.cfg.optimizer, self.G.flat[r], st.cfg.lr_g,
-                                     st.cfg.betas) for r, st in enumerate(states)]
-        self.opt_d = [make_optimizer(st.cfg.optimizer, self.D.flat[r], st.cfg.lr_d,
-                                     st.cfg.betas) for r, st in enumerate(states)]
-        self.clips = [(r, st.clip) for r, st in enumerate(states) if st.clip is not None]
+        opt_g = [make_optimizer(st.cfg.optimizer, self.G.flat[r], st.cfg.lr_g, st.cfg.betas)
+                 for r, st in enumerate(states)]
+        opt_d = [make_optimizer(st.cfg.optimizer, self.D.flat[r], st.cfg.lr_d, st.cfg.betas)
+                 for r, st in enumerate(states)]
+        self.steps = Steps(self.G, self.D, states, opt_g, opt_d)
         n_critic = [st.n_critic for st in states]
         self.prefix = [sum(n > j for n in n_critic) for j in range(max(n_critic))]
         self.streams: list[Stream] = []
@@ -100,59 +101,29 @@ class Batch:
                 rs = slice(stream.runs.start, stream.runs.stop)
                 self.x[rs, :B] = real
                 self.z[rs] = z
-            fake = self.G.forward(self.z, slice(0, k))
+            fake = self.G.forward_fast(self.z, slice(0, k))
             self.x[:k, B:] = fake
             self.d_step(k, self.pen_spans[j])
         self.g_step(hist_row)
 
     def d_step(self, k: int, pen: slice | None) -> None:
-        B, D, s = self.B, self.D, slice(0, k)
-        out = D.forward(self.x, s).detach().requires_grad_()
-        seen = [self.states[r].output(out[r]) for r in range(k)]
-        values = torch.stack([self.losses[r].d_loss(seen[r][:B], seen[r][B:]) for r in range(k)])
-        (g,) = torch.autograd.grad(values.sum(), out)
-        D.backward(g, s)
-        self.d_val[:k] = values.detach()
+        """The critic step of the first k runs; `pen`: the range of them with a penalty."""
+        B = self.B
         if pen is not None:
-            runs = range(pen.start, pen.stop)
-            for r in runs:
+            for r in range(pen.start, pen.stop):
                 st = self.states[r]
                 if st.penalty is None:      # inside the range, no penalty: any finite points
                     self.pts[r] = self.x[r, :B]
                 else:
                     self.pts[r] = st.penalty.points(self.x[r, :B], self.x[r, B:], st.noise_gen)
-            D.forward(self.pts, pen)
-            gx = D.input_grad(pen).detach().requires_grad_()
-            total = sum(self.states[r].penalty.of_gradient(gx[i])
-                        for i, r in enumerate(runs) if self.states[r].penalty is not None)
-            (rg,) = torch.autograd.grad(total, gx)
-            D.penalty_backward(rg, pen)
-        for r in range(k):
-            self.opt_d[r].step(D.grad[r])
-        for r, c in self.clips:
-            if r < k:
-                D.flat[r].clamp_(-c, c)
+        values = self.steps.d_step(self.x, slice(0, k), None if pen is None else self.pts, pen)
+        torch.stack(values, out=self.d_val[:k])
 
     def g_step(self, hist_row: torch.Tensor) -> None:
-        B, D, G, s = self.B, self.D, self.G, slice(0, self.K)
-        real_out = None
-        if self.real_span is not None:
-            real_out = D.forward(self.x[:, :B], self.real_span).clone()
-        out = D.forward(self.x[:, B:], s).detach().requires_grad_()
-        values = []
-        for r, loss in enumerate(self.losses):
-            st, ro = self.states[r], None
-            if st.g_uses_real:
-                ro = st.output(real_out[r - self.real_span.start])
-            values.append(loss.g_loss(st.output(out[r]), ro))
-        values = torch.stack(values)
-        (g,) = torch.autograd.grad(values.sum(), out)
-        dx = D.backward(g, s, param_grad=False, input_grad=True)
-        G.backward(dx, s)
-        for r in range(self.K):
-            self.opt_g[r].step(G.grad[r])
-        torch.stack([self.d_val, values.detach(), torch.linalg.vector_norm(G.grad, dim=1),
-                     torch.linalg.vector_norm(dx, dim=2).sum(1)], dim=1, out=hist_row)
+        B, span = self.B, self.real_span
+        real = None if span is None else self.x[:, :B]
+        values, dx = self.steps.g_step(real, self.x[:, B:], span)
+        self.steps.record(hist_row, self.d_val, torch.stack(values), dx)
 
     def params_finite(self) -> list[bool]:
         ok = torch.isfinite(self.G.flat).all(1) & torch.isfinite(self.D.flat).all(1)

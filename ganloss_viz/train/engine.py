@@ -10,19 +10,15 @@ WGAN loop):
   G descends g_loss(D(G(z)), D(x)) with the updated D.
 
 The step is written for speed (benchmarks/train.py measures it against a plain
-PyTorch loop): the networks run on the hand-written forward / backward of
-ganloss_viz.models (no autograd graph of the networks; autograd only differentiates
-the loss with respect to the (batch, 1) outputs, so ANY loss object works), one
-discriminator pass over the concatenated real and fake batch, the generator step
-backpropagates through D without computing D's parameter gradients, gradient
-penalties (R1, GP, LP) on a relu / leaky-relu D are differentiated by hand too,
-optimizers act on
-one flat vector per network (ganloss_viz.train.optim), data and noise are drawn in
-blocks of about BLOCK_ROWS rows, and nothing reads a value back from the device inside
-the loop: per-step losses and gradient norms are written into a device tensor and read
-at snapshots. A D with a smooth activation (tanh, elu) takes the autograd path for
-the discriminator step. Devices and CPU settings are in `.device`; the growing record
-of a run (`Record`) in `.record`.
+PyTorch loop): its discriminator and generator steps are `ganloss_viz.train.step`'s
+(the same code trains K runs together in `compare`), on the hand-written forward /
+backward of ganloss_viz.models; optimizers act on one flat vector per network
+(ganloss_viz.train.optim), data and noise are drawn in blocks of about BLOCK_ROWS rows,
+and nothing reads a value back from the device inside the loop: per-step losses and
+gradient norms are written into a device tensor and read at snapshots. A penalised
+loss on a D with a smooth activation (tanh, elu) takes the autograd path for the
+discriminator step. Devices and CPU settings are in `.device`; the growing record of a
+run (`Record`) in `.record`.
 
 Finiteness is checked at every snapshot: a non-finite loss, gradient norm, parameter
 or generated sample ends the run with diverged=True and the message "diverged at step
@@ -43,6 +39,7 @@ from ..targets import Target
 from .config import TrainConfig
 from .optim import make_optimizer
 from .record import Frame, Snapshot
+from .step import Steps, descend
 
 BLOCK_ROWS = 1 << 15          # data / noise rows drawn at once
 CALLBACK_INTERVAL = 0.2       # seconds between progress callbacks (plus one per snapshot)
@@ -90,6 +87,7 @@ class RunState:
                                          device)
         self.opt_g = make_optimizer(cfg.optimizer, self.G.flat.detach(), cfg.lr_g, cfg.betas)
         self.opt_d = make_optimizer(cfg.optimizer, self.D.flat.detach(), cfg.lr_d, cfg.betas)
+        self.steps = Steps(self.G, self.D, [self], [self.opt_g], [self.opt_d])
         self.data_gen = torch.Generator().manual_seed(seeds[1])
         self.noise_gen = torch.Generator(device=device).manual_seed(seeds[2])
         self.batch = cfg.batch
@@ -166,51 +164,28 @@ class RunState:
 
     def d_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """One discriminator step; returns its loss (without the penalty), on the device."""
-        B, D, loss = self.batch, self.D, self.loss
-        x = torch.cat([real, fake])
-        if self.penalty is None or self.fast_penalty:
-            out = D.forward_fast(x).detach().requires_grad_()
-            seen = self.output(out)
-            value = loss.d_loss(seen[:B], seen[B:])
-            (g,) = torch.autograd.grad(value, out)
-            D.backward_fast(g)
-            grad = D.grad
-            if self.penalty is not None:
-                pen = self.penalty
-                D.forward_fast(pen.points(real, fake, self.noise_gen))
-                gx = D.input_grad_fast().detach().requires_grad_()
-                (r,) = torch.autograd.grad(pen.of_gradient(gx), gx)
-                D.penalty_backward_fast(r)
-        else:
-            out = self.output(D(x))
-            value = loss.d_loss(out[:B], out[B:])
-            total = value + self.penalty(D, real, fake, generator=self.noise_gen)
+        B, D, pen = self.batch, self.D, self.penalty
+        if pen is not None and not self.fast_penalty:
+            out = self.output(D(torch.cat([real, fake])))
+            value = self.loss.d_loss(out[:B], out[B:])
+            total = value + pen(D, real, fake, generator=self.noise_gen)
             (grad,) = torch.autograd.grad(total, D.flat)
-        self.opt_d.step(grad)
-        if self.clip is not None:
-            D.flat.detach().clamp_(-self.clip, self.clip)
-        return value.detach()
+            descend(self.opt_d, grad, D.flat.detach(), self.clip)
+            return value.detach()
+        points = None if pen is None else pen.points(real, fake, self.noise_gen)
+        return self.steps.d_step(torch.cat([real, fake]), points=points)[0]
 
     def g_step(self, real: torch.Tensor, fake: torch.Tensor, watch: dict | None = None
-               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+               ) -> tuple[torch.Tensor, torch.Tensor]:
         """One generator step; `fake` must be the output of the last G.forward_fast.
 
-        Returns (loss, ‖∇θ L_G‖, Σ_i ‖∇_{x_i} L_G‖), on the device. `watch` (a dict)
-        receives "grad", the per-sample gradient of the loss at the fakes.
+        Returns the loss, on the device, and its gradient at the fakes (`Steps.g_step`).
+        `watch` (a dict) receives "grad", the per-sample gradient of the loss at the fakes.
         """
-        D, G = self.D, self.G
-        real_out = self.output(D.forward_fast(real).clone()) if self.g_uses_real else None
-        out = D.forward_fast(fake).detach().requires_grad_()
-        value = self.loss.g_loss(self.output(out), real_out)
-        (g,) = torch.autograd.grad(value, out)
-        dx = D.backward_fast(g, param_grad=False, input_grad=True)
+        (value,), dx = self.steps.g_step(real if self.g_uses_real else None, fake)
         if watch is not None:
             watch["grad"] = dx * dx.shape[0]
-        G.backward_fast(dx)
-        self.opt_g.step(G.grad)
-        # per-sample gradient B * dx_i: its mean norm is the sum of the ‖dx_i‖
-        return (value.detach(), torch.linalg.vector_norm(G.grad),
-                torch.linalg.vector_norm(dx, dim=1).sum())
+        return value, dx
 
     def iterate(self, hist_row: torch.Tensor, watch: dict | None = None) -> None:
         """One generator step (n_critic D steps first); records into hist_row.
@@ -229,8 +204,8 @@ class RunState:
         if watch is not None:
             watch.update(real=real.clone(), z=z.clone(), fake=fake.clone(),
                          d_after=self.d_grid())
-        g_value, g_norm, x_norm = self.g_step(real, fake, watch)
-        torch.stack([d_value, g_value, g_norm, x_norm], out=hist_row)
+        g_value, dx = self.g_step(real, fake, watch)
+        self.steps.record(hist_row, d_value, g_value, dx)
         if watch is not None:
             with torch.no_grad():
                 watch["moved"] = G(watch["z"])
