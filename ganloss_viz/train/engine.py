@@ -28,6 +28,8 @@ snapshot's step when only a parameter or sample is), keeping the snapshots befor
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
 
@@ -46,6 +48,31 @@ CALLBACK_INTERVAL = 0.2       # seconds between progress callbacks (plus one per
 STOP_POLL = 0.1               # seconds between should_stop() calls
 EXTENT_FACTOR = 1.25          # plot window: EXTENT_FACTOR * target.scale
 LATTICE_2D, LATTICE_1D, LATTICE_SPAN = 21, 201, 2.0
+
+
+class Clock:
+    """When a training loop's next progress callback and stop poll are due: at most
+    every `callback_every` and `poll_every` seconds, counted from the clock's start."""
+
+    def __init__(self, callback_every: float = CALLBACK_INTERVAL,
+                 poll_every: float = STOP_POLL):
+        now = time.perf_counter()
+        self.every = {"callback": callback_every, "poll": poll_every}
+        self.next = {name: now + every for name, every in self.every.items()}
+
+    def _due(self, name: str, now: float) -> bool:
+        if now < self.next[name]:
+            return False
+        self.next[name] = now + self.every[name]
+        return True
+
+    def callback_due(self, now: float) -> bool:
+        return self._due("callback", now)
+
+    def poll_due(self, now: float) -> bool:
+        return self._due("poll", now)
+
+
 def g_uses_real(loss: Loss) -> bool:
     """Whether the loss's g_loss reads real_out (declared by the loss; see Loss.g_uses_real)."""
     return bool(loss.g_uses_real)
@@ -261,4 +288,4 @@ class RunState:
         return evaluate(samples.cpu(), self.target)
 
 
-__all__ = ["BLOCK_ROWS", "CALLBACK_INTERVAL", "STOP_POLL", "RunState"]
+__all__ = ["BLOCK_ROWS", "CALLBACK_INTERVAL", "STOP_POLL", "Clock", "RunState"]

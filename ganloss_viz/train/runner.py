@@ -28,7 +28,7 @@ import torch
 
 from .batched import batch_of, run_order
 from .device import sync
-from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState
+from .engine import Clock, RunState
 from .record import HISTORY, Record, Snapshot, TrainResult
 
 # Cost of a run's iteration in critic steps: n_critic · (1 + PENALTY_COST if it has a
@@ -108,26 +108,6 @@ def results(states: list[RunState], recs: list[Record], seconds: list[float], st
             for st, rec, secs in zip(states, recs, seconds, strict=True)]
 
 
-class Clock:
-    """When the next progress callback and stop poll are due."""
-
-    def __init__(self):
-        now = time.perf_counter()
-        self.cb, self.poll = now + CALLBACK_INTERVAL, now + STOP_POLL
-
-    def callback_due(self, now: float) -> bool:
-        if now < self.cb:
-            return False
-        self.cb = now + CALLBACK_INTERVAL
-        return True
-
-    def poll_due(self, now: float) -> bool:
-        if now < self.poll:
-            return False
-        self.poll = now + STOP_POLL
-        return True
-
-
 def run_together(states: list[RunState],
                  callback: Callable[[int, float, list[Snapshot]], None] | None = None,
                  should_stop: Callable[[], bool] | None = None) -> list[TrainResult]:
@@ -163,4 +143,4 @@ def run_together(states: list[RunState],
     return results(states, recs, [group.seconds] * len(states), stopped, wall0)
 
 
-__all__ = ["Clock", "Group", "results", "run_together", "split"]
+__all__ = ["Group", "results", "run_together", "split"]

@@ -26,7 +26,7 @@ import torch
 
 from .config import TrainConfig
 from .device import cpu_settings, resolve_device, sync
-from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState
+from .engine import CALLBACK_INTERVAL, STOP_POLL, Clock, RunState
 from .record import HISTORY, Progress, Record, Snapshot, TrainResult
 from .schedule import LONE_STEPS, Event, steer
 
@@ -206,7 +206,7 @@ class Trainer:
                 done = begin
                 sync(self.device)
                 t0 = time.perf_counter()
-                next_cb, next_poll = t0 + CALLBACK_INTERVAL, t0 + STOP_POLL
+                clock = Clock(CALLBACK_INTERVAL, STOP_POLL)     # this module's, read now
                 paused = False
                 while done < stop_at:
                     self.state.iterate(self.hist[done])
@@ -214,13 +214,10 @@ class Trainer:
                     if callback is None and should_stop is None:
                         continue
                     now = time.perf_counter()
-                    if should_stop is not None and now >= next_poll:
-                        next_poll = now + STOP_POLL
-                        if should_stop():
-                            paused = True
-                            break
-                    if callback is not None and now >= next_cb:
-                        next_cb = now + CALLBACK_INTERVAL
+                    if should_stop is not None and clock.poll_due(now) and should_stop():
+                        paused = True
+                        break
+                    if callback is not None and clock.callback_due(now):
                         self.step = done
                         callback(self.progress(self.seconds + now - t0))
                 sync(self.device)

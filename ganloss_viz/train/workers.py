@@ -47,9 +47,9 @@ import torch
 from ..losses import LOSSES, Loss
 from .config import TrainConfig
 from .device import cpu_settings
-from .engine import CALLBACK_INTERVAL, STOP_POLL, RunState
+from .engine import CALLBACK_INTERVAL, STOP_POLL, Clock, RunState
 from .record import Record, Snapshot, TrainResult
-from .runner import Clock, Group, results
+from .runner import Group, results
 
 JOIN_TIMEOUT = 10.0     # seconds a worker gets to exit before it is terminated
 START = "import sys; from ganloss_viz.train.workers import serve; serve(int(sys.argv[1]))"
