@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import torch
 from playback import controls_apart
-from torch import nn
 
 from ganloss_viz import losses
 from ganloss_viz.figures.train import TICK_NAME, replay_figure, slider_fraction, tick_steps
@@ -30,6 +29,7 @@ from ganloss_viz.train import (
 )
 from ganloss_viz.train.device import flushing_denormals
 from ganloss_viz.train.optim import make_optimizer
+from tests.test_models import reference
 
 torch.set_num_threads(1)
 
@@ -136,15 +136,7 @@ def test_same_seed_same_run_on_cpu_and_other_seed_differs():
 def test_snapshot_gradient_is_the_per_sample_generator_loss_gradient():
     """Against an independent nn.Sequential copy of the final D, differentiated by autograd."""
     r = train(tiny(loss="ns", steps=20))
-    D = r.discriminator
-    layers = []
-    for k, (o, i) in enumerate(D.shapes):
-        lin = nn.Linear(i, o)
-        with torch.no_grad():
-            lin.weight.copy_(D.W[k])
-            lin.bias.copy_(D.b[k])
-        layers += [lin, nn.ReLU()]
-    ref = nn.Sequential(*layers[:-1])
+    ref = reference(r.discriminator)
     x = torch.tensor(r.final.samples, requires_grad=True)
     # ns: per-sample G loss softplus(-D(x)) = -log sigmoid(D(x))
     per_sample = -torch.nn.functional.logsigmoid(ref(x))
