@@ -209,23 +209,11 @@ class AutogradNets(RunState):
         G = self.G
         for _ in range(self.n_critic):
             real, z = self.next_batch()
-            d_value = self.d_step(real, G(z).detach())
-        g_value, g_norm, x_norm = self.g_step(real, G(z))
+            d_value = self.d_step_autograd(real, G(z).detach())
+        g_value, g_norm, x_norm = self.g_step_autograd(real, G(z))
         torch.stack([d_value, g_value, g_norm, x_norm], out=hist_row)
 
-    def d_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        B, D = self.batch, self.D
-        out = self.output(D(torch.cat([real, fake])))
-        value = self.loss.d_loss(out[:B], out[B:])
-        total = value if self.penalty is None else \
-            value + self.penalty(D, real, fake, generator=self.noise_gen)
-        (grad,) = torch.autograd.grad(total, D.flat)
-        self.opt_d.step(grad)
-        if self.clip is not None:
-            D.flat.detach().clamp_(-self.clip, self.clip)
-        return value.detach()
-
-    def g_step(self, real: torch.Tensor, fake: torch.Tensor):
+    def g_step_autograd(self, real: torch.Tensor, fake: torch.Tensor):
         real_out = self.output(self.D(real)).detach() if self.g_uses_real else None
         value = self.loss.g_loss(self.output(self.D(fake)), real_out)
         grad, dx = torch.autograd.grad(value, [self.G.flat, fake])

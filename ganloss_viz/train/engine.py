@@ -191,16 +191,23 @@ class RunState:
 
     def d_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """One discriminator step; returns its loss (without the penalty), on the device."""
-        B, D, pen = self.batch, self.D, self.penalty
+        pen = self.penalty
         if pen is not None and not self.fast_penalty:
-            out = self.output(D(torch.cat([real, fake])))
-            value = self.loss.d_loss(out[:B], out[B:])
-            total = value + pen(D, real, fake, generator=self.noise_gen)
-            (grad,) = torch.autograd.grad(total, D.flat)
-            descend(self.opt_d, grad, D.flat.detach(), self.clip)
-            return value.detach()
+            return self.d_step_autograd(real, fake)
         points = None if pen is None else pen.points(real, fake, self.noise_gen)
         return self.steps.d_step(torch.cat([real, fake]), points=points)[0]
+
+    def d_step_autograd(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """`d_step` by torch.autograd through `MLP.forward` (the penalty by its double
+        backward): the step of a penalised loss on a smooth D, which the hand-written
+        penalty cannot take, and the reference benchmarks/train.py times the step against."""
+        B, D, pen = self.batch, self.D, self.penalty
+        out = self.output(D(torch.cat([real, fake])))
+        value = self.loss.d_loss(out[:B], out[B:])
+        total = value if pen is None else value + pen(D, real, fake, generator=self.noise_gen)
+        (grad,) = torch.autograd.grad(total, D.flat)
+        descend(self.opt_d, grad, D.flat.detach(), self.clip)
+        return value.detach()
 
     def g_step(self, real: torch.Tensor, fake: torch.Tensor, watch: dict | None = None
                ) -> tuple[torch.Tensor, torch.Tensor]:
