@@ -28,7 +28,7 @@ from ..losses import Loss, get
 from .config import TrainConfig
 from .device import cpu_settings, resolve_device
 from .engine import RunState
-from .record import Progress, Snapshot, TrainResult
+from .record import Pace, Progress, Snapshot, TrainResult
 from .runner import run_together, split
 from .trainer import run
 from .workers import portable, run_in_processes
@@ -39,19 +39,11 @@ MAX_RUNS = 8
 
 
 @dataclass
-class CompareProgress:
-    """What a live UI is told: steps done (by every run still going), of `steps`,
-    training seconds, steps per second, and each run's latest snapshot (losses' order)."""
+class CompareProgress(Pace):
+    """What a live UI is told: the pace (steps done by every run still going) and each
+    run's latest snapshot (losses' order)."""
 
-    step: int
-    steps: int
-    seconds: float
-    steps_per_s: float
     snapshots: list[Snapshot | None]
-
-    @property
-    def fraction(self) -> float:
-        return self.step / self.steps if self.steps else 1.0
 
 
 @dataclass

@@ -74,19 +74,25 @@ class Snapshot:
 
 
 @dataclass
-class Progress:
-    """What a live UI is told a few times a second: steps done, training seconds, speed,
-    and the latest snapshot (None before the first)."""
+class Pace:
+    """How far a training has come: steps done of `steps`, training seconds, speed."""
 
     step: int
     steps: int
     seconds: float
     steps_per_s: float
-    snapshot: Snapshot | None = None
 
     @property
     def fraction(self) -> float:
         return self.step / self.steps if self.steps else 1.0
+
+
+@dataclass
+class Progress(Pace):
+    """What a live UI is told a few times a second: the pace and the latest snapshot
+    (None before the first)."""
+
+    snapshot: Snapshot | None = None
 
 
 HISTORY = ("d_loss", "g_loss", "g_grad_norm", "fake_grad_norm")
