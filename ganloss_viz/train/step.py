@@ -17,11 +17,15 @@ is made of exactly the operations of plain 2-D code.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import torch
 
 from ..models import Passes
 from .optim import FlatOptimizer
+
+if TYPE_CHECKING:                   # engine imports this module
+    from .engine import RunState
 
 
 def descend(opt: FlatOptimizer, grad: torch.Tensor, param: torch.Tensor,
@@ -46,7 +50,7 @@ class Steps:
     optimizer per run, on its parameters.
     """
 
-    def __init__(self, G: Passes, D: Passes, states: list, opt_g: list[FlatOptimizer],
+    def __init__(self, G: Passes, D: Passes, states: list[RunState], opt_g: list[FlatOptimizer],
                  opt_d: list[FlatOptimizer]):
         self.G, self.D, self.states = G, D, states
         self.opt_g, self.opt_d = opt_g, opt_d
