@@ -118,20 +118,31 @@ def _log_coefficient(P, Q, a):
     return log_chernoff(a, P, Q)
 
 
+def _from_log_coefficient(value, inf, error):
+    """(value, infinite mask) of a divergence taken from a log Chernoff coefficient: a
+    coefficient of 0 (laws apart beyond the float range) is an infinite value, unless the
+    coefficient carries no error bound (mass that no node saw): then the value is an
+    unbounded +inf that the engine reports as not accurate, not as a decided ∞."""
+    bad = ~torch.isfinite(value.detach())
+    if error is not None and math.isinf(error):
+        lost = bad & ~inf
+        return torch.where(lost, torch.full_like(value, math.inf).detach(),
+                           torch.where(inf, torch.zeros_like(value), value)), inf
+    inf = inf | bad
+    return torch.where(inf, torch.zeros_like(value), value), inf
+
+
 def _renyi_compute(P, Q, pd, qd, params):
     a = params["alpha"]
     lc, inf, method, error = _log_coefficient(P, Q, a)
-    value = lc / (a - 1)
-    inf = inf | ~torch.isfinite(value.detach())
-    return torch.where(inf, torch.zeros_like(value), value), inf, method, \
-        (None if error is None else error / abs(a - 1))
+    value, inf = _from_log_coefficient(lc / (a - 1), inf, error)
+    return value, inf, method, (None if error is None else error / abs(a - 1))
 
 
 def _bhattacharyya_compute(P, Q, pd, qd, params):
     lc, inf, method, error = _log_coefficient(P, Q, 0.5)
-    value = -lc
-    inf = inf | ~torch.isfinite(value.detach())
-    return torch.where(inf, torch.zeros_like(value), value), inf, method, error
+    value, inf = _from_log_coefficient(-lc, inf, error)
+    return value, inf, method, error
 
 
 def _method_1d(P, Q) -> str:

@@ -17,12 +17,15 @@ import torch
 from ..distributions import Distribution, dist
 from . import catalogue  # noqa: F401  (registers the divergences)
 from .closed import closed
-from .frames import logged, recentred, rescaled
+from .frames import logged, recentred, rescaled, rescaled_unit
 from .precision import coarse, embedded_error
 from .registry import GROUP_IPM, Divergence, get
 from .smoothness import JUMP, ONE_SIDED, one_sided
 
 METHODS = ("closed_form", "quadrature", "monte_carlo", "analytic_singular")
+# The transport distances that are lengths: D(P, Q) = k·D(P/k, Q/k) (MMD is not: its
+# kernel has a bandwidth).
+LENGTHS = ("w1", "w2", "energy")
 
 
 @dataclass(frozen=True)
@@ -109,9 +112,15 @@ def _evaluate(div: Divergence, pd, qd, tp, tq, params):
         if Pl is not P and closed(div.name, P, Q, params) is None:
             P, Q = Pl, Ql
     P, Q = recentred(P, Q)
+    unit = 1.0
     if div.group != GROUP_IPM:
         P, Q = rescaled(P, Q)
+    elif div.name in LENGTHS:
+        P, Q, unit = rescaled_unit(P, Q)
     value, inf, method, error = div.compute(P, Q, pd, qd, params)
+    if unit != 1.0:
+        value = value * unit
+        error = None if error is None else error * unit
     # Rounding may leave a value an ulp outside its range (a KL of −1e-304): the nearest
     # end is within the error bound, and the gradient is kept.
     lo, hi = div.bounds

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from ..distributions.continuous import Continuous1D, LogNormalLaw, NormalLaw
-from ..distributions.measure import Measure1D
+from ..distributions.measure import Measure1D, _cat
 
 # A law is served by an anchor within RATIO widths of its centre: positions there keep
 # about 12 of float64's 16 digits relative to its width.
@@ -115,7 +115,7 @@ def frames(P: Measure1D, Q: Measure1D) -> tuple[Frames | None, float]:
     hi = np.zeros((len(rows), k))
     for i, r in enumerate(rows):
         r = _merge(r, k)
-        cuts = [-np.inf] + [a + (b - a) * (wa / (wa + wb))      # (b - a)·wa overflows
+        cuts = [-np.inf] + [_cut(a, wa, b, wb)
                             for (a, wa), (b, wb) in zip(r[:-1], r[1:], strict=True)] + [np.inf]
         for j, (c, _) in enumerate(r):
             anchor[i, j], lo[i, j], hi[i, j] = c, cuts[j], cuts[j + 1]
@@ -124,6 +124,28 @@ def frames(P: Measure1D, Q: Measure1D) -> tuple[Frames | None, float]:
                       for a in (anchor, lo, hi))
     fr = Frames(anchor, lo, hi)
     return fr, conditioning(m, w, movable, fr)
+
+
+def _cut(a: float, wa: float, b: float, wb: float) -> float:
+    """The border between the frames at anchors a < b of widths wa, wb: the point that
+    divides [a, b] in the ratio wa : wb, measured from the narrower anchor. From the
+    wider one, a + (b − a)·wa/(wa + wb) rounds to a's ulp: a normal of scale 4e250 at
+    −2e283 beside a uniform of width 4 at −8e4 put the cut at 0.0, above the uniform,
+    whose frame was then empty and whose mass no node saw. ((b − a)·wa overflows.)"""
+    if wa <= wb:
+        return a + (b - a) * (wa / (wa + wb))
+    return b - (b - a) * (wb / (wa + wb))
+
+
+def owned(P: Measure1D, Q: Measure1D, fr: Frames, k: int) -> torch.Tensor:
+    """Which support ends and atoms (P's `jumps`, then Q's) frame k holds: lo ≤ e < hi,
+    decided in the global coordinate, before any shift. A frame's own coordinate may
+    round an end of another frame onto its border (a uniform 4 wide at −8e4, seen from
+    a frame at −1e30, lies within an ulp of the border 4e10 below it); a panel of that
+    frame ending there then carried the end's Leibniz term a second time (W1's
+    ∂/∂low came out 0.82 where it is 0.28). Each end moves panels in one frame only."""
+    e = _cat([P.jumps(), Q.jumps()]).detach()
+    return (e >= fr.lo[..., k].unsqueeze(-1)) & (e < fr.hi[..., k].unsqueeze(-1))
 
 
 def _merge(r: list[tuple[float, float]], k: int) -> list[tuple[float, float]]:
@@ -207,16 +229,25 @@ def rescaled(P, Q):
     those lie beyond 1e±100: a divergence that does not change when both laws stretch
     together (every one but the IPMs) is then computed with scales near 1, where closed
     forms and tail rules, which square the scales, stay in the float range."""
+    P, Q, _ = rescaled_unit(P, Q)
+    return P, Q
+
+
+def rescaled_unit(P, Q):
+    """(P, Q, unit) as `rescaled`, with the unit of length taken (1.0 where none was):
+    W1, W2 and the energy distance are lengths, D(P, Q) = unit · D(P/unit, Q/unit)
+    exactly, and two gammas of rate 7.7e174 otherwise sent their CDFs' derivatives in
+    the rate through 1e-175 · 1e175 products and came back NaN."""
     if P.dim != 1 or not (P.comps or Q.comps):
-        return P, Q
+        return P, Q, 1.0
     _, w, _ = _centres_widths(P, Q)
     lo, hi = float(w.min()), float(w.max())
     if (lo >= 1 / EXTREME and hi <= EXTREME) or hi > SPREAD * lo:
         # in range, or widths too far apart for one unit to bring them all near 1
-        return P, Q
+        return P, Q, 1.0
     unit = 2.0 ** round(0.5 * (math.log2(lo) + math.log2(hi)))
     Ps, Qs = P.scaled(unit), Q.scaled(unit)
-    return (P, Q) if Ps is None or Qs is None else (Ps, Qs)
+    return (P, Q, 1.0) if Ps is None or Qs is None else (Ps, Qs, unit)
 
 
 APART = 8.0

@@ -236,7 +236,8 @@ def atom_entries(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, torch.Tensor
 
 
 def _breaks_1d(P: Measure1D, Q: Measure1D, kink, peak, n: int,
-               bounds: tuple[torch.Tensor, torch.Tensor] | None, reach: bool) -> torch.Tensor:
+               bounds: tuple[torch.Tensor, torch.Tensor] | None, reach: bool,
+               owned: torch.Tensor | None = None) -> torch.Tensor:
     """The panels' ends of a 1-D pair: quantile meshes with their tails' extensions,
     filled gaps, support ends and atoms (attached), kink roots and graded peaks; with
     `reach`, the outer reach of far-apart pairs (`_outer_reach`)."""
@@ -249,6 +250,9 @@ def _breaks_1d(P: Measure1D, Q: Measure1D, kink, peak, n: int,
         detached = _in_bounds(detached, bounds[0].numpy(), bounds[1].numpy())
     detached = _fill_gaps(detached)
     attached = _cat([P.jumps(), Q.jumps()])
+    if owned is not None:
+        # support ends and atoms of other frames: breaks here, but detached (see frames.owned)
+        attached = torch.where(owned, attached, attached.detach())
     breaks = _sorted_breaks(detached, attached)
     if kink is not None:
         roots = crossings(kink, line_points(breaks, n, N_TAIL)[0])
@@ -273,7 +277,7 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
              split: int = 1, bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
              decay: float | None = None,
              refine: tuple[torch.Tensor, np.ndarray] | None = None,
-             reach: bool = False) -> Nodes:
+             reach: bool = False, owned: torch.Tensor | None = None) -> Nodes:
     """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels,
     `peak(x)` an integrand's log whose highest point gets graded panels (`peak_breaks`).
 
@@ -286,6 +290,8 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
     refinement's step (midpoints of its worst panels), without redoing the mesh.
     reach: breaks beyond both ends out to the mesh's span where the laws are far apart,
     for integrands that mix the two laws' tails (f-divergences).
+    owned: with bounds, which support ends and atoms (P's jumps, then Q's) the frame
+    holds (`frames.owned`); the others are breaks without a gradient here.
     """
     n = n or PANEL_NODES.get()
     if atoms and not (P.has_continuous or Q.has_continuous):
@@ -294,7 +300,7 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
         breaks = torch.sort(_cat([refine[0], torch.as_tensor(refine[1], dtype=torch.float64)]),
                             dim=-1).values
     else:
-        breaks = _breaks_1d(P, Q, kink, peak, n, bounds, reach)
+        breaks = _breaks_1d(P, Q, kink, peak, n, bounds, reach, owned)
     if decay is None:
         decay = min(P.tails()[0], Q.tails()[0]) + 1.0
     power = tail_power(decay)

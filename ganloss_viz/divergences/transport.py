@@ -19,7 +19,7 @@ import torch
 from ..distributions.continuous import AffineLaw, LogNormalLaw, _np, ndtri
 from ..distributions.measure import Measure1D, _cat
 from ..distributions.quadrature import panel_nodes
-from .frames import centres_widths, frames
+from .frames import centres_widths, frames, owned
 from .gaussian import expected_abs, safe_sqrt
 from .integrals import REFINE
 from .nodes import nodes_1d
@@ -51,16 +51,17 @@ def _refined(f, P: Measure1D, Q: Measure1D, power: float, kink=None
     the whole of ∂/∂loc."""
     decay = power * min(P.tails()[0], Q.tails()[0])
     fr, _ = frames(P, Q)
-    pairs = [(P, Q, None)] if fr is None else [
+    pairs = [(P, Q, None, None)] if fr is None else [
         (P.shifted(fr.anchor[..., k]), Q.shifted(fr.anchor[..., k]),
-         (fr.lo[..., k] - fr.anchor[..., k], fr.hi[..., k] - fr.anchor[..., k]))
+         (fr.lo[..., k] - fr.anchor[..., k], fr.hi[..., k] - fr.anchor[..., k]),
+         owned(P, Q, fr, k))
         for k in range(fr.anchor.shape[-1])]
     for split in REFINE:
         total = coarse = 0.0
-        for A, B, bounds in pairs:
+        for A, B, bounds, own in pairs:
             n = nodes_1d(A, B, kink=None if kink is None else (lambda x, A=A, B=B: kink(A, B, x)),
                          atoms=False, coarse=EMBEDDED_ERROR.get(), split=split, decay=decay,
-                         bounds=bounds)
+                         bounds=bounds, owned=own)
             # Nodes of a tail mapped past the float range carry no mass: left out at 0.
             # The weights go in as fractions of a power of two, 2^k ≥ their largest: a
             # weight of 1e257 (a panel across a gap that wide) times a density's inner
