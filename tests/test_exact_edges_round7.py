@@ -151,3 +151,27 @@ def test_w2_of_gammas_of_extreme_rate_has_finite_gradients():
     w1 = gv.divergence("w1", f"gamma{G_P!r}", f"gamma{G_Q!r}")
     assert r.grad["p.concentration"] < 0 < r.grad["q.concentration"]
     assert math.isclose(r.grad["p.concentration"], w1.grad["p.concentration"], rel_tol=0.1)
+
+
+# ===================================================================== tail rules in a unit
+
+@pytest.mark.parametrize("scale", [1e100, 1e160, 1e200, 1e300])
+def test_cauchy_against_very_wide_normal_is_infinite(scale):
+    # E_Cauchy x² = ∞, so KL(Cauchy‖N(0, σ²)) = ∞ for every σ; from σ = 1.5e154 on, the
+    # normal's growth t²/(2σ²) had a coefficient of 0 and the value came out 458.9
+    r = gv.divergence("kl", "cauchy(0, 1)", f"normal(0, {scale!r})")
+    assert r.value == math.inf and r.accurate
+    r = gv.divergence("pearson", "student_t(1.5, 0, 1)", f"normal(0, {scale!r})")
+    assert r.value == math.inf and r.accurate
+
+
+def test_very_wide_normal_against_cauchy_is_finite():
+    # KL(N(0, σ²)‖Cauchy(0, 1)) = log σ + log π − ½ log(2πe) − γ − log 2 + O(σ^-2)
+    # (E log(1 + x²) = 2 log σ + E log Z² + O(σ^-2), E log Z² = −γ − log 2)
+    with mp.workdps(30):
+        s = mp.mpf(1e200)
+        truth = float(mp.log(s) + mp.log(mp.pi) - mp.log(2 * mp.pi * mp.e) / 2 - mp.euler
+                      - mp.log(2))
+    r = gv.divergence("kl", "normal(0, 1e200)", "cauchy(0, 1)")
+    assert math.isfinite(r.value)
+    assert abs(r.value - truth) <= max(3 * r.error, 1e-12 * truth)

@@ -16,6 +16,8 @@ Both work per parameter row (a sweep's batch), on detached values.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -27,7 +29,9 @@ from ..distributions.asymptotics import (
     lightest,
     where,
 )
+from ..distributions.continuous import NormalLaw
 from ..distributions.measure import Measure1D
+from .frames import centres_widths
 
 Row = list[tuple[object, dict[str, float], float, float]]   # (law, params, low, high)
 
@@ -171,6 +175,29 @@ def _near(M: _Arrays, e: np.ndarray, side: int, n: int) -> tuple[Growth, np.ndar
     return (lightest(parts, n) if parts else NONE), alive
 
 
+# A normal's far growth is t²/(2σ²): beyond these scales its coefficient leaves the float
+# range (0.5/σ² is 0 for σ = 1e200, and a Cauchy against that normal had a finite KL).
+NORMAL_SCALES = (1e-150, 1e150)
+
+
+def _in_unit(P: Measure1D, Q: Measure1D) -> tuple[Measure1D, Measure1D]:
+    """P and Q measured in a unit of length (a power of two) between the laws' widths
+    where a normal's scale lies beyond NORMAL_SCALES, else as they are. Whether a tail
+    integral diverges does not depend on the unit; the coefficients of the growths do,
+    and in this unit they stay in the float range."""
+    scales = [law.params_np()["scale"] for M in (P, Q) for law in M.comps
+              if isinstance(law, NormalLaw)]
+    if not scales:
+        return P, Q
+    s = np.concatenate([np.ravel(x) for x in scales])
+    if s.min() >= NORMAL_SCALES[0] and s.max() <= NORMAL_SCALES[1]:
+        return P, Q
+    _, w = centres_widths([*P.comps, *Q.comps])
+    unit = 2.0 ** round(0.5 * (math.log2(float(w.min())) + math.log2(float(w.max()))))
+    Ps, Qs = P.scaled(unit), Q.scaled(unit)
+    return (P, Q) if Ps is None or Qs is None else (Ps, Qs)
+
+
 def tails_diverge(forms, diff: bool, P: Measure1D, Q: Measure1D) -> torch.Tensor:
     """Per row: does ∫ of the dominant term diverge in a tail or at a finite end?
 
@@ -182,6 +209,7 @@ def tails_diverge(forms, diff: bool, P: Measure1D, Q: Measure1D) -> torch.Tensor
     out = np.zeros(n, bool)
     if not (P.comps and Q.comps):
         return torch.as_tensor(out.reshape(batch))
+    P, Q = _in_unit(P, Q)
     A, B = _Arrays(P, batch), _Arrays(Q, batch)
     for side in (1, -1):
         (gp, ap), (gq, aq) = _far(A, side, n), _far(B, side, n)
