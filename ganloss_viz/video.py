@@ -49,7 +49,10 @@ MAX_FPS = 50                # GIF frame times are whole centiseconds: 50 fps = 2
 ROOM_FONT = 22              # px at 1280×720: the default font of a still
 ROOM_SCALE = 1.4            # explicit font sizes of the page's figures grow by this much
 ROOM_MIN_FONT = 18          # and none stays below this
-CHAR_WIDTH = 0.6            # a character's width in units of its font size (about)
+CHAR_WIDTH = 0.55           # a character's width in units of its font size, with room:
+                            # a replay title drawn by kaleido in Debian's Chromium is 0.44
+TITLE_SCALE = 1.4           # plotly.js draws a title with no size of its own at 1.4 × the
+                            # layout's font size
 TITLE_MIN_FONT = 16         # a long title shrinks to fit the frame, not below this
 INLINE_SIZE = re.compile(r"font-size:\s*(\d+(?:\.\d+)?)px")
 STILL_BOTTOM = 90           # px under the plots of a still: the x axis's ticks and title
@@ -61,8 +64,11 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stab
 # grey points). The palette is Pillow's "maximum coverage" one: median cut spends its
 # colours on the large pale areas and turned the Dirac star and paths to other hues
 # (a pixel off by up to 214 of 765 levels), maximum coverage keeps every mark's colour
-# (at most 34 off) and is smaller (10.4 MB at 128 colours), banding the heatmap a little.
-GIF_COLORS = 128
+# (at most 34 off) and is smaller (9.9 MB at 128 colours), banding the heatmap a little.
+# Unchanged stretches written transparent: 8.3 MB (runs of >= 64 pixels; every unchanged
+# pixel: 9.1 MB, as the scattered transparent ones break the runs of the heatmap).
+GIF_COLORS = 128            # 127 colours and the transparent index
+GIF_KEEP_RUN = 64           # unchanged pixels in a run this long are left transparent
 TABS = 2                    # browser tabs drawing at once (the work is the browser's)
 
 Progress = Callable[[int, int], None]
@@ -158,7 +164,8 @@ def _fit_title(layout: dict) -> None:
     if not text:
         return
     longest = max(len(re.sub(r"<[^>]+>", "", line)) for line in re.split(r"<br\s*/?>", text))
-    size = title.get("font", {}).get("size") or layout.get("font", {}).get("size", ROOM_FONT)
+    size = title.get("font", {}).get("size") or \
+        round(TITLE_SCALE * layout.get("font", {}).get("size", ROOM_FONT))
     fits = int((LAYOUT_SIZE[0] - 80) / (CHAR_WIDTH * max(longest, 1)))
     if fits < size:
         title.setdefault("font", {})["size"] = max(TITLE_MIN_FONT, fits)
@@ -297,10 +304,12 @@ def write_mp4(path: str | Path, images: Iterable[np.ndarray], fps: float = DEFAU
 
 
 def write_gif(path: str | Path, images: Iterable[np.ndarray], fps: float = DEFAULT_FPS) -> None:
-    """A looping GIF of RGB images on one GIF_COLORS-colour palette (taken from the first,
-    middle and last images, so colours do not flicker between frames), no dithering (flat
-    plot colours stay flat and compress well). GIF frame times are whole centiseconds:
-    1/fps is rounded to them."""
+    """A looping GIF of RGB images on one palette of GIF_COLORS - 1 colours (taken from
+    the first, middle and last images, so colours do not flicker between frames), no
+    dithering (flat plot colours stay flat and compress well). After the first frame, a
+    stretch of at least GIF_KEEP_RUN pixels that did not change is written transparent
+    (the frame below shows through): long runs of one index are what LZW packs best.
+    GIF frame times are whole centiseconds: 1/fps is rounded to them."""
     from PIL import Image
 
     frames = [Image.fromarray(np.asarray(im)) for im in images]
@@ -309,11 +318,31 @@ def write_gif(path: str | Path, images: Iterable[np.ndarray], fps: float = DEFAU
     strip = Image.new("RGB", (w, h * len(sample)))
     for i, im in enumerate(sample):
         strip.paste(im, (0, h * i))
-    palette = strip.quantize(colors=GIF_COLORS, method=Image.Quantize.MAXCOVERAGE)
-    quantised = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in frames]
+    clear = GIF_COLORS - 1                  # the transparent index, after the colours
+    palette = strip.quantize(colors=clear, method=Image.Quantize.MAXCOVERAGE)
+    indices = [np.asarray(im.quantize(palette=palette, dither=Image.Dither.NONE))
+               for im in frames]
+    colours = palette.getpalette()[:3 * clear]
+    colours += [0, 0, 0] * (256 - clear)
+    written = []
+    for i, now in enumerate(indices):
+        if i:
+            now = np.where(_long_runs(now == indices[i - 1], GIF_KEEP_RUN), clear, now)
+        im = Image.fromarray(now.astype(np.uint8), "P")
+        im.putpalette(colours)
+        written.append(im)
     cs = max(1, round(100 / check_fps(fps)))
-    quantised[0].save(str(path), save_all=True, append_images=quantised[1:],
-                      duration=cs * 10, loop=0, optimize=False, disposal=1)
+    written[0].save(str(path), save_all=True, append_images=written[1:], duration=cs * 10,
+                    loop=0, optimize=False, disposal=1, transparency=clear)
+
+
+def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """`mask` with only its runs of at least `length` True pixels in raster order kept
+    (the order in which a GIF's LZW reads them)."""
+    flat = mask.ravel()
+    starts = np.r_[0, np.flatnonzero(np.diff(flat.view(np.int8))) + 1]
+    lengths = np.diff(np.r_[starts, flat.size])
+    return np.repeat(flat[starts] & (lengths >= length), lengths).reshape(mask.shape)
 
 
 def write_animation(fig: go.Figure, path: str | Path, size: tuple[int, int] | str = DEFAULT_SIZE,

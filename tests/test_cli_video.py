@@ -104,3 +104,30 @@ def test_dirac_writes_an_html_animation(capsys, tmp_path):
     assert json.loads(out)["html"] == str(html)
     text = html.read_text(encoding="utf-8")
     assert "Plotly.newPlot(" in text and "Plotly.addFrames(" in text
+
+
+@needs_browser
+def test_replay_titles_of_every_length_are_drawn_whole_inside_the_frame():
+    """A training replay's title (every metric in one line; here 75-115 characters) is
+    shrunk until the drawn text ends inside the frame: plotly.js draws a title with no
+    size of its own at 1.4 × the layout's font, which once cut a replay's title off."""
+    import numpy as np
+
+    from ganloss_viz import video
+    from ganloss_viz.figures.train import replay_figure
+    from ganloss_viz.train import TrainConfig, train
+
+    cfg = TrainConfig(loss="ns", target="ring8", steps=1, width=8, depth=1, batch=16,
+                      snapshot_every=1).resolved()
+    result = train(cfg)
+    prefixes = ["ns on ring8 · ", "wgan_gp on grid25 · ", "fgan_reverse_kl on trimodal · ",
+                "fgan_reverse_kl on points(x=[-1, 1], y=[0, 0], scale=0.1) · "]
+    figs = [video.stills(replay_figure(result.frame, result.snapshots, title=p))[-1]
+            for p in prefixes]
+    lengths = [len(f["layout"]["title"]["text"]) for f in figs]
+    assert min(lengths) < 90 < max(lengths)
+    for n, png in zip(lengths, video.render(figs, (1280, 720)), strict=True):
+        ink = video._rgb(png, (1280, 720)).astype(int).sum(axis=2) < 500
+        columns = np.where(ink[:70].any(axis=0))[0]       # the title's band
+        assert columns.size and 10 < columns.min() and columns.max() < 1280 - 10, \
+            (n, columns.min(), columns.max())

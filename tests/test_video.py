@@ -143,3 +143,32 @@ def test_a_sweep_that_does_not_move_a_1d_q_is_refused(param, q, message):
 
     with pytest.raises(ValueError, match=message):
         sweep_animation("normal(0, 1)", q, param, [0.0, 1.0], [0.0, 1.0], "js")
+
+
+def test_gif_frames_decode_to_the_images_given(tmp_path):
+    """Frames written with their unchanged stretches transparent decode (Pillow's reader,
+    which composes each frame over the one before) to exactly the images given, when
+    these have fewer colours than the palette: a moving square over bands of 60 greys,
+    one band recoloured in one frame, a frame repeated."""
+    from PIL import Image
+
+    h, w = 90, 160
+    bands = np.repeat(np.repeat(np.arange(60, dtype=np.uint8) * 4, 3)[None, :w], h, axis=0)
+    images = []
+    for k in range(8):
+        im = np.stack([bands] * 3, axis=-1).copy()
+        im[10 + 5 * k:30 + 5 * k, 20 + 10 * k:60 + 10 * k] = (220, 30, 30)
+        if k == 4:
+            im[:, 100:103] = (30, 30, 220)
+        images.append(im)
+    images.insert(6, images[5].copy())
+    path = tmp_path / "moving.gif"
+    video.write_gif(path, images, fps=10)
+    gif = Image.open(path)
+    decoded = []
+    for i in range(gif.n_frames):
+        gif.seek(i)
+        decoded.append(np.asarray(gif.convert("RGB")))
+    assert len(decoded) == len(images) == 9
+    for got, want in zip(decoded, images, strict=True):
+        assert np.array_equal(got, want)
