@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/study.py                      # 24 runs of 600 steps, 2 rounds
     .venv/bin/python benchmarks/study.py --seeds 8 --steps 300 --rounds 3
     .venv/bin/python benchmarks/study.py --cpus 1             # one core: Ray's overhead alone
+    .venv/bin/python benchmarks/study.py --plain              # and the cores' own ceiling
 
 The runs: losses ns, hinge, lsgan on bimodal and ring8 (width 64, depth 2, batch 128, as
 the shipped study), `--seeds` seeds each. Each round times them one by one in this
@@ -11,7 +12,9 @@ embedded Ray instance with `--cpus` CPUs (`run_study`, wall time from before `ra
 to after `ray.shutdown`: Ray's start-up, the workers' imports of torch and the writing of
 the Parquet parts all count), alternating, so that a drift of the machine's speed hits
 both sides. Printed per round: the serial runs/min, the ideal (cpus × serial), the
-study's runs/min and their ratio, and the load average. A loaded machine (other
+study's runs/min and their ratio, and the load average; with --plain, also the same
+runs split over --cpus plain processes at once (no Ray), whose ratio is the ceiling the
+machine's cores allow any scheduler (two busy cores can slow each other). A loaded machine (other
 processes on the same cores) lowers the study's ratio: Ray's workers then share the
 cores with them while the serial baseline had one core's worth of its own.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,28 +55,62 @@ def on_ray(study: Study, cpus: int) -> float:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+PART = """
+import sys, torch
+torch.set_num_threads(1)
+from ganloss_viz.study import Study, execute
+study = Study(losses={losses!r}, targets={targets!r}, seeds=range({seeds}), steps={steps})
+for run in study.runs()[{part}::{parts}]:
+    execute(run)
+"""
+
+
+def plain_processes(study: Study, seeds: int, parts: int) -> float:
+    """Wall seconds of the same runs split over `parts` plain Python processes started
+    at once (no Ray; interpreter starts and torch imports counted): what the machine's
+    cores give when all are busy, the ceiling any scheduler works under."""
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": root, "OMP_NUM_THREADS": "1"}
+    code = [PART.format(losses=study.losses, targets=study.targets, seeds=seeds,
+                        steps=study.steps, part=i, parts=parts) for i in range(parts)]
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", c], env=env) for c in code]
+    if any(p.wait() for p in procs):
+        raise RuntimeError("a plain process failed")
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--cpus", type=int, default=local_cpus())
+    ap.add_argument("--plain", action="store_true",
+                    help="also time the runs split over --cpus plain processes (no Ray)")
     args = ap.parse_args()
     study = Study(losses=["ns", "hinge", "lsgan"], targets=["bimodal", "ring8"],
                   seeds=range(args.seeds), steps=args.steps)
     n = len(study.runs())
     print(f"{n} runs of {args.steps} steps; Ray with {args.cpus} CPUs; "
           f"this process may use {local_cpus()} cores")
-    ratios = []
+    ratios, plain = [], []
     for r in range(args.rounds):
         s = serial(study)
         w = on_ray(study, args.cpus)
         per_min, ray_per_min = 60 * n / s, 60 * n / w
         ideal = args.cpus * per_min
         ratios.append(ray_per_min / ideal)
-        print(f"round {r + 1}: one by one {s:.1f} s ({per_min:.1f} runs/min) -> ideal "
-              f"{ideal:.1f} runs/min; Ray {w:.1f} s ({ray_per_min:.1f} runs/min); "
-              f"ratio {ratios[-1]:.3f}; load {os.getloadavg()[0]:.1f}")
+        line = (f"round {r + 1}: one by one {s:.1f} s ({per_min:.1f} runs/min) -> ideal "
+                f"{ideal:.1f} runs/min; Ray {w:.1f} s ({ray_per_min:.1f} runs/min); "
+                f"ratio {ratios[-1]:.3f}")
+        if args.plain:
+            p = plain_processes(study, args.seeds, args.cpus)
+            plain.append(s / (args.cpus * p))
+            line += f"; {args.cpus} plain processes {p:.1f} s, ratio {plain[-1]:.3f}"
+        print(f"{line}; load {os.getloadavg()[0]:.1f}", flush=True)
+    if plain:
+        print(f"plain processes' ratio: min {min(plain):.3f}, max {max(plain):.3f}")
     print(f"ratio: min {min(ratios):.3f}, max {max(ratios):.3f}")
 
 
