@@ -146,6 +146,17 @@ class Continuous1D:
         the family has no such form."""
         return None
 
+    def end_exponent(self, side: int) -> torch.Tensor | None:
+        """s (attached, (..., 1)) where the density behaves like C·d^(s − 1) within d of
+        the finite support end on `side`, for the families with `end_log_mass` there
+        (the mass within d is then C·d^s / s); None elsewhere."""
+        return None
+
+    def end_span_np(self) -> np.ndarray:
+        """The distance from a finite end within which `end_log_mass` holds to 1e-250
+        relative (its next term is O(d) in the law's own unit), batch + (1,)."""
+        return np.full((1,), 1e-250)
+
     def _end_mass(self, side: int, d: torch.Tensor) -> torch.Tensor | None:
         """exp(end_log_mass) where d > 0, else 0 (with a gradient of 0, not 0 · log 0)."""
         ok = d.detach() > 0
@@ -744,6 +755,12 @@ class GammaLaw(_Positive):
     def unresolved_mass_np(self):
         return _special().gammainc(_np(self.k), FINEST)[..., 0]
 
+    def end_exponent(self, side):
+        return self.k if side < 0 else None
+
+    def end_span_np(self):
+        return 1e-250 / _np(self.rate)
+
     def end_log_mass(self, side, d):
         # F(d) = (λd)^k / Γ(k + 1) · (1 − k λd / (k + 1) + ...); log λ + log d, as λd can
         # underflow to 0 for a d of 1e-320
@@ -859,6 +876,9 @@ class BetaLaw(Continuous1D):
         sc, a, b = _special(), _np(self.a), _np(self.b)
         return (sc.betainc(a, b, FINEST) + sc.betainc(b, a, FINEST))[..., 0]
 
+    def end_exponent(self, side):
+        return self.a if side < 0 else self.b
+
     def end_log_mass(self, side, d):
         # d^a / (a B(a, b)) · (1 + O(d)) at 0; at 1 the same with a and b swapped
         e = self.a if side < 0 else self.b
@@ -895,6 +915,15 @@ class AffineLaw(Continuous1D):
 
     def quantile_np(self, u):
         return _np(self.shift) + _np(self.scale) * self.law.quantile_np(u)
+
+    def end_exponent(self, side):
+        return self.law.end_exponent(side)
+
+    def end_span_np(self):
+        return _np(self.scale) * self.law.end_span_np()
+
+    def end_log_mass(self, side, d):
+        return self.law.end_log_mass(side, d / self.scale)
 
     def extra_mesh_np(self):
         extra = self.law.extra_mesh_np()

@@ -175,9 +175,12 @@ def unseen(M: Measure1D) -> np.ndarray:
     return sum(w[..., c] * law.unresolved_mass_np() for c, law in enumerate(M.comps))
 
 
-def unresolved_mass(P: Measure1D, Q: Measure1D) -> float:
-    """The largest mass (over rows) that P and Q keep nearer a singular end than 1e-300."""
-    return float(np.max(unseen(P) + unseen(Q)))
+def unresolved_mass(P: Measure1D, Q: Measure1D, carried: np.ndarray | float = 0.0) -> float:
+    """The largest mass (over rows) that P and Q keep nearer a singular end than 1e-300,
+    less what end cells carry (`endcells`; their cells end at the same graded break)."""
+    left = unseen(P) + unseen(Q) - carried
+    # (a cell's mass and `unseen` agree to rounding: what is left below 1e-12 of it is 0)
+    return float(np.max(np.where(left > 1e-12 * (unseen(P) + unseen(Q)), left, 0.0)))
 
 
 def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
@@ -192,7 +195,7 @@ def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
         kink = (lambda x: A.log_density(x) - B.log_density(x)) if h.kink else None
         peak = (lambda x: h.peak(A.log_density(x), B.log_density(x))) if search else None
         return nodes_1d(A, B, kink=kink, peak=peak, coarse=EMBEDDED_ERROR.get(), split=split,
-                        reach=EMBEDDED_ERROR.get(), **kw)
+                        reach=EMBEDDED_ERROR.get(), cells=True, **kw)
 
     if fr is None:
         return one(P, Q, refine=refine)
@@ -303,9 +306,10 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             error = math.inf
         if error is not None:
             # Mass nearer a singular end than 1e-300 (gamma, beta with a shape below
-            # ~0.06): unseen by the nodes; its share of the integral is at most that mass
-            # times the integrand's size per unit of mass there (|log p/q| < 1e3).
-            error = error + 1e3 * unresolved_mass(P, Q)
+            # ~0.06) that no end cell carries: unseen by the nodes; its share of the
+            # integral is at most that mass times the integrand's size per unit of mass
+            # there (|log p/q| < 1e3).
+            error = error + 1e3 * unresolved_mass(P, Q, n.cell_mass)
         if error is not None and kappa > KAPPA_OK:
             # Positions are known to kappa widths only: the integrand's error is about
             # that many times its log-derivative (a few units where the mass is).

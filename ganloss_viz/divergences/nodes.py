@@ -24,6 +24,7 @@ import torch
 from ..distributions.continuous import MESH_LEVELS, MESH_LEVELS_2D
 from ..distributions.measure import Measure1D, Measure2D, _cat, log_or_minus_inf
 from ..distributions.quadrature import panel_nodes, tail_nodes, tail_power
+from .endcells import end_cells
 from .precision import COARSE_NODES, PANEL_NODES
 
 N_TAIL = 24
@@ -41,6 +42,7 @@ class Nodes:
     lq: torch.Tensor
     w_coarse: torch.Tensor | None = None   # weights of a coarser rule on the same points
     breaks: torch.Tensor | None = None     # the panels' ends, attached (1-D line meshes)
+    cell_mass: np.ndarray | float = 0.0    # per row, the mass that end cells carry
 
 
 SNAP_ULPS = 4096
@@ -277,7 +279,8 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
              split: int = 1, bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
              decay: float | None = None,
              refine: tuple[torch.Tensor, np.ndarray] | None = None,
-             reach: bool = False, owned: torch.Tensor | None = None) -> Nodes:
+             reach: bool = False, owned: torch.Tensor | None = None,
+             cells: bool = False) -> Nodes:
     """The node set of a 1-D pair; `kink(x)` gives a function whose sign changes break panels,
     `peak(x)` an integrand's log whose highest point gets graded panels (`peak_breaks`).
 
@@ -292,6 +295,8 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
     for integrands that mix the two laws' tails (f-divergences).
     owned: with bounds, which support ends and atoms (P's jumps, then Q's) the frame
     holds (`frames.owned`); the others are breaks without a gradient here.
+    cells: the panel next to a singular support end becomes one cell of known masses
+    (`endcells`), for integrands of the two densities.
     """
     n = n or PANEL_NODES.get()
     if atoms and not (P.has_continuous or Q.has_continuous):
@@ -314,12 +319,21 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
         w = torch.where(inside, w, torch.zeros_like(w))
         wc = None if wc is None else torch.where(inside, wc, torch.zeros_like(wc))
     lp, lq = P.log_density(x), Q.log_density(x)
+    carried = 0.0
+    if cells and P.comps and Q.comps:
+        keep, entries, carried = end_cells(P, Q, x, breaks, bounds)
+        if entries:
+            w = torch.where(keep, w, torch.zeros_like(w))
+            wc = None if wc is None else torch.where(keep, wc, torch.zeros_like(wc))
+            x, w, lp, lq = (_cat([t] + [e[i] for e in entries])
+                            for i, t in enumerate((x, w, lp, lq)))
+            wc = None if wc is None else _cat([wc] + [e[1] for e in entries])
     if atoms:
         aloc, aw, alp, alq = atom_entries(P, Q)
         if aloc.shape[-1]:
             x, w, lp, lq = (_cat([x, aloc]), _cat([w, aw]), _cat([lp, alp]), _cat([lq, alq]))
             wc = None if wc is None else _cat([wc, aw])
-    return Nodes(x, w, lp, lq, wc, breaks)
+    return Nodes(x, w, lp, lq, wc, breaks, carried)
 
 
 
@@ -559,7 +573,8 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
 def join(parts: list[Nodes]) -> Nodes:
     """One node set from several (frames): their nodes side by side."""
     wc = None if parts[0].w_coarse is None else _cat([n.w_coarse for n in parts])
-    return Nodes(*(_cat([getattr(n, f) for n in parts]) for f in ("x", "w", "lp", "lq")), wc)
+    return Nodes(*(_cat([getattr(n, f) for n in parts]) for f in ("x", "w", "lp", "lq")), wc,
+                 cell_mass=sum(n.cell_mass for n in parts))
 
 
 def _atom_nodes(P: Measure1D, Q: Measure1D) -> Nodes:
