@@ -58,14 +58,33 @@ def _centres_widths(P: Measure1D, Q: Measure1D
     return m, w, movable
 
 
+TINY = float(np.finfo(np.float64).tiny)
+
+
 def centres_widths(laws) -> tuple[np.ndarray, np.ndarray]:
-    """The laws' centres and widths (floored at the smallest double), batch + (C,)."""
+    """The laws' centres and widths (floored at the smallest double), batch + (C,).
+
+    Called several times for every value (recentring, rescaling, frames): arrays of one
+    shape (a single value) are joined as they are, and a sweep's (N, 1) beside (1,)
+    filled in place; np.broadcast_to on each took 20 µs of a 500 µs sweep."""
     parts = [law.centre_width_np() for law in laws]
-    shapes = [a.shape[:-1] for pair in parts for a in pair]
-    batch = np.broadcast_shapes(*shapes)
-    m = np.concatenate([np.broadcast_to(c, batch + (1,)) for c, _ in parts], -1)
-    w = np.concatenate([np.broadcast_to(wd, batch + (1,)) for _, wd in parts], -1)
-    return m, np.maximum(w, np.finfo(np.float64).tiny)
+    arrs = [a for pair in parts for a in pair]
+    shape = arrs[0].shape
+    if all(a.shape == shape for a in arrs):
+        m = np.concatenate([c for c, _ in parts], -1)
+        w = np.concatenate([wd for _, wd in parts], -1)
+    elif all(a.shape[-1:] == (1,) and a.ndim <= 2 for a in arrs):
+        batch = max((a.shape[:-1] for a in arrs), key=len)
+        m = np.empty(batch + (len(parts),))
+        w = np.empty(batch + (len(parts),))
+        for j, (c, wd) in enumerate(parts):
+            m[..., j] = c[..., 0]
+            w[..., j] = wd[..., 0]
+    else:
+        batch = np.broadcast_shapes(*(a.shape[:-1] for a in arrs))
+        m = np.concatenate([np.broadcast_to(c, batch + (1,)) for c, _ in parts], -1)
+        w = np.concatenate([np.broadcast_to(wd, batch + (1,)) for _, wd in parts], -1)
+    return m, np.maximum(w, TINY)
 
 
 def _requested(P: Measure1D, Q: Measure1D) -> list[tuple[float, float]]:
