@@ -227,3 +227,31 @@ def test_logistic_against_beta_with_mass_at_its_end(div):
     assert r.accurate, r
     assert abs(r.value - truth) <= max(3 * r.error, 1e-12 * abs(truth)), (r.value, truth)
     assert r.error <= 1e-9 * abs(truth)
+
+
+# ===================================================================== laws of width 1e-300
+# at ±1e300
+
+@pytest.mark.parametrize("p", ["normal(1e300, 1e-300)", "laplace(1e300, 1e-300)"])
+def test_lengths_of_narrow_laws_at_the_float_range_edges(p):
+    # all of P lies 2e300 above all of Q (up to exp(−1e1200)): W1 = EP − EQ = 2e300.
+    # The unit of length near their widths (2^-997) put their locations at inf: the
+    # normal pair came back inf (error inf), the Laplace one raised.
+    r = gv.divergence("w1", p, "normal(-1e300, 1e-300)")
+    assert r.accurate
+    assert abs(r.value - 2e300) <= max(3 * r.error, 1e-12 * 2e300)
+
+
+@pytest.mark.parametrize("div,truth", [("js", LN2), ("tv", 1.0), ("hellinger", 1.0)])
+def test_bounded_divergences_of_narrow_laws_at_the_float_range_edges(div, truth):
+    # were 0.0 with error inf (the same unit, for the f-divergences)
+    r = gv.divergence(div, "normal(1e300, 1e-300)", "normal(-1e300, 1e-300)")
+    assert r.accurate and abs(r.value - truth) <= max(3 * r.error, 1e-15)
+
+
+@pytest.mark.parametrize("div", ["kl", "pearson", "jeffreys"])
+def test_divergences_beyond_the_float_range_overflow(div):
+    # KL = (Δμ)²/(2σ²) = 2e1200 (Pearson e^(4e1200) − 1): beyond the float range, an
+    # overflowed finite value is inf without an error bound (was 1.0 / 0.0, error inf)
+    r = gv.divergence(div, "normal(1e300, 1e-300)", "normal(-1e300, 1e-300)")
+    assert r.value == math.inf and r.error == math.inf and not r.accurate

@@ -374,7 +374,8 @@ class _Ratio(torch.autograd.Function):
     def backward(ctx, g):
         r, b = ctx.saved_tensors
         sa, sb = ctx.shapes
-        big = g.abs().max()
+        # (an empty batch of nodes, a frame with nothing to integrate, has no maximum)
+        big = g.abs().max() if g.numel() else torch.zeros((), dtype=g.dtype)
         scale = torch.where((big > 0) & torch.isfinite(big), big, torch.ones_like(big))
         unit = g / scale                                   # |unit| ≤ 1
 

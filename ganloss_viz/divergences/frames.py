@@ -241,6 +241,7 @@ def recentred(P, Q):
 
 EXTREME = 1e100
 SPREAD = 1e50
+REACH = 1e300
 
 
 def rescaled(P, Q):
@@ -259,12 +260,16 @@ def rescaled_unit(P, Q):
     the rate through 1e-175 · 1e175 products and came back NaN."""
     if P.dim != 1 or not (P.comps or Q.comps):
         return P, Q, 1.0
-    _, w, _ = _centres_widths(P, Q)
+    m, w, _ = _centres_widths(P, Q)
     lo, hi = float(w.min()), float(w.max())
     if (lo >= 1 / EXTREME and hi <= EXTREME) or hi > SPREAD * lo:
         # in range, or widths too far apart for one unit to bring them all near 1
         return P, Q, 1.0
     unit = 2.0 ** round(0.5 * (math.log2(lo) + math.log2(hi)))
+    if float(np.max(np.abs(m))) / unit > REACH:
+        # locations that would leave the float range in that unit (laws of width 1e-300
+        # at ±1e300): as they are (their frames serve them)
+        return P, Q, 1.0
     Ps, Qs = P.scaled(unit), Q.scaled(unit)
     return (P, Q, 1.0) if Ps is None or Qs is None else (Ps, Qs, unit)
 

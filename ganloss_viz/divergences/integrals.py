@@ -89,8 +89,14 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
             inf = inf | (singular[exact] if singular is not None else has & (mass > 1e-300))
     inf = inf | _overflow_inf(total, singular)
     error = None if n.w_coarse is None else _gap(total, assemble(n.w_coarse))
-    if singular is not None and _lost(h, n, fp, fq, live, singular):
-        error = math.inf
+    if singular is not None:
+        lost = _lost(h, n, fp, fq, live, singular)
+        if bool((lost > 0).any()):
+            error = math.inf
+            # Half the mass or more where the other log-density is below −1.8e308 (two
+            # normals of scale 1e-300 at ±1e300, whose KL is 2e1200): the value is beyond
+            # the float range too, an overflowed finite value (inf, error inf), not 1.
+            total = torch.where(lost >= 0.5, torch.full_like(total, math.inf), total)
     return total, inf, bool((both & live).any()), error
 
 
@@ -140,18 +146,18 @@ def _near_top(h: Integrand, n: Nodes, total: torch.Tensor, inf: torch.Tensor,
     return torch.where(near, top - ov, total), error, rel
 
 
-def _lost(h: Integrand, n: Nodes, fp, fq, live, singular) -> bool:
-    """Mass at nodes where one log-density left the float range (−inf) although its
-    support covers them (a Gumbel's left tail past x ≈ −710 s), for an integrand that
-    grows without bound there (KL's p·log(p/q)): their share of the integral is unknown,
-    so the value carries no error bound."""
+def _lost(h: Integrand, n: Nodes, fp, fq, live, singular) -> torch.Tensor:
+    """Per row, the mass at nodes where one log-density left the float range (−inf)
+    although its support covers them (a Gumbel's left tail past x ≈ −710 s), for an
+    integrand that grows without bound there (KL's p·log(p/q)): their share of the
+    integral is unknown, so the value carries no error bound."""
     with torch.no_grad():
         p_only, q_only = singular
         lost_p = torch.where(fp & ~fq & live & ~p_only.unsqueeze(-1), n.w * n.lp.exp(), 0.0)
         lost_q = torch.where(fq & ~fp & live & ~q_only.unsqueeze(-1), n.w * n.lq.exp(), 0.0)
         lost_p = lost_p if math.isinf(h.fprime_inf) else torch.zeros_like(lost_p)
         lost_q = lost_q if math.isinf(h.f0) else torch.zeros_like(lost_q)
-        return bool(((lost_p + lost_q).sum(-1) > 0).any())
+        return torch.maximum(lost_p.sum(-1), lost_q.sum(-1))
 
 
 # Refinement when the embedded error estimate misses its target: every panel cut in 2,
@@ -370,6 +376,15 @@ def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             break
     if error is not None and missed_mass(n, P, Q) > MISSED_MASS:
         error = math.inf
+    if a > 1:
+        # P's mass where log q left the float range inside Q's support: p^a q^(1−a) is
+        # beyond it there; half of P or more such, the coefficient overflows (inf)
+        with torch.no_grad():
+            lost = torch.where(torch.isfinite(n.lp) & ~torch.isfinite(n.lq) & (n.w > 0)
+                               & ~singular[0].unsqueeze(-1), n.w * n.lp.exp(), 0.0).sum(-1)
+        if bool((lost > 0).any()):
+            error = math.inf
+            lc = torch.where(lost >= 0.5, torch.full_like(lc, math.inf), lc)
     if error is not None and math.isfinite(error) and float(np.max(up + uq)) > 0:
         # The unseen part's share of the coefficient: at most P(E)^a Q(E)^(1−a) (Hölder)
         # for a < 1; unbounded for a > 1.
