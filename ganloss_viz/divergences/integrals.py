@@ -308,7 +308,8 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             if level == len(REFINE):
                 break
         inf = inf | _diverges_1d(h, P, Q)
-        if error is not None and missed_mass(n, P, Q) > MISSED_MASS:
+        if error is not None and fr is not None and missed_mass(n, P, Q) > MISSED_MASS:
+            # (frames only: one global frame's panels come from both laws' quantiles)
             error = math.inf
         if error is not None:
             # Mass nearer a singular end than 1e-300 (gamma, beta with a shape below
@@ -374,7 +375,7 @@ def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             lc, _normalised_lse(n.w_coarse, s, n.lp, n.lq, a))
         if error is None or not math.isfinite(error) or error <= 1e-10:
             break
-    if error is not None and missed_mass(n, P, Q) > MISSED_MASS:
+    if error is not None and fr is not None and missed_mass(n, P, Q) > MISSED_MASS:
         error = math.inf
     if a > 1:
         # P's mass where log q left the float range inside Q's support: p^a q^(1−a) is
