@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ganloss_viz.ui import compare_results, present
 from ganloss_viz.ui import compare_view as cv
-from ganloss_viz.ui import present
 from ganloss_viz.ui import widgets as w
 
 w.sync_url(cv.KEY, cv.read_url, cv.apply)
@@ -30,4 +30,4 @@ with messages:
         cv.preset_info(state)
 
 cv.controls(state)
-cv.results()
+compare_results.results()
