@@ -20,15 +20,7 @@ from ganloss_viz.train import HOSTED_CAPS, TrainConfig
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 120
 RUN_WAIT = 120        # seconds a tiny comparison may take on a busy machine
-
-
-@pytest.fixture(autouse=True)
-def no_confirmation_by_machine_speed(monkeypatch):
-    """A run here asks first only where a test says so: whether a long run's predicted
-    wait passes the minute depends on the machine (CI's is slower), not on the page."""
-    import ganloss_viz.ui.compare_view as cv
-
-    monkeypatch.setattr(cv, "CONFIRM_SECONDS", float("inf"))
+pytestmark = pytest.mark.usefixtures("no_speed_confirmation")
 
 
 def open_compare(query: dict[str, str] | None = None) -> AppTest:

@@ -49,7 +49,7 @@ from ganloss_viz.ui.background import (
     wait_text,
 )
 from ganloss_viz.ui.target_menu import draw_section, target_caption, target_menu, target_word
-from ganloss_viz.ui.train_settings import device_menu, device_options
+from ganloss_viz.ui.train_settings import device_menu, device_options, network_inputs
 from ganloss_viz.ui.widgets import url_binding
 
 ss = st.session_state
@@ -119,12 +119,7 @@ def settings_panel() -> CompareState | None:
                                   f"{cap.steps:,}.")
         c_seed.number_input("Seed", min_value=0, max_value=MAX_SEED, step=1, key=k("seed"),
                             help="Fixes the common initial weights, the data and the noise.")
-        c_w.number_input(f"Width (≤ {cap.width})", min_value=1, max_value=cap.width, step=16,
-                         key=k("width"), help="Units per hidden layer of G and D.")
-        c_d.number_input(f"Depth (≤ {cap.depth})", min_value=1, max_value=cap.depth, step=1,
-                         key=k("depth"), help="Hidden layers of G and D.")
-        c_b.number_input(f"Batch (≤ {cap.batch:,})", min_value=1, max_value=cap.batch,
-                         step=32, key=k("batch"), help="Samples per step.")
+        network_inputs((c_w, c_d, c_b), k, cap)
         device_menu(c_device, k("device"))
     if not ss[k("losses")]:
         return None

@@ -6,6 +6,7 @@ settings say.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import streamlit as st
@@ -56,6 +57,18 @@ def _on_target() -> None:
 
 def device_options() -> list[str]:
     return list(DEVICES) if gpu_available() else [d for d in DEVICES if d != "cuda"]
+
+
+def network_inputs(columns, key: Callable[[str], str], cap) -> None:
+    """Width, depth and batch in three `columns`, capped by `cap` (a TrainCaps): the
+    networks' fields of the Train and Compare pages, whose keys `key(name)` makes."""
+    c_w, c_d, c_b = columns
+    c_w.number_input(f"Width (≤ {cap.width})", min_value=1, max_value=cap.width, step=16,
+                     key=key("width"), help="Units per hidden layer of G and D.")
+    c_d.number_input(f"Depth (≤ {cap.depth})", min_value=1, max_value=cap.depth, step=1,
+                     key=key("depth"), help="Hidden layers of G and D.")
+    c_b.number_input(f"Batch (≤ {cap.batch:,})", min_value=1, max_value=cap.batch,
+                     step=32, key=key("batch"), help="Samples per step.")
 
 
 def device_menu(col, key: str) -> None:
@@ -130,12 +143,7 @@ def settings_more() -> None:
         st.caption(_defaults_text(loss.name) + " Target: "
                    + target_caption(ss[k("target")], default_steps))
         c_w, c_d, c_b, c_opt, c_lr, c_lrd = st.columns(6)
-        c_w.number_input(f"Width (≤ {cap.width})", min_value=1, max_value=cap.width, step=16,
-                         key=k("width"), help="Units per hidden layer of G and D.")
-        c_d.number_input(f"Depth (≤ {cap.depth})", min_value=1, max_value=cap.depth, step=1,
-                         key=k("depth"), help="Hidden layers of G and D.")
-        c_b.number_input(f"Batch (≤ {cap.batch:,})", min_value=1, max_value=cap.batch,
-                         step=32, key=k("batch"), help="Samples per step.")
+        network_inputs((c_w, c_d, c_b), k, cap)
         c_opt.selectbox("Optimizer", OPTIMIZERS, key=k("optimizer"),
                         help=f"For G and D; this loss's default is "
                              f"{default_optimizer(loss.name)}. sgd is plain gradient "
@@ -160,5 +168,5 @@ def preset_info(state: TrainState) -> None:
         st.info(f"**Preset · {pr.title}.** {pr.caption}", icon=":material/slideshow:")
 
 
-__all__ = ["KEY", "apply", "device_menu", "device_options", "k", "preset_info", "read_url",
-           "settings_more", "settings_panel"]
+__all__ = ["KEY", "apply", "device_menu", "device_options", "k", "network_inputs", "preset_info",
+           "read_url", "settings_more", "settings_panel"]
