@@ -142,6 +142,29 @@ def test_queued_run_starts_when_the_first_ends():
     assert second.started >= first.started
 
 
+class Niceness(Job):
+    """Reports the scheduling priority its thread trains at (Linux: per thread)."""
+
+    def compute(self):
+        import os
+
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not hasattr(threading, "get_native_id") or
+                    not hasattr(__import__("os"), "setpriority"), reason="Linux only")
+@pytest.mark.parametrize("hosted", [True, False])
+def test_a_hosted_run_yields_the_cpu_to_page_reruns(monkeypatch, hosted):
+    import os
+
+    monkeypatch.setattr(background, "HOSTED", hosted)
+    job = Niceness(gate=Gate(1)).start()
+    wait_done(job)
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert job.result == (max(mine, background.RUN_NICE) if hosted else mine)
+    assert mine == os.getpriority(os.PRIO_PROCESS, threading.get_native_id())  # untouched
+
+
 def test_cpu_cap_stops_the_run_and_keeps_its_work():
     job = Sleeper(gate=Gate(1), seconds=30.0, burn=True, cpu_cap=0.3).start()
     wait_done(job, timeout=20.0)

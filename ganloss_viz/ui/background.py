@@ -18,6 +18,7 @@ session expired): no run outlives its visitor.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -27,11 +28,13 @@ from typing import Any, ClassVar
 import streamlit as st
 
 from ganloss_viz.format import fmt
+from ganloss_viz.state.train import HOSTED
 from ganloss_viz.ui.admission import Gate, Ticket, server_gate
 
 LIVE_EVERY = 0.5         # seconds between redraws of a live view (2 a second: the
                          # redraws share the CPU and the GIL with the training thread)
 QUEUE_POLL = 0.25        # seconds between a waiting run's checks of Cancel and its session
+RUN_NICE = 10            # a hosted run's thread priority (nice): page reruns come first
 SESSION_GRACE = 15.0     # seconds without a connected browser before a run stops (a
                          # reconnect after a network blip takes a few seconds)
 # Prior of a run's length before it has progress: CPU seconds per generator step and
@@ -65,6 +68,18 @@ def session_probe() -> Callable[[], bool]:
         return lambda: True
     rt, session_id = runtime.get_instance(), ctx.session_id
     return lambda: rt.is_active_session(session_id)
+
+
+def yield_to_pages() -> None:
+    """Lower the calling thread's scheduling priority to RUN_NICE (never raise it; Linux
+    keeps a nice value per thread): on a hosted server the cores are shared by the runs
+    and every visitor's page reruns, and a run that takes a few seconds longer is a fair
+    price for pages that answer at once. Where the system cannot, nothing changes."""
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(RUN_NICE, os.getpriority(os.PRIO_PROCESS, tid)))
+    except (AttributeError, OSError):
+        pass
 
 
 def always() -> bool:
@@ -158,6 +173,8 @@ class Job:
     def work(self) -> None:
         try:
             if self.admitted():
+                if HOSTED:
+                    yield_to_pages()
                 self.started, self.cpu0 = self.clock(), time.thread_time()
                 self.result = self.compute()
         except Exception as exc:
