@@ -347,3 +347,23 @@ def test_a_drawn_target_trains_and_links():
         at.query_params["target"], list) else at.query_params["target"].startswith("points(")
 
 
+
+
+def test_the_quoted_speed_is_the_live_progress_s_and_never_a_division_by_zero(monkeypatch):
+    """Mid-chunk a playing trainer's step has moved on while its seconds have not (0 in
+    its first chunk): the page quotes the speed of Play's latest progress, and none at
+    all without seconds (a ZeroDivisionError in the live panel before)."""
+    from types import SimpleNamespace
+
+    from ganloss_viz.train.record import Progress
+    from ganloss_viz.ui import train_panels
+
+    tr = SimpleNamespace(step=400, seconds=0.0)
+    job = SimpleNamespace(done=False, progress=None)
+    monkeypatch.setattr(train_panels, "ss", {"tr.live": job})
+    assert train_panels.speed_text(tr) == ""
+    job.progress = Progress(step=400, steps=1000, seconds=0.5, steps_per_s=800.0)
+    assert train_panels.speed_text(tr) == " · 800 steps/s"
+    job.done = True
+    tr.seconds = 2.0
+    assert train_panels.speed_text(tr) == " · 200 steps/s"

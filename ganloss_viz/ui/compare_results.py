@@ -64,9 +64,11 @@ def _built(names: list[str], target: str, result: CompareResult) -> dict[str, An
 def _status(names, result: CompareResult) -> None:
     run0 = result.runs[0]
     cfg = run0.config
+    steps = sum(r.steps for r in result.runs)
+    speed = (f" ({fmt(steps / result.seconds, 4)} steps/s over all runs)"
+             if result.seconds > 0 else "")
     summary = (f"{len(names)} losses, {run0.steps:,} steps each, in {result.seconds:.1f} s "
-               f"on {run0.device} ({fmt(sum(r.steps for r in result.runs) / result.seconds, 4)}"
-               f" steps/s over all runs); seed {cfg.seed}, width {cfg.width}, depth "
+               f"on {run0.device}{speed}; seed {cfg.seed}, width {cfg.width}, depth "
                f"{cfg.depth}, batch {cfg.batch}.")
     diverged = [f"{n} {r.message}" for n, r in zip(names, result.runs, strict=True)
                 if r.diverged]

@@ -64,11 +64,20 @@ def _figures(tr: Trainer, snap) -> tuple[go.Figure, go.Figure]:
     return figs[1], figs[2]
 
 
+def speed_text(tr: Trainer) -> str:
+    """" · N steps/s" once SPEED_AFTER steps are done. While Play runs, from its latest
+    progress: mid-chunk the trainer's step has moved on and its seconds not yet (at
+    first they are 0)."""
+    job = ss.get(k("live"))
+    pace = job.progress if job is not None and not job.done else None
+    step, seconds = (pace.step, pace.seconds) if pace is not None else (tr.step, tr.seconds)
+    return f" · {step / seconds:,.0f} steps/s" if step >= SPEED_AFTER and seconds > 0 else ""
+
+
 def status_text(tr: Trainer) -> tuple[str, str]:
     """The run's counters (a headline) and its settings in force (a caption)."""
     d = tr.cfg
-    speed = f" · {tr.step / tr.seconds:,.0f} steps/s" if tr.step >= SPEED_AFTER else ""
-    head = f"**Step {tr.step:,}** of {tr.goal:,}{speed}"
+    head = f"**Step {tr.step:,}** of {tr.goal:,}{speed_text(tr)}"
     if not tr.finished and not running(k("live")):
         head += f" · the rest takes {wait_text(predicted(tr))} here"
     name = tr.state.loss.name
