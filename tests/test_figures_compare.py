@@ -123,6 +123,21 @@ def test_1d_grid_histograms_against_the_target_density():
     assert sum(t.showlegend is not False for t in fig.data) == 3    # one legend entry each
 
 
+def test_1d_grid_twin_axes_share_their_zero_and_one_density_scale():
+    """Each panel's density axis and D axis put 0 at one height (D ranges over -3..20 in
+    one panel and 1..22 in the other), and every panel keeps the same density scale."""
+    panels = [Panel("minimax", frame(1), run(1, -2.0)), Panel("ns", frame(1), run(1, 2.0))]
+    lay = grid_figure(panels).layout
+    heights, densities = [], set()
+    for left, right in (("yaxis", "yaxis2"), ("yaxis3", "yaxis4")):
+        (a, b), (c, d) = lay[left].range, lay[right].range
+        assert a <= 0 < b and c <= 0 < d
+        assert -a / (b - a) == pytest.approx(-c / (d - c))
+        heights.append(-a / (b - a))
+        densities.add((round(a, 12), round(b, 12)))
+    assert len(densities) == 1 and heights[0] > 0        # one scale; room for D below 0
+
+
 def test_frames_are_thinned_evenly_keeping_both_ends():
     snaps = run(2, 0.0, steps=range(0, 1001, 10))
     steps = frame_steps([Panel("ns", frame(2), snaps)], max_frames=40)
@@ -162,3 +177,15 @@ def test_curves_one_subplot_per_loss_and_one_gradient_axis():
     grads = grad_figure(names, hist)
     assert [t.name for t in grads.data] == names and grads.layout.yaxis.type == "log"
     assert grads.data[4].y[3] == pytest.approx(5e-3)
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_grid_and_replay_axes_never_use_si_suffixes(dim):
+    """A critic's raw outputs reach 1e9: Plotly's default would label them "1B"."""
+    from ganloss_viz.figures.train import replay_figure
+
+    panels = [Panel("wgan", frame(dim), run(dim, 1e9)), Panel("ns", frame(dim), run(dim, 0.0))]
+    for fig in (grid_figure(panels), replay_figure(frame(dim), run(dim, 1e9))):
+        axes = {name: a for name, a in fig.layout.to_plotly_json().items()
+                if name.startswith(("xaxis", "yaxis"))}
+        assert axes and all(a.get("exponentformat") == "power" for a in axes.values()), axes

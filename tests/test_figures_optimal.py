@@ -64,3 +64,15 @@ def test_optimal_d_figure_puts_both_zeros_at_one_height():
         y1, y2 = fig.layout.yaxis.range, fig.layout.yaxis2.range
         assert -y1[0] / (y1[1] - y1[0]) == pytest.approx(-y2[0] / (y2[1] - y2[0]))
         assert y1[1] >= p.max() and y2[0] <= curve.min() and y2[1] >= curve.max()
+
+
+def test_vanishing_figure_puts_js_zero_on_the_gradients_zero_line():
+    theta = np.linspace(0, 6, 61)
+    sat = -theta * np.exp(-theta)                            # negative gradients
+    data = {"separation": theta, "saturating": sat, "non_saturating": theta + sat,
+            "kl_minus_2js": theta + sat, "js": np.minimum(theta / 10, np.log(2))}
+    lay = vanishing_figure(data).layout
+    (a, b), (c, d) = lay.yaxis.range, lay.yaxis2.range
+    assert a < 0 < b and c <= 0 < d
+    assert -a / (b - a) == pytest.approx(-c / (d - c))
+    assert a <= sat.min() and b >= (theta + sat).max() and d >= np.log(2)

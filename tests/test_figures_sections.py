@@ -55,6 +55,20 @@ def test_sweep_figure_panels_axes_and_infinities():
     assert "ln 2" in [a.text for a in fig.layout.annotations]
 
 
+def test_sweep_twin_value_axes_share_their_zero():
+    """JS on the left axis, W1 (far larger) on the right: 0 sits at one height on both
+    axes, and each range holds its curve."""
+    x = np.linspace(-10, 10, 81)
+    js = figures.Curve("js", "js", np.log(2) * (1 - np.exp(-x**2 / 8)), x / 8,
+                       figures.INTEGRAND_COLOR, main=True)
+    w1 = figures.Curve("w1", "w1", np.abs(x), np.sign(x), figures.COMPARE_COLORS[0])
+    fig = figures.sweep(x, [js, w1], "q.loc", ceiling=(math.log(2), "ln 2"))
+    (a, b), (c, d) = fig.layout.yaxis.range, fig.layout.yaxis3.range
+    assert a < 0 < b and c < 0 < d
+    assert math.isclose(-a / (b - a), -c / (d - c), rel_tol=1e-9)
+    assert b >= math.log(2) and d >= 10 and a <= 0 and c <= 0
+
+
 def test_sweep_figure_single_curve_has_no_right_axis():
     x = np.linspace(-1, 1, 5)
     fig = figures.sweep(x, [_curves(x)[0]], "q.loc")
@@ -237,3 +251,22 @@ def test_integrand_2d_is_a_signed_heatmap_of_q_f():
     hel = integrand_2d(gv.DIVERGENCES["hellinger"], dp.z, dq.z, {})
     fig = figures.integrand_2d(x, y, hel.values)
     assert fig.data[0].zmin == 0 and fig.data[0].colorscale[0][1] == "#ffffff"
+
+
+def test_sweep_derivatives_far_apart_get_their_own_axis():
+    """KL's derivative of 1e11 beside W1's ±1: W1's moves to a right axis (else a line at
+    0), with its zero level with the left one's; near scales keep one axis."""
+    x = np.linspace(-3, 3, 61)
+    kl = figures.Curve("kl", "kl", x**2 * 1e11, 2e11 * x, figures.INTEGRAND_COLOR, main=True)
+    w1 = figures.Curve("w1", "w1", np.abs(x), np.sign(x), figures.COMPARE_COLORS[0])
+    fig = figures.sweep(x, [kl, w1], "q.loc")
+    grads = {t.name: t.yaxis for t in fig.data if t.xaxis == "x"}
+    assert grads == {"kl": "y2", "w1": "y4"}
+    (a, b), (c, d) = fig.layout.yaxis2.range, fig.layout.yaxis4.range
+    assert a < 0 < b and c < 0 < d
+    assert -a / (b - a) == pytest.approx(-c / (d - c))
+    assert fig.layout.yaxis4.overlaying == "y2" and fig.layout.yaxis4.exponentformat == "power"
+    js, _ = _curves(x)
+    near = figures.sweep(x, [js, w1], "q.loc")            # 1/4 beside 1: one axis
+    assert {t.yaxis for t in near.data if t.xaxis == "x"} == {"y2"}
+    assert "yaxis4" not in near.layout.to_plotly_json()

@@ -25,7 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import per_step
+from .style import PLAIN_NUMBERS, ZERO_AT_MOST, per_step, shared_zero
 from .train import BINS_1D, CONTROLS_HEIGHT_PX, add_playback, averaged, play_ms
 
 # One colour per loss, in the grid's order (curves, table); none is the generator's red.
@@ -214,6 +214,8 @@ def grid_figure(panels: Sequence[Panel], title: str = "", max_frames: int = MAX_
         return f"{title}step {step:,}"
 
     _axes(fig, panels, cells, dim, ext, edges)
+    fig.update_xaxes(**PLAIN_NUMBERS)       # D's raw outputs reach 1e9: 1×10⁹, never "1B"
+    fig.update_yaxes(**PLAIN_NUMBERS)
     fig.update_layout(
         title=dict(text=step_title(steps[-1]), x=0, font=dict(size=18)),
         annotations=_titles(titles, panels, steps[-1]), template="plotly_white",
@@ -253,14 +255,24 @@ def _axes(fig: go.Figure, panels, cells, dim: int, ext: float, edges) -> None:
                                           bins=edges)[0])) / (len(s.samples) * width)
                 for p in panels for s in p.snapshots]
     top = 1.6 * max(tops) if max(tops) > 0 else 1.0
-    for p, (r, c) in zip(panels, cells, strict=True):
+    spans = []
+    for p in panels:
         lo = min(float(np.nanmin(s.d_values)) for s in p.snapshots)
         hi = max(float(np.nanmax(s.d_values)) for s in p.snapshots)
         pad = 0.05 * (hi - lo) if hi > lo else 1.0
+        spans.append((lo - pad, hi + pad))
+    # Twin axes share their zero (issue 17): a density's 0 and D's 0 at one height in every
+    # panel, the highest that any panel's D needs, so that the panels keep one density
+    # scale (the density's tick labels are drawn in the first column only).
+    height = min(max(-min(lo, 0.0) / (max(hi, 0.0) - min(lo, 0.0)) for lo, hi in spans),
+                 ZERO_AT_MOST)
+    density = (-height * top / (1.0 - height), top)      # 0 at that height
+    for span, (r, c) in zip(spans, cells, strict=True):
+        dens, d = shared_zero(density, span)
         fig.update_xaxes(range=[-ext, ext], row=r, col=c)
-        fig.update_yaxes(range=[0, top], showticklabels=c == 1, row=r, col=c,
+        fig.update_yaxes(range=dens, showticklabels=c == 1, row=r, col=c,
                          secondary_y=False)
-        fig.update_yaxes(range=[lo - pad, hi + pad], showgrid=False, row=r, col=c,
+        fig.update_yaxes(range=d, showgrid=False, row=r, col=c,
                          secondary_y=True, tickfont=dict(color="#1f77b4"))
 
 

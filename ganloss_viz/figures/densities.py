@@ -188,7 +188,8 @@ def integrand_2d(x: np.ndarray, y: np.ndarray, values: np.ndarray,
         scale, zmin, zmax = POSITIVE_SCALE, 0.0, max(hi, 1e-300)
     heat = go.Heatmap(
         x=x, y=y, z=v, colorscale=scale, zmin=zmin, zmax=zmax, name=name, showlegend=False,
-        colorbar=dict(title=dict(text=name, side="right"), thickness=18, len=0.85),
+        colorbar=dict(title=dict(text=name, side="right"), thickness=18, len=0.85,
+                      exponentformat="power"),
         hovertemplate=f"{name} = %{{z:{HOVER}}} at (%{{x:.4g}}, %{{y:.4g}})<extra></extra>")
     traces: list = [heat]
     for z, label, color in ((p_z, "P", P_COLOR), (q_z, "Q", Q_COLOR)):

@@ -38,6 +38,8 @@ ANIMATION_MS = 80        # milliseconds per frame while playing
 CONTROLS_PX = 90         # play / pause and the slider under the plots
 CONTROLS_BELOW = 75      # their top, this many pixels under the plots
 VIDEO_HEIGHT = 720       # the path animation is laid out for a 1280×720 frame
+AXIS_BELOW_PX = 66       # the eigenvalue planes' tick labels and axis titles under them
+LEGEND_ROW_PX = 24       # one legend entry (16 px type)
 
 
 @dataclass(frozen=True)
@@ -237,9 +239,11 @@ def eigen_figure(eigenvalues: Sequence[complex], spectra: dict[str, Sequence[com
         marker=dict(color="#6a3d9a", size=16, symbol="diamond-open" if one_sided else "diamond",
                     line=dict(width=2, color="#6a3d9a" if one_sided else "white")),
         hovertemplate=f"λ = %{{x:{HOVER}}} %{{y:+{HOVER}}}i<extra></extra>"), row=1, col=1)
-    # below every λ (|λ| <= reach / 1.25), so the label never covers one
-    fig.add_annotation(x=-reach / 2, y=-0.9 * reach, text="Re λ < 0", showarrow=False,
-                       font=dict(color="#2a7d3b", size=FONT_SIZE - 2), row=1, col=1)
+    # at the plot's bottom left corner, below every λ (|λ| <= reach / 1.25, and the
+    # square plot shows at least ±reach both ways), so the label never covers one
+    fig.add_annotation(x=0.02, y=0.02, xref="x domain", yref="y domain", xanchor="left",
+                       yanchor="bottom", text="Re λ < 0", showarrow=False,
+                       font=dict(color="#2a7d3b", size=FONT_SIZE - 2))
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 721))
     fig.add_trace(go.Scatter(x=circle.real, y=circle.imag, mode="lines", fill="toself",
                              fillcolor="rgba(42, 157, 75, 0.12)", hoverinfo="skip",
@@ -255,13 +259,24 @@ def eigen_figure(eigenvalues: Sequence[complex], spectra: dict[str, Sequence[com
             customdata=np.abs(points),
             hovertemplate=f"μ = %{{x:{HOVER}}} %{{y:+{HOVER}}}i<br>|μ| = %{{customdata:.6f}}"
                           "<extra></extra>"), row=1, col=2)
-    fig.update_xaxes(axis("Re λ", range=[-reach, reach]), row=1, col=1)
-    fig.update_yaxes(axis("Im λ", range=[-reach, reach], scaleanchor="x", scaleratio=1),
-                     row=1, col=1)
-    fig.update_xaxes(axis("Re μ", range=mu_x), row=1, col=2)
-    fig.update_yaxes(axis("Im μ", range=mu_y, scaleanchor="x2", scaleratio=1), row=1, col=2)
-    fig.update_layout(**layout(height=height, margin=dict(l=10, r=10, t=64, b=10)))
-    fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", x=0))
+    # at most 4 ticks an axis: each plane is some 130 px wide in a half-page column at
+    # 1280x800, where Plotly's five (−1, −0.5, 0, 0.5, 1) stood on end, touching
+    fig.update_xaxes(axis("Re λ", range=[-reach, reach], nticks=4), row=1, col=1)
+    fig.update_yaxes(axis("Im λ", range=[-reach, reach], scaleanchor="x", scaleratio=1,
+                          nticks=4), row=1, col=1)
+    fig.update_xaxes(axis("Re μ", range=mu_x, nticks=4), row=1, col=2)
+    # The μ-plane's axis on its right: on the left, its tick labels and title lay on the λ
+    # plane beside it in a half-page column (1280x800).
+    fig.update_yaxes(axis("Im μ", range=mu_y, scaleanchor="x2", scaleratio=1, side="right",
+                          nticks=4), row=1, col=2)
+    # The legend in a column under the axis titles, in a margin made for it: placed in the
+    # plot's own units (y=-0.22) it lay on "Re λ" as soon as its entries wrapped.
+    entries = 2 + len(mus)
+    fig.update_layout(**layout(height=height + LEGEND_ROW_PX * entries,
+                               margin=dict(l=10, r=10, t=64,
+                                           b=AXIS_BELOW_PX + LEGEND_ROW_PX * entries)))
+    fig.update_layout(legend=dict(orientation="v", yref="container", y=0, yanchor="bottom",
+                                  x=0, xanchor="left"))
     return fig
 
 

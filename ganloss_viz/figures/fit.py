@@ -19,6 +19,8 @@ from .style import HOVER, P_COLOR, ZERO_COLOR, axis, layout, rgba
 
 FRAME_MS = 90            # milliseconds per frame when playing
 CONTROLS_Y = 0.13        # play / pause and the slider: this far below the plots (paper)
+BUTTONS_PX = 190         # Play and Pause (16 px type) take this much at the slider's left
+CURRENT_PX = 31          # the slider's current-step label ("step 120") above its rail
 BOTTOM = 150             # pixels below the plots for the axis title and the controls
 
 
@@ -68,13 +70,16 @@ def _controls(steps: np.ndarray, redraw: bool) -> dict:
                          args=[[str(i)], dict(mode="immediate", transition=dict(duration=0),
                                               frame=dict(duration=0, redraw=redraw))])
                     for i, s in enumerate(steps)]
+    # The buttons stand in the slider's left padding, level with its rail, so that neither
+    # covers the other: with the slider from 20% of the width, its label "step 0" lay under
+    # Pause at 1280x800.
     return dict(
         updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-CONTROLS_Y,
-                          xanchor="left", yanchor="top", pad=dict(t=0, r=10),
+                          xanchor="left", yanchor="top", pad=dict(t=CURRENT_PX - 6, r=0),
                           buttons=[play, pause], font=dict(size=16))],
-        sliders=[dict(active=0, steps=slider_steps, x=0.2, len=0.8, y=-CONTROLS_Y + 0.04,
-                      yanchor="top", pad=dict(t=10, b=0),
-                      currentvalue=dict(prefix="step ", font=dict(size=16)))])
+        sliders=[dict(active=0, steps=slider_steps, x=0, len=1.0, xanchor="left",
+                      y=-CONTROLS_Y, yanchor="top", pad=dict(t=0, b=0, l=BUTTONS_PX),
+                      currentvalue=dict(prefix="step ", xanchor="left", font=dict(size=16)))])
 
 
 def _value_traces(tracks: Sequence[Track], xaxis: str, yaxis: str) -> list[go.Scatter]:

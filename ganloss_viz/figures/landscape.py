@@ -90,7 +90,7 @@ def landscape(x: np.ndarray, y: np.ndarray, z: np.ndarray, gx: np.ndarray,
         go.Heatmap(x=x, y=y, z=shown, zmin=zmin, zmax=zmax, colorscale=COLORSCALE, zsmooth="best",
                    customdata=text, name=div, showlegend=False,
                    colorbar=dict(title=dict(text=bar_title, side="right"), thickness=18,
-                                 len=0.9),
+                                 len=0.9, exponentformat="power"),
                    hovertemplate=f"{x_name} = %{{x:{HOVER}}}<br>{y_name} = %{{y:{HOVER}}}"
                                  f"<br>{div} = %{{customdata}}<extra></extra>"),
         go.Contour(x=x, y=y, z=shown, showscale=False, hoverinfo="skip", name="levels",

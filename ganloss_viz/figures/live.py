@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import per_step, shared_zero
+from .style import PLAIN_NUMBERS, per_step, shared_zero
 from .train import ARROW_FRACTION, BINS_1D, _lattice_lines, _segments, still_figure
 
 ARROWS_LIVE = 120
@@ -217,6 +217,8 @@ def stages_figure(frame, stages, title: str, height: int = 470) -> go.Figure:
                                                        frame=dict(duration=0, redraw=True),
                                                        transition=dict(duration=0))])
                              for i in range(5)])])
+    fig.update_xaxes(**PLAIN_NUMBERS)
+    fig.update_yaxes(**PLAIN_NUMBERS)
     return fig
 
 

@@ -91,12 +91,21 @@ def vanishing_figure(data: Mapping[str, np.ndarray], title: str | None = None,
         x=theta, y=np.asarray(data["js"], float), mode="lines", name="JS(P‖Q) (right axis)",
         yaxis="y2", line=dict(color=INTEGRAND_COLOR, width=2, dash="dash"),
         hovertemplate=f"JS = %{{y:{HOVER}}} nats at θ = %{{x:{HOVER}}}<extra></extra>"))
+    grads = np.concatenate([np.asarray(data[key], float) for key, *_ in curves])
+    grads = grads[np.isfinite(grads)]
+    lo, hi = (float(grads.min()), float(grads.max())) if grads.size else (-1.0, 1.0)
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5
+    js = np.asarray(data["js"], float)
+    js_top = max(0.75, 1.05 * float(np.nanmax(js))) if np.isfinite(js).any() else 0.75
+    # Twin axes share their zero: JS's 0 at the gradients' zero line, not below it.
+    left, right = shared_zero((lo - pad, hi + pad), (0.0, js_top))
     marks = [] if at is None else [dict(
         type="line", xref="x", yref="paper", x0=float(at), x1=float(at), y0=0, y1=1,
         line=dict(color=ZERO_COLOR, width=2, dash="dot"))]
     return go.Figure(data=traces, layout=layout(
         title, height, shapes=marks,
         xaxis=axis("separation θ (Q = N(θ, s²), P = N(0, s²))"),
-        yaxis=axis("generator gradient ∂/∂θ", zeroline=True, zerolinecolor=ZERO_COLOR),
+        yaxis=axis("generator gradient ∂/∂θ", zeroline=True, zerolinecolor=ZERO_COLOR,
+                   range=left),
         yaxis2=axis("JS (nats)", overlaying="y", side="right", showgrid=False,
-                    range=[0, 0.75], tickmode="auto", title_font=dict(color=INTEGRAND_COLOR))))
+                    range=right, tickmode="auto", title_font=dict(color=INTEGRAND_COLOR))))

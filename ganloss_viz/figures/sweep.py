@@ -10,10 +10,11 @@ import plotly.graph_objects as go
 
 from ganloss_viz.divergences import DIVERGENCES
 
-from .style import HOVER, Q_COLOR, ZERO_COLOR, axis, layout
+from .style import HOVER, Q_COLOR, ZERO_COLOR, axis, layout, shared_zero
 
 TOP = (0.54, 1.0)       # the value panel's vertical extent (paper coordinates)
 BOTTOM = (0.0, 0.40)    # the derivative panel's
+SCALES_APART = 100.0    # derivatives whose largest sizes differ more get their own axes
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,33 @@ def _finite(a: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(a), a, np.nan)
 
 
+def _span(traces: Sequence[go.Scatter], yaxis: str, more: Sequence[float] = ()
+          ) -> tuple[float, float] | None:
+    """The finite y extent of the traces drawn on `yaxis` (their ∞ markers included) and
+    of the values `more`, padded by 5% as Plotly pads an automatic range; None if none."""
+    ys = [np.asarray(t.y, float) for t in traces if t.yaxis == yaxis and t.y is not None]
+    ys.append(np.asarray(more, float))
+    ys = np.concatenate([y[np.isfinite(y)] for y in ys])
+    if not ys.size:
+        return None
+    lo, hi = float(ys.min()), float(ys.max())
+    pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.05
+    return lo - pad, hi + pad
+
+
+def _size(arrays: Sequence[np.ndarray]) -> float:
+    """The largest finite |value| in `arrays` (0 if none)."""
+    sizes = [np.abs(a[np.isfinite(a)]) for a in (np.asarray(v, float) for v in arrays)]
+    return max((float(f.max()) for f in sizes if f.size), default=0.0)
+
+
+def _apart(mains: Sequence[np.ndarray], others: Sequence[np.ndarray]) -> bool:
+    """Whether the largest finite sizes of two groups of derivatives differ by more than
+    SCALES_APART (a group that is 0 throughout is no scale: a flat line reads right)."""
+    a, b = _size(mains), _size(others)
+    return a > 0 and b > 0 and max(a, b) > SCALES_APART * min(a, b)
+
+
 def sweep(x: np.ndarray, curves: Sequence[Curve], param: str,
           current: float | None = None, current_color: str = Q_COLOR,
           ceiling: tuple[float, str] | None = None, title: str | None = None,
@@ -58,12 +86,17 @@ def sweep(x: np.ndarray, curves: Sequence[Curve], param: str,
     the chosen divergence's finite upper bound (``(ln 2, "ln 2")`` for js), drawn as
     a dotted line. Values: the main curve on the left axis, the others on a right
     axis (their scales differ); derivatives share one axis. Infinite values are not
-    drawn as lines: a row of ▲ markers above a curve says where it is ∞.
+    drawn as lines: a row of ▲ markers above a curve says where it is ∞. When the
+    chosen divergence's derivative and the others' differ in size by more than
+    SCALES_APART (KL's 1e11 beside W1's ±1 drew W1 as a line at 0), the others'
+    derivatives move to a right axis whose zero is level with the left one's.
     """
     x = np.asarray(x, float)
     traces: list[go.Scatter] = []
     others = [c for c in curves if not c.main]
     mains = [c for c in curves if c.main]
+    split = bool(others and mains) and _apart([c.grads for c in mains],
+                                              [c.grads for c in others])
     for c in others + mains:               # the chosen divergence last: drawn on top
         # values: the chosen divergence on the left axis, the others on the right one
         # (their scales differ: JS <= ln 2 while W1 grows without bound); derivatives:
@@ -87,7 +120,7 @@ def sweep(x: np.ndarray, curves: Sequence[Curve], param: str,
         traces.append(go.Scatter(
             x=x, y=_finite(c.grads), mode="lines", name=c.label, legendgroup=c.name,
             showlegend=False, line=dict(color=c.color, width=width, dash=dash),
-            xaxis="x", yaxis="y2",
+            xaxis="x", yaxis="y4" if split and not c.main else "y2",
             hovertemplate=f"∂{c.name}/∂{param} = %{{y:{HOVER}}}<extra></extra>"))
     shapes: list[dict] = []
     annotations: list[dict] = []
@@ -106,19 +139,36 @@ def sweep(x: np.ndarray, curves: Sequence[Curve], param: str,
                                 text=ceiling[1], font=dict(color=ZERO_COLOR)))
     lo, hi = float(x[0]), float(x[-1])
     main_name = mains[0].name if mains else "D"
-    extra = {}
+    extra, main_range = {}, {}
     if others:
         names = ", ".join(c.name for c in others)
+        # Twin axes share their zero: JS's axis from 0 beside W1's from -0.5 made JS seem
+        # to dip below 0 (issue 17).
+        left = _span(traces, "y", [ceiling[0]] if ceiling else [])
+        right = _span(traces, "y3")
+        ranges = {}
+        if left is not None and right is not None:
+            left_range, right_range = shared_zero(left, right)
+            main_range, ranges = dict(range=left_range), dict(range=right_range)
         extra["yaxis3"] = axis(_titled(names, others), overlaying="y", side="right", anchor="x2",
                                showgrid=False, tickmode="auto",
+                               title_font=dict(color=others[0].color), **ranges)
+    grad_range = {}
+    if split:
+        left, right = shared_zero(_span(traces, "y2"), _span(traces, "y4"))
+        grad_range = dict(range=left)
+        extra["yaxis4"] = axis(f"∂/∂{param}: {', '.join(c.name for c in others)}",
+                               overlaying="y2", side="right", anchor="x", showgrid=False,
+                               tickmode="auto", range=right, zeroline=False,
                                title_font=dict(color=others[0].color))
     return go.Figure(data=traces, layout=layout(
         title, height, hovermode="x unified", shapes=shapes, annotations=annotations,
         xaxis=axis(param, anchor="y2", range=[lo, hi]),
         xaxis2=axis(None, anchor="y", matches="x", showticklabels=False),
         yaxis=axis(_titled(main_name, mains), domain=list(TOP), anchor="x2",
-                   title_font=dict(color=mains[0].color) if mains else None),
-        yaxis2=axis(f"∂D/∂{param}", domain=list(BOTTOM), anchor="x", zeroline=True,
-                    zerolinecolor=ZERO_COLOR, zerolinewidth=2),
+                   title_font=dict(color=mains[0].color) if mains else None, **main_range),
+        yaxis2=axis(f"∂D/∂{param}" if not split else f"∂{main_name}/∂{param}",
+                    domain=list(BOTTOM), anchor="x", zeroline=True,
+                    zerolinecolor=ZERO_COLOR, zerolinewidth=2, **grad_range),
         legend=dict(orientation="h", yanchor="bottom", y=1.06, xanchor="left", x=0),
         **extra))

@@ -29,7 +29,7 @@ from html import escape
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import ZERO_COLOR, per_step, shared_zero
+from .style import PLAIN_NUMBERS, ZERO_COLOR, per_step, shared_zero
 
 ARROWS = 120          # arrows drawn per frame (a fixed subset of the samples)
 ARROW_FRACTION = 0.12  # the 95th-percentile gradient of the run is drawn this long (× extent)
@@ -200,6 +200,8 @@ def replay_figure(frame, snapshots: Sequence, title: str = "") -> go.Figure:
         height=700, margin=dict(t=110, b=REPLAY_BELOW_PX + CONTROLS_HEIGHT_PX + 10),
         legend=dict(orientation="h", x=0.0, y=1.02, xanchor="left", yanchor="bottom"),
         **layout)
+    fig.update_xaxes(**PLAIN_NUMBERS)       # D's raw outputs reach 1e9: 1×10⁹, never "1B"
+    fig.update_yaxes(**PLAIN_NUMBERS)
     plot_px = 700 - 110 - fig.layout.margin.b
     fig.update_layout(annotations=add_playback(fig, [s.step for s in snapshots],
                                                REPLAY_BELOW_PX / plot_px,
