@@ -43,7 +43,10 @@ def results(state: ExplorerState, P: Distribution, Q: Distribution, info: Diverg
             st.error(f"**{info.label}** could not be computed for this pair: "
                      f"{literal(result['message'])}")
         else:
-            c_value, c_method, c_error = st.columns([1.2, 1.5, 1])
+            # The value on a row of its own, the method and the error on the next: three
+            # tiles in one row of this column broke "±5.6e-12" after its "e-" at 1280 px.
+            c_value = st.container()
+            c_method, c_error = st.columns([1.3, 1])
             c_value.metric(f"{state.div}(P ‖ Q)", fmt(result["value"]),
                            help=f"{info.label}, {info.unit_phrase}; range {info.range_text}")
             c_method.metric("Method", method_label(result["method"], short=True),

@@ -17,7 +17,7 @@ from ganloss_viz.format import fmt
 from ganloss_viz.train import CompareResult
 from ganloss_viz.train.report import metric_rows, result_json
 from ganloss_viz.ui.background import running
-from ganloss_viz.ui.compare_view import SUMMARY_ONLY, k, panel_title
+from ganloss_viz.ui.compare_view import GRID_KEY, SUMMARY_ONLY, k, panel_title
 from ganloss_viz.ui.target_menu import target_word
 from ganloss_viz.ui.video_download import video_download
 
@@ -98,8 +98,9 @@ def results() -> None:
     st.subheader(f"Replay · {len(names)} losses on {target_word(state.target)}")
     _status(names, result)
     built = _built(names, state.target, result)
-    st.plotly_chart(built["grid"], key=k("replay"), width="stretch",
-                    config=chart_config("compare-replay"))
+    with st.container(key=GRID_KEY):
+        st.plotly_chart(built["grid"], key=k("replay"), width="stretch",
+                        config=chart_config("compare-replay"))
     st.caption("Press ▶ play or drag the step slider: every panel shows the same step. " + (
         "Colours: each D's raw output (rescaled per frame); grey: target samples; red: "
         "G's samples." if result.runs[0].frame.dim == 2 else

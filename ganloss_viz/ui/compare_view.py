@@ -59,6 +59,8 @@ KEY = "cmp"
 SUMMARY_ONLY = ("loss", "steps", "training seconds", "steps/s", "device")
 FIELDS = tuple(f.name for f in COMPARE_FIELDS)
 CONFIRM_SECONDS = 60.0       # a comparison predicted to take longer asks first
+GRID_KEY = "compare-grid"    # the grid's container: on a phone it scrolls sideways
+                             # (shell.STYLE), as four panel titles do not fit in 360 px
 
 
 def k(name: str) -> str:
@@ -244,8 +246,9 @@ def live_panel() -> None:
     if p is None or live.frame is None or any(s is None for s in p.snapshots):
         st.caption("Building the networks …")
         return
-    st.plotly_chart(live.still_figure(p.snapshots), key=k("live_fig"), width="stretch",
-                    config=chart_config("compare-live"))
+    with st.container(key=GRID_KEY):
+        st.plotly_chart(live.still_figure(p.snapshots), key=k("live_fig"), width="stretch",
+                        config=chart_config("compare-live"))
 
 
 def start_grid(state: CompareState) -> go.Figure:
@@ -297,8 +300,9 @@ def controls(state: CompareState | None) -> None:
         live_panel()
     elif state is not None and ss.get(k("result")) is None and not ss.get(k("start_error")):
         try:
-            st.plotly_chart(start_grid(state), key=k("start"), width="stretch",
-                            config=chart_config("compare-start"))
+            with st.container(key=GRID_KEY):
+                st.plotly_chart(start_grid(state), key=k("start"), width="stretch",
+                                config=chart_config("compare-start"))
         except ValueError as exc:
             st.error(f"Cannot compare with these settings: {literal(str(exc))}")
 

@@ -24,7 +24,9 @@ CONTROL_KEY = "present-control"
 TOGGLE_KEY = "shell.present"
 
 # Streamlit's base font is 1rem; the root size scales all text and widgets with it. The
-# top-right button is fixed, so it takes no room above the view.
+# top-right button is fixed, so it takes no room above the view. At 20 px a wide table
+# (Theory's six columns of f-divergence constants, in a talk's slide beside the sidebar)
+# can outgrow its column: it scrolls sideways instead of running past the page.
 STYLE = """<style>
 html { font-size: 20px; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
@@ -39,6 +41,7 @@ html { font-size: 20px; }
 [data-testid="stCaptionContainer"] { font-size: 1rem !important; }
 [data-testid="stLayoutWrapper"]:has(> [class*="st-key-settings-"]),
 [data-testid="stElementContainer"]:has(> .stHtml > style:only-child) { display: none !important; }
+[data-testid="stMarkdownContainer"] table { display: block; max-width: 100%; overflow-x: auto; }
 [data-testid="stLayoutWrapper"]:has(> .st-key-present-control) { position: fixed; top: 0.4rem;
   right: 0.6rem; z-index: 999990; width: auto !important; }
 .st-key-present-control button { opacity: 0.55; min-height: 0; padding: 0.1rem 0.5rem; }

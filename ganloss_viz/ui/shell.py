@@ -92,21 +92,37 @@ def preset_groups() -> list[tuple[str, str, dict]]:
     ]
 
 
-# Larger section tabs: they are what a speaker clicks on a projected page; preset titles
-# in the sidebar, long metric values (a Pearson χ² of 3.99535e287 read "3.9953…" at
-# 1280 px) and table cells wrap instead of being cut or running off the page; on a phone an
-# equation or a table wider than its column scrolls sideways instead of being cut (not on
-# wider screens, where KaTeX's 2-pixel overhang would show a scrollbar under every equation).
+# Larger section tabs: they are what a speaker clicks on a projected page. Page links
+# (preset titles in the sidebar, the talk page's decks), metric labels, the tags of a
+# multiselect ("Wasserstein-1 (earth mover'…") and table cells wrap instead of being cut
+# or running off the page. A metric value is neither cut (a Pearson χ² of 3.99535e287
+# read "3.9953…" at 1280 px) nor wrapped (the browser broke "±5.6e-12" after its "e-"):
+# the pages give their tiles the room (tests/test_browser_layout.py checks that they
+# fit). Nor does a number in a table's right-aligned (numeric) column wrap: the table
+# of every divergence broke "±1.5e-11" after its "e-". A long parameter name in the
+# explorer's gradient table (q.components.1.scale) breaks where it must. On a phone an
+# equation, a table or Compare's grid of panels (whose titles need some 180 px each)
+# wider than its column scrolls sideways instead of being cut (not on wider screens,
+# where KaTeX's 2-pixel overhang would show a scrollbar under every equation).
 STYLE = """<style>
 [data-testid="stTab"] p { font-size: 1.2rem; font-weight: 600; }
 [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
-[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] * {
-  white-space: normal; overflow: visible; text-overflow: clip; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
-  min-width: 0; max-width: 100%; white-space: normal !important; overflow: visible;
-  text-overflow: clip; overflow-wrap: anywhere; }
+  min-width: 0; max-width: 100%; white-space: nowrap !important; overflow: visible;
+  text-overflow: clip; }
+[data-testid="stMultiSelectTagsContainer"] [data-tag] { height: auto; }
+[data-testid="stMultiSelectTagsContainer"] [data-tag] > span {
+  white-space: normal; overflow: visible; text-overflow: clip; }
+[data-testid="stMarkdownContainer"] td[style*="right"] { white-space: nowrap; }
+.st-key-gradient-table td:first-child { overflow-wrap: anywhere; }
+[data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible;
+  text-overflow: clip; }
+[data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible;
+  text-overflow: clip; }
 @media (max-width: 640px) {
   .katex-display { overflow-x: auto; overflow-y: hidden; }
+  .st-key-compare-grid { overflow-x: auto; }
+  .st-key-compare-grid [data-testid="stElementContainer"] { min-width: 720px; }
   [data-testid="stMarkdownContainer"] table { display: block; max-width: 100%; overflow-x: auto; }
 }
 </style>"""

@@ -352,8 +352,9 @@ def figures(rows: list[dict], state: StudyState) -> None:
                          format_func={"success": "success rate", "w1": "final W1"}.get)
     curves = best_of_k(data, state.score)
     title = ("success rate" if state.score == "success" else "− mean final W1")
-    st.plotly_chart(best_of_k_figure(curves, losses, f"Best {title} found after trying k "
-                                                     f"settings (expected, random order)",
+    # two short lines: in one, the title ran 200 px past a phone's chart (the caption
+    # below says that the curve is an expectation over random orders)
+    st.plotly_chart(best_of_k_figure(curves, losses, f"Best {title}<br>among k settings tried",
                                      title),
                     width="stretch", key=k("best"), config=chart_config("study-best-of-k"))
     st.caption("As in Lucic et al. 2018 (“Are GANs Created Equal?”): each setting's score "

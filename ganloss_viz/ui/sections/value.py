@@ -87,6 +87,13 @@ NOTE_SHORT = {"one_sided": "one-sided", "jump": "jumps", "inf": "+∞", "-inf": 
 
 
 def gradient_table(ctx: Context) -> None:
+    """The gradient's table, in a container that the app's CSS (`shell.STYLE`) lets break
+    long parameter names, never numbers."""
+    with st.container(key="gradient-table"):
+        _gradient_table(ctx)
+
+
+def _gradient_table(ctx: Context) -> None:
     st.markdown("**Gradient** ∂D/∂θ for every parameter θ of P and Q")
     if not ctx.result["ok"]:
         st.caption("No gradient: the value could not be computed.")
@@ -160,7 +167,9 @@ def first_chart(p: str, q: str, dim: int) -> tuple:
     first chart before the rest of the page (benchmarks/cold_start.py: about 1 s sooner
     on two loaded cores). Returns the columns for `render`."""
     if dim == 1:
-        c_fig, c_side = st.columns([2.3, 1], gap="large")
+        # the gradient table beside the chart needs about 300 px (at 2.3 : 1 it ran 31 px
+        # past the page's right edge at 1280x800)
+        c_fig, c_side = st.columns([1.75, 1], gap="large")
     else:
         c_fig, c_side = st.columns(2, gap="large")
     with c_fig:
