@@ -98,8 +98,10 @@ def preset_groups() -> list[tuple[str, str, dict]]:
 # or running off the page. A metric value is neither cut (a Pearson χ² of 3.99535e287
 # read "3.9953…" at 1280 px) nor wrapped (the browser broke "±5.6e-12" after its "e-"):
 # the pages give their tiles the room (tests/test_browser_layout.py checks that they
-# fit). Nor does a number in a table's right-aligned (numeric) column wrap: the table
-# of every divergence broke "±1.5e-11" after its "e-". A long parameter name in the
+# fit). Nor does a number in the right-aligned (numeric) columns of the explorer's
+# tables wrap: the table of every divergence broke "±1.5e-11" after its "e-" (Theory's
+# table of losses needs those breaks: without them it ran 160 px past the page; the
+# layout test checks that none of its numbers is split). A long parameter name in the
 # explorer's gradient table (q.components.1.scale) breaks where it must. On a phone an
 # equation, a table or Compare's grid of panels (whose titles need some 180 px each)
 # wider than its column scrolls sideways instead of being cut (not on wider screens,
@@ -113,7 +115,8 @@ STYLE = """<style>
 [data-testid="stMultiSelectTagsContainer"] [data-tag] { height: auto; }
 [data-testid="stMultiSelectTagsContainer"] [data-tag] > span {
   white-space: normal; overflow: visible; text-overflow: clip; }
-[data-testid="stMarkdownContainer"] td[style*="right"] { white-space: nowrap; }
+.st-key-gradient-table td[style*="right"], .st-key-every-divergence td[style*="right"] {
+  white-space: nowrap; }
 .st-key-gradient-table td:first-child { overflow-wrap: anywhere; }
 [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible;
   text-overflow: clip; }

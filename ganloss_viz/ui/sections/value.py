@@ -111,7 +111,13 @@ def _gradient_table(ctx: Context) -> None:
 
 
 def every_divergence(ctx: Context) -> dict[str, dict]:
-    """The table of every divergence for the pair; returns their results by name."""
+    """The table of every divergence for the pair, in a container whose numbers never
+    wrap (`shell.STYLE`); returns their results by name."""
+    with st.container(key="every-divergence"):
+        return _every_divergence(ctx)
+
+
+def _every_divergence(ctx: Context) -> dict[str, dict]:
     st.subheader("Every divergence for this pair")
     s = ctx.state
     results = compute.every_divergence(s.p, s.q, tuple(sorted(s.all_params().items())))
