@@ -27,7 +27,9 @@ Run from the repository root::
     engine as it is; its networks through `MLP.forward` and torch.autograd instead of
     the hand-written forward / backward; and for a penalised loss (ns_r1, wgan_gp) the
     penalty differentiated by autograd instead of by hand. Each ratio says what one
-    hand-written part buys. (A hand-written Adam bought 1.07-1.12x over
+    hand-written part buys. Each row also gives steps per CPU second of this thread
+    (time.thread_time), which the other processes of a shared machine disturb much less
+    than wall time. (A hand-written Adam bought 1.07-1.12x over
     torch.optim.Adam(fused=True), measured with this section, and was dropped.)
 (d) The issue's "done when" checks with default settings (three seeds each):
     wgan_gp on ring8 covers >= 7 of 8 modes, ns_r1 on grid25 covers >= 23 of 25,
@@ -244,19 +246,23 @@ def ablation(repeats: int, steps: int) -> None:
         states = [variant(base, pen, cfg) for _, base, pen in todo]
         hist = torch.empty(4)
         rates: list[list[float]] = [[] for _ in todo]
+        cpu_rates: list[list[float]] = [[] for _ in todo]
         for st in states:                   # warm-up
             for _ in range(20):
                 st.iterate(hist)
         for _ in range(repeats):
-            for st, out in zip(states, rates, strict=True):
-                t = time.perf_counter()
+            for st, out, cpu_out in zip(states, rates, cpu_rates, strict=True):
+                t, ct = time.perf_counter(), time.thread_time()
                 for _ in range(steps):
                     st.iterate(hist)
                 out.append(steps / (time.perf_counter() - t))
+                cpu_out.append(steps / (time.thread_time() - ct))
         med = [statistics.median(r) for r in rates]
+        cpu = [statistics.median(r) for r in cpu_rates]
         print(f"    {loss} (n_critic {cfg.n_critic})")
-        for (name, *_), m, r in zip(todo, med, rates, strict=True):
+        for (name, *_), m, c, r in zip(todo, med, cpu, rates, strict=True):
             print(f"      {name:<46} {m:8.1f} steps/s  x{med[0] / m:5.2f}   "
+                  f"per CPU second {c:8.1f}  x{cpu[0] / c:5.2f}   "
                   f"(runs: {', '.join(f'{x:.0f}' for x in r)})", flush=True)
 
 
