@@ -1,8 +1,11 @@
 // Layout probe for tests/test_browser_layout.py: every piece of visible text in this
 // document (HTML text nodes, and the <text> of Plotly's SVG charts) as boxes, and what is
-// wrong with them: text that overlaps other text, text cut off by a clipping box or an
-// ellipsis, text that runs past its element, its column, the main column or the window,
-// and a chart's axis labels lying on another subplot's plotting area.
+// wrong with them: text that overlaps other text (or a chart's Play / Pause), text cut
+// off by a clipping box, an ellipsis or its chart's edge, a number broken across lines,
+// text that runs past its element, its column, the main column or the window, and a
+// chart's axis labels lying on another subplot's plotting area. A formula counts as the
+// boxes of its KaTeX chunks; text hidden for screen readers and the folded sidebar of a
+// phone are left out; the page's own scrolling boxes clip nothing.
 // Called as page.evaluate(source, options); returns {count, charts, problems}.
 (opts) => {
   const TOL = opts.tol;          // pixels of slack (KaTeX overhangs its box by ~2 px)
