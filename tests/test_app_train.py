@@ -213,7 +213,7 @@ def test_short_run_ends_with_metrics_and_replay():
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Animation (standalone HTML)", "Metrics CSV", "Metrics JSON"]
     files = at.session_state["tr.downloads"][1]
-    html = files["html"]
+    html = files["html"]()                              # made when the button is pressed
     assert "<html>" in html and "Plotly.newPlot" in html
     assert 'src="https://cdn.plot.ly' not in html and len(html) > 1_000_000   # inlined
     assert files["csv"].splitlines()[0] == "metric,value"

@@ -52,8 +52,9 @@ def _built(names: list[str], target: str, result: CompareResult) -> dict[str, An
         cached = (result, {
             "grid": grid, "rows": rows,
             "losses": losses_figure(names, histories), "grads": grad_figure(names, histories),
-            "html": grid.to_html(include_plotlyjs=True, auto_play=False,
-                                 config=chart_config("compare-replay")),
+            # made when the button is pressed: 8 MB a comparison otherwise held in memory
+            "html": lambda: grid.to_html(include_plotlyjs=True, auto_play=False,
+                                         config=chart_config("compare-replay")),
             "csv": comparison_csv(rows),
             "json": result_json(result.to_dict()),
         })

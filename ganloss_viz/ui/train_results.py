@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -20,13 +22,14 @@ from ganloss_viz.ui.video_download import video_download
 ss = st.session_state
 
 
-def _downloads(result: TrainResult, fig: go.Figure, rows) -> dict[str, str]:
-    """The download payloads, built once per result."""
+def _downloads(result: TrainResult, fig: go.Figure, rows) -> dict[str, str | Callable[[], str]]:
+    """The download payloads, built once per result (the HTML when it is asked for)."""
     cached = ss.get(k("downloads"))
     if cached is None or cached[0] is not result:
         cached = (result, {
-            "html": fig.to_html(include_plotlyjs=True, auto_play=False,
-                                config=chart_config("train-replay")),
+            # made when the button is pressed (several MB otherwise held in memory)
+            "html": lambda: fig.to_html(include_plotlyjs=True, auto_play=False,
+                                        config=chart_config("train-replay")),
             "csv": metrics_csv(rows),
             "json": result_json(result.to_dict()),
         })
