@@ -8,6 +8,7 @@ metrics table. Screenshots go to /tmp/shots/.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, streamlit_server
@@ -54,6 +55,12 @@ def test_compare_link_runs_and_replays_in_sync(server, page):
         "('step 0'))", timeout=WAIT)
     assert all("modes, HQ" in panels.nth(i).text_content() for i in range(2))
     page.get_by_text("modes covered").first.wait_for(timeout=WAIT)
-    page.get_by_role("button", name="Replay grid (standalone HTML)").wait_for(timeout=WAIT)
+    html_button = page.get_by_role("button", name="Replay grid (standalone HTML)")
+    html_button.wait_for(timeout=WAIT)
+    with page.expect_download(timeout=WAIT) as info:        # made when pressed
+        html_button.click()
+    html = Path(info.value.path()).read_text()
+    assert info.value.suggested_filename == "ganloss-compare-ring8-seed0.html"
+    assert "Plotly.newPlot" in html and "Non-saturating GAN" in html
     assert page.get_by_text("Traceback").count() == 0
     page.screenshot(path=str(SHOTS / "browser-test-compare.png"), full_page=True)
