@@ -120,7 +120,8 @@ async def visit(base: str, v: Visit, start: asyncio.Barrier, args, round_no: int
         await s.wait_text("Replay ·", timeout=WAIT)
         v.seconds = time.monotonic() - t0
         status = next((t for t in s.texts.values() if " on cpu" in t), "")
-        v.outcome = next((o for o in OUTCOMES if o in status), "result shown")
+        v.outcome = next((o for o in OUTCOMES if o in status),
+                         f"result shown ({status[:60] or 'no status line'})")
         v.errors = list(s.errors)
         log(v, f"{v.outcome} after {v.seconds:.0f} s")
     except Exception as exc:           # noqa: BLE001 (reported, the round goes on)
