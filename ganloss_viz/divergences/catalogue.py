@@ -14,8 +14,10 @@ import math
 import torch
 
 from . import gaussian as G
+from . import kernels as K
 from . import pictures as PIC
 from . import transport as T
+from .chernoff import log_chernoff
 from .closed import NO_INF, closed
 from .fdivs import (
     AMARI_LATEX,
@@ -44,7 +46,7 @@ from .fdivs import (
     amari,
     amari_generator,
 )
-from .integrals import QUADRATURE, SINGULAR, integral, log_chernoff
+from .integrals import QUADRATURE, SINGULAR, integral
 from .montecarlo import estimate
 from .precision import EMBEDDED_ERROR, coarse
 from .registry import GROUP_F, GROUP_IPM, GROUP_OTHER, Divergence, register
@@ -205,7 +207,7 @@ def _w_compute(order: int):
             return G.safe_sqrt(wx**2 + wy**2), inf, method, None
         for point, other in ((_point(P), Q), (_point(Q), P)):
             if point is not None and (gm := other.gaussian_mixture()) is not None:
-                fn = T.w1_point_gm_2d if order == 1 else T.w2_point_gm_2d
+                fn = K.w1_point_gm_2d if order == 1 else K.w2_point_gm_2d
                 return fn(point, gm), NO_INF, CLOSED if order == 2 else QUADRATURE, None
         value, se = estimate(name, P, Q)
         return value, NO_INF, MONTE_CARLO, se
@@ -217,12 +219,12 @@ def _mmd_compute(P, Q, pd, qd, params):
         return c[0], c[1], CLOSED, c[2]
     ell = params["bandwidth"]
     if P.dim == 1:
-        value = T.mmd_cf_1d(P, Q, ell)
+        value = K.mmd_cf_1d(P, Q, ell)
         if value is None:
-            value = T.mmd_quad_1d(P, Q, ell)
+            value = K.mmd_quad_1d(P, Q, ell)
         return value.clamp(min=0.0), NO_INF, _method_1d(P, Q), None
     if P.factors is not None and Q.factors is not None:
-        return T.mmd_quad_product(P, Q, ell).clamp(min=0.0), NO_INF, QUADRATURE, None
+        return K.mmd_quad_product(P, Q, ell).clamp(min=0.0), NO_INF, QUADRATURE, None
     value, se = estimate("mmd", P, Q, ell)
     return value, NO_INF, MONTE_CARLO, se
 
@@ -235,13 +237,13 @@ def _energy_compute(P, Q, pd, qd, params):
         return value, T.tails_infinite(P, Q, 0.5), _method_1d(P, Q), error
     # Lines and points first: exact projections (Gaussian formulas with zero variance
     # would average kinked functions over directions).
-    lines = T.energy_lines_2d(P, Q)
+    lines = K.energy_lines_2d(P, Q)
     if lines is not None:
         method = SINGULAR if _pure_atoms(P) and _pure_atoms(Q) else QUADRATURE
         return lines.clamp(min=0.0), NO_INF, method, None
     gp, gq = P.gaussian_mixture(), Q.gaussian_mixture()
     if gp is not None and gq is not None:
-        return T.energy_gm_2d(gp, gq).clamp(min=0.0), NO_INF, QUADRATURE, None
+        return K.energy_gm_2d(gp, gq).clamp(min=0.0), NO_INF, QUADRATURE, None
     value, se = estimate("energy", P, Q)
     return value, NO_INF, MONTE_CARLO, se
 

@@ -23,8 +23,8 @@ import torch
 
 from ..distributions.continuous import LogNormalLaw
 from . import gaussian as G
+from . import kernels as K
 from . import kl_pairs as KP
-from . import transport as T
 from .stable import EPS, expm1
 
 NO_INF = torch.zeros((), dtype=torch.bool)
@@ -186,7 +186,7 @@ def _w1(gp, gq, params) -> Closed | None:
 
 @closed_form("mmd", "mixture")
 def _mmd(gp, gq, dim: int, params) -> Closed:
-    fn = T.mmd_gm_1d if dim == 1 else T.mmd_gm_2d
+    fn = K.mmd_gm_1d if dim == 1 else K.mmd_gm_2d
     return fn(gp, gq, params["bandwidth"]).clamp(min=0.0), NO_INF, 0.0
 
 
@@ -195,7 +195,7 @@ def _energy(gp, gq, dim: int, params) -> Closed | None:
     """1-D only: in the plane the mixtures' energy needs a quadrature over directions."""
     if dim != 1:
         return None
-    return T.energy_gm_1d(gp, gq).clamp(min=0.0), NO_INF, 0.0
+    return K.energy_gm_1d(gp, gq).clamp(min=0.0), NO_INF, 0.0
 
 
 # --- W2 between two lognormals ----------------------------------------------------------

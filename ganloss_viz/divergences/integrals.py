@@ -1,8 +1,9 @@
-"""Lebesgue-decomposed integrals ∫ q f(p/q) over node sets, and infinity detection.
+"""Lebesgue-decomposed integrals ∫ q f(p/q) over node sets.
 
 D_f = ∫_{p>0,q>0} q f(p/q) + P(q = 0)·f'(inf) + Q(p = 0)·f(0): on each node the
 weights of the common part, of P alone and of Q alone are told apart by which
-log-density is -inf (outside a support, or an atom of one measure only).
+log-density is -inf (outside a support, or an atom of one measure only). Infinite
+values from tails are `infinite`'s; the log Chernoff coefficient is `chernoff`'s.
 """
 
 from __future__ import annotations
@@ -12,21 +13,14 @@ import math
 import numpy as np
 import torch
 
-from ..distributions.measure import Measure1D, Measure2D, log_or_minus_inf
-from .analytic import singular_masses, tails_diverge
-from .fdivs import Integrand, chernoff
+from ..distributions.measure import Measure1D
+from .analytic import singular_masses
+from .fdivs import Integrand
 from .frames import Frames, apart, frames, owned
-from .nodes import (
-    MAX_MESH_2D,
-    Nodes,
-    join,
-    nodes_1d,
-    nodes_2d,
-    nodes_gauss_mixture_2d,
-    nodes_product,
-)
+from .infinite import _diverges_1d, _diverges_2d
+from .nodes import Nodes, join, nodes_1d
+from .nodes2d import MAX_MESH_2D, nodes_2d, nodes_gauss_mixture_2d, nodes_product
 from .precision import EMBEDDED_ERROR
-from .tails2d import gaussian_tails_diverge
 
 QUADRATURE = "quadrature"
 SINGULAR = "analytic_singular"
@@ -345,131 +339,3 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
         total, error, _ = _near_top(h, nodes, total, inf, error)
         inf = inf | _diverges_2d(h, P, Q)
     return total, inf, (QUADRATURE if common else SINGULAR), error
-
-
-def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float | None]:
-    """(log ∫ p^a q^(1−a), infinite mask, method, error of the log) for a > 0.
-
-    In 1-D the sum over nodes is a log-sum-exp of log w + a·log p + (1 − a)·log q, so
-    laws 1e17 apart give a large finite Rényi or Bhattacharyya divergence, not the
-    log of an underflowed 0. Singular parts add 0 (a < 1) or make it infinite (a > 1).
-    The sum is divided by the nodes' own masses of P and Q, (Σ w p)^a (Σ w q)^(1−a),
-    which are 1 up to the quadrature's error: for nearly equal laws that error would
-    otherwise be the whole of a divergence of 1e-9.
-    """
-    h = chernoff(a)
-    if P.dim != 1:
-        c, inf, method, error = integral(h, P, Q)
-        lc = log_or_minus_inf(c)
-        rel = None if error is None else error / max(float(c.detach().abs().min()), 1e-300)
-        return lc, inf, method, rel
-    singular = singular_masses(P, Q)
-    fr, kappa = frames(P, Q)
-    up, uq = unseen(P), unseen(Q)
-    for split in REFINE:
-        n = _framed_nodes(h, P, Q, fr, split)
-        both = torch.isfinite(n.lp) & torch.isfinite(n.lq)
-        s = torch.where(both, a * n.lp + (1 - a) * n.lq, torch.full_like(n.lp, -math.inf))
-        lc = _normalised_lse(n.w, s, n.lp, n.lq, a)
-        error = None if n.w_coarse is None else _gap(
-            lc, _normalised_lse(n.w_coarse, s, n.lp, n.lq, a))
-        if error is None or not math.isfinite(error) or error <= 1e-10:
-            break
-    if error is not None and fr is not None and missed_mass(n, P, Q) > MISSED_MASS:
-        error = math.inf
-    if a > 1:
-        # P's mass where log q left the float range inside Q's support: p^a q^(1−a) is
-        # beyond it there; half of P or more such, the coefficient overflows (inf)
-        with torch.no_grad():
-            lost = torch.where(torch.isfinite(n.lp) & ~torch.isfinite(n.lq) & (n.w > 0)
-                               & ~singular[0].unsqueeze(-1), n.w * n.lp.exp(), 0.0).sum(-1)
-        if bool((lost > 0).any()):
-            error = math.inf
-            lc = torch.where(lost >= 0.5, torch.full_like(lc, math.inf), lc)
-    if error is not None and math.isfinite(error) and float(np.max(up + uq)) > 0:
-        # The unseen part's share of the coefficient: at most P(E)^a Q(E)^(1−a) (Hölder)
-        # for a < 1; unbounded for a > 1.
-        c = torch.exp(lc.detach()).clamp(min=1e-300).numpy()
-        share = up ** a * uq ** (1 - a) / c if a < 1 else np.where(up + uq > 0, np.inf, 0.0)
-        error = error + float(np.max(share))
-    inf = _diverges_1d(h, P, Q) | (singular[0] if a > 1 else torch.zeros_like(singular[0]))
-    common = bool(torch.isfinite(lc.detach()).any())
-    if error is not None and kappa > KAPPA_OK:
-        error = max(error, 100 * kappa)
-    return lc, inf, (QUADRATURE if common else SINGULAR), error
-
-
-# A node mass further than this from 1 is not quadrature error but mass no node sees (a
-# beta with b = 0.02 keeps 1e-6 of it within 1e-300 of 1): dividing by it would count
-# that mass as if it were spread like the rest.
-MASS_SLACK = 1e-9
-
-
-def _normalised_lse(w, s, lp, lq, a: float) -> torch.Tensor:
-    """log Σ w e^s − a log Σ w p − (1 − a) log Σ w q (see `log_chernoff`), each node mass
-    used only where it is 1 up to quadrature error."""
-    def log_mass(l):
-        m = _lse(w, l)
-        return torch.where(m.detach().abs() <= MASS_SLACK, m, torch.zeros_like(m))
-    return _lse(w, s) - a * log_mass(lp) - (1 - a) * log_mass(lq)
-
-
-def _lse(w: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-    """log Σ w·e^s over the nodes with w > 0 (−inf where there are none)."""
-    live = (w > 0) & torch.isfinite(s)
-    t = torch.where(live, torch.where(live, w, torch.ones_like(w)).log() + s,
-                    torch.full_like(s, -math.inf))
-    m = t.detach().amax(-1, keepdim=True)
-    m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
-    total = torch.where(live, torch.exp(t - m), torch.zeros_like(t)).sum(-1)
-    return log_or_minus_inf(total) + m.squeeze(-1)
-
-
-# --- infinite values from tails and from singular endpoints ---------------------------
-
-_R = (1e20, 1e40)
-
-
-def _grows(s_near: torch.Tensor, s_far: torch.Tensor, log_ratio: float) -> torch.Tensor:
-    """x·h(x) (in logs, s) does not decay from `near` to `far`: the integral diverges."""
-    ok = torch.isfinite(s_near) & torch.isfinite(s_far)
-    return ok & (s_far >= s_near - 1e-3 * log_ratio)
-
-
-def _diverges_1d(h: Integrand, P: Measure1D, Q: Measure1D) -> torch.Tensor:
-    if not h.tail_forms:
-        return torch.zeros((), dtype=torch.bool)
-    return tails_diverge(h.tail_forms, h.tail_diff, P, Q)
-
-
-def _align(a: np.ndarray, b: np.ndarray):
-    batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
-    return np.broadcast_to(a, batch + a.shape[-1:]), np.broadcast_to(b, batch + b.shape[-1:])
-
-
-def _diverges_2d(h: Integrand, P: Measure2D, Q: Measure2D) -> torch.Tensor:
-    """The tail rule in the plane: exact for mixtures of Gaussians (tails2d.py), else a
-    probe of the dominant term at radii 1e20 and 1e40 spans in 16 directions."""
-    if not h.tail_forms:
-        return torch.zeros((), dtype=torch.bool)
-    exact = gaussian_tails_diverge(h.tail_forms, P, Q)
-    if exact is not None:
-        return exact
-    with torch.no_grad():
-        xs = np.concatenate(_align(P.mesh_np(0), Q.mesh_np(0)), -1)
-        ys = np.concatenate(_align(P.mesh_np(1), Q.mesh_np(1)), -1)
-        centre = torch.as_tensor(np.stack([(xs.min(-1) + xs.max(-1)) / 2,
-                                           (ys.min(-1) + ys.max(-1)) / 2], -1))
-        span = torch.as_tensor(np.maximum(xs.max(-1) - xs.min(-1),
-                                          ys.max(-1) - ys.min(-1)) + 1.0)
-        ang = torch.arange(16, dtype=torch.float64) * (2 * math.pi / 16)
-        dirs = torch.stack([ang.cos(), ang.sin()], -1)                   # (16, 2)
-
-        def s_at(r: float) -> torch.Tensor:
-            rad = (span * r).unsqueeze(-1).unsqueeze(-1)
-            xy = centre.unsqueeze(-2) + rad * dirs
-            return (h.tail_log(P.log_density(xy), Q.log_density(xy))
-                    + 2 * torch.log(rad.squeeze(-1)))
-
-        grows = _grows(s_at(_R[0]), s_at(_R[1]), 2 * math.log(_R[1] / _R[0]))
-        return grows.any(-1)

@@ -10,6 +10,9 @@ not change the integral), at support ends and atoms (attached: their motion carr
 the Leibniz terms of the gradient) and, for integrands with kinks (|p - q|,
 |F_P - F_Q|), at the crossings, found by bisection (detached: the integrand vanishes
 there). Tails beyond the outermost break are mapped to (0, 1).
+
+The breaks beyond and between the laws' meshes are `extensions`'; the node sets of the
+plane are `nodes2d`'s; the cells at singular support ends `endcells`'.
 """
 
 from __future__ import annotations
@@ -21,15 +24,21 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..distributions.continuous import MESH_LEVELS, MESH_LEVELS_2D
-from ..distributions.measure import Measure1D, Measure2D, _cat, log_or_minus_inf
+from ..distributions.continuous import MESH_LEVELS
+from ..distributions.measure import Measure1D, _cat, log_or_minus_inf
 from ..distributions.quadrature import panel_nodes, tail_nodes, tail_power
 from .endcells import end_cells
+from .extensions import (
+    PEAK_STEPS,
+    _batch_align,
+    _fill_gaps,
+    _outer_reach,
+    _switch_breaks,
+    _tail_extensions,
+)
 from .precision import COARSE_NODES, PANEL_NODES
 
 N_TAIL = 24
-N_PANEL_2D = 8
-N_TAIL_2D = 12
 
 
 @dataclass
@@ -151,7 +160,6 @@ def crossings(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
 
 
 GOLDEN = (math.sqrt(5) - 1) / 2
-PEAK_STEPS = 40          # graded breaks on each side of a peak, at most
 
 
 def peak_breaks(logf: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
@@ -351,225 +359,6 @@ def _in_bounds(pts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return out.reshape(batch + (k,))
 
 
-_OUTER = np.array([MESH_LEVELS[0], MESH_LEVELS[1], MESH_LEVELS[-2], MESH_LEVELS[-1]])
-_DOUBLINGS = 2.0 ** np.arange(1, 48) - 1.0          # 1, 3, 7, ... last panel widths out
-
-
-def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
-    """Breaks beyond each law's outermost quantiles, at 1, 3, 7, ... times its last panel's
-    width, into the gap up to the next break of `pts`. The law's tail decays there over a
-    few widths, an integrand such as √(pq) reaches further than the law itself, and the
-    next break may belong to another law far away (a lognormal of width 1e-4 beside an
-    exponential: one panel across would lose 1e-7 of the Bhattacharyya coefficient)."""
-    parts = []
-    for law in (*P.comps, *Q.comps):
-        b = law.quantile_np(_OUTER)
-        for side, (edge, inner), end in ((1, (b[..., 3:], b[..., 2:3]), law.hi),
-                                         (-1, (b[..., :1], b[..., 1:2]), law.lo)):
-            step = np.abs(edge - inner)
-            # only into the gap up to the next break of the mesh (another law's, usually
-            # near: then nothing is added)
-            beyond = np.where(side * (pts - edge) > step / 2, side * pts, np.inf)
-            nxt = side * beyond.min(-1, keepdims=True)      # ±inf: none (the tail map's)
-            ext = edge + side * step * _DOUBLINGS
-            ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
-            if isinstance(end, torch.Tensor):           # not beyond a finite support end
-                ok &= side * (end.detach().numpy() - ext) > 0
-            parts.append((ext, ok))
-    if not parts:
-        return pts[..., :0]
-    batch = np.broadcast_shapes(*(e.shape[:-1] for e, _ in parts), pts.shape[:-1])
-    ext = np.concatenate([np.broadcast_to(e, batch + e.shape[-1:]) for e, _ in parts], -1)
-    ok = np.concatenate([np.broadcast_to(k, batch + k.shape[-1:]) for _, k in parts], -1)
-    count = int(ok.sum(-1).max()) if ok.size else 0
-    order = np.argsort(~ok, axis=-1, kind="stable")[..., :count]
-    keep = np.take_along_axis(ok, order, -1)
-    pad = np.broadcast_to(pts[..., :1], batch + (1,))
-    return np.where(keep, np.take_along_axis(ext, order, -1), pad)
-
-
-GAP_RATIO = 1000.0
-
-
-def _unbounded(laws, side: int) -> bool:
-    return all(not isinstance(end, torch.Tensor)
-               for end in (law.hi if side > 0 else law.lo for law in laws))
-
-
-def _outer_reach(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
-    """Breaks beyond the mesh's two ends, doubling the end panel's width out to the mesh's
-    span, where the span is more than GAP_RATIO end panels (laws far apart) and the
-    support is unbounded on that side. Beyond a law far from the other, an integrand that
-    mixes the two (√(pq) of heavy tails) keeps the other law's level out to the distance
-    between them: a tail map scaled on the end panel alone would miss that mass, and its
-    coarse rule with it."""
-    s = np.sort(pts, -1)
-    if s.shape[-1] < 2:
-        return s[..., :0]
-    laws = (*P.comps, *Q.comps)
-    span = s[..., -1:] - s[..., :1]
-    parts = []
-    for side, edge, step in ((-1, s[..., :1], s[..., 1:2] - s[..., :1]),
-                             (1, s[..., -1:], s[..., -1:] - s[..., -2:-1])):
-        if not _unbounded(laws, side):
-            continue
-        step = np.maximum(step, np.abs(edge) * 1e-15 + 1e-300)
-        far = span > GAP_RATIO * step
-        if not far.any():
-            continue
-        k = int(np.ceil(float((np.log2(span) - np.log2(step))[far].max()))) + 1
-        ext = edge + side * step * (2.0 ** np.arange(1, k + 1) - 1.0)
-        ok = far & (side * (ext - edge) <= span) & (np.abs(ext) <= 1e307)
-        parts.append(np.where(ok, ext, edge))
-    return np.concatenate(parts, -1) if parts else s[..., :0]
-
-
-def _switch_breaks(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
-    """Graded breaks where a mixture with a minor component (`MINOR_WEIGHT`) changes its
-    leading component (log w_a p_a = log w_b p_b) inside a panel much wider than the
-    switch, out to beyond the mesh's ends (a single pair only). A weight w of 5e-199
-    leaves the value untouched there, but the derivative in w weighs p_a/√p ∝ w^(−1/2)
-    (Hellinger): its mass sits at the switch (x = 53.9 for a lognormal at 16 beside a
-    gamma at 0.1), past the lognormal's last quantile, where the tail map alone put it
-    off by a factor 2.1."""
-    s = np.unique(pts[np.isfinite(pts)])
-    mixtures = [M for M in (P, Q) if len(M.comps) > 1 and _minor_weight(M)]
-    if pts.ndim != 1 and int(np.prod(pts.shape[:-1])) != 1 or s.size < 2 or not mixtures:
-        return pts[..., :0]
-    out = []
-    with torch.no_grad():
-        for M in mixtures:
-            lw = M.comp_w.detach().reshape(-1).log()
-
-            def terms(t: torch.Tensor, M=M, lw=lw) -> torch.Tensor:
-                return torch.stack([lw[c] + law.log_prob(t).reshape(-1)
-                                    for c, law in enumerate(M.comps)])
-
-            probe = np.sort(np.concatenate([s, *_outward(s, terms)]))
-            x = torch.as_tensor(probe, dtype=torch.float64)
-            v = terms(x)
-            best, dom = v.max(0)
-            live = torch.isfinite(best[:-1]) & torch.isfinite(best[1:]) & (dom[:-1] != dom[1:])
-            for i in torch.nonzero(live).reshape(-1).tolist():
-                a, b = int(dom[i]), int(dom[i + 1])
-                # log(w_a p_a / w_b p_b) falls by this much across the probe panel: the
-                # switch is sharp against the panel where it is large
-                jump = float((v[a, i] - v[b, i]) - (v[a, i + 1] - v[b, i + 1]))
-                if jump > 8:
-                    out.append(_graded_switch(terms, (a, b), probe, i, s, jump))
-    out = [o for o in out if o.size]
-    if not out:
-        return pts[..., :0]
-    return np.concatenate(out).reshape(pts.shape[:-1] + (-1,))
-
-
-SWITCH_GRID = 65
-# A component's weight share below which its switches are sought: the derivative in a
-# weight w grows like w^(−1/2) where the component leads only far out (Hellinger, JS,
-# ...). With ordinary shares the mesh's tail map holds it (four sessions of the search's
-# mixtures found no such case), and the probing would cost a mixture's single value
-# about a quarter of its time.
-MINOR_WEIGHT = 1e-3
-
-
-def _minor_weight(M: Measure1D) -> bool:
-    w = M.comp_w.detach()
-    return bool((w < MINOR_WEIGHT * w.sum(-1, keepdim=True)).any())
-
-# Where the mixture's largest log-term is below this, every node's density is 0 in
-# float64 (and its gradient with it): no switch out there can matter.
-SWITCH_FLOOR = -1500.0
-
-
-def _outward(s: np.ndarray, terms) -> list[np.ndarray]:
-    """Probe points beyond the mesh's ends, doubling the end panel's width, out to where
-    the mixture's density is below SWITCH_FLOOR (e^-1500; 1e307 at most): a normal's
-    tail ends after a few doublings, a Cauchy's near 1e300. Found on every 8th point
-    first, so that the long runs of a light tail cost little."""
-    parts = []
-    for side, edge, step in ((-1, s[0], s[1] - s[0]), (1, s[-1], s[-1] - s[-2])):
-        step = max(step, abs(edge) * 1e-15, 1e-300)
-        k = np.arange(1, int(np.log2(1e307) - np.log2(step)) + 1)
-        ext = edge + side * (np.ldexp(step, k) - step)      # 2^k alone would overflow
-        ext = ext[np.abs(ext) <= 1e307]
-        top = terms(torch.as_tensor(ext[::8], dtype=torch.float64)).max(0).values
-        dead = torch.nonzero(~(top > SWITCH_FLOOR)).reshape(-1)
-        parts.append(ext[:8 * int(dead[0]) + 1] if dead.numel() else ext)
-    return parts
-
-
-def _graded_switch(terms, pair: tuple[int, int], probe: np.ndarray, i: int, s: np.ndarray,
-                   jump: float) -> np.ndarray:
-    """The breaks of one switch inside the probe panel i (see `_switch_breaks`): its
-    root, found on grids of SWITCH_GRID points until known to 1e-3 of the switch's own
-    width 1/slope, then breaks doubling away from it within the panel."""
-    a, b = pair
-    lo, hi = float(probe[i]), float(probe[i + 1])
-    slope = jump / (hi - lo)
-    for _ in range(8):
-        grid = torch.linspace(lo, hi, SWITCH_GRID, dtype=torch.float64)
-        v = terms(grid)
-        d = v[a] - v[b]
-        k = int(torch.nonzero(d < 0).reshape(-1)[0]) if bool((d < 0).any()) else SWITCH_GRID - 1
-        k = max(k, 1)
-        lo, hi = float(grid[k - 1]), float(grid[k])
-        drop = float(d[k - 1] - d[k])
-        if math.isfinite(drop) and drop > 0:
-            slope = drop / (hi - lo)
-        if (hi - lo) * slope < 1e-3:
-            break
-    root = 0.5 * (lo + hi)
-    steps = 2.0 ** np.arange(PEAK_STEPS) / slope
-    grid = np.concatenate([[root], root - steps, root + steps])
-    # past a mesh end, the outward probes up to the switch become breaks too
-    beyond = probe[((probe > s[-1]) & (probe <= probe[i + 1]))
-                   | ((probe < s[0]) & (probe >= probe[i]))]
-    return np.concatenate([grid[(grid > probe[i]) & (grid < probe[i + 1])],
-                           probe[i:i + 2], beyond])
-
-
-def _fill_gaps(pts: np.ndarray) -> np.ndarray:
-    """Mesh points with gaps filled: where two consecutive points are far apart compared
-    with the panels beside them (two laws far apart, a frame's bound), breaks doubling
-    their distance from each side up to the middle. A law's tail beyond its outermost
-    quantile decays over a few widths; one Gauss-Legendre panel across the whole gap
-    would miss it."""
-    s = np.sort(pts, -1)
-    if s.shape[-1] < 3:
-        return s
-    g = np.diff(s, axis=-1)
-    zero = np.zeros_like(g[..., :1])
-    left = np.concatenate([zero, g[..., :-1]], -1)         # 0: no panel on that side
-    right = np.concatenate([g[..., 1:], zero], -1)
-    wide = g > GAP_RATIO * np.maximum(np.maximum(left, right), 1e-300)
-    if not wide.any():
-        return s
-    batch = s.shape[:-1]
-    flat, flat_g = s.reshape(-1, s.shape[-1]), g.reshape(-1, g.shape[-1])
-    flat_l, flat_r = left.reshape(flat_g.shape), right.reshape(flat_g.shape)
-    flat_w = wide.reshape(flat_g.shape)
-    extras = {}
-    for i in np.nonzero(flat_w.any(-1))[0]:
-        r, gr, lr, rr, wr = flat[i], flat_g[i], flat_l[i], flat_r[i], flat_w[i]
-        extra = []
-        for j in np.nonzero(wr)[0]:
-            a, b = r[j], r[j + 1]
-            mid = a + gr[j] / 2
-            for edge, step, side in ((a, lr[j], 1.0), (b, rr[j], -1.0)):
-                if step <= 0:
-                    continue
-                step = max(step, abs(edge) * 1e-15)
-                while side * (mid - edge) > step:
-                    extra.append(edge + side * step)
-                    step *= 2.0
-        extras[i] = extra
-    k = max(len(e) for e in extras.values())
-    out = np.concatenate([flat, np.repeat(flat[:, -1:], k, -1)], -1)
-    for i, extra in extras.items():
-        out[i, flat.shape[-1]:flat.shape[-1] + len(extra)] = extra
-    return np.sort(out, -1).reshape(batch + (out.shape[-1],))
-
-
 def join(parts: list[Nodes]) -> Nodes:
     """One node set from several (frames): their nodes side by side."""
     wc = None if parts[0].w_coarse is None else _cat([n.w_coarse for n in parts])
@@ -580,109 +369,3 @@ def join(parts: list[Nodes]) -> Nodes:
 def _atom_nodes(P: Measure1D, Q: Measure1D) -> Nodes:
     aloc, aw, alp, alq = atom_entries(P, Q)
     return Nodes(aloc, aw, alp, alq)
-
-
-def _batch_align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
-    return np.broadcast_to(a, batch + a.shape[-1:]), np.broadcast_to(b, batch + b.shape[-1:])
-
-
-def _axis_breaks(P: Measure2D, Q: Measure2D, axis: int) -> torch.Tensor:
-    pts = np.concatenate(_batch_align(P.mesh_np(axis, MESH_LEVELS_2D),
-                                      Q.mesh_np(axis, MESH_LEVELS_2D)), -1)
-    # Merge near-duplicates (ring and grid modes share coordinates): per batch row.
-    flat = pts.reshape(-1, pts.shape[-1])
-    rows = []
-    for r in flat:
-        r = np.sort(r)
-        tol = 1e-9 * (r[-1] - r[0] + 1.0)
-        rows.append(r[np.concatenate([[True], np.diff(r) > tol])])
-    k = max(len(r) for r in rows)
-    merged = np.stack([np.pad(r, (0, k - len(r)), mode="edge") for r in rows])
-    merged = merged.reshape(pts.shape[:-1] + (k,))
-    return _sorted_breaks(merged, _cat([P.jumps(axis), Q.jumps(axis)]))
-
-
-MAX_MESH_2D = 400_000
-
-
-def nodes_2d(P: Measure2D, Q: Measure2D, max_points: int | None = None) -> Nodes | None:
-    """Tensor-product node set for the parts of P and Q with a density in the plane.
-
-    None when it would exceed `max_points` (many narrow modes: see the Gauss-Hermite
-    partition of unity below).
-    """
-    n = N_PANEL_2D if PANEL_NODES.get() >= 12 else 5
-    bx, by = _axis_breaks(P, Q, 0), _axis_breaks(P, Q, 1)
-    size = (bx.shape[-1] * n + 2 * N_TAIL_2D) * (by.shape[-1] * n + 2 * N_TAIL_2D)
-    batch_size = int(np.prod(np.broadcast_shapes(bx.shape[:-1], by.shape[:-1])))
-    if max_points is not None and size * batch_size > max_points:
-        return None
-    xs, wx = line_points(bx, n, N_TAIL_2D)
-    ys, wy = line_points(by, n, N_TAIL_2D)
-    batch = np.broadcast_shapes(xs.shape[:-1], ys.shape[:-1])
-    xs, wx = xs.expand(*batch, xs.shape[-1]), wx.expand(*batch, wx.shape[-1])
-    ys, wy = ys.expand(*batch, ys.shape[-1]), wy.expand(*batch, wy.shape[-1])
-    gx = xs.unsqueeze(-1).expand(*batch, xs.shape[-1], ys.shape[-1])
-    gy = ys.unsqueeze(-2).expand(*batch, xs.shape[-1], ys.shape[-1])
-    xy = torch.stack([gx, gy], -1).flatten(-3, -2)
-    w = (wx.unsqueeze(-1) * wy.unsqueeze(-2)).flatten(-2)
-    return Nodes(xy, w, P.log_density(xy), Q.log_density(xy))
-
-
-def nodes_product(P: Measure2D, Q: Measure2D, n: int | None = None) -> Nodes:
-    """Node set of two products: the outer product of the factor node sets (all strata)."""
-    nx = nodes_1d(P.factors[0], Q.factors[0], n=n)
-    ny = nodes_1d(P.factors[1], Q.factors[1], n=n)
-
-    def outer(a: torch.Tensor, b: torch.Tensor, op) -> torch.Tensor:
-        batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
-        a, b = a.expand(*batch, a.shape[-1]), b.expand(*batch, b.shape[-1])
-        return op(a.unsqueeze(-1), b.unsqueeze(-2)).flatten(-2)
-
-    add = torch.add
-    xy = torch.stack([outer(nx.x, ny.x, lambda a, b: a + 0 * b),
-                      outer(nx.x, ny.x, lambda a, b: b + 0 * a)], -1)
-    return Nodes(xy, outer(nx.w, ny.w, torch.mul), outer(nx.lp, ny.lp, add),
-                 outer(nx.lq, ny.lq, add))
-
-
-N_HERMITE = 48
-
-
-def nodes_gauss_mixture_2d(P: Measure2D, Q: Measure2D) -> Nodes | None:
-    """Node set for two Gaussian mixtures in the plane, by a partition of unity.
-
-    ∫ h = Σ_c ∫ h · r_c / (p + q), r_c the weighted density of component c of P or Q;
-    each term is a Gaussian-weighted integral of a smooth function, done by a
-    Gauss-Hermite rule in the component's own coordinates (a few hundred points per
-    component instead of a tensor mesh over the whole box). None if not applicable.
-    """
-    gp, gq = P.gaussian_mixture(), Q.gaussian_mixture()
-    if gp is None or gq is None:
-        return None
-    w = _cat([gp[0], gq[0]])
-    means = _bcat(gp[1], gq[1], -2)
-    covs = _bcat(gp[2], gq[2], -3)
-    z, wz = np.polynomial.hermite.hermgauss(N_HERMITE if PANEL_NODES.get() >= 12 else 32)
-    zz = torch.as_tensor(np.stack(np.meshgrid(z, z, indexing="ij"), -1).reshape(-1, 2))
-    ww = torch.as_tensor(np.outer(wz, wz).reshape(-1) / np.pi)
-    a, b, c = covs[..., 0, 0], covs[..., 0, 1], covs[..., 1, 1]
-    l00 = torch.sqrt(a)
-    l10 = b / l00
-    l11 = torch.sqrt(c - l10 * l10)
-    s2 = math.sqrt(2.0)
-    x0 = means[..., 0:1] + s2 * l00.unsqueeze(-1) * zz[:, 0]
-    x1 = means[..., 1:2] + s2 * (l10.unsqueeze(-1) * zz[:, 0] + l11.unsqueeze(-1) * zz[:, 1])
-    xy = torch.stack([x0, x1], -1).flatten(-3, -2)                    # (..., C*K, 2)
-    lp, lq = P.log_density(xy), Q.log_density(xy)
-    ls = torch.logaddexp(lp, lq)
-    wc = (w.unsqueeze(-1) * ww).flatten(-2)
-    return Nodes(xy, wc * torch.exp(-ls), lp, lq)
-
-
-def _bcat(a: torch.Tensor, b: torch.Tensor, dim: int) -> torch.Tensor:
-    """Concatenate along `dim` (counted from the end) after broadcasting batch shapes."""
-    k = -dim
-    batch = np.broadcast_shapes(a.shape[:-k], b.shape[:-k])
-    return torch.cat([a.expand(*batch, *a.shape[-k:]), b.expand(*batch, *b.shape[-k:])], dim)

@@ -1,12 +1,12 @@
-"""W1, W2, energy distance and MMD.
+"""W1, W2 and the energy distance in 1-D, from CDFs and quantiles.
 
-1-D: W1 = ∫|F_P - F_Q| (panels broken where the CDFs cross), W2 = (∫_0^1 (F_P^-1 -
+W1 = ∫|F_P - F_Q| (panels broken where the CDFs cross), W2 = (∫_0^1 (F_P^-1 -
 F_Q^-1)^2 du)^½ with quantiles found by bisection and differentiated by the implicit
-function theorem (dx/dθ = -∂F/∂θ / p), energy = 2∫(F_P - F_Q)^2 (Székely & Rizzo), MMD
-by quadrature of the kernel against both measures. Gaussian mixtures (atoms, ring,
-grid, products of normals) get closed forms for MMD and energy. Infinite values
-come from power tails: W_r is infinite when a tail has index <= r and the two
-tails differ at leading order.
+function theorem (dx/dθ = -∂F/∂θ / p), energy = 2∫(F_P - F_Q)^2 (Székely & Rizzo).
+Infinite values come from power tails: W_r is infinite when a tail has index <= r and
+the two tails differ at leading order. MMD, and the closed forms for Gaussian mixtures
+(atoms, ring, grid, products of normals) and the plane's lines and points, are in
+`kernels`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import math
 import numpy as np
 import torch
 
-from ..distributions.continuous import AffineLaw, LogNormalLaw, _np, ndtri
+from ..distributions.continuous import LogNormalLaw, _np, ndtri
 from ..distributions.measure import Measure1D, _cat
 from ..distributions.quadrature import panel_nodes
 from .frames import centres_widths, frames, owned
-from .gaussian import expected_abs, safe_sqrt
+from .gaussian import safe_sqrt
 from .integrals import REFINE
 from .nodes import nodes_1d
 from .precision import EMBEDDED_ERROR, PANEL_NODES
@@ -314,223 +314,3 @@ def _lognormal_tail_w2(P: Measure1D, Q: Measure1D, eps: float) -> np.ndarray:
 
 
 # --- Gaussian mixtures: MMD and energy in closed form -----------------------------------
-
-def _pairs_1d(g1, g2):
-    w1, m1, v1 = g1
-    w2, m2, v2 = g2
-    ww = w1.unsqueeze(-1) * w2.unsqueeze(-2)
-    mu = m1.unsqueeze(-1) - m2.unsqueeze(-2)
-    var = v1.unsqueeze(-1) + v2.unsqueeze(-2)
-    return ww, mu, var
-
-
-def mmd_gm_1d(gp, gq, ell: float) -> torch.Tensor:
-    def k(g1, g2):
-        ww, mu, var = _pairs_1d(g1, g2)
-        s = ell * ell + var
-        # pairs beyond 60 kernel widths add e^-1800 = 0, and leave the graph: mu² may
-        # overflow there (1e228 apart), and exp's gradient times it was 0·inf = NaN
-        far = mu.detach().abs() > 60 * torch.sqrt(s.detach())
-        mu = torch.where(far, torch.zeros_like(mu), mu)
-        term = ww * ell / torch.sqrt(s) * torch.exp(-mu * mu / (2 * s))
-        return torch.where(far, torch.zeros_like(term), term).sum((-1, -2))
-    return k(gp, gp) + k(gq, gq) - 2 * k(gp, gq)
-
-
-def energy_gm_1d(gp, gq) -> torch.Tensor:
-    def e(g1, g2):
-        ww, mu, var = _pairs_1d(g1, g2)
-        return (ww * expected_abs(mu, var)).sum((-1, -2))
-    return 2 * e(gp, gq) - e(gp, gp) - e(gq, gq)
-
-
-def _pairs_2d(g1, g2):
-    w1, m1, S1 = g1
-    w2, m2, S2 = g2
-    ww = w1.unsqueeze(-1) * w2.unsqueeze(-2)
-    mu = m1.unsqueeze(-2) - m2.unsqueeze(-3)                  # (..., M1, M2, 2)
-    S = S1.unsqueeze(-3) + S2.unsqueeze(-4)                   # (..., M1, M2, 2, 2)
-    return ww, mu, S
-
-
-def mmd_gm_2d(gp, gq, ell: float) -> torch.Tensor:
-    def k(g1, g2):
-        ww, mu, S = _pairs_2d(g1, g2)
-        a = S[..., 0, 0] + ell * ell
-        b = S[..., 0, 1]
-        c = S[..., 1, 1] + ell * ell
-        det = a * c - b * b
-        quad = (c * mu[..., 0] ** 2 - 2 * b * mu[..., 0] * mu[..., 1] + a * mu[..., 1] ** 2) / det
-        return (ww * ell * ell / torch.sqrt(det) * torch.exp(-0.5 * quad)).sum((-1, -2))
-    return k(gp, gp) + k(gq, gq) - 2 * k(gp, gq)
-
-
-_N_ANGLES = 512
-
-
-def _mean_abs_2d(ww, mu, S) -> torch.Tensor:
-    """Σ ww·E|Z| for Z ~ N(mu, S) in the plane: |z| = (pi/2)·mean over directions of |<θ, z>|."""
-    th = torch.arange(_N_ANGLES, dtype=torch.float64) * (math.pi / _N_ANGLES)
-    c, s = th.cos(), th.sin()
-    m = mu[..., 0:1] * c + mu[..., 1:2] * s
-    v = S[..., 0, 0:1] * c * c + 2 * S[..., 0, 1:2] * c * s + S[..., 1, 1:2] * s * s
-    e = expected_abs(m, v.clamp(min=0.0)).mean(-1) * (math.pi / 2)
-    return (ww * e).sum((-1, -2))
-
-
-def energy_gm_2d(gp, gq) -> torch.Tensor:
-    def e(g1, g2):
-        return _mean_abs_2d(*_pairs_2d(g1, g2))
-    return 2 * e(gp, gq) - e(gp, gp) - e(gq, gq)
-
-
-_N_LINE_ANGLES = 64
-
-
-def _project_lines(M, axis: int, shift_dir: torch.Tensor, scale_dir: torch.Tensor
-                   ) -> Measure1D:
-    """Projection of a product whose `axis` factor is atomic onto directions.
-
-    With factors (A, B) and A atomic, <θ, X> = a·shift_dir + b·scale_dir: a mixture of
-    affine images of B, one per atom a (shift_dir, scale_dir: (Θ, 1), scale_dir > 0).
-    """
-    A, B = M.factors[axis], M.factors[1 - axis]
-    comps, weights, atoms, masses = [], [], [], []
-    for i in range(A.atom_loc.shape[-1]):
-        a, wa = A.atom_loc[..., i:i + 1], A.atom_w[..., i:i + 1]
-        shift = a * shift_dir
-        for c, law in enumerate(B.comps):
-            comps.append(AffineLaw(law, shift, scale_dir))
-            weights.append(torch.broadcast_tensors(wa * B.comp_w[..., c:c + 1], shift)[0])
-        if B.has_atoms:
-            atoms.append(shift + B.atom_loc * scale_dir)
-            masses.append(torch.broadcast_tensors(wa * B.atom_w, atoms[-1])[0])
-    return Measure1D(comps, _cat(weights), _cat(atoms), _cat(masses))
-
-
-def energy_lines_2d(P, Q) -> torch.Tensor | None:
-    """Energy distance between products whose first (or second) factors are atomic.
-
-    |z| = (pi/2)·mean over directions θ of |<θ, z>|, so the 2-D energy is (pi/2) times
-    the mean of the 1-D energies of the projections, each exact (2∫(F - G)^2); the
-    directions are Gauss-Legendre nodes on a half circle where the projections are
-    affine images of the continuous factor. None when neither layout applies.
-    """
-    if P.factors is None or Q.factors is None:
-        return None
-    if all(not f.has_continuous for f in (*P.factors, *Q.factors)):
-        return _energy_points_2d(P, Q)
-    for axis in (0, 1):
-        if not (P.factors[axis].has_continuous or Q.factors[axis].has_continuous):
-            break
-    else:
-        return None
-    # axis 0 atomic: θ in (0, pi), scale sin θ; axis 1 atomic: θ in (-pi/2, pi/2), cos θ.
-    lo = 0.0 if axis == 0 else -math.pi / 2
-    th, wth = panel_nodes(torch.tensor([lo], dtype=torch.float64),
-                          torch.tensor([lo + math.pi], dtype=torch.float64),
-                          _N_LINE_ANGLES if PANEL_NODES.get() >= 12 else 40)
-    th, wth = th.reshape(-1, 1), wth.reshape(-1) / math.pi
-    along, across = (th.cos(), th.sin()) if axis == 0 else (th.sin(), th.cos())
-    factors = (*P.factors, *Q.factors)
-    if not np.broadcast_shapes(*(f.mesh_np().shape[:-1] for f in factors)):
-        # One pair: every direction at once, as a batch of projections.
-        PP = _project_lines(P, axis, along, across)
-        QQ = _project_lines(Q, axis, along, across)
-        return math.pi / 2 * (wth * energy_1d(PP, QQ)).sum(-1)
-    # A batch of pairs (a sweep) already fills the batch axis: one direction at a time.
-    total = torch.zeros((), dtype=torch.float64)
-    for k in range(th.shape[0]):
-        PP = _project_lines(P, axis, along[k], across[k])
-        QQ = _project_lines(Q, axis, along[k], across[k])
-        total = total + wth[k] * energy_1d(PP, QQ)
-    return math.pi / 2 * total
-
-
-def _energy_points_2d(P, Q) -> torch.Tensor:
-    """Energy distance between finitely many points of the plane, by its definition."""
-    def cloud(M):
-        x, y = M.factors
-        xs, ys = torch.broadcast_tensors(x.atom_loc.unsqueeze(-1), y.atom_loc.unsqueeze(-2))
-        w = x.atom_w.unsqueeze(-1) * y.atom_w.unsqueeze(-2)
-        return torch.stack([xs, ys], -1).flatten(-3, -2), w.flatten(-2)
-
-    def mean_dist(a, b):
-        (za, wa), (zb, wb) = a, b
-        d = za.unsqueeze(-2) - zb.unsqueeze(-3)
-        return (wa.unsqueeze(-1) * wb.unsqueeze(-2) * safe_sqrt((d * d).sum(-1))).sum((-1, -2))
-
-    cp, cq = cloud(P), cloud(Q)
-    return 2 * mean_dist(cp, cq) - mean_dist(cp, cp) - mean_dist(cq, cq)
-
-
-def w1_point_gm_2d(point: torch.Tensor, g) -> torch.Tensor:
-    """E|X - a| for a Gaussian mixture X and a point a (..., 2)."""
-    w, m, S = g
-    return _mean_abs_2d(w.unsqueeze(-1), (m - point.unsqueeze(-2)).unsqueeze(-2),
-                        S.unsqueeze(-3))
-
-
-def w2_point_gm_2d(point: torch.Tensor, g) -> torch.Tensor:
-    w, m, S = g
-    d2 = ((m - point.unsqueeze(-2)) ** 2).sum(-1) + S.diagonal(dim1=-2, dim2=-1).sum(-1)
-    return safe_sqrt((w * d2).sum(-1))
-
-
-# --- MMD by quadrature (1-D, and 2-D products through the factorised kernel) -------------
-
-def _kernel_masses(P: Measure1D, Q: Measure1D, ell: float):
-    n = nodes_1d(P, Q)
-    a = n.w * torch.exp(n.lp)
-    b = n.w * torch.exp(n.lq)
-    x = n.x
-    # Nodes where neither measure has mass (a gap filled between laws 1e200 apart) add
-    # nothing to the double sum: dropped, so the N x N kernel stays small.
-    keep = ((a.detach() != 0) | (b.detach() != 0)).reshape(-1, a.shape[-1]).any(0)
-    if not bool(keep.all()):
-        idx = torch.nonzero(keep).squeeze(-1)
-        a, b = a.index_select(-1, idx), b.index_select(-1, idx)
-        x = x.index_select(-1, idx)
-    d = x.unsqueeze(-1) - x.unsqueeze(-2)
-    K = torch.exp(-d * d / (2 * ell * ell))
-
-    def form(u, v):
-        return (u.unsqueeze(-2) @ K @ v.unsqueeze(-1))[..., 0, 0]
-    return form(a, a), form(b, b), form(a, b)
-
-
-def mmd_cf_1d(P: Measure1D, Q: Measure1D, ell: float) -> torch.Tensor | None:
-    """MMD^2 from characteristic functions (None if a law has no closed-form one).
-
-    With k(x, y) = exp(-(x - y)^2 / (2 l^2)), Bochner's theorem gives
-    MMD^2 = (2/sqrt(pi)) ∫_0^inf exp(-t^2) |phi_P(w) - phi_Q(w)|^2 dt at w = sqrt(2) t / l:
-    a smooth integral on [0, 9], even for heavy tails where the kernel double
-    integral in x-space would need a huge mesh.
-    """
-    with torch.no_grad():
-        pts = _cat([_mesh(P), _mesh(Q)])
-        core = pts[..., 1:-1] if pts.shape[-1] > 2 else pts
-        spread = float((core.max(-1).values - core.min(-1).values).max()) if core.numel() else 0
-    cycles = spread * math.sqrt(2) / ell * 9 / (2 * math.pi)      # oscillations over [0, 9]
-    panels = int(min(2000, max(24, 3 * cycles)))
-    edges = torch.linspace(0.0, 9.0, panels + 1, dtype=torch.float64)
-    t, wt = panel_nodes(edges[:-1], edges[1:], PANEL_NODES.get())
-    t, wt = t.flatten(), wt.flatten()
-    omega = math.sqrt(2) * t / ell
-    fp, fq = P.char_fn(omega), Q.char_fn(omega)
-    if fp is None or fq is None:
-        return None
-    diff = fp - fq
-    sq = diff.real ** 2 + diff.imag ** 2
-    return 2 / math.sqrt(math.pi) * (wt * torch.exp(-t * t) * sq).sum(-1)
-
-
-def mmd_quad_1d(P: Measure1D, Q: Measure1D, ell: float) -> torch.Tensor:
-    kpp, kqq, kpq = _kernel_masses(P, Q, ell)
-    return kpp + kqq - 2 * kpq
-
-
-def mmd_quad_product(P, Q, ell: float) -> torch.Tensor:
-    xpp, xqq, xpq = _kernel_masses(P.factors[0], Q.factors[0], ell)
-    ypp, yqq, ypq = _kernel_masses(P.factors[1], Q.factors[1], ell)
-    return xpp * ypp + xqq * yqq - 2 * xpq * ypq

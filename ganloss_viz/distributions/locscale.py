@@ -1,0 +1,299 @@
+"""The location-scale families (normal, Laplace, logistic, Cauchy, Gumbel, Student t)
+and the guarded arithmetic their log-densities need at extreme scales: a ratio whose
+backward pass stays 0 (not NaN) where nothing depends on it, squares that would overflow.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import torch
+
+from .asymptotics import LOG_TERM, Growth, exp_coef, pow_term
+from .law1d import INF, LOG_SQRT_2PI, Continuous1D, _np, _special, ndtri
+
+
+class _Ratio(torch.autograd.Function):
+    """a / b, whose backward multiplies the incoming gradient first.
+
+    Autograd's own division takes ∂(a/b)/∂b = −((a/b)/b) before the incoming gradient:
+    with a scale b of 1e-282 that is −inf at any point a few units away, where the
+    density has underflowed and the incoming gradient is 0, and 0·inf = NaN spreads to
+    every gradient of the pair. Here the terms g/b and −g·(a/b)/b are summed as
+    (g/S)/b·S with S = max |g|, so a gradient that is 0 stays 0 and one that overflows
+    is ±inf, not inf − inf = NaN."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        r = a / b
+        ctx.save_for_backward(r, b)
+        ctx.shapes = (a.shape, b.shape)
+        return r
+
+    @staticmethod
+    def backward(ctx, g):
+        r, b = ctx.saved_tensors
+        sa, sb = ctx.shapes
+        # (an empty batch of nodes, a frame with nothing to integrate, has no maximum)
+        big = g.abs().max() if g.numel() else torch.zeros((), dtype=g.dtype)
+        scale = torch.where((big > 0) & torch.isfinite(big), big, torch.ones_like(big))
+        unit = g / scale                                   # |unit| ≤ 1
+
+        def back(t: torch.Tensor, bt: torch.Tensor) -> torch.Tensor:
+            # t·scale/b in the order that overflows only if the result does
+            out = torch.where(bt.abs() < 1, (t * scale) / bt, t * (scale / bt))
+            return torch.where(t == 0, torch.zeros_like(out), out)
+
+        ga = back(unit, b).sum_to_size(sa) if ctx.needs_input_grad[0] else None
+        gb = back((-(unit * r)).sum_to_size(sb), b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def ratio(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """a / b with a gradient that stays 0 (not NaN) where nothing depends on it. Plain
+    division where its backward term (a/b)/b stays below 1e290 (the usual case, and
+    the cheap one: no Python in the backward pass)."""
+    r = a / b
+    if not r.requires_grad:
+        return r                                  # no backward pass: nothing to guard
+    if r.numel() and b.numel():
+        small = float(b.detach().abs().min())
+        if small >= 1e-140 and float(r.detach().abs().max()) < 1e150:
+            return r
+    return _Ratio.apply(a, b)
+
+
+def _z(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    return ratio(x - loc, scale)
+
+
+def _finite_square(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """z with entries beyond 1e150 (whose square overflows) set to 0, and where they are
+    (None if nowhere): the log-density is −inf there with a zero, not NaN, gradient."""
+    far = z.detach().abs() > 1e150
+    if not bool(far.any()):
+        return z, None
+    return torch.where(far, torch.zeros_like(z), z), far
+
+
+def _log1p_sq(z: torch.Tensor, v: torch.Tensor | float = 1.0) -> torch.Tensor:
+    """log(1 + z²/v) without z² overflowing (a Cauchy or Student t 1e257 scales away:
+    2 log|z| − log v, not log(inf))."""
+    big = z.detach().abs() > 1e100
+    if not bool(big.any()):
+        return torch.log1p(z * z / v)
+    zs = torch.where(big, torch.zeros_like(z), z)
+    zb = torch.where(big, z, torch.full_like(z, 1e200)).abs()
+    far = 2 * torch.log(zb) - torch.log(torch.as_tensor(v, dtype=torch.float64)) \
+        + torch.log1p(v / (zb * zb))
+    return torch.where(big, far, torch.log1p(zs * zs / v))
+
+
+class _LocScale(Continuous1D):
+    symmetric = True              # about loc (the Gumbel is not)
+    def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
+        self.loc = loc.unsqueeze(-1)
+        self.scale = scale.unsqueeze(-1)
+
+    def params_np(self):
+        return {"loc": _np(self.loc), "scale": _np(self.scale)}
+
+    def centre_width_np(self):
+        return _np(self.loc), _np(self.scale)
+
+    def shifted(self, c):
+        out = copy.copy(self)
+        out.loc = self.loc - c
+        if self.gaussian is not None:
+            out.gaussian = (out.loc, self.gaussian[1])
+        return out
+
+    def location(self):
+        return self.loc[..., 0]
+
+    def at_origin(self):
+        out = copy.copy(self)
+        out.loc = torch.zeros_like(self.loc.detach())
+        if self.gaussian is not None:
+            out.gaussian = (out.loc, self.gaussian[1])
+        return out
+
+    def scaled(self, k):
+        out = copy.copy(self)
+        out.loc, out.scale = self.loc / k, self.scale / k
+        if self.gaussian is not None:
+            out.gaussian = (out.loc, out.scale ** 2)
+        return out
+
+    def quantile_np(self, u):
+        return _np(self.loc) + _np(self.scale) * self.std_quantile(u)
+
+    def sf_np(self, x):
+        if not self.symmetric:
+            raise NotImplementedError
+        # symmetric about loc: P(X > x) = F(2 loc − x), whose digits the CDF keeps
+        return self.cdf_value(torch.as_tensor(2 * _np(self.loc) - x)).numpy()
+
+    def ppf(self, u):
+        z = torch.as_tensor(self.std_quantile(u.detach().numpy()), dtype=torch.float64)
+        return self.loc + self.scale * z
+
+
+class NormalLaw(_LocScale):
+    def __init__(self, loc, scale):
+        super().__init__(loc, scale)
+        self.gaussian = (self.loc, self.scale**2)
+
+    def log_prob(self, x):
+        z, far = _finite_square(_z(x, self.loc, self.scale))
+        lp = -0.5 * z * z - self.scale.log() - LOG_SQRT_2PI
+        return lp if far is None else torch.where(far, torch.full_like(lp, -INF), lp)
+
+    def cdf(self, x):
+        return torch.special.ndtr(_z(x, self.loc, self.scale))
+
+    @staticmethod
+    def std_quantile(u):
+        return ndtri(u)
+
+    def far_growth(self, side, v):
+        # (x − μ)²/(2σ²) at x = ±t
+        s2 = v["scale"] ** 2
+        return Growth({pow_term(2.0): 0.5 / s2, pow_term(1.0): -side * v["loc"] / s2})
+
+    def char_fn(self, w):
+        return torch.exp(1j * self.loc * w - 0.5 * (self.scale * w) ** 2)
+
+class LaplaceLaw(_LocScale):
+    def log_prob(self, x):
+        return -_z(x, self.loc, self.scale).abs() - (2 * self.scale).log()
+
+    def cdf(self, x):
+        z = _z(x, self.loc, self.scale)
+        return torch.where(z < 0, 0.5 * torch.exp(z.clamp(max=0)),
+                           1 - 0.5 * torch.exp(-z.clamp(min=0)))
+
+    @staticmethod
+    def std_quantile(u):
+        return np.where(u < 0.5, np.log(2 * u), -np.log(2 * (1 - u)))
+
+    def far_growth(self, side, v):
+        return Growth({pow_term(1.0): 1.0 / v["scale"]})
+
+    def char_fn(self, w):
+        return torch.exp(1j * self.loc * w) / (1 + (self.scale * w) ** 2)
+
+class LogisticLaw(_LocScale):
+    def log_prob(self, x):
+        a = _z(x, self.loc, self.scale).abs()       # symmetric; exact in both tails
+        return -a - 2 * torch.log1p(torch.exp(-a)) - self.scale.log()
+
+    def cdf(self, x):
+        return torch.sigmoid(_z(x, self.loc, self.scale))
+
+    @staticmethod
+    def std_quantile(u):
+        return np.log(u) - np.log1p(-u)
+
+    def far_growth(self, side, v):
+        return Growth({pow_term(1.0): 1.0 / v["scale"]})
+
+    def char_fn(self, w):
+        a = math.pi * self.scale * w
+        safe = torch.where(a == 0, torch.ones_like(a), a)
+        ratio = torch.where(a == 0, torch.ones_like(a), safe / torch.sinh(safe))
+        return torch.exp(1j * self.loc * w) * ratio
+
+class CauchyLaw(_LocScale):
+    tail_alpha = 1.0
+
+    def log_prob(self, x):
+        z = _z(x, self.loc, self.scale)
+        return -math.log(math.pi) - self.scale.log() - _log1p_sq(z)
+
+    def cdf(self, x):
+        z = _z(x, self.loc, self.scale)
+        # atan2 keeps far tails accurate: F = atan2(1, -z) / pi.
+        return torch.atan2(torch.ones_like(z), -z) / math.pi
+
+    @staticmethod
+    def std_quantile(u):
+        return np.tan(np.pi * (u - 0.5))
+
+    def far_growth(self, side, v):
+        return Growth({LOG_TERM: 2.0})
+
+    def tail_coef(self):
+        return _np(self.scale)[..., 0] / math.pi
+
+    def char_fn(self, w):
+        return torch.exp(1j * self.loc * w - self.scale * w.abs())
+
+class GumbelLaw(_LocScale):
+    """Gumbel (maximum). Far in the left tail e^-z overflows: the density and the CDF are
+    0 there and so is their gradient (left to autograd it would be 0·inf = NaN)."""
+
+    def _z_safe(self, x):
+        z = _z(x, self.loc, self.scale)
+        under = torch.isinf(torch.exp(-z.detach()))
+        return torch.where(under, torch.zeros_like(z), z), under
+
+    def log_prob(self, x):
+        z, under = self._z_safe(x)
+        lp = -(z + torch.exp(-z)) - self.scale.log()
+        return torch.where(under, torch.full_like(lp, -math.inf), lp)
+
+    symmetric = False
+
+    def cdf(self, x):
+        z, under = self._z_safe(x)
+        return torch.where(under, torch.zeros_like(z), torch.exp(-torch.exp(-z)))
+
+    def sf_np(self, x):
+        z = (x - _np(self.loc)) / _np(self.scale)
+        with np.errstate(over="ignore"):
+            return -np.expm1(-np.exp(-z))
+
+    @staticmethod
+    def std_quantile(u):
+        return -np.log(-np.log(u))
+
+    def far_growth(self, side, v):
+        # z + e^{−z}, z = (x − μ)/σ: linear on the right, doubly exponential on the left.
+        mu, sigma = v["loc"], v["scale"]
+        if side > 0:
+            return Growth({pow_term(1.0): 1.0 / sigma})
+        return Growth.exp(1.0 / sigma, exp_coef(mu / sigma)) + Growth({pow_term(1.0): -1.0 / sigma})
+
+
+class StudentTLaw(_LocScale):
+    def __init__(self, df, loc, scale):
+        super().__init__(loc, scale)
+        self.df = df.unsqueeze(-1)
+        self.tail_alpha = float(df.detach().min())
+
+    def params_np(self):
+        return {**super().params_np(), "df": _np(self.df)}
+
+    def far_growth(self, side, v):
+        return Growth({LOG_TERM: v["df"] + 1.0})
+
+    def log_prob(self, x):
+        z = _z(x, self.loc, self.scale)
+        v = self.df
+        return (torch.lgamma((v + 1) / 2) - torch.lgamma(v / 2) - 0.5 * torch.log(v * math.pi)
+                - self.scale.log() - (v + 1) / 2 * _log1p_sq(z, v))
+
+    def quantile_np(self, u):
+        return _np(self.loc) + _np(self.scale) * _special().stdtrit(_np(self.df), u)
+
+    def cdf_np(self, x):
+        return _special().stdtr(_np(self.df), (x - _np(self.loc)) / _np(self.scale))
+
+    def tail_coef(self):
+        v = _np(self.df)[..., 0]
+        sc = _special()
+        c = np.exp(sc.gammaln((v + 1) / 2) - sc.gammaln(v / 2)) / np.sqrt(v * np.pi)
+        return c * v ** ((v - 1) / 2) * _np(self.scale)[..., 0] ** v

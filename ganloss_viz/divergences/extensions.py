@@ -1,0 +1,239 @@
+"""Breaks beyond and between the laws' quantile meshes, for the 1-D node sets of
+`nodes`: each law's tail extensions into a gap, the outer reach of laws far apart, the
+switch points of a mixture's minor component, and the filling of wide gaps.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ..distributions.continuous import MESH_LEVELS
+from ..distributions.measure import Measure1D
+
+PEAK_STEPS = 40          # graded breaks on each side of a peak, at most
+
+_OUTER = np.array([MESH_LEVELS[0], MESH_LEVELS[1], MESH_LEVELS[-2], MESH_LEVELS[-1]])
+_DOUBLINGS = 2.0 ** np.arange(1, 48) - 1.0          # 1, 3, 7, ... last panel widths out
+
+
+def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
+    """Breaks beyond each law's outermost quantiles, at 1, 3, 7, ... times its last panel's
+    width, into the gap up to the next break of `pts`. The law's tail decays there over a
+    few widths, an integrand such as √(pq) reaches further than the law itself, and the
+    next break may belong to another law far away (a lognormal of width 1e-4 beside an
+    exponential: one panel across would lose 1e-7 of the Bhattacharyya coefficient)."""
+    parts = []
+    for law in (*P.comps, *Q.comps):
+        b = law.quantile_np(_OUTER)
+        for side, (edge, inner), end in ((1, (b[..., 3:], b[..., 2:3]), law.hi),
+                                         (-1, (b[..., :1], b[..., 1:2]), law.lo)):
+            step = np.abs(edge - inner)
+            # only into the gap up to the next break of the mesh (another law's, usually
+            # near: then nothing is added)
+            beyond = np.where(side * (pts - edge) > step / 2, side * pts, np.inf)
+            nxt = side * beyond.min(-1, keepdims=True)      # ±inf: none (the tail map's)
+            ext = edge + side * step * _DOUBLINGS
+            ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
+            if isinstance(end, torch.Tensor):           # not beyond a finite support end
+                ok &= side * (end.detach().numpy() - ext) > 0
+            parts.append((ext, ok))
+    if not parts:
+        return pts[..., :0]
+    batch = np.broadcast_shapes(*(e.shape[:-1] for e, _ in parts), pts.shape[:-1])
+    ext = np.concatenate([np.broadcast_to(e, batch + e.shape[-1:]) for e, _ in parts], -1)
+    ok = np.concatenate([np.broadcast_to(k, batch + k.shape[-1:]) for _, k in parts], -1)
+    count = int(ok.sum(-1).max()) if ok.size else 0
+    order = np.argsort(~ok, axis=-1, kind="stable")[..., :count]
+    keep = np.take_along_axis(ok, order, -1)
+    pad = np.broadcast_to(pts[..., :1], batch + (1,))
+    return np.where(keep, np.take_along_axis(ext, order, -1), pad)
+
+
+GAP_RATIO = 1000.0
+
+
+def _unbounded(laws, side: int) -> bool:
+    return all(not isinstance(end, torch.Tensor)
+               for end in (law.hi if side > 0 else law.lo for law in laws))
+
+
+def _outer_reach(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
+    """Breaks beyond the mesh's two ends, doubling the end panel's width out to the mesh's
+    span, where the span is more than GAP_RATIO end panels (laws far apart) and the
+    support is unbounded on that side. Beyond a law far from the other, an integrand that
+    mixes the two (√(pq) of heavy tails) keeps the other law's level out to the distance
+    between them: a tail map scaled on the end panel alone would miss that mass, and its
+    coarse rule with it."""
+    s = np.sort(pts, -1)
+    if s.shape[-1] < 2:
+        return s[..., :0]
+    laws = (*P.comps, *Q.comps)
+    span = s[..., -1:] - s[..., :1]
+    parts = []
+    for side, edge, step in ((-1, s[..., :1], s[..., 1:2] - s[..., :1]),
+                             (1, s[..., -1:], s[..., -1:] - s[..., -2:-1])):
+        if not _unbounded(laws, side):
+            continue
+        step = np.maximum(step, np.abs(edge) * 1e-15 + 1e-300)
+        far = span > GAP_RATIO * step
+        if not far.any():
+            continue
+        k = int(np.ceil(float((np.log2(span) - np.log2(step))[far].max()))) + 1
+        ext = edge + side * step * (2.0 ** np.arange(1, k + 1) - 1.0)
+        ok = far & (side * (ext - edge) <= span) & (np.abs(ext) <= 1e307)
+        parts.append(np.where(ok, ext, edge))
+    return np.concatenate(parts, -1) if parts else s[..., :0]
+
+
+def _switch_breaks(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
+    """Graded breaks where a mixture with a minor component (`MINOR_WEIGHT`) changes its
+    leading component (log w_a p_a = log w_b p_b) inside a panel much wider than the
+    switch, out to beyond the mesh's ends (a single pair only). A weight w of 5e-199
+    leaves the value untouched there, but the derivative in w weighs p_a/√p ∝ w^(−1/2)
+    (Hellinger): its mass sits at the switch (x = 53.9 for a lognormal at 16 beside a
+    gamma at 0.1), past the lognormal's last quantile, where the tail map alone put it
+    off by a factor 2.1."""
+    s = np.unique(pts[np.isfinite(pts)])
+    mixtures = [M for M in (P, Q) if len(M.comps) > 1 and _minor_weight(M)]
+    if pts.ndim != 1 and int(np.prod(pts.shape[:-1])) != 1 or s.size < 2 or not mixtures:
+        return pts[..., :0]
+    out = []
+    with torch.no_grad():
+        for M in mixtures:
+            lw = M.comp_w.detach().reshape(-1).log()
+
+            def terms(t: torch.Tensor, M=M, lw=lw) -> torch.Tensor:
+                return torch.stack([lw[c] + law.log_prob(t).reshape(-1)
+                                    for c, law in enumerate(M.comps)])
+
+            probe = np.sort(np.concatenate([s, *_outward(s, terms)]))
+            x = torch.as_tensor(probe, dtype=torch.float64)
+            v = terms(x)
+            best, dom = v.max(0)
+            live = torch.isfinite(best[:-1]) & torch.isfinite(best[1:]) & (dom[:-1] != dom[1:])
+            for i in torch.nonzero(live).reshape(-1).tolist():
+                a, b = int(dom[i]), int(dom[i + 1])
+                # log(w_a p_a / w_b p_b) falls by this much across the probe panel: the
+                # switch is sharp against the panel where it is large
+                jump = float((v[a, i] - v[b, i]) - (v[a, i + 1] - v[b, i + 1]))
+                if jump > 8:
+                    out.append(_graded_switch(terms, (a, b), probe, i, s, jump))
+    out = [o for o in out if o.size]
+    if not out:
+        return pts[..., :0]
+    return np.concatenate(out).reshape(pts.shape[:-1] + (-1,))
+
+
+SWITCH_GRID = 65
+# A component's weight share below which its switches are sought: the derivative in a
+# weight w grows like w^(−1/2) where the component leads only far out (Hellinger, JS,
+# ...). With ordinary shares the mesh's tail map holds it (four sessions of the search's
+# mixtures found no such case), and the probing would cost a mixture's single value
+# about a quarter of its time.
+MINOR_WEIGHT = 1e-3
+
+
+def _minor_weight(M: Measure1D) -> bool:
+    w = M.comp_w.detach()
+    return bool((w < MINOR_WEIGHT * w.sum(-1, keepdim=True)).any())
+
+# Where the mixture's largest log-term is below this, every node's density is 0 in
+# float64 (and its gradient with it): no switch out there can matter.
+SWITCH_FLOOR = -1500.0
+
+
+def _outward(s: np.ndarray, terms) -> list[np.ndarray]:
+    """Probe points beyond the mesh's ends, doubling the end panel's width, out to where
+    the mixture's density is below SWITCH_FLOOR (e^-1500; 1e307 at most): a normal's
+    tail ends after a few doublings, a Cauchy's near 1e300. Found on every 8th point
+    first, so that the long runs of a light tail cost little."""
+    parts = []
+    for side, edge, step in ((-1, s[0], s[1] - s[0]), (1, s[-1], s[-1] - s[-2])):
+        step = max(step, abs(edge) * 1e-15, 1e-300)
+        k = np.arange(1, int(np.log2(1e307) - np.log2(step)) + 1)
+        ext = edge + side * (np.ldexp(step, k) - step)      # 2^k alone would overflow
+        ext = ext[np.abs(ext) <= 1e307]
+        top = terms(torch.as_tensor(ext[::8], dtype=torch.float64)).max(0).values
+        dead = torch.nonzero(~(top > SWITCH_FLOOR)).reshape(-1)
+        parts.append(ext[:8 * int(dead[0]) + 1] if dead.numel() else ext)
+    return parts
+
+
+def _graded_switch(terms, pair: tuple[int, int], probe: np.ndarray, i: int, s: np.ndarray,
+                   jump: float) -> np.ndarray:
+    """The breaks of one switch inside the probe panel i (see `_switch_breaks`): its
+    root, found on grids of SWITCH_GRID points until known to 1e-3 of the switch's own
+    width 1/slope, then breaks doubling away from it within the panel."""
+    a, b = pair
+    lo, hi = float(probe[i]), float(probe[i + 1])
+    slope = jump / (hi - lo)
+    for _ in range(8):
+        grid = torch.linspace(lo, hi, SWITCH_GRID, dtype=torch.float64)
+        v = terms(grid)
+        d = v[a] - v[b]
+        k = int(torch.nonzero(d < 0).reshape(-1)[0]) if bool((d < 0).any()) else SWITCH_GRID - 1
+        k = max(k, 1)
+        lo, hi = float(grid[k - 1]), float(grid[k])
+        drop = float(d[k - 1] - d[k])
+        if math.isfinite(drop) and drop > 0:
+            slope = drop / (hi - lo)
+        if (hi - lo) * slope < 1e-3:
+            break
+    root = 0.5 * (lo + hi)
+    steps = 2.0 ** np.arange(PEAK_STEPS) / slope
+    grid = np.concatenate([[root], root - steps, root + steps])
+    # past a mesh end, the outward probes up to the switch become breaks too
+    beyond = probe[((probe > s[-1]) & (probe <= probe[i + 1]))
+                   | ((probe < s[0]) & (probe >= probe[i]))]
+    return np.concatenate([grid[(grid > probe[i]) & (grid < probe[i + 1])],
+                           probe[i:i + 2], beyond])
+
+
+def _fill_gaps(pts: np.ndarray) -> np.ndarray:
+    """Mesh points with gaps filled: where two consecutive points are far apart compared
+    with the panels beside them (two laws far apart, a frame's bound), breaks doubling
+    their distance from each side up to the middle. A law's tail beyond its outermost
+    quantile decays over a few widths; one Gauss-Legendre panel across the whole gap
+    would miss it."""
+    s = np.sort(pts, -1)
+    if s.shape[-1] < 3:
+        return s
+    g = np.diff(s, axis=-1)
+    zero = np.zeros_like(g[..., :1])
+    left = np.concatenate([zero, g[..., :-1]], -1)         # 0: no panel on that side
+    right = np.concatenate([g[..., 1:], zero], -1)
+    wide = g > GAP_RATIO * np.maximum(np.maximum(left, right), 1e-300)
+    if not wide.any():
+        return s
+    batch = s.shape[:-1]
+    flat, flat_g = s.reshape(-1, s.shape[-1]), g.reshape(-1, g.shape[-1])
+    flat_l, flat_r = left.reshape(flat_g.shape), right.reshape(flat_g.shape)
+    flat_w = wide.reshape(flat_g.shape)
+    extras = {}
+    for i in np.nonzero(flat_w.any(-1))[0]:
+        r, gr, lr, rr, wr = flat[i], flat_g[i], flat_l[i], flat_r[i], flat_w[i]
+        extra = []
+        for j in np.nonzero(wr)[0]:
+            a, b = r[j], r[j + 1]
+            mid = a + gr[j] / 2
+            for edge, step, side in ((a, lr[j], 1.0), (b, rr[j], -1.0)):
+                if step <= 0:
+                    continue
+                step = max(step, abs(edge) * 1e-15)
+                while side * (mid - edge) > step:
+                    extra.append(edge + side * step)
+                    step *= 2.0
+        extras[i] = extra
+    k = max(len(e) for e in extras.values())
+    out = np.concatenate([flat, np.repeat(flat[:, -1:], k, -1)], -1)
+    for i, extra in extras.items():
+        out[i, flat.shape[-1]:flat.shape[-1] + len(extra)] = extra
+    return np.sort(out, -1).reshape(batch + (out.shape[-1],))
+
+
+def _batch_align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+    return np.broadcast_to(a, batch + a.shape[-1:]), np.broadcast_to(b, batch + b.shape[-1:])
