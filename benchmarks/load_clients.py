@@ -27,7 +27,6 @@ in a soak, RSS grows < 10 % after the warm-up round and nothing is left at the e
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import sys
@@ -44,12 +43,13 @@ from load_sessions import (  # noqa: E402
     OUTCOMES,
     SESSIONS,
     Visit,
-    children_of,
+    final_report,
     log,
+    options,
     report,
     threads_of,
 )
-from sessions import PeakSampler, hwm_kb, rss_kb, server_pid  # noqa: E402
+from sessions import PeakSampler, rss_kb, server_pid  # noqa: E402
 from ws_session import WsSession  # noqa: E402
 
 from ganloss_viz.ui.background import SESSION_GRACE  # noqa: E402
@@ -173,29 +173,11 @@ async def main_async(args) -> None:
             if time.monotonic() >= t_end:
                 break
         await asyncio.sleep(SESSION_GRACE + 10)           # every session gone, runs stopped
-        sampler.running = False
-        sampler.join()
-        threads1, kids = threads_of(pid), children_of(pid)
-        print(f"peak server RSS (process and children, sampled): {sampler.peak / 1024:.0f} MB; "
-              f"kernel peak (VmHWM): {hwm_kb(pid) / 1024:.0f} MB (target <= 1200 MB)")
-        if args.soak:
-            growth = [100 * (r / rounds[0] - 1) for r in rounds[1:]] or [0.0]
-            print(f"RSS after each round (MB): {' '.join(f'{r / 1024:.0f}' for r in rounds)}; "
-                  f"growth after the warm-up round: {growth[-1]:+.1f}% at the end, "
-                  f"{max(growth):+.1f}% at most (target < 10%)")
-        print(f"when every session is closed (+{SESSION_GRACE + 10:.0f} s): {threads1} threads "
-              f"(before the load {threads0}), child processes {kids or 'none'}; "
-              f"RSS {rss_kb(pid) / 1024:.0f} MB; load {load()}")
+        final_report(pid, sampler, rounds, threads0, bool(args.soak), "session")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--soak", type=float, default=0, help="minutes of rounds (0: one round)")
-    ap.add_argument("--explore", type=float, default=40, help="seconds each session explores")
-    ap.add_argument("--pause", type=float, default=1.0, help="seconds between two changes")
-    ap.add_argument("--explorers", type=int, default=SESSIONS,
-                    help="sessions that explore (the others stay on their page)")
-    asyncio.run(main_async(ap.parse_args()))
+    asyncio.run(main_async(options(__doc__)))
 
 
 if __name__ == "__main__":

@@ -278,33 +278,41 @@ async def main_async(args) -> None:
                     break
             await browser.close()
         await asyncio.sleep(SESSION_GRACE + 10)           # every session gone, runs stopped
-        sampler.running = False
-        sampler.join()
-        threads1, kids = threads_of(pid), children_of(pid)
-        print(f"peak server RSS (process and children, sampled): {sampler.peak / 1024:.0f} MB; "
-              f"kernel peak (VmHWM): {hwm_kb(pid) / 1024:.0f} MB (target <= 1200 MB)")
-        if args.soak:
-            warm_rss = rounds[0][0]
-            print(f"RSS after each round (MB): "
-                  f"{' '.join(f'{r / 1024:.0f}' for r, _ in rounds)}; growth after the "
-                  f"warm-up round: {100 * (rounds[-1][0] / warm_rss - 1):+.1f}% at the end, "
-                  f"{100 * (max(r for r, _ in rounds[1:] or rounds) / warm_rss - 1):+.1f}% "
-                  f"at most (target < 10%)")
-        print(f"when every tab is closed (+{SESSION_GRACE + 10:.0f} s): {threads1} threads "
-              f"(before the load {threads0}), child processes {kids or 'none'}; "
-              f"RSS {rss_kb(pid) / 1024:.0f} MB; load "
-              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        final_report(pid, sampler, [r for r, _ in rounds], threads0, bool(args.soak), "tab")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def final_report(pid: int, sampler: PeakSampler, rss_rounds: list[int], threads0: int,
+                 soak: bool, unit: str) -> None:
+    """After the last round and the session-end grace: the server's peak RSS, its growth
+    over the rounds of a soak, and the threads and child processes left."""
+    sampler.running = False
+    sampler.join()
+    threads1, kids = threads_of(pid), children_of(pid)
+    print(f"peak server RSS (process and children, sampled): {sampler.peak / 1024:.0f} MB; "
+          f"kernel peak (VmHWM): {hwm_kb(pid) / 1024:.0f} MB (target <= 1200 MB)")
+    if soak:
+        growth = [100 * (r / rss_rounds[0] - 1) for r in rss_rounds[1:]] or [0.0]
+        print(f"RSS after each round (MB): {' '.join(f'{r / 1024:.0f}' for r in rss_rounds)}; "
+              f"growth after the warm-up round: {growth[-1]:+.1f}% at the end, "
+              f"{max(growth):+.1f}% at most (target < 10%)")
+    print(f"when every {unit} is closed (+{SESSION_GRACE + 10:.0f} s): {threads1} threads "
+          f"(before the load {threads0}), child processes {kids or 'none'}; RSS "
+          f"{rss_kb(pid) / 1024:.0f} MB; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def options(doc: str) -> argparse.Namespace:
+    """The load tests' command line (`doc`: the script's docstring)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--soak", type=float, default=0, help="minutes of rounds (0: one round)")
     ap.add_argument("--explore", type=float, default=40, help="seconds each session explores")
     ap.add_argument("--pause", type=float, default=1.0, help="seconds between two changes")
     ap.add_argument("--explorers", type=int, default=SESSIONS,
                     help="sessions that explore (the others stay on their page)")
-    args = ap.parse_args()
-    asyncio.run(main_async(args))
+    return ap.parse_args()
+
+
+def main() -> None:
+    asyncio.run(main_async(options(__doc__)))
 
 
 if __name__ == "__main__":
