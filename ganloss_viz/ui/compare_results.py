@@ -18,6 +18,7 @@ from ganloss_viz.train import CompareResult
 from ganloss_viz.train.report import metric_rows, result_json
 from ganloss_viz.ui.background import running
 from ganloss_viz.ui.compare_view import GRID_KEY, SUMMARY_ONLY, k, panel_title
+from ganloss_viz.ui.per_result import built_once, standalone_html
 from ganloss_viz.ui.target_menu import target_word
 from ganloss_viz.ui.video_download import video_download
 
@@ -42,24 +43,19 @@ def comparison_csv(rows) -> str:
 def _built(names: list[str], target: str, result: CompareResult) -> dict[str, Any]:
     """The figures, table rows and download payloads of a result, built once: the grid
     takes seconds to build, and the page reruns on every click."""
-    cached = ss.get(k("built"))
-    if cached is None or cached[0] is not result:
+
+    def build() -> dict[str, Any]:
         grid = grid_figure([Panel(panel_title(n, len(names)), r.frame, r.snapshots)
                             for n, r in zip(names, result.runs, strict=True)],
                            f"{target_word(target)} · ")
         rows = comparison_rows(names, result)
         histories = [r.history for r in result.runs]
-        cached = (result, {
-            "grid": grid, "rows": rows,
-            "losses": losses_figure(names, histories), "grads": grad_figure(names, histories),
-            # made when the button is pressed: 8 MB a comparison otherwise held in memory
-            "html": lambda: grid.to_html(include_plotlyjs=True, auto_play=False,
-                                         config=chart_config("compare-replay")),
-            "csv": comparison_csv(rows),
-            "json": result_json(result.to_dict()),
-        })
-        ss[k("built")] = cached
-    return cached[1]
+        return {"grid": grid, "rows": rows, "losses": losses_figure(names, histories),
+                "grads": grad_figure(names, histories),
+                "html": standalone_html(grid, "compare-replay"),
+                "csv": comparison_csv(rows), "json": result_json(result.to_dict())}
+
+    return built_once(k("built"), result, build)
 
 
 def _status(names, result: CompareResult) -> None:

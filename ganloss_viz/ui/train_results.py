@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,27 +14,18 @@ from ganloss_viz.format import fmt
 from ganloss_viz.losses import LOSSES
 from ganloss_viz.train import TrainResult
 from ganloss_viz.train.report import metric_rows, metrics_csv, result_json
+from ganloss_viz.ui.per_result import built_once, standalone_html
 from ganloss_viz.ui.target_menu import target_word
 from ganloss_viz.ui.train_panels import run_title
 from ganloss_viz.ui.train_settings import k
 from ganloss_viz.ui.video_download import video_download
 
-ss = st.session_state
 
-
-def _downloads(result: TrainResult, fig: go.Figure, rows) -> dict[str, str | Callable[[], str]]:
+def _downloads(result: TrainResult, fig: go.Figure, rows) -> dict[str, Any]:
     """The download payloads, built once per result (the HTML when it is asked for)."""
-    cached = ss.get(k("downloads"))
-    if cached is None or cached[0] is not result:
-        cached = (result, {
-            # made when the button is pressed (several MB otherwise held in memory)
-            "html": lambda: fig.to_html(include_plotlyjs=True, auto_play=False,
-                                        config=chart_config("train-replay")),
-            "csv": metrics_csv(rows),
-            "json": result_json(result.to_dict()),
-        })
-        ss[k("downloads")] = cached
-    return cached[1]
+    return built_once(k("downloads"), result, lambda: {
+        "html": standalone_html(fig, "train-replay"), "csv": metrics_csv(rows),
+        "json": result_json(result.to_dict())})
 
 
 def results(result: TrainResult) -> None:
