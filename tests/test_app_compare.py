@@ -9,30 +9,21 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from ganloss_viz.state.compare import COMPARE_PRESETS, HOSTED_STEPS_PART, compare_steps
 from ganloss_viz.train import HOSTED_CAPS, TrainConfig
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-TIMEOUT = 120
 RUN_WAIT = 120        # seconds a tiny comparison may take on a busy machine
 pytestmark = pytest.mark.usefixtures("no_speed_confirmation")
 
 
 def open_compare(query: dict[str, str] | None = None) -> AppTest:
     """The app, switched to the Compare page with `query` as its URL parameters."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page("app_pages/compare.py")
-    at.query_params.clear()
-    at.query_params.update(query or {})
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("app_pages/compare.py", query)
 
 
 def numbers(at: AppTest) -> dict[str, float]:

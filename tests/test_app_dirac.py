@@ -7,27 +7,17 @@ replaced them, presets load, and every method renders its verdict and eigenvalue
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from ganloss_viz import dirac
 from ganloss_viz.state.dirac import DIRAC_PRESETS, MAX_STEPS, DiracState
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-TIMEOUT = 120
-
 
 def open_dirac(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page("app_pages/dirac.py")
-    at.query_params.clear()
-    at.query_params.update(query or {})
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    """The app, switched to the Dirac page with `query` as its URL parameters."""
+    return open_page("app_pages/dirac.py", query)
 
 
 def texts(at: AppTest) -> str:

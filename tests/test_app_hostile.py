@@ -19,13 +19,12 @@ import importlib
 from pathlib import Path
 
 import pytest
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from ganloss_viz.state.fields import Field
 from ganloss_viz.ui import shell
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-TIMEOUT = 120
 MARKER = Path("/tmp/ganloss_viz_hostile_url_ran_code")
 LONG = "x" * 10_000
 DEEP = "mixture(components=[" * 300 + "normal(0, 1)" + "], weights=[1])" * 300
@@ -72,14 +71,8 @@ CASES = [(page, kind, None) for page in shell.PAGES for kind in HOSTILE] + \
          for i, preset in enumerate(presets_of(page))]
 
 
-def open_page(page: str, query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(shell.PAGES[page]["page"])
-    at.query_params.clear()
-    at.query_params.update(query)
-    at.run()
-    return at
+def open_app_page(page: str, query: dict[str, str]) -> AppTest:
+    return open_page(shell.PAGES[page]["page"], query, check=False)
 
 
 def must_be_reported(cls: type, table: tuple[Field, ...], query: dict[str, str]) -> list[str]:
@@ -115,7 +108,7 @@ def test_hostile_url_is_reported_not_raised(page, kind, preset):
     query = {f.name: value for f in table}
     query["preset"] = preset or value
     query["no_such_parameter"] = value
-    at = open_page(page, query)
+    at = open_app_page(page, query)
 
     assert not at.exception, [e.value for e in at.exception]
     assert not MARKER.exists(), "a URL value was executed"

@@ -9,26 +9,18 @@ hosted caps) replaces the shipped one.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from ganloss_viz.study import HOSTED_MAX_RUNS
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-TIMEOUT = 120
 RUN_WAIT = 120
 
 
 def open_study(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page("app_pages/study.py")
-    at.query_params.clear()
-    at.query_params.update(query or {})
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    """The app, switched to the Study page with `query` as its URL parameters."""
+    return open_page("app_pages/study.py", query)
 
 
 def captions(at: AppTest) -> str:

@@ -9,27 +9,18 @@ pages' own URL syncing keeps ``present`` in the URL.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from ganloss_viz.state.talk import DECKS, parse_deck
 from ganloss_viz.ui import present
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 180
 
 
-def open_page(page: str, query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(f"app_pages/{page}.py")
-    at.query_params.clear()
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def open_app_page(page: str, query: dict[str, str]) -> AppTest:
+    return open_page(f"app_pages/{page}.py", query, timeout=TIMEOUT)
 
 
 def counter(at: AppTest) -> str:
@@ -43,7 +34,7 @@ def frames(at: AppTest) -> list[str]:
 def test_deck_from_the_url_steps_with_next_and_previous():
     slides = parse_deck("divergences")
     n = len(slides)
-    at = open_page("talk", {"deck": "divergences"})
+    at = open_app_page("talk", {"deck": "divergences"})
     assert counter(at) == f"1 / {n} · {slides[0].title}"
     assert slides[0].caption in [c.value for c in at.caption]
     assert frames(at) == [f"/{slides[0].path()}"]
@@ -60,13 +51,13 @@ def test_deck_from_the_url_steps_with_next_and_previous():
 
 def test_slide_from_the_url_is_clamped_to_the_deck():
     n = len(DECKS["training"].slides)
-    at = open_page("talk", {"deck": "training", "slide": "30"})
+    at = open_app_page("talk", {"deck": "training", "slide": "30"})
     assert counter(at).startswith(f"{n} / {n} · ")
     assert at.button(key="talk.next").disabled
 
 
 def test_a_deck_of_presets_and_links():
-    at = open_page("talk", {"deck": "gan-circles,/explorer?p=normal(0, 1)&q=dirac(3)"})
+    at = open_app_page("talk", {"deck": "gan-circles,/explorer?p=normal(0, 1)&q=dirac(3)"})
     assert counter(at) == "1 / 2 · GAN circles forever"
     at.button(key="talk.next").click().run()
     assert counter(at).startswith("2 / 2 · ")
@@ -76,7 +67,7 @@ def test_a_deck_of_presets_and_links():
 @pytest.mark.parametrize(("deck", "known"), [("nope", "divergences, training"),
                                              ("explorer:**bold**", "js-vanishing")])
 def test_bad_deck_is_a_literal_error_naming_the_known_decks(deck, known):
-    at = open_page("talk", {"deck": deck})
+    at = open_app_page("talk", {"deck": deck})
     (error,) = at.error
     assert known in error.value
     assert error.value.endswith("`")               # the message is one inert code span
@@ -84,7 +75,7 @@ def test_bad_deck_is_a_literal_error_naming_the_known_decks(deck, known):
 
 
 def test_no_deck_lists_the_shipped_decks():
-    at = open_page("talk", {})
+    at = open_app_page("talk", {})
     assert not frames(at) and not at.error
     assert all(f"deck={name}" in " ".join(c.value for c in at.caption) for name in DECKS)
 
@@ -94,7 +85,7 @@ def styles(at: AppTest) -> list[str]:
 
 
 def test_present_mode_injects_its_css_and_keeps_present_in_the_url():
-    at = open_page("dirac", {"preset": "gan-circles", "present": "1"})
+    at = open_app_page("dirac", {"preset": "gan-circles", "present": "1"})
     assert present.STYLE in styles(at)
     assert at.query_params["present"] in ("1", ["1"])
     assert at.query_params["method"] in ("gan", ["gan"])     # the page wrote its state
@@ -107,13 +98,13 @@ def test_present_mode_injects_its_css_and_keeps_present_in_the_url():
 
 
 def test_present_mode_survives_a_settings_change():
-    at = open_page("theory", {"preset": "disjoint-supports", "present": "1"})
+    at = open_app_page("theory", {"preset": "disjoint-supports", "present": "1"})
     at.text_input(key="th.q.text").set_value("uniform(5, 6)").run()
     assert at.query_params["present"] in ("1", ["1"])
     assert "uniform(5, 6)" in str(at.query_params["q"])
 
 
 def test_off_without_present():
-    at = open_page("dirac", {"preset": "gan-circles"})
+    at = open_app_page("dirac", {"preset": "gan-circles"})
     assert present.STYLE not in styles(at)
     assert "present" not in at.query_params

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import pytest
+from apptest_pages import open_page
 from scipy import stats
 from streamlit.testing.v1 import AppTest
 
 from ganloss_viz.state.theory import THEORY_PRESETS
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 180
 PAIR = {"p": "normal(0, 1)", "q": "normal(1, 1)"}
 HELLINGER = 1 - math.exp(-1 / 8)
@@ -28,14 +27,8 @@ CLOSED = {"kl": 0.5, "reverse_kl": 0.5, "jeffreys": 1.0, "pearson": math.e - 1,
 
 
 def open_theory(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page("app_pages/theory.py")
-    at.query_params.clear()
-    at.query_params.update(query or {})
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    """The app, switched to the Theory page with `query` as its URL parameters."""
+    return open_page("app_pages/theory.py", query, timeout=TIMEOUT)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

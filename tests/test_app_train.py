@@ -12,32 +12,23 @@ from __future__ import annotations
 import base64
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from ganloss_viz.state.train import TRAIN_PRESETS, TrainState, caps
 from ganloss_viz.train import HOSTED_CAPS, TrainConfig
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-TIMEOUT = 120
 RUN_WAIT = 90         # seconds a short run may take to finish on a busy machine
 pytestmark = pytest.mark.usefixtures("no_speed_confirmation")
 
 
 def open_train(query: dict[str, str] | None = None) -> AppTest:
     """The app, switched to the Train page with `query` as its URL parameters."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page("app_pages/train.py")
-    at.query_params.clear()
-    at.query_params.update(query or {})
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("app_pages/train.py", query)
 
 
 def numbers(at: AppTest) -> dict[str, float]:

@@ -7,26 +7,13 @@ runs the page in this process), so both sides are checked on any machine.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-TIMEOUT = 120
 PAGES = [("app_pages/train.py", "tr.device"), ("app_pages/compare.py", "cmp.device")]
 
-
-def open_page(script: str, query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(script)
-    at.query_params.clear()
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def shown_text(at: AppTest) -> str:
