@@ -156,7 +156,10 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_finished_runs(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "ganloss_viz", "study", "--losses", "ns",
                              "--targets", "bimodal", "--seeds", "0-49", "--steps", "300",
                              "--inline", "--json", "--out", str(out)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # as in a terminal: a test process may ignore SIGINT (one of
+                            # CI's xdist workers did), and a child inherits that
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 180
         while not (out.exists() and ResultStore(out).done_ids()):
