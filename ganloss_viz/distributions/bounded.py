@@ -11,8 +11,9 @@ import numpy as np
 import torch
 
 from .asymptotics import LOG2_TERM, LOG_TERM, Growth, pow_term
-from .law1d import FINEST, INF, LOG_SQRT_2PI, Continuous1D, _np, _special, graded, ndtri
+from .law1d import Continuous1D
 from .locscale import _finite_square
+from .mesh import FINEST, INF, LOG_SQRT_2PI, _np, _special, graded, ndtri
 
 
 class UniformLaw(Continuous1D):

@@ -5,7 +5,7 @@ batch of parameter values (a sweep) evaluates on points x of shape (..., N) by
 broadcasting. Log-densities are written out here (not taken from torch.distributions)
 so that they stay finite and differentiable outside the support (-inf there).
 
-The families are split by topic: `law1d` (the base class, mesh levels, `AffineLaw`),
+The families are split by topic: `law1d` (the base class, `AffineLaw`), `mesh` (mesh levels),
 `locscale` (location-scale families) and `bounded` (families with a finite support end);
 this module gathers their names, which the rest of the package imports from here.
 """
@@ -13,22 +13,7 @@ this module gathers their names, which the rest of the package imports from here
 from __future__ import annotations
 
 from .bounded import BetaLaw, ExponentialLaw, GammaLaw, LogNormalLaw, UniformLaw, _Positive
-from .law1d import (
-    _CDF_NODES,
-    _RESOLVED,
-    FINEST,
-    INF,
-    LOG_SQRT_2PI,
-    MESH_LEVELS,
-    MESH_LEVELS_2D,
-    MESH_LEVELS_HEAVY,
-    AffineLaw,
-    Continuous1D,
-    _np,
-    _special,
-    graded,
-    ndtri,
-)
+from .law1d import AffineLaw, Continuous1D
 from .locscale import (
     CauchyLaw,
     GumbelLaw,
@@ -41,6 +26,20 @@ from .locscale import (
     _log1p_sq,
     _z,
     ratio,
+)
+from .mesh import (
+    _CDF_NODES,
+    _RESOLVED,
+    FINEST,
+    INF,
+    LOG_SQRT_2PI,
+    MESH_LEVELS,
+    MESH_LEVELS_2D,
+    MESH_LEVELS_HEAVY,
+    _np,
+    _special,
+    graded,
+    ndtri,
 )
 
 __all__ = [

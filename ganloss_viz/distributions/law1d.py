@@ -1,11 +1,11 @@
 """The base of the continuous 1-D laws: `Continuous1D` (log-density, CDF by quadrature
-with exact values, quantiles for meshing, support and tail declarations), the mesh levels,
-the graded distances towards a singular end, and `AffineLaw` (the law of shift + scale·X,
-which `Continuous1D.shifted` returns for families that cannot move their own parameters).
+with exact values, quantiles for meshing, support and tail declarations) and `AffineLaw`
+(the law of shift + scale·X, which `Continuous1D.shifted` returns for families that
+cannot move their own parameters).
 
 The families themselves live in `locscale` (normal, Laplace, logistic, Cauchy, Gumbel,
-Student t) and `bounded` (uniform, exponential, gamma, lognormal, beta); `continuous`
-gathers them all.
+Student t) and `bounded` (uniform, exponential, gamma, lognormal, beta), the mesh levels
+in `mesh`; `continuous` gathers them all.
 """
 
 from __future__ import annotations
@@ -16,51 +16,8 @@ import numpy as np
 import torch
 
 from .asymptotics import Growth
+from .mesh import _CDF_NODES, _RESOLVED, INF, MESH_LEVELS, MESH_LEVELS_HEAVY, _np
 from .quadrature import panel_nodes, tail_nodes, tail_power
-
-LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
-INF = math.inf
-# Quantile levels used to mesh a law for quadrature (both tails, geometric near 0 and 1).
-_LOW = [1e-12, 1e-9, 1e-6, 1e-4, 1e-3, 1e-2, 0.04, 0.1, 0.2, 0.33]
-MESH_LEVELS = np.array(_LOW + [0.5] + [1 - u for u in reversed(_LOW)])
-# Power tails need panels no wider than a decade of quantile level.
-_HEAVY = [10.0 ** (-k / 2) for k in range(24, 5, -1)] + [3e-3, 1e-2, 3e-2, 0.07, 0.15, 0.25, 0.35]
-MESH_LEVELS_HEAVY = np.array(_HEAVY + [0.5] + [1 - u for u in reversed(_HEAVY)])
-# A coarser set for 2-D tensor meshes (one per axis).
-MESH_LEVELS_2D = np.array([1e-10, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3, 0.5,
-                           0.7, 0.85, 0.95, 0.99, 0.999, 1 - 1e-4, 1 - 1e-6, 1 - 1e-10])
-_CDF_NODES = 24
-# The nearest a CDF's mesh goes to a support end e ≠ 0, relative to |e|: node positions
-# there are known to 2^-20 of their distance to e (a beta's end at 1 in x).
-_RESOLVED = 2.0 ** -32
-FINEST = 1e-300
-
-
-def graded(exponent: np.ndarray) -> np.ndarray:
-    """Distances from a support end where a density behaves like d^(exponent − 1) (gamma,
-    beta): a geometric sequence of ratio √10 (12-point panels are then exact to ~1e-14 on
-    d^c·log d), deep enough that the mass left inside the last one, about d^exponent, is
-    below 1e-17, and never below 1e-300."""
-    e = float(np.min(exponent))
-    decades = int(np.clip(math.ceil(17.0 / max(e, 1e-9)), 16, 300))
-    return 10.0 ** -(np.arange(1, 2 * decades + 1, dtype=np.float64) / 2).clip(max=300)
-
-
-def _np(t: torch.Tensor) -> np.ndarray:
-    return t.detach().cpu().numpy()
-
-
-def ndtri(u: np.ndarray) -> np.ndarray:
-    """The standard normal quantile (torch's, as exact as scipy's `ndtri`)."""
-    return torch.special.ndtri(torch.as_tensor(u, dtype=torch.float64)).numpy()
-
-
-def _special():
-    """scipy.special, imported when first needed (Student's t, gamma, beta): its 0.3 s
-    import is then not part of the app's first view, two normals."""
-    import scipy.special
-
-    return scipy.special
 
 
 class Continuous1D:

@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 from .asymptotics import LOG_TERM, Growth, exp_coef, pow_term
-from .law1d import INF, LOG_SQRT_2PI, Continuous1D, _np, _special, ndtri
+from .law1d import Continuous1D
+from .mesh import INF, LOG_SQRT_2PI, _np, _special, ndtri
 
 
 class _Ratio(torch.autograd.Function):

@@ -7,7 +7,8 @@ for Laplace and Pareto and Chyzak & Nielsen, arXiv:1905.10965, for Cauchy), chec
 against `torch.distributions.kl_divergence` in tests/test_peer_parity.py; where
 torch's form cancels near P = Q it is rearranged into non-negative pieces computed to
 a few ulp of themselves (`xm`, `em`, `breg` below), so that KL of two nearly equal
-laws keeps its relative accuracy. normal/normal (and mvnormal) live in gaussian.py.
+laws keeps its relative accuracy. normal/normal (and mvnormal) live in gaussian.py; the
+single laws' entropies and moments that the cross-family pairs use, in kl_moments.py.
 
 Rounding bound. Every function returns (value, magnitude[, infinite mask]): the value is
 a sum of terms, each computed to a few ulp of its own size (digamma: of its size plus
@@ -37,6 +38,7 @@ from ..distributions.continuous import (
     ratio,
 )
 from ..distributions.measure import Measure1D
+from .kl_moments import EULER, beta_beta, log_mgf_neg, moments, neg_entropy, spread
 from .stable import (
     EPS,
     HALF_LOG_2PI,
@@ -45,7 +47,6 @@ from .stable import (
     breg,
     em,
     exp_part,
-    gamma_entropy,
     lgamma_part,
     mean_log,
     psi_part,
@@ -54,8 +55,6 @@ from .stable import (
     total,
     xm,
 )
-
-EULER = 0.57721566490153286061
 
 
 class ClosedKL(NamedTuple):
@@ -96,87 +95,13 @@ def _gamma_gamma(kp, rp, kq, rq) -> Part:
     return total(breg(kp, kq - kp, kq), scaled(kq, xm(rho, rq / rp)), (kp - kq) * rho)
 
 
-def _beta_beta(ap, bp, aq, bq) -> Part:
-    # torch: lnB(aq, bq) − lnB(ap, bp) + (ap − aq)ψ(ap) + (bp − bq)ψ(bp) + (sq − sp)ψ(sp)
-    # = B(aq ← ap) + B(bq ← bp) − B(sq ← sp), s = a + b.
-    da, db = aq - ap, bq - bp
-    return total(breg(ap, da, aq), breg(bp, db, bq),
-                  scaled(-1.0, breg(ap + bp, da + db, aq + bq)))
-
-
-def _neg_entropy(p) -> Part:
-    """−H(P) for the laws that meet other families below."""
-    if isinstance(p, BetaLaw):
-        # KL(P‖uniform(0, 1)) for small shapes (exactly 0 at a = b = 1); from a + b = 12
-        # on, H_Γ(a + b) − H_Γ(a) − H_Γ(b) + ψ(a + b) (H_Γ: `gamma_entropy`), in which
-        # the a log a terms have cancelled analytically
-        one, s = torch.ones_like(p.a), p.a + p.b
-        small = _beta_beta(p.a, p.b, one, one)
-        big = total(gamma_entropy(s), scaled(-1.0, gamma_entropy(p.a)),
-                     scaled(-1.0, gamma_entropy(p.b)), psi_part(one, s))
-        use = s >= 12
-        return torch.where(use, big[0], small[0]), torch.where(use, big[1], small[1])
-    return _NEG_ENTROPY[type(p)](p)
-
-
-_NEG_ENTROPY = {
-    NormalLaw: lambda p: total(-0.5 - HALF_LOG_2PI, -torch.log(p.scale)),
-    LaplaceLaw: lambda p: total(-1.0, -torch.log(2 * p.scale)),
-    GumbelLaw: lambda p: total(-1.0 - EULER, -torch.log(p.scale)),
-    ExponentialLaw: lambda p: total(torch.log(p.rate), -1.0),
-    UniformLaw: lambda p: total(-torch.log(p.hi - p.lo)),
-    GammaLaw: lambda p: total(scaled(-1.0, gamma_entropy(p.k)), torch.log(p.rate)),
-}
-
-
-def _moments(p, c: torch.Tensor) -> tuple[Part, torch.Tensor]:
-    """(E X − c as (value, magnitude), Var X): the difference is formed without
-    cancelling the location; its magnitude counts a computed mean (a/(a + b), 1/λ, ...)
-    whose rounding survives the subtraction."""
-    if isinstance(p, BetaLaw):
-        s = p.a + p.b
-        mean = p.a / s
-        return total(mean, -c), p.a * p.b / (s * s * (s + 1))
-    offset, var = _MOMENTS[type(p)](p, c)
-    return (offset if isinstance(offset, tuple) else total(offset)), var
-
-
-_MOMENTS = {
-    NormalLaw: lambda p, c: (p.loc - c, p.scale**2),
-    LaplaceLaw: lambda p, c: (p.loc - c, 2 * p.scale**2),
-    GumbelLaw: lambda p, c: (total(p.loc - c, EULER * p.scale), (math.pi * p.scale) ** 2 / 6),
-    ExponentialLaw: lambda p, c: (total(1 / p.rate, -c), 1 / p.rate**2),
-    UniformLaw: lambda p, c: (((p.lo - c) + (p.hi - c)) / 2, (p.hi - p.lo) ** 2 / 12),
-    GammaLaw: lambda p, c: (total(p.k / p.rate, -c), p.k / p.rate**2),
-}
-
-
-def _spread(offset: Part, var: torch.Tensor, sigma2: torch.Tensor) -> Part:
-    """(Var + offset²)/(2σ²), the offset's rounding (a few ulp of its magnitude m)
-    carried through the square: 2|offset|·m/(2σ²)."""
-    v = (var + offset[0] ** 2) / (2 * sigma2)
-    return v, (v.abs() + offset[0].abs() * offset[1] / sigma2).detach()
-
-
 @_pair((UniformLaw, NormalLaw), (ExponentialLaw, NormalLaw), (GammaLaw, NormalLaw),
        (BetaLaw, NormalLaw), (LaplaceLaw, NormalLaw), (GumbelLaw, NormalLaw))
 def _kl_any_normal(p, q):
     # −H(P) + log σ + ½ log 2π + (Var P + (E P − μ)²)/(2σ²)
-    offset, var = _moments(p, q.loc)
-    return total(_neg_entropy(p), torch.log(q.scale), HALF_LOG_2PI,
-                  _spread(offset, var, q.scale**2))
-
-
-def _log_mgf_neg(p, t: torch.Tensor) -> torch.Tensor:
-    """log E exp(−t X) (t > 0): what E e^{−z} of a Gumbel Q needs."""
-    if isinstance(p, NormalLaw):
-        return -t * p.loc + 0.5 * (t * p.scale) ** 2
-    if isinstance(p, ExponentialLaw):
-        return -torch.log1p(t / p.rate)
-    if isinstance(p, GammaLaw):
-        return -p.k * torch.log1p(t / p.rate)
-    w = p.hi - p.lo                                   # uniform
-    return -t * p.lo + torch.log(-torch.expm1(-t * w) / (t * w))
+    offset, var = moments(p, q.loc)
+    return total(neg_entropy(p), torch.log(q.scale), HALF_LOG_2PI,
+                  spread(offset, var, q.scale**2))
 
 
 @_pair((NormalLaw, GumbelLaw), (ExponentialLaw, GumbelLaw), (GammaLaw, GumbelLaw),
@@ -184,9 +109,9 @@ def _log_mgf_neg(p, t: torch.Tensor) -> torch.Tensor:
 def _kl_any_gumbel(p, q):
     # −H(P) + log β + E z + E e^{−z}, z = (X − μ)/β, E e^{−z} = e^{μ/β} E e^{−X/β}
     t = 1 / q.scale
-    offset, _ = _moments(p, q.loc)
-    return total(_neg_entropy(p), torch.log(q.scale), scaled(t, offset),
-                  exp_part(total(q.loc * t, _log_mgf_neg(p, t))))
+    offset, _ = moments(p, q.loc)
+    return total(neg_entropy(p), torch.log(q.scale), scaled(t, offset),
+                  exp_part(total(q.loc * t, log_mgf_neg(p, t))))
 
 
 @_pair((NormalLaw, LaplaceLaw))
@@ -196,7 +121,7 @@ def _kl_normal_laplace(p, q):
     z = d / p.scale
     mean_abs = (math.sqrt(2 / math.pi) * p.scale * torch.exp(-0.5 * z * z)
                 + d * torch.erf(z / math.sqrt(2)))
-    return total(_neg_entropy(p), torch.log(2 * q.scale), mean_abs / q.scale)
+    return total(neg_entropy(p), torch.log(2 * q.scale), mean_abs / q.scale)
 
 
 @_pair((ExponentialLaw, ExponentialLaw))
@@ -215,19 +140,19 @@ def _kl_gamma_gamma(p, q):
 
 @_pair((BetaLaw, BetaLaw))
 def _kl_beta_beta(p, q):
-    return _beta_beta(p.a, p.b, q.a, q.b)
+    return beta_beta(p.a, p.b, q.a, q.b)
 
 
 @_pair((BetaLaw, ExponentialLaw))
 def _kl_beta_exponential(p, q):
-    return total(_neg_entropy(p), -torch.log(q.rate), q.rate * p.a / (p.a + p.b))
+    return total(neg_entropy(p), -torch.log(q.rate), q.rate * p.a / (p.a + p.b))
 
 
 @_pair((BetaLaw, GammaLaw))
 def _kl_beta_gamma(p, q):
     # −H(P) + lgamma k − k log r − (k − 1)(ψ(a) − ψ(a + b)) + r·a/(a + b)
     km1 = q.k - 1
-    return total(_neg_entropy(p), lgamma_part(q.k), -q.k * torch.log(q.rate),
+    return total(neg_entropy(p), lgamma_part(q.k), -q.k * torch.log(q.rate),
                   psi_part(-km1, p.a), psi_part(km1, p.a + p.b), q.rate * p.a / (p.a + p.b))
 
 
@@ -236,7 +161,7 @@ def _kl_beta_uniform(p, q):
     # KL(P‖uniform(0, 1)) + log(high − low); infinite unless [0, 1] ⊂ [low, high]
     inf = ((q.lo > 0) | (q.hi < 1)).detach()
     excess = safe(inf, (q.hi - 1) - q.lo, 0.0)       # (high − low) − 1 ≥ 0
-    return (*total(_neg_entropy(p), torch.log1p(excess)), inf)
+    return (*total(neg_entropy(p), torch.log1p(excess)), inf)
 
 
 @_pair((UniformLaw, UniformLaw))
