@@ -18,6 +18,8 @@ divergences is evaluated and checked against `mp_reference` (mpmath at 40 digits
 
 Nothing is marked xfail: a failure of the engine fails the test, with one message per
 failure naming the divergence, P, Q, the value, its error and the reference.
+The CI pairs' references are stored (tests/exactness_refs.py says how and why); the
+search computes them live where no current stored entry exists.
 `benchmarks/exactness_search.py` runs the same search at a larger size.
 """
 
@@ -33,6 +35,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+import exactness_refs  # noqa: E402
 import mp_reference as R  # noqa: E402
 
 LN2 = math.log(2.0)
@@ -370,9 +373,12 @@ def params_for(div, alpha, ralpha, bw):
             "mmd": {"bandwidth": bw}}.get(div, {})
 
 
-def check_pair(P, Q, alpha, ralpha, bw, stats=None, full=False, grad_divs=True):
+def check_pair(P, Q, alpha, ralpha, bw, stats=None, full=False, grad_divs=True, refs=None):
+    """Failures of all 16 divergences for one pair; `refs`: its references when they are
+    already known (stored), else computed here."""
     t0 = time.time()
-    refs = references(P, Q, alpha, ralpha, bw, full=full, grad_divs=grad_divs)
+    if refs is None:
+        refs = references(P, Q, alpha, ralpha, bw, full=full, grad_divs=grad_divs)
     t1 = time.time()
     fails = []
     for div in DIVS:
@@ -408,15 +414,46 @@ PAIRS_PER_CHUNK = 2
 GRAD_DIVS_PER_PAIR = 5
 
 
+def ci_pairs(chunks=range(CHUNKS)):
+    """The CI search's pairs: (P, Q, alpha, renyi alpha, bandwidth, gradients asked for)."""
+    for chunk in chunks:
+        for i, (P, Q, alpha, ralpha, bw, _) in enumerate(pairs(13_000 + chunk,
+                                                               PAIRS_PER_CHUNK)):
+            yield P, Q, alpha, ralpha, bw, grad_subset(13_000 + chunk, i, GRAD_DIVS_PER_PAIR)
+
+
+STORED_CURRENT, STORED = exactness_refs.load(PAIR_WORK)
+
+
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_exactness_search(chunk):
     t0 = time.time()
     fails = []
-    for i, (P, Q, alpha, ralpha, bw, _) in enumerate(pairs(13_000 + chunk, PAIRS_PER_CHUNK)):
-        fails += check_pair(P, Q, alpha, ralpha, bw,
-                            grad_divs=grad_subset(13_000 + chunk, i, GRAD_DIVS_PER_PAIR))
+    for P, Q, alpha, ralpha, bw, grad_divs in ci_pairs([chunk]):
+        stored = STORED.get(exactness_refs.pair_key(P, Q, alpha, ralpha, bw, grad_divs))
+        fails += check_pair(P, Q, alpha, ralpha, bw, grad_divs=grad_divs, refs=stored)
     print(f"chunk {chunk}: {time.time() - t0:.1f} s")
     assert not fails, f"{len(fails)} failures:\n" + "\n".join(str(f) for f in fails[:40])
+
+
+def test_stored_references_are_current():
+    # a changed reference module, budget or mpmath: the stored values must be recomputed
+    assert STORED_CURRENT, ("tests/data/exactness_refs.json is stale or missing: run "
+                            "`.venv/bin/python tests/exactness_refs.py` and commit it")
+    keys = {exactness_refs.pair_key(*p) for p in ci_pairs()}
+    assert keys == set(STORED)
+
+
+def test_stored_references_match_a_live_run():
+    # the cheapest stored pairs, recomputed now by mpmath, give the very same floats
+    if not STORED_CURRENT:
+        pytest.skip("stale stored references (see test_stored_references_are_current)")
+    work = exactness_refs.spent()
+    cheap = sorted((p for p in ci_pairs()), key=lambda p: work[exactness_refs.pair_key(*p)])
+    for P, Q, alpha, ralpha, bw, grad_divs in cheap[:3]:
+        key, live, _ = exactness_refs.compute((P, Q, alpha, ralpha, bw, grad_divs))
+        assert sum(r is not None for r in live.values()) >= 8, key
+        assert live == STORED[key], key
 
 
 def test_search_draws_cover_the_constraints():
