@@ -129,16 +129,17 @@ def _panel_traces(panel: FieldPanel, legend: bool) -> list[go.BaseTraceType]:
 
 
 def field_figure(panels: Sequence[FieldPanel], height: int = 560,
-                 one_row: bool = False) -> go.Figure:
+                 one_row: bool = False, text_scale: float = 1.0) -> go.Figure:
     """The field of each panel's method with its paths: 1 to 3 panels in a row, 4 in a
     2 × 2 grid, or all in one row (`one_row`: a 16:9 video frame); each panel square,
-    `height` per row; fixed margins (see PATH_MARKERS)."""
+    `height` per row; fixed margins (see PATH_MARKERS), and room between the rows, made
+    `text_scale` times larger for text that will be (style.for_room)."""
     if not 1 <= len(panels) <= 4:
         raise ValueError(f"{len(panels)} panels; draw 1 to 4")
     rows, cols = (2, 2) if len(panels) == 4 and not one_row else (1, len(panels))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[p.title for p in panels],
                         horizontal_spacing=0.06 if cols > 1 else 0.0,
-                        vertical_spacing=0.1 if rows > 1 else 0.0)
+                        vertical_spacing=0.1 * text_scale if rows > 1 else 0.0)
     for i, panel in enumerate(panels, start=1):
         row, col = (i - 1) // cols + 1, (i - 1) % cols + 1
         for trace in _panel_traces(panel, legend=i == 1):
@@ -156,8 +157,9 @@ def field_figure(panels: Sequence[FieldPanel], height: int = 560,
                               constrain="domain", automargin=False), row=row, col=col)
     fig.update_annotations(font_size=FONT_SIZE)
     fig.update_layout(**layout(height=height * rows,
-                               margin=dict(l=MARGIN_L, r=10, t=110, b=MARGIN_B)))
-    fig.update_layout(legend=dict(y=1.0 + 70 / (height * rows)))
+                               margin=dict(l=MARGIN_L * text_scale, r=10, t=110 * text_scale,
+                                           b=MARGIN_B * text_scale)))
+    fig.update_layout(legend=dict(y=1.0 + 70 * text_scale / (height * rows)))
     return fig
 
 

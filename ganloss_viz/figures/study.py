@@ -19,6 +19,7 @@ from .style import COMPARE_COLORS, P_COLOR, Q_COLOR, axis, layout
 # White (0) to the app's blue (1): a rate reads as the depth of the colour.
 RATE_SCALE = [[0.0, "#ffffff"], [0.5, "#8fb3e6"], [1.0, P_COLOR]]
 ROW_PX = 30
+LEGEND_ROW_PX = 20      # one entry of a vertical legend in 13 px type (24 at 16.25 px)
 LINE_COLORS = (P_COLOR, Q_COLOR, *COMPARE_COLORS, "#7f7f7f", "#bcbd22", "#17becf", "#9467bd",
                "#ff9896", "#98df8a", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d")
 
@@ -90,9 +91,11 @@ def by_loss_boxes(values: Mapping[str, Sequence[float]], order: Sequence[str], t
 
 
 def best_of_k_figure(curves: Mapping[str, Sequence[float]], order: Sequence[str], title: str,
-                     value_title: str) -> go.Figure:
+                     value_title: str, text_scale: float = 1.0) -> go.Figure:
     """Expected best score against the number of settings tried, one line per loss
-    (Lucic et al. 2018, Fig. 4): how much a loss's result depends on tuning."""
+    (Lucic et al. 2018, Fig. 4): how much a loss's result depends on tuning. The chart
+    is tall enough for its legend, one loss a row, with text `text_scale` times larger
+    (style.for_room)."""
     traces = []
     for i, name in enumerate(n for n in order if n in curves):
         ys = list(curves[name])
@@ -101,8 +104,9 @@ def best_of_k_figure(curves: Mapping[str, Sequence[float]], order: Sequence[str]
                                  line=dict(color=LINE_COLORS[i % len(LINE_COLORS)], width=2),
                                  hovertemplate=f"{_esc(name)}: %{{y:.4g}} with %{{x}} "
                                                f"setting(s)<extra></extra>"))
+    height = max(460, round(LEGEND_ROW_PX * text_scale) * len(traces) + 100)
     return go.Figure(data=traces, layout=layout(
-        title, height=460, xaxis=axis("settings tried", dtick=1), yaxis=axis(value_title),
+        title, height=height, xaxis=axis("settings tried", dtick=1), yaxis=axis(value_title),
         legend=dict(orientation="v", x=1.02, y=1, font=dict(size=13))))
 
 

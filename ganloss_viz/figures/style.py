@@ -8,7 +8,10 @@ afford. Streamlit's chart theme supplies the rest in the browser.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import plotly.graph_objects as go
 
 P_COLOR = "#1f5fbf"          # P, the data: blue on every figure
 Q_COLOR = "#e8710a"          # Q, the model: orange on every figure
@@ -19,6 +22,13 @@ GRID_COLOR = "#e4e6eb"
 ZERO_COLOR = "#8a8f98"
 FONT_SIZE = 16               # readable from the back of a lecture hall
 TITLE_SIZE = 18
+# Presentation mode: chart text grows as the page's text does (16 px body text -> 20 px),
+# and none stays under ROOM_MIN_PX, the smallest size read from the back of a room.
+ROOM_SCALE = 1.25
+ROOM_MIN_PX = 16
+# An annotation named so keeps its size in `for_room`: it sits at a pixel offset computed
+# from the sizes of the playback controls (figures.train.add_playback's slider labels).
+FIXED_TEXT = "step tick"
 HOVER = ".6g"                # six significant figures in every hover label
 # Tick labels of a math axis as powers of ten (1×10¹¹, 5×10⁻¹³), never Plotly's default
 # SI-like suffixes ("100B", "-580f"), which read as units.
@@ -104,3 +114,77 @@ def shared_zero(left: tuple[float, float], right: tuple[float, float]
         out.append([lo, hi])
     return out[0], out[1]
 
+
+# Plotly.js's sizes for text a figure leaves unsized (layout.font.size 12; an axis title
+# 1.2 and the figure's title 1.4 times that), made explicit by `for_room`, since
+# Streamlit's chart theme would otherwise size that text itself.
+_UNSIZED = {"tickfont": 12, "axis title": 14, "title": 17, "legend": 12}
+_CONTROLS = ("updatemenus", "sliders")     # laid out in pixels from their own sizes
+_NOT_CARTESIAN = {"pie", "sunburst", "treemap", "icicle", "funnelarea", "table", "sankey",
+                  "indicator", "parcoords", "parcats"}
+# a size given in a text's own markup: "<span style='font-size:12px'>caption</span>"
+_MARKUP_SIZE = re.compile(r"font-size:\s*(\d+(?:\.\d+)?)px")
+
+
+def _room_size(size: Any, scale: float) -> Any:
+    if not isinstance(size, int | float) or size < 6:     # arrays, invisible 1-px labels
+        return size
+    return max(size * scale, ROOM_MIN_PX)
+
+
+def _grow(node: Any, scale: float) -> None:
+    """Scale every font size found in `node` (a layout, trace or frame as a dict) in place."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _CONTROLS:
+                continue
+            if key.endswith("font") and isinstance(value, dict) and "size" in value:
+                value["size"] = _room_size(value["size"], scale)
+            elif key == "text" and isinstance(value, str) and "font-size" in value:
+                node[key] = _MARKUP_SIZE.sub(
+                    lambda m: f"font-size:{_room_size(float(m[1]), scale):g}px", value)
+            if key == "annotations" and isinstance(value, list):
+                value = [a for a in value if not (isinstance(a, dict)
+                                                  and a.get("name") == FIXED_TEXT)]
+            _grow(value, scale)
+    elif isinstance(node, list) and node and isinstance(node[0], dict):
+        for item in node:
+            _grow(item, scale)
+
+
+def _sized(parent: dict, key: str, size: float) -> None:
+    font = parent.setdefault(key, {})
+    font.setdefault("size", size)
+
+
+def _fill_unsized(layout: dict, data: list) -> None:
+    """Give the main text of a figure (ticks, axis titles, legend, title) explicit sizes
+    where it has none, so that `_grow` reaches it."""
+    _sized(layout, "font", _UNSIZED["tickfont"])
+    cartesian = any(t.get("type", "scatter") not in _NOT_CARTESIAN for t in data)
+    axes = [k for k in layout if k.rstrip("0123456789") in ("xaxis", "yaxis")]
+    for key in axes or (("xaxis", "yaxis") if cartesian else ()):
+        ax = layout.setdefault(key, {})
+        _sized(ax, "tickfont", _UNSIZED["tickfont"])
+        title = ax.get("title")
+        if isinstance(title, dict) and title.get("text"):
+            _sized(title, "font", _UNSIZED["axis title"])
+    title = layout.get("title")
+    if isinstance(title, dict) and title.get("text"):
+        _sized(title, "font", _UNSIZED["title"])
+    _sized(layout.setdefault("legend", {}), "font", _UNSIZED["legend"])
+
+
+def for_room(fig: go.Figure, scale: float = ROOM_SCALE) -> go.Figure:
+    """A copy of `fig` whose text is `scale` times larger and at least ROOM_MIN_PX
+    (presentation mode): titles, ticks, axis titles, legends, annotations, colour bars,
+    hover labels, in every animation frame too. The playback controls (play / pause,
+    the step slider and its labels) keep their sizes: their places are computed in
+    pixels from them. `fig` itself is left as it is (pages share cached figures)."""
+    spec = fig.to_dict()
+    layout = spec.setdefault("layout", {})
+    _fill_unsized(layout, spec["data"])
+    _grow(layout, scale)
+    for part in (spec["data"], spec.get("frames") or []):
+        _grow(part, scale)
+    return go.Figure(spec, _validate=False)      # its parts were valid; checking costs 0.3 s

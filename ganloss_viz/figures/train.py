@@ -29,7 +29,7 @@ from html import escape
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import PLAIN_NUMBERS, ZERO_COLOR, per_step, shared_zero
+from .style import FIXED_TEXT, PLAIN_NUMBERS, ZERO_COLOR, per_step, shared_zero
 
 ARROWS = 120          # arrows drawn per frame (a fixed subset of the samples)
 ARROW_FRACTION = 0.12  # the 95th-percentile gradient of the run is drawn this long (× extent)
@@ -49,7 +49,7 @@ TICK_LABELS = 6        # at most this many round step numbers under the slider
 _CURRENT_PX = round(1.3 * CURRENT_SIZE) + 10
 _STEP_INSET, _TICKS_PX = 10, 25 + 7
 CONTROLS_HEIGHT_PX = _CURRENT_PX + _TICKS_PX + 20   # room the controls need under `below`
-TICK_NAME = "step tick"   # the name of the slider's tick-label annotations
+TICK_NAME = FIXED_TEXT   # the slider's tick-label annotations (sized with the slider)
 REPLAY_BELOW_PX = 45   # the replay's controls start this far under its plot (x-axis title)
 
 

@@ -19,6 +19,7 @@ from ganloss_viz.train.report import metric_rows, result_json
 from ganloss_viz.ui.background import running
 from ganloss_viz.ui.compare_view import GRID_KEY, SUMMARY_ONLY, k, panel_title
 from ganloss_viz.ui.per_result import built_once, standalone_html
+from ganloss_viz.ui.present import sized
 from ganloss_viz.ui.target_menu import target_word
 from ganloss_viz.ui.video_download import video_download
 
@@ -96,7 +97,7 @@ def results() -> None:
     _status(names, result)
     built = _built(names, state.target, result)
     with st.container(key=GRID_KEY):
-        st.plotly_chart(built["grid"], key=k("replay"), width="stretch",
+        st.plotly_chart(sized(built["grid"]), key=k("replay"), width="stretch",
                         config=chart_config("compare-replay"))
     st.caption("Press ▶ play or drag the step slider: every panel shows the same step. " + (
         "Colours: each D's raw output (rescaled per frame); grey: target samples; red: "
@@ -123,9 +124,9 @@ def results() -> None:
     d3.download_button("Runs JSON", built["json"], f"{stem}.json", "application/json",
                        icon=":material/data_object:", key=k("dl_json"), on_click="ignore",
                        width="stretch")
-    st.plotly_chart(built["losses"], key=k("loss_curves"), width="stretch",
+    st.plotly_chart(sized(built["losses"]), key=k("loss_curves"), width="stretch",
                     config=chart_config("compare-losses"))
-    st.plotly_chart(built["grads"], key=k("grads"), width="stretch",
+    st.plotly_chart(sized(built["grads"]), key=k("grads"), width="stretch",
                     config=chart_config("compare-gradients"))
     st.caption("Per-step values averaged in blocks. A generator gradient that falls by "
                "decades while the samples are still far from the data is the saturating "

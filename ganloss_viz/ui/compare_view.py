@@ -48,6 +48,7 @@ from ganloss_viz.ui.background import (
     training_text,
     wait_text,
 )
+from ganloss_viz.ui.present import sized
 from ganloss_viz.ui.target_menu import draw_section, target_caption, target_menu, target_word
 from ganloss_viz.ui.train_settings import device_menu, device_options, network_inputs
 from ganloss_viz.ui.widgets import url_binding
@@ -247,7 +248,7 @@ def live_panel() -> None:
         st.caption("Building the networks …")
         return
     with st.container(key=GRID_KEY):
-        st.plotly_chart(live.still_figure(p.snapshots), key=k("live_fig"), width="stretch",
+        st.plotly_chart(sized(live.still_figure(p.snapshots)), key=k("live_fig"), width="stretch",
                         config=chart_config("compare-live"))
 
 
@@ -301,7 +302,7 @@ def controls(state: CompareState | None) -> None:
     elif state is not None and ss.get(k("result")) is None and not ss.get(k("start_error")):
         try:
             with st.container(key=GRID_KEY):
-                st.plotly_chart(start_grid(state), key=k("start"), width="stretch",
+                st.plotly_chart(sized(start_grid(state)), key=k("start"), width="stretch",
                                 config=chart_config("compare-start"))
         except ValueError as exc:
             st.error(f"Cannot compare with these settings: {literal(str(exc))}")

@@ -29,6 +29,7 @@ from ganloss_viz.state.dirac import (
     method_default,
     reads,
 )
+from ganloss_viz.ui.present import sized, text_scale
 from ganloss_viz.ui.video_download import video_download
 from ganloss_viz.ui.widgets import url_binding
 
@@ -184,7 +185,8 @@ def results(state: DiracState) -> None:
     single = len(panels) == 1
     c_field, c_eig = st.columns([1.15, 1], gap="large") if single else (st.container(),) * 2
     with c_field:
-        st.plotly_chart(field_figure(panels, height=680 if single else 520),
+        st.plotly_chart(sized(field_figure(panels, height=680 if single else 520,
+                                           text_scale=text_scale())),
                         key=k("field"), width="stretch", config=chart_config("dirac-field"))
         st.caption(f"Arrows: the direction of v(θ, ψ) = (−∂L_G/∂θ, −∂L_D/∂ψ), shading its "
                    f"speed. {state.steps:,} steps of size h = {fmt(state.h, pad=False)} from "
@@ -200,8 +202,8 @@ def results(state: DiracState) -> None:
     with c_eig:
         main = analyses[0]
         spectra = main.step_spectra(state.h)
-        st.plotly_chart(eigen_figure(main.eigenvalues, spectra, state.h,
-                                     one_sided=main.verdict == "no_jacobian"),
+        st.plotly_chart(sized(eigen_figure(main.eigenvalues, spectra, state.h,
+                                           one_sided=main.verdict == "no_jacobian")),
                         key=k("eig"), width="stretch", config=chart_config("dirac-eigenvalues"))
         st.markdown(("One-sided linearisation (ψ > 0 only; the jump at ψ = 0 decides). "
                      if main.verdict == "no_jacobian" else "") + growth_text(spectra, state.h))

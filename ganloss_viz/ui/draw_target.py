@@ -34,6 +34,7 @@ import streamlit as st
 from ganloss_viz.distributions import Spec, dist
 from ganloss_viz.distributions.composite import MAX_POINTS
 from ganloss_viz.figures.style import P_COLOR, ZERO_COLOR, axis, chart_config, layout, rgba
+from ganloss_viz.ui.present import sized
 
 Point = tuple[float, float]
 Stroke = list[Point]
@@ -336,7 +337,7 @@ def draw_panel(key: str, extent: float = 3.0, *, initial: str | None = None) -> 
                  "well-spread points.")
     scale = float(f"{scale:.12g}")           # drop binary noise from stepping (0.1 + 0.2)
     points = all_points(ss[_k(key, _STROKES)])
-    st.plotly_chart(draw_figure(points, scale, extent, tool), key=_k(key, _CHART),
+    st.plotly_chart(sized(draw_figure(points, scale, extent, tool)), key=_k(key, _CHART),
                     on_select=functools.partial(_on_select, key),
                     selection_mode=("points", "box", "lasso"), width="stretch",
                     config=chart_config("drawn-target"))

@@ -24,6 +24,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit.components.v1 as components
 
+from ganloss_viz.ui.present import sized
+
 FRAME = Path(__file__).with_name("chart_frame")
 
 
@@ -39,8 +41,8 @@ def _component():
 def live_chart(fig: go.Figure, key: str, height: int, config: dict) -> None:
     """Draw `fig` (its own height is replaced by `height` pixels) with the Plotly
     `config` (e.g. figures.style.chart_config's), updating the chart already drawn under
-    `key` in place."""
-    _component()(spec=pio.to_json(fig, validate=False), config=json.dumps(config),
+    `key` in place; in presentation mode with its text grown (present.sized)."""
+    _component()(spec=pio.to_json(sized(fig), validate=False), config=json.dumps(config),
                  height=height, key=key, default=None)
 
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import plotly.graph_objects as go
 import streamlit as st
+
+from ganloss_viz.figures.style import ROOM_SCALE, for_room
 
 PARAM = "present"
 ON = frozenset({"1", "true", "yes", "on"})
@@ -123,3 +126,16 @@ def toggle() -> None:
               help="For a room: the sidebar and the settings fold away, text and charts "
                    "grow. Also `present=1` in any page's URL; the button at the top right "
                    "brings the settings back.")
+
+
+def text_scale() -> float:
+    """How many times larger chart text is drawn (`sized`): for the figure builders
+    that make room for their text in pixels."""
+    return ROOM_SCALE if on() else 1.0
+
+
+def sized(fig: go.Figure) -> go.Figure:
+    """`fig` as the page should draw it: in presentation mode a copy with its text grown
+    for a room (figures.style.for_room), else `fig` itself. Every chart of the app goes
+    through here on its way to the browser."""
+    return for_room(fig) if on() else fig

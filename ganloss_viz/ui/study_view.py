@@ -55,6 +55,7 @@ from ganloss_viz.ui.background import (
     stop_note,
     take_finished,
 )
+from ganloss_viz.ui.present import sized, text_scale
 
 ss = st.session_state
 KEY = "study"
@@ -323,12 +324,12 @@ def figures(rows: list[dict], state: StudyState) -> None:
     lr_cols = [lr_text(v) for v in sorted({r["lr"] for r in data},
                                           key=lambda v: (v is not None, v or 0.0))]
     c1, c2 = st.columns(2)
-    c1.plotly_chart(rate_heatmap(losses, targets, rates, "Success rate by target (%)",
-                                 "target", show_scale=False),
+    c1.plotly_chart(sized(rate_heatmap(losses, targets, rates, "Success rate by target (%)",
+                                       "target", show_scale=False)),
                     width="stretch", key=k("heat"), config=chart_config("study-success"))
-    c2.plotly_chart(rate_heatmap(losses, lr_cols,
-                                 {key: (r.k, r.n, *r.interval) for key, r in by_lr.items()},
-                                 "Success rate by learning rate (%)", "learning rate"),
+    c2.plotly_chart(sized(rate_heatmap(losses, lr_cols,
+                                       {key: (r.k, r.n, *r.interval) for key, r in by_lr.items()},
+                                       "Success rate by learning rate (%)", "learning rate")),
                     width="stretch", key=k("heat_lr"), config=chart_config("study-lr"))
     st.caption("Success: every mode covered (a high-quality sample nearest to it), and in "
                "the stricter sense at least half the samples high-quality (within 3 "
@@ -338,15 +339,16 @@ def figures(rows: list[dict], state: StudyState) -> None:
     c3, c4 = st.columns(2)
     to_coverage = values_by_loss(data, "seconds_to_coverage")
     if to_coverage:
-        c3.plotly_chart(by_loss_boxes(to_coverage, losses,
-                                      "Seconds to coverage (runs that got there)",
-                                      "training seconds", log=True),
+        c3.plotly_chart(sized(by_loss_boxes(to_coverage, losses,
+                                            "Seconds to coverage (runs that got there)",
+                                            "training seconds", log=True)),
                         width="stretch", key=k("cov"), config=chart_config("study-coverage"))
     else:
         c3.info("No run of these reached coverage with HQ ≥ 0.5, so there are no times "
                 "to coverage to show.", icon=":material/timer_off:")
-    c4.plotly_chart(by_loss_boxes(values_by_loss(data, "w1"), losses,
-                                  "Final W1 to the target", "W1 (sliced in 2-D)", log=True),
+    c4.plotly_chart(sized(by_loss_boxes(values_by_loss(data, "w1"), losses,
+                                        "Final W1 to the target", "W1 (sliced in 2-D)",
+                                        log=True)),
                     width="stretch", key=k("w1"), config=chart_config("study-w1"))
     st.segmented_control("Best-of-k ranks the settings by", SCORES, key=k("score"),
                          format_func={"success": "success rate", "w1": "final W1"}.get)
@@ -354,8 +356,9 @@ def figures(rows: list[dict], state: StudyState) -> None:
     title = ("success rate" if state.score == "success" else "− mean final W1")
     # two short lines: in one, the title ran 200 px past a phone's chart (the caption
     # below says that the curve is an expectation over random orders)
-    st.plotly_chart(best_of_k_figure(curves, losses, f"Best {title}<br>among k settings tried",
-                                     title),
+    st.plotly_chart(sized(best_of_k_figure(curves, losses,
+                                           f"Best {title}<br>among k settings tried", title,
+                                           text_scale=text_scale())),
                     width="stretch", key=k("best"), config=chart_config("study-best-of-k"))
     st.caption("As in Lucic et al. 2018 (“Are GANs Created Equal?”): each setting's score "
                "is its mean over seeds and targets; the curve is the exact expectation of "

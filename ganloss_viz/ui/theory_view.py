@@ -27,6 +27,7 @@ from ganloss_viz.state.theory import DEFAULT_P, DEFAULT_Q, THEORY_PRESETS, Theor
 from ganloss_viz.ui import compute
 from ganloss_viz.ui import theory_text as text
 from ganloss_viz.ui import widgets as w
+from ganloss_viz.ui.present import sized
 
 ss = st.session_state
 KEY = "th"
@@ -299,7 +300,7 @@ def vanishing_section(state: TheoryState) -> None:
               divider="gray")
     fig_col, prose = st.columns([1.45, 1], gap="large")
     with fig_col:
-        st.plotly_chart(vanishing_figure(vanishing(tuple(SEPARATIONS))),
+        st.plotly_chart(sized(vanishing_figure(vanishing(tuple(SEPARATIONS)))),
                         config=chart_config("vanishing-gradients"))
     with prose:
         st.markdown(text.VANISHING)

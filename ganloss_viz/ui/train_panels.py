@@ -26,6 +26,7 @@ from ganloss_viz.train.schedule import text as schedule_text
 from ganloss_viz.train.trainer import seconds_per_step
 from ganloss_viz.ui.background import running, wait_text
 from ganloss_viz.ui.live_chart import live_chart
+from ganloss_viz.ui.present import sized
 from ganloss_viz.ui.target_menu import target_word
 from ganloss_viz.ui.train_settings import k
 
@@ -94,7 +95,7 @@ def draw_view(tr: Trainer, snap, live: bool) -> None:
     view, curves = _figures(tr, snap if snap is not None else tr.rec.snaps[-1])
     with c_fig:
         if stages is not None:
-            st.plotly_chart(stages_figure(tr.state.frame, stages, run_title(tr.cfg)),
+            st.plotly_chart(sized(stages_figure(tr.state.frame, stages, run_title(tr.cfg))),
                             key=k("stages_fig"), width="stretch",
                             config=chart_config("train-slow-motion"))
         elif snap is None:

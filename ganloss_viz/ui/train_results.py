@@ -15,6 +15,7 @@ from ganloss_viz.losses import LOSSES
 from ganloss_viz.train import TrainResult
 from ganloss_viz.train.report import metric_rows, metrics_csv, result_json
 from ganloss_viz.ui.per_result import built_once, standalone_html
+from ganloss_viz.ui.present import sized
 from ganloss_viz.ui.target_menu import target_word
 from ganloss_viz.ui.train_panels import run_title
 from ganloss_viz.ui.train_settings import k
@@ -47,7 +48,8 @@ def results(result: TrainResult) -> None:
     else:
         st.success(f"Finished. {summary}", icon=":material/check_circle:")
     fig = replay_figure(result.frame, result.snapshots, title)
-    st.plotly_chart(fig, key=k("replay"), width="stretch", config=chart_config("train-replay"))
+    st.plotly_chart(sized(fig), key=k("replay"), width="stretch",
+                    config=chart_config("train-replay"))
     st.caption("Press ▶ play or drag the step slider. " + (
         "Colours: D's raw output (rescaled per frame); grey: target samples; red: G's "
         "samples; thin lines: G's image of the noise lattice; arrows: −∇ of the generator "
@@ -76,13 +78,14 @@ def results(result: TrainResult) -> None:
                            icon=":material/data_object:", key=k("dl_json"), on_click="ignore",
                            width="stretch")
     with c_curves:
-        st.plotly_chart(history_figure(result.history, ("d_loss", "g_loss"), ("D loss", "G loss"),
-                                       "Losses per step"), key=k("losses"), width="stretch",
+        st.plotly_chart(sized(history_figure(result.history, ("d_loss", "g_loss"),
+                                             ("D loss", "G loss"), "Losses per step")),
+                        key=k("losses"), width="stretch",
                         config=chart_config("train-losses"))
-        st.plotly_chart(history_figure(result.history, ("g_grad_norm", "fake_grad_norm"),
+        st.plotly_chart(sized(history_figure(result.history, ("g_grad_norm", "fake_grad_norm"),
                                        ("‖∇θ L_G‖ (generator parameters)",
                                         "mean ‖∇x L_G‖ per sample"),
-                                       "Generator gradient norms", log=True),
+                                       "Generator gradient norms", log=True)),
                         key=k("grads"), width="stretch", config=chart_config("train-gradients"))
 
 

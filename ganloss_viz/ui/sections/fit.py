@@ -11,6 +11,7 @@ from ganloss_viz.format import fmt, literal, text_table
 from ganloss_viz.state import MAX_LR, STEPS
 from ganloss_viz.ui import compute
 from ganloss_viz.ui import widgets as w
+from ganloss_viz.ui.present import sized
 from ganloss_viz.ui.video_download import video_download
 
 from .common import KEY, Context, Download, compare_picker, downloads, k, progress_bar
@@ -82,7 +83,7 @@ def render(ctx: Context) -> None:
         st.info(fig, icon=":material/info:")
     else:
         config = figures.chart_config(f"fit-{s.div}")
-        st.plotly_chart(fig, width="stretch", config=config)
+        st.plotly_chart(sized(fig), width="stretch", config=config)
         files.insert(0, Download(
             "Animation (standalone HTML)",
             lambda: fig.to_html(include_plotlyjs=True, auto_play=False, config=config),

@@ -9,6 +9,7 @@ from ganloss_viz import exports, figures
 from ganloss_viz.format import fmt, literal, method_label
 from ganloss_viz.state import GRID, parameters
 from ganloss_viz.ui import compute
+from ganloss_viz.ui.present import sized
 
 from .common import (
     Context,
@@ -87,7 +88,7 @@ def render(ctx: Context) -> None:
     target = (p_params[fx], p_params[fy]) if both_q and fx in p_params and fy in p_params \
         else None
     fig = landscape_figure(key, fit_key, (ctx.value_of(lx), ctx.value_of(ly)), target)
-    st.plotly_chart(fig, width="stretch",
+    st.plotly_chart(sized(fig), width="stretch",
                     config=figures.chart_config(f"landscape-{s.div}"))
     z = land["z"]
     finite = z[np.isfinite(z)]

@@ -13,6 +13,7 @@ from ganloss_viz.figures.optimal import optimal_d_figure, vanishing_figure
 from ganloss_viz.figures.style import chart_config
 from ganloss_viz.format import fmt, fmt_error, literal, method_label
 from ganloss_viz.ui import compute
+from ganloss_viz.ui.present import sized
 
 from .common import Context, k
 
@@ -84,7 +85,7 @@ def curve_chart(loss: str, p: str, q: str, units: str) -> None:
     title = units.split(", ")[0]
     fig = optimal_d_figure(c["x"], c["p_density"], c["q_density"], c["curve"],
                            title.split(" = ")[0], title, height=400)
-    st.plotly_chart(fig, width="stretch", config=chart_config("optimal-d"))
+    st.plotly_chart(sized(fig), width="stretch", config=chart_config("optimal-d"))
     st.caption(f"Purple, right axis: {units}. Blue and orange: the densities of P and Q.")
 
 
@@ -104,7 +105,7 @@ def vanishing(ctx: Context) -> None:
     at, scale = pair if pair is not None else (None, 1.0)
     seps = SEPARATIONS * scale
     data = gradients(tuple(seps), scale)
-    st.plotly_chart(vanishing_figure(data, at=at), width="stretch",
+    st.plotly_chart(sized(vanishing_figure(data, at=at)), width="stretch",
                     config=chart_config("vanishing-gradients"))
     st.caption(f"P = N(0, {fmt(scale, pad=False)}²), Q = N(θ, {fmt(scale, pad=False)}²), the "
                "discriminator held at its optimum D* for each θ. The saturating generator "

@@ -11,6 +11,7 @@ from ganloss_viz.explore.fitframes import sweep_animation
 from ganloss_viz.format import literal, method_label
 from ganloss_viz.state import POINTS, parameters
 from ganloss_viz.ui import compute
+from ganloss_viz.ui.present import sized
 from ganloss_viz.ui.video_download import video_download
 
 from .common import (
@@ -92,7 +93,7 @@ def render(ctx: Context) -> None:
             st.warning(f"{name} could not be swept: {literal(r['message'])}")
     if fig is None:
         return
-    st.plotly_chart(fig, width="stretch", config=figures.chart_config(f"sweep-{s.div}"))
+    st.plotly_chart(sized(fig), width="stretch", config=figures.chart_config(f"sweep-{s.div}"))
     if main["ok"]:
         st.caption(
             f"D(P ‖ Q) and its derivative at {int(n)} values of {param}, the other "

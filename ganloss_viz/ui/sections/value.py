@@ -10,6 +10,7 @@ from ganloss_viz.divergences.smoothness import NOTES
 from ganloss_viz.format import fmt, fmt_error, literal, method_label, text_table
 from ganloss_viz.ui import compute
 from ganloss_viz.ui import widgets as w
+from ganloss_viz.ui.present import sized
 
 from .common import Context, Download, downloads
 
@@ -220,7 +221,7 @@ def render(ctx: Context, columns: tuple | None = None) -> None:
 
 def _integrand_chart(fig, caption: str) -> None:
     if fig is not None:
-        st.plotly_chart(fig, width="stretch", config=figures.chart_config("integrand"))
+        st.plotly_chart(sized(fig), width="stretch", config=figures.chart_config("integrand"))
     st.caption(caption)
 
 
@@ -228,4 +229,4 @@ def _chart(fig, what: str) -> None:
     if isinstance(fig, str):
         st.error(f"Could not draw {what}: {literal(fig)}")
     else:
-        st.plotly_chart(fig, width="stretch", config=figures.chart_config("densities"))
+        st.plotly_chart(sized(fig), width="stretch", config=figures.chart_config("densities"))
