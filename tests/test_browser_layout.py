@@ -28,6 +28,10 @@ their bounding boxes it reports
   reachable; that box must fit instead);
 * a chart's tick labels or axis title lying on another subplot's plotting area.
 
+A finished run's page is checked too (`RUNS`): Train and Compare after a short run,
+their replays, metrics and curves below the live view, at 1280x800 and in presentation
+mode (charts with their text grown for a room).
+
 Every problem of a view is listed in its failure, with a screenshot of the view in
 /tmp/shots/layout-*.png.
 """
@@ -38,7 +42,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_harness import CHROMIUM, CHROMIUM_ARGS, MARKS, SHOTS, streamlit_server
+from browser_harness import CHROMIUM, CHROMIUM_ARGS, MARKS, SHOTS, press_play, streamlit_server
 
 from ganloss_viz.state import PRESETS
 from ganloss_viz.state.compare import COMPARE_PRESETS
@@ -67,6 +71,17 @@ MORE = {"explorer-mc-errors": "explorer?p=normal(0,%201)&q=cauchy(0.5,%202)&div=
 # Presentation mode (20 px text, no sidebar) on the pages whose views differ in it (the
 # explorer's Optimal D section and the talk page's deck list add nothing to these).
 PRESENTED = ("explorer", "dirac", "theory", "train", "compare", "study")
+# Presets whose charts differ from the defaults' (a sweep, a landscape, a fit, five Dirac
+# panels, a 1-D run, a talk's slides), also in presentation mode, where chart text grows.
+PRESENTED_PRESETS = ("explorer?preset=js-vanishing", "explorer?preset=js-landscape",
+                     "explorer?preset=mode-seeking", "dirac?preset=all-methods",
+                     "theory?preset=disjoint-supports", "train?preset=bimodal-ns",
+                     "compare?preset=trimodal-1d", "talk?preset=divergences",
+                     "talk?preset=training")
+# Pages after a short run (pressed, then checked once its replay is there): the results
+# below the live view. Run pages draw their results only after a press.
+RUNS = {"train": "train?loss=ns&target=ring8&steps=100",
+        "compare": "compare?losses=ns,hinge&target=ring8&steps=100&width=32"}
 PAGE_PRESETS = {"explorer": PRESETS, "train": TRAIN_PRESETS, "compare": COMPARE_PRESETS,
                 "dirac": DIRAC_PRESETS, "theory": THEORY_PRESETS, "study": STUDY_PRESETS,
                 "talk": DECKS}
@@ -80,6 +95,8 @@ def cases() -> list:
     out += [pytest.param(REFERENCE, path + ("&" if "?" in path else "?") + "present=1",
                          id=f"{REFERENCE}-present-{name}")
             for name, path in DEFAULTS.items() if name in PRESENTED]
+    out += [pytest.param(REFERENCE, f"{path}&present=1", id=f"{REFERENCE}-present-{path}")
+            for path in PRESENTED_PRESETS]
     out += [pytest.param(REFERENCE, path, id=f"{REFERENCE}-{name}")
             for name, path in MORE.items()]
     return out
@@ -168,26 +185,54 @@ def describe(p: dict) -> str:
     return text + f", its box {p['container']}"
 
 
+def settle_all(page) -> None:
+    settle(page)
+    for fr in frames(page):
+        fr.wait_for_load_state(timeout=WAIT)
+        settle(fr)
+
+
 @pytest.mark.parametrize(("size", "path"), cases())
 def test_no_text_overlaps_or_overflows(server, tabs, size, path):
     page = tabs(size)
     page.goto(f"{server}/{path}")
     page.locator('[data-testid="stMain"]').first.wait_for(timeout=WAIT)
-    settle(page)
-    for fr in frames(page):
-        fr.wait_for_load_state(timeout=WAIT)
-        settle(fr)
+    settle_all(page)
+    check(page, size, path)
+
+
+@pytest.mark.parametrize("present", ["", "&present=1"], ids=["plain", "present"])
+@pytest.mark.parametrize("name", RUNS)
+def test_finished_run_reads_right(server, tabs, name, present):
+    """A run's replay, metrics and curves (drawn after the run) at 1280x800."""
+    page = tabs(REFERENCE)
+    page.goto(f"{server}/{RUNS[name]}{present}")
+    page.locator('[data-testid="stMain"]').first.wait_for(timeout=WAIT)
+    settle_all(page)
+    if name == "train":
+        press_play(page)
+    else:
+        page.get_by_role("button", name=re.compile("Compare$")).click()
+    page.get_by_text("Replay ·").first.wait_for(timeout=3 * WAIT)
+    page.locator('[data-testid="stMain"] .js-plotly-plot .slider-container').first.wait_for(
+        timeout=WAIT)
+    settle_all(page)
+    check(page, REFERENCE, f"{RUNS[name]}{present}-finished")
+
+
+def check(page, size: str, path: str) -> None:
+    """Probe the settled view in `page` and its frames; fail with every problem found."""
     assert page.get_by_text("Traceback").count() == 0
     report = page.evaluate(PROBE, {"tol": TOL})
     problems = [describe(p) for p in report["problems"]]
-    charts = report["charts"]
+    charts, count = report["charts"], report["count"]
     for fr in frames(page):
         inner = fr.evaluate(PROBE, {"tol": TOL})
-        charts += inner["charts"]
+        charts, count = charts + inner["charts"], count + inner["count"]
         problems += [f"in frame {fr.url.split('?')[0]}: {describe(p)}"
                      for p in inner["problems"]]
     problems = list(dict.fromkeys(problems))          # a frame may be listed twice
-    assert report["count"] > 10, "the view drew almost no text"
+    assert count > 10, "the view drew almost no text"
     if not path.startswith("talk") or "deck" in path or "preset" in path:
         assert charts >= 1, "the view drew no chart"
     if problems:
