@@ -15,6 +15,7 @@ from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, streamlit_s
 from ganloss_viz.divergences import DIVERGENCES
 from ganloss_viz.divergences.registry import GROUP_F
 from ganloss_viz.losses import LOSSES
+from ganloss_viz.state.talk import parse_deck
 
 WAIT = 120_000          # milliseconds for the page (first engine calls) to render
 
@@ -100,3 +101,31 @@ def test_at_1280_every_formula_and_table_fits_and_a_preset_opens_its_section(ser
     assert header.is_visible()
     assert page.evaluate(OVERFLOWS) == []
     page.screenshot(path=str(SHOTS / "browser-test-theory-1280.png"))
+
+
+SECTION_TOP = """(anchor) => { const el = document.getElementById(anchor);
+  const r = el && el.getBoundingClientRect();
+  return r && r.height > 0 && r.top >= 0 && r.top < 200; }"""
+
+
+def test_preset_opens_at_its_section_in_present_mode_and_in_a_talk_slide(server, page):
+    """A Theory preset's link scrolls its page to the preset's section, in presentation
+    mode too, and so does a talk's slide that is a Theory preset: inside the slide's
+    frame, with the talk page around it left where it was (its buttons on screen)."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server}/theory?preset=different-widths&present=1")
+    page.wait_for_function(SECTION_TOP, arg="kl", timeout=WAIT)
+    page.wait_for_timeout(1500)                          # and it stays there
+    assert page.evaluate(SECTION_TOP, "kl")
+
+    slides = parse_deck("training")
+    n = next(i for i, s in enumerate(slides, 1) if s.text == "theory:disjoint-supports")
+    page.goto(f"{server}/talk?deck=training&slide={n}&present=1")
+    slide = page.frame_locator(".st-key-talk-slide iframe")
+    slide.locator("#disjoint").wait_for(state="attached", timeout=WAIT)
+    frame = next(f for f in page.frames if "/theory?" in f.url)
+    frame.wait_for_function(SECTION_TOP, arg="disjoint", timeout=WAIT)
+    page.wait_for_timeout(1500)
+    assert frame.evaluate(SECTION_TOP, "disjoint")
+    assert page.get_by_role("button", name="Previous").bounding_box()["y"] >= 0
+    page.screenshot(path=str(SHOTS / "browser-test-theory-talk-slide.png"))

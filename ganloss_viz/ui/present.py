@@ -50,9 +50,10 @@ html { font-size: 20px; }
 .st-key-present-control button { opacity: 0.55; min-height: 0; padding: 0.1rem 0.5rem; }
 .st-key-present-control button:hover { opacity: 1; }
 </style>"""
-# A slide of the talk page: the talk page shows the title and the caption above it.
+# A slide of the talk page: the talk page shows the title and the caption above it. Only
+# the page's title goes: a section's heading stays, the place a Theory slide scrolls to.
 SLIDE_STYLE = """<style>
-[data-testid="stMain"] h1, [data-testid="stHeadingWithActionElements"],
+[data-testid="stMain"] h1, [data-testid="stHeadingWithActionElements"]:has(> h1),
 [data-testid="stElementContainer"]:has(h1),
 [data-testid="stLayoutWrapper"]:has(> .st-key-present-control),
 [data-testid="stLayoutWrapper"]:has(> .st-key-preset-caption) { display: none !important; }

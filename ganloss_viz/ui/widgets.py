@@ -357,11 +357,22 @@ def write_url(prefix: str, params: Mapping[str, str]) -> None:
 def scroll_to(anchor: str) -> None:
     """Scroll the page to the element with id `anchor` (a header's anchor) once it is
     drawn: a zero-height component, whose script reaches the page it sits in (Streamlit
-    has no scrolling call). `anchor` is one of the app's own anchors, never user text."""
+    has no scrolling call), leaving the heading's scroll margin (Streamlit's header bar)
+    above it. Only the page's own scrolling box moves: `scrollIntoView`
+    would scroll the pages around it too, and a talk's slide is a page in a frame (its
+    Previous / Next buttons went off the top). `anchor` is one of the app's own anchors,
+    never user text."""
     if not re.fullmatch(r"[a-z0-9-]+", anchor):
         raise ValueError(f"not an anchor: {anchor!r}")
     components.html(
         "<script>(() => { let n = 0; const t = setInterval(() => { "
         f"const el = window.parent.document.getElementById('{anchor}'); "
-        "if (el) { el.scrollIntoView({block: 'start'}); clearInterval(t); } "
+        "if (el && el.getClientRects().length) { let box = el.parentElement; "
+        "while (box && !(box.scrollHeight > box.clientHeight && "
+        "/auto|scroll/.test(getComputedStyle(box).overflowY))) box = box.parentElement; "
+        "box = box || window.parent.document.scrollingElement; "
+        "box.scrollTop += el.getBoundingClientRect().top - "
+        "parseFloat(getComputedStyle(el).scrollMarginTop || 0) - "
+        "(box === window.parent.document.scrollingElement ? 0 : "
+        "box.getBoundingClientRect().top); clearInterval(t); } "
         "else if (++n > 100) clearInterval(t); }, 100); })();</script>", height=0)
