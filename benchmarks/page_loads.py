@@ -13,7 +13,7 @@ cached: a cold tab of Debian's Chromium, driven by Playwright with the browser t
 flags, 1280×800, the projector size). The clock starts at ``page.goto``; printed per URL:
 
 * first chart: the first Plotly chart of the page (an SVG in ``.js-plotly-plot``, in the
-  page or in a live-chart iframe: the Train page's view) visible;
+  page or in an iframe of it: the Train page's live view, a talk's slide) visible;
 * settled: the script has finished (``data-test-script-state`` of the app is
   ``notRunning``) and every Plotly chart of the page has its SVG: the page as a
   speaker sees it, done.
@@ -45,10 +45,12 @@ from cold_start import compiled, wait_healthy  # noqa: E402
 from ganloss_viz.state import PRESETS  # noqa: E402
 from ganloss_viz.state.compare import COMPARE_PRESETS  # noqa: E402
 from ganloss_viz.state.dirac import DIRAC_PRESETS  # noqa: E402
+from ganloss_viz.state.study import STUDY_PRESETS  # noqa: E402
+from ganloss_viz.state.talk import DECKS  # noqa: E402
 from ganloss_viz.state.theory import THEORY_PRESETS  # noqa: E402
 from ganloss_viz.state.train import TRAIN_PRESETS  # noqa: E402
 
-PAGES = ("explorer", "train", "compare", "theory", "dirac")
+PAGES = ("explorer", "train", "compare", "theory", "dirac", "study", "talk")
 CHART = '[data-testid="stMain"] .js-plotly-plot .main-svg'
 PLOTS = '[data-testid="stMain"] .js-plotly-plot'
 APP = '[data-testid="stApp"]'
@@ -58,20 +60,22 @@ VIEWPORT = {"viewport": {"width": 1280, "height": 800}}
 
 
 def urls() -> list[str]:
-    """Every page, then every preset of every page (paths relative to the server)."""
+    """Every page, then every preset of every page (paths relative to the server; a
+    talk's preset is a shipped deck, opening at its first slide)."""
     presets = {"explorer": PRESETS, "train": TRAIN_PRESETS, "compare": COMPARE_PRESETS,
-               "theory": THEORY_PRESETS, "dirac": DIRAC_PRESETS}
+               "theory": THEORY_PRESETS, "dirac": DIRAC_PRESETS, "study": STUDY_PRESETS,
+               "talk": DECKS}
     return [f"/{page}" for page in PAGES] + [
         f"/{page}?preset={name}" for page, table in presets.items() for name in table]
 
 
-# The page's component iframes (same origin): the Train page's live view and curves draw
-# there (ganloss_viz.ui.live_chart), a chart that updates in place.
-FRAMES = '[data-testid="stMain"] iframe[src*="live_chart"]'
+# The page's iframes that draw charts (same origin): the Train page's live view and curves
+# (ganloss_viz.ui.live_chart, a chart that updates in place) and a talk's slide.
+FRAMES = '[data-testid="stMain"] iframe[src*="live_chart"], .st-key-talk-slide iframe'
 
 
 def frame_charts(page) -> tuple[int, int]:
-    """(live-chart iframes of the page, those whose chart is drawn)."""
+    """(chart iframes of the page, those whose chart is drawn)."""
     return tuple(page.evaluate(
         """frames => { const fs = [...document.querySelectorAll(frames)];
              return [fs.length, fs.filter(f =>
@@ -169,7 +173,8 @@ def main() -> None:
         drawn = {u: f for u, f in firsts.items() if not math.isnan(f)}
         worst = max(drawn, key=drawn.get)
         print(f"{name}: {len(drawn)} of {len(firsts)} URLs draw a chart (the others, Train "
-              f"and Compare before a run, have none); first chart median "
+              f"and Compare before a run and the talk page's list of decks, have none); "
+              f"first chart median "
               f"{statistics.median(drawn.values()):.2f} s, worst {drawn[worst]:.2f} s "
               f"({worst}), over 5 s: {sum(f > 5 for f in drawn.values())}")
     print(f"load after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
