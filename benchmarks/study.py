@@ -12,7 +12,10 @@ embedded Ray instance with `--cpus` CPUs (`run_study`, wall time from before `ra
 to after `ray.shutdown`: Ray's start-up, the workers' imports of torch and the writing of
 the Parquet parts all count), alternating, so that a drift of the machine's speed hits
 both sides. Printed per round: the serial runs/min, the ideal (cpus × serial), the
-study's runs/min and their ratio, and the load average; with --plain, also the same
+study's runs/min and their ratio, a run's mean wall and CPU seconds inside `execute` one
+by one and in the Ray workers (a per-run slow-down shows there), the study's seconds
+beyond its runs spread over the CPUs (start-up, shutdown, gaps between tasks), and the
+load average; with --plain, also the same
 runs split over --cpus plain processes at once (no Ray), whose ratio is the ceiling the
 machine's cores allow any scheduler (two busy cores can slow each other). A loaded machine (other
 processes on the same cores) lowers the study's ratio: Ray's workers then share the
@@ -32,25 +35,32 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ganloss_viz.study import Study, execute, run_study  # noqa: E402
+from ganloss_viz.study import Study, execute, read_results, run_study  # noqa: E402
 from ganloss_viz.study.runner import local_cpus  # noqa: E402
 
 
-def serial(study: Study) -> float:
-    """Seconds to execute every run of `study` one by one in this process."""
+def per_run(rows: list[dict]) -> tuple[float, float]:
+    """Mean wall and CPU seconds of one run inside `execute`, from its rows."""
+    n = len(rows)
+    return sum(r["wall_seconds"] for r in rows) / n, sum(r["cpu_seconds"] for r in rows) / n
+
+
+def serial(study: Study) -> tuple[float, list[dict]]:
+    """Seconds to execute every run of `study` one by one in this process, and the rows."""
     t0 = time.perf_counter()
-    for run in study.runs():
-        execute(run)
-    return time.perf_counter() - t0
+    rows = [execute(run) for run in study.runs()]
+    return time.perf_counter() - t0, rows
 
 
-def on_ray(study: Study, cpus: int) -> float:
-    """Wall seconds of `study` on a fresh embedded Ray instance with `cpus` CPUs."""
+def on_ray(study: Study, cpus: int) -> tuple[float, list[dict]]:
+    """Wall seconds of `study` on a fresh embedded Ray instance with `cpus` CPUs, and
+    its rows (their wall and CPU seconds were measured inside the Ray workers)."""
     folder = tempfile.mkdtemp(prefix="gv-bench-study-")
     try:
         t0 = time.perf_counter()
         run_study(study, folder, backend="ray", cpus=cpus)
-        return time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        return seconds, read_results(folder).to_pylist()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -96,14 +106,18 @@ def main() -> None:
           f"this process may use {local_cpus()} cores")
     ratios, plain = [], []
     for r in range(args.rounds):
-        s = serial(study)
-        w = on_ray(study, args.cpus)
+        s, serial_rows = serial(study)
+        w, ray_rows = on_ray(study, args.cpus)
         per_min, ray_per_min = 60 * n / s, 60 * n / w
         ideal = args.cpus * per_min
         ratios.append(ray_per_min / ideal)
         line = (f"round {r + 1}: one by one {s:.1f} s ({per_min:.1f} runs/min) -> ideal "
                 f"{ideal:.1f} runs/min; Ray {w:.1f} s ({ray_per_min:.1f} runs/min); "
                 f"ratio {ratios[-1]:.3f}")
+        (sw, sc), (rw, rc) = per_run(serial_rows), per_run(ray_rows)
+        line += (f"; per run {sw:.3f} s wall / {sc:.3f} s CPU one by one, {rw:.3f} / "
+                 f"{rc:.3f} in Ray workers ({rw / sw:.3f}x); Ray's time beyond its runs "
+                 f"{w - n * rw / args.cpus:.1f} s")
         if args.plain:
             p = plain_processes(study, args.seeds, args.cpus)
             plain.append(s / (args.cpus * p))
