@@ -1,12 +1,15 @@
 """A study's throughput on Ray against the ideal "cores × single-run speed".
 
-    .venv/bin/python benchmarks/study.py                      # 24 runs of 600 steps, 2 rounds
-    .venv/bin/python benchmarks/study.py --seeds 8 --steps 300 --rounds 3
+    .venv/bin/python benchmarks/study.py                      # 48 runs of 5000 steps, 1 round
+    .venv/bin/python benchmarks/study.py --seeds 4 --steps 600 --rounds 3   # a quick look
     .venv/bin/python benchmarks/study.py --cpus 1             # one core: Ray's overhead alone
     .venv/bin/python benchmarks/study.py --plain              # and the cores' own ceiling
 
 The runs: losses ns, hinge, lsgan on bimodal and ring8 (width 64, depth 2, batch 128, as
-the shipped study), `--seeds` seeds each. Each round times them one by one in this
+the shipped study), `--seeds` seeds each. The default size is the issue's: runs of about
+5 s (a full study's are 5-30 s) and about 2 minutes of Ray, over which Ray's fixed cost
+(about 6 s: init, the workers' torch import, shutdown) weighs what it does in a real
+study; shorter runs measure mostly that fixed cost. Each round times them one by one in this
 process (`execute`, one torch thread: the single-run speed) and then as a study on an
 embedded Ray instance with `--cpus` CPUs (`run_study`, wall time from before `ray.init`
 to after `ray.shutdown`: Ray's start-up, the workers' imports of torch and the writing of
@@ -92,9 +95,9 @@ def plain_processes(study: Study, seeds: int, parts: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=4)
-    ap.add_argument("--steps", type=int, default=600)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--seeds", type=int, default=8)
+    ap.add_argument("--steps", type=int, default=5000)
+    ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--cpus", type=int, default=local_cpus())
     ap.add_argument("--plain", action="store_true",
                     help="also time the runs split over --cpus plain processes (no Ray)")
