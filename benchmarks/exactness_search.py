@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +31,14 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, ROOT)
 
 import test_exactness_search as T  # noqa: E402
+
+
+def cap_memory(gigabytes: float) -> None:
+    """Bound this process's address space: a pair whose engine or reference would take
+    the machine's memory (seed 2030's pair 1 took W1 to 18 GB before it was fixed) raises
+    MemoryError or torch's allocation error instead, which the search reports."""
+    limit = int(gigabytes * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def run_pair(args):
@@ -57,14 +66,18 @@ def main(argv=None):
     ap.add_argument("--pair-work", type=int, default=2_000_000,
                     help="component evaluations allowed for one pair's reference "
                          f"(CI: {T.PAIR_WORK}; about 10 000 a second here)")
+    ap.add_argument("--memory-gb", type=float, default=8.0,
+                    help="address space allowed to each worker (default 8 GB)")
     a = ap.parse_args(argv)
 
     t0 = time.time()
     jobs = [(i, a.seed, not a.quick, a.pair_work) for i in range(a.start, a.pairs)]
     if a.workers > 1:
-        with ProcessPoolExecutor(a.workers) as ex:
+        with ProcessPoolExecutor(a.workers, initializer=cap_memory,
+                                 initargs=(a.memory_gb,)) as ex:
             results = list(ex.map(run_pair, jobs))
     else:
+        cap_memory(a.memory_gb)
         results = []
         for j in jobs:
             r = run_pair(j)
