@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 import torch
+from torch.utils.checkpoint import checkpoint
 
 from ..distributions.continuous import LogNormalLaw, _np, ndtri
 from ..distributions.measure import Measure1D, _cat
@@ -27,6 +28,7 @@ from .precision import EMBEDDED_ERROR, PANEL_NODES
 
 _GRADED_U = 10.0 ** -np.arange(1, 31, dtype=np.float64)      # a break every decade
 _BIG = 1e308         # the widest bracket a quantile search may take
+CHUNK = 8192         # nodes whose CDFs are evaluated at once (`_in_chunks`)
 _TOP = 1e-15          # levels above 1 - _TOP are not representable: tails done analytically
 
 
@@ -62,12 +64,18 @@ def _refined(f, P: Measure1D, Q: Measure1D, power: float, kink=None
             n = nodes_1d(A, B, kink=None if kink is None else (lambda x, A=A, B=B: kink(A, B, x)),
                          atoms=False, coarse=EMBEDDED_ERROR.get(), split=split, decay=decay,
                          bounds=bounds, owned=own)
-            # Nodes of a tail mapped past the float range carry no mass: left out at 0.
+            # Nodes of a tail mapped past the float range carry no mass, nor do a frame's
+            # nodes outside its bounds, weight 0 in both rules (where a CDF 1e166 from
+            # the frame's law may be NaN, and NaN · 0 is NaN): left out, evaluated at 0.
             # The weights go in as fractions of a power of two, 2^k ≥ their largest: a
             # weight of 1e257 (a panel across a gap that wide) times a density's inner
             # derivative would overflow the backward pass to inf · 0 = NaN.
-            ok = torch.isfinite(n.x.detach())
-            v = f(A, B, torch.where(ok, n.x, torch.zeros_like(n.x)))
+            weighted = n.w.detach() != 0
+            if n.w_coarse is not None:
+                weighted = weighted | (n.w_coarse.detach() != 0)
+            ok = torch.isfinite(n.x.detach()) & weighted
+            v = _in_chunks(lambda x, A=A, B=B: f(A, B, x),
+                           torch.where(ok, n.x, torch.zeros_like(n.x)))
             zero = torch.zeros_like(v)
             unit = _power_of_two(n.w.detach())
             total = total + unit * torch.where(ok, n.w / unit.unsqueeze(-1) * v, zero).sum(-1)
@@ -80,6 +88,18 @@ def _refined(f, P: Measure1D, Q: Measure1D, power: float, kink=None
         if error <= 1e-10 * float(total.detach().abs().max()) + 1e-14:
             break
     return total, error
+
+
+def _in_chunks(g, x: torch.Tensor) -> torch.Tensor:
+    """g(x), elementwise in x's last axis, in chunks of CHUNK nodes whose intermediates are
+    recomputed in the backward pass (torch.utils.checkpoint) where x has more: the CDFs
+    keep 24 quadrature nodes per point and several tensors of them for the backward pass,
+    and a Student t at 4e164 beside a beta has 100 000 nodes at the finest refinement,
+    for which that took more than 7 GB (a hosted server has 2.7)."""
+    if x.shape[-1] <= CHUNK:
+        return g(x)
+    return torch.cat([checkpoint(g, part, use_reentrant=False)
+                      for part in torch.split(x, CHUNK, dim=-1)], -1)
 
 
 def _power_of_two(w: torch.Tensor) -> torch.Tensor:
