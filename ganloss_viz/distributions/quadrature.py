@@ -33,10 +33,18 @@ def tail_nodes(edge: torch.Tensor, scale: torch.Tensor, n: int, side: int,
     and for m = 1 / (g - 1) when g is nearer 1 (a Student t of df 0.6: its squared
     survival function decays like x^-1.2, singular under m = 1).
     """
-    t, w = gauss_legendre(n)
+    u, dw = tail_map(n, power)
     s = scale.unsqueeze(-1)
-    x = edge.unsqueeze(-1) + side * s * ((1 - t) ** -power - 1) / power
-    return x, s * w * (1 - t) ** (-power - 1)
+    return edge.unsqueeze(-1) + side * s * u, s * dw
+
+
+@lru_cache(maxsize=64)
+def tail_map(n: int, power: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The tail map of `tail_nodes` for a unit scale: offsets ((1 - t)^-m - 1) / m and
+    weights w (1 - t)^(-m - 1) at the n-point rule's nodes (cached: every node set, and
+    every CDF, asks for the same few (n, m))."""
+    t, w = gauss_legendre(n)
+    return ((1 - t) ** -power - 1) / power, w * (1 - t) ** (-power - 1)
 
 
 def tail_power(decay: float) -> float:

@@ -20,13 +20,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
 
 from ..distributions.continuous import MESH_LEVELS
 from ..distributions.measure import Measure1D, _cat, log_or_minus_inf
-from ..distributions.quadrature import panel_nodes, tail_nodes, tail_power
+from ..distributions.quadrature import gauss_legendre, tail_map, tail_power
 from .endcells import end_cells
 from .extensions import (
     PEAK_STEPS,
@@ -93,24 +94,38 @@ def line_points(breaks: torch.Tensor, n: int, n_tail: int, n_coarse: int | None 
         inner = (a.unsqueeze(-1) + (b - a).unsqueeze(-1) * frac).flatten(-2)
         breaks = torch.cat([inner, breaks[..., -1:]], -1)
         n_tail = n_tail * split
-    px, pw = panel_nodes(breaks[..., :-1], breaks[..., 1:], n)
+    t, pw, pc, u, tw, tc = _layout(n, n_tail, n_coarse, power)
+    a = breaks[..., :-1].unsqueeze(-1)
+    h = breaks[..., 1:].unsqueeze(-1) - a
     left_scale, right_scale = _edge_widths(breaks.detach())
-    lx, lw = tail_nodes(breaks[..., :1], left_scale, n_tail, -1, power)
-    rx, rw = tail_nodes(breaks[..., -1:], right_scale, n_tail, +1, power)
+    x = torch.cat([breaks[..., :1] - left_scale * u.flip(-1), (a + h * t).flatten(-2),
+                   breaks[..., -1:] + right_scale * u], -1)
+    w = torch.cat([left_scale * tw.flip(-1), (h * pw).flatten(-2), right_scale * tw], -1)
     if n_coarse is None:
-        x = torch.cat([lx.flip(-1).flatten(-2), px.flatten(-2), rx.flatten(-2)], -1)
-        w = torch.cat([lw.flip(-1).flatten(-2), pw.flatten(-2), rw.flatten(-2)], -1)
         return x, w
-    m = 2 * n_tail // 3
-    cx, cw = panel_nodes(breaks[..., :-1], breaks[..., 1:], n_coarse)
-    clx, clw = tail_nodes(breaks[..., :1], left_scale, m, -1, power)
-    crx, crw = tail_nodes(breaks[..., -1:], right_scale, m, +1, power)
-    parts = [(lx.flip(-1), lw.flip(-1), True), (clx.flip(-1), clw.flip(-1), False),
-             (px, pw, True), (cx, cw, False), (rx, rw, True), (crx, crw, False)]
-    x = torch.cat([a.flatten(-2) for a, _, _ in parts], -1)
-    w = torch.cat([(b if fine else torch.zeros_like(b)).flatten(-2) for _, b, fine in parts], -1)
-    wc = torch.cat([(torch.zeros_like(b) if fine else b).flatten(-2) for _, b, fine in parts], -1)
+    wc = torch.cat([left_scale * tc.flip(-1), (h * pc).flatten(-2), right_scale * tc], -1)
     return x, w, wc
+
+
+@lru_cache(maxsize=32)
+def _layout(n: int, n_tail: int, n_coarse: int | None, power: float):
+    """Unit-panel nodes and weights, and the tail map's unit offsets and weights
+    (`tail_map`), of both rules side by side: (t, w, w_coarse, u, w_tail, w_tail_coarse),
+    each rule's weights 0 on the other's nodes (w_coarse None without a coarse rule).
+    Cached: a node set is then a few products with the panels' widths, not a tensor per
+    rule and part."""
+    t, w = gauss_legendre(n)
+    u, tw = tail_map(n_tail, power)
+    if n_coarse is None:
+        return t, w, None, u, tw, None
+    tc, wc = gauss_legendre(n_coarse)
+    uc, twc = tail_map(2 * n_tail // 3, power)
+
+    def side_by_side(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.cat([a, torch.zeros_like(b)]), torch.cat([torch.zeros_like(a), b])
+
+    return (torch.cat([t, tc]), *side_by_side(w, wc), torch.cat([u, uc]),
+            *side_by_side(tw, twc))
 
 
 def _edge_widths(breaks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
