@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import torch
+from torch.utils.checkpoint import checkpoint
 
 from ..distributions.continuous import AffineLaw
 from ..distributions.measure import Measure1D, _cat
@@ -18,6 +19,38 @@ from .gaussian import expected_abs, safe_sqrt
 from .nodes import nodes_1d
 from .precision import PANEL_NODES
 from .transport import _mesh, energy_1d
+
+BLOCK = 1 << 22      # entries of a pairwise matrix formed at once (32 MB in float64)
+
+
+def _pair_forms(g, x: torch.Tensor, u: torch.Tensor, y: torch.Tensor, v: torch.Tensor
+                ) -> torch.Tensor:
+    """Uᵀ G V with G_ij = g(|x_i - y_j|^2): points x (..., N, c) and y (..., M, c),
+    weights u (..., N, p) and v (..., M, q); (..., p, q).
+
+    G is formed a block of rows at a time, each block recomputed in the backward pass
+    (torch.utils.checkpoint) where G has more than BLOCK entries: a pair of laws 1e164
+    apart has 10 000 nodes, whose N x N kernel alone was 800 MB, and a sweep's batch of
+    401 pairs multiplies that (a hosted server has 2.7 GB).
+    """
+    batch = torch.broadcast_shapes(x.shape[:-2], u.shape[:-2], y.shape[:-2], v.shape[:-2])
+    x, u = x.expand(*batch, *x.shape[-2:]), u.expand(*batch, *u.shape[-2:])
+    y, v = y.expand(*batch, *y.shape[-2:]), v.expand(*batch, *v.shape[-2:])
+
+    def block(xr: torch.Tensor, ur: torch.Tensor, y: torch.Tensor, v: torch.Tensor
+              ) -> torch.Tensor:
+        sq = None
+        for k in range(y.shape[-1]):     # not (d * d).sum(-1): as slow as g itself
+            d = xr[..., k].unsqueeze(-1) - y[..., k].unsqueeze(-2)
+            sq = d * d if sq is None else sq + d * d
+        return ur.transpose(-1, -2) @ (g(sq) @ v)
+
+    n = x.shape[-2]
+    rows = max(1, BLOCK // max(1, math.prod(batch) * y.shape[-2] * x.shape[-1]))
+    if rows >= n:
+        return block(x, u, y, v)
+    parts = zip(torch.split(x, rows, dim=-2), torch.split(u, rows, dim=-2), strict=True)
+    return sum(checkpoint(block, xr, ur, y, v, use_reentrant=False) for xr, ur in parts)
 
 
 def _pairs_1d(g1, g2):
@@ -74,13 +107,32 @@ _N_ANGLES = 512
 
 
 def _mean_abs_2d(ww, mu, S) -> torch.Tensor:
-    """Σ ww·E|Z| for Z ~ N(mu, S) in the plane: |z| = (pi/2)·mean over directions of |<θ, z>|."""
+    """Σ ww·E|Z| for Z ~ N(mu, S) in the plane: |z| = (pi/2)·mean over directions of |<θ, z>|.
+
+    The pairs (ww's last two axes) go _N_ANGLES directions at a time in blocks of at most
+    BLOCK / 8 entries (expected_abs keeps about ten intermediates of that size for the
+    backward pass), recomputed in the backward pass: 64 x 64 components held 170 MB per
+    term, and in a sweep of 401 pairs 840 million entries per intermediate.
+    """
     th = torch.arange(_N_ANGLES, dtype=torch.float64) * (math.pi / _N_ANGLES)
     c, s = th.cos(), th.sin()
-    m = mu[..., 0:1] * c + mu[..., 1:2] * s
-    v = S[..., 0, 0:1] * c * c + 2 * S[..., 0, 1:2] * c * s + S[..., 1, 1:2] * s * s
-    e = expected_abs(m, v.clamp(min=0.0)).mean(-1) * (math.pi / 2)
-    return (ww * e).sum((-1, -2))
+
+    def block(ww, mu, S):
+        m = mu[..., 0:1] * c + mu[..., 1:2] * s
+        v = S[..., 0, 0:1] * c * c + 2 * S[..., 0, 1:2] * c * s + S[..., 1, 1:2] * s * s
+        e = expected_abs(m, v.clamp(min=0.0)).mean(-1) * (math.pi / 2)
+        return (ww * e).sum(-1)
+
+    pairs = torch.broadcast_shapes(ww.shape, mu.shape[:-1], S.shape[:-2])
+    ww, mu, S = ww.expand(pairs), mu.expand(*pairs, 2), S.expand(*pairs, 2, 2)
+    ww, mu, S = ww.flatten(-2), mu.flatten(-3, -2), S.flatten(-4, -3)
+    n = ww.shape[-1]
+    rows = max(1, BLOCK // 8 // max(1, math.prod(pairs[:-2]) * _N_ANGLES))
+    if rows >= n:
+        return block(ww, mu, S)
+    parts = zip(torch.split(ww, rows, -1), torch.split(mu, rows, -2), torch.split(S, rows, -3),
+                strict=True)
+    return sum(checkpoint(block, *p, use_reentrant=False) for p in parts)
 
 
 def energy_gm_2d(gp, gq) -> torch.Tensor:
@@ -162,8 +214,7 @@ def _energy_points_2d(P, Q) -> torch.Tensor:
 
     def mean_dist(a, b):
         (za, wa), (zb, wb) = a, b
-        d = za.unsqueeze(-2) - zb.unsqueeze(-3)
-        return (wa.unsqueeze(-1) * wb.unsqueeze(-2) * safe_sqrt((d * d).sum(-1))).sum((-1, -2))
+        return _pair_forms(safe_sqrt, za, wa.unsqueeze(-1), zb, wb.unsqueeze(-1))[..., 0, 0]
 
     cp, cq = cloud(P), cloud(Q)
     return 2 * mean_dist(cp, cq) - mean_dist(cp, cp) - mean_dist(cq, cq)
@@ -196,12 +247,10 @@ def _kernel_masses(P: Measure1D, Q: Measure1D, ell: float):
         idx = torch.nonzero(keep).squeeze(-1)
         a, b = a.index_select(-1, idx), b.index_select(-1, idx)
         x = x.index_select(-1, idx)
-    d = x.unsqueeze(-1) - x.unsqueeze(-2)
-    K = torch.exp(-d * d / (2 * ell * ell))
-
-    def form(u, v):
-        return (u.unsqueeze(-2) @ K @ v.unsqueeze(-1))[..., 0, 0]
-    return form(a, a), form(b, b), form(a, b)
+    ab = torch.stack(torch.broadcast_tensors(a, b), -1)
+    x = x.unsqueeze(-1)
+    F = _pair_forms(lambda sq: torch.exp(sq * (-0.5 / (ell * ell))), x, ab, x, ab)
+    return F[..., 0, 0], F[..., 1, 1], F[..., 0, 1]
 
 
 def mmd_cf_1d(P: Measure1D, Q: Measure1D, ell: float) -> torch.Tensor | None:
