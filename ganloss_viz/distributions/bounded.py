@@ -231,8 +231,13 @@ class BetaLaw(Continuous1D):
         c = self.c
         inside = (x > -c) & (x < 1 - c)
         t = torch.where(inside, x, 0.5 - c)
-        lx = torch.where(c == 1, torch.log1p(t), torch.log(c + t))
-        l1mx = torch.where(c == 0, torch.log1p(-t), torch.log((1 - c) - t))
+        # Outside the support the logs' arguments are replaced by 1/2: in a frame far away
+        # (c = 4e164) 0.5 − c rounds to −c, log(c + t) is −inf there, and its derivative
+        # in a, taken before the mask, was −inf · 0 = NaN.
+        half = torch.full_like(t, 0.5)
+        lx = torch.where(c == 1, torch.log1p(t), torch.log(torch.where(inside, c + t, half)))
+        l1mx = torch.where(c == 0, torch.log1p(-t),
+                           torch.log(torch.where(inside, (1 - c) - t, half)))
         a, b = self.a, self.b
         lbeta = torch.lgamma(a) + torch.lgamma(b) - torch.lgamma(a + b)
         lp = (a - 1) * lx + (b - 1) * l1mx - lbeta

@@ -35,18 +35,18 @@ from .mesh import (
     LOG_SQRT_2PI,
     MESH_LEVELS,
     MESH_LEVELS_2D,
-    MESH_LEVELS_HEAVY,
     _np,
     _special,
     graded,
+    heavy_levels,
     ndtri,
 )
 
 __all__ = [
-    "FINEST", "INF", "LOG_SQRT_2PI", "MESH_LEVELS", "MESH_LEVELS_2D", "MESH_LEVELS_HEAVY",
+    "FINEST", "INF", "LOG_SQRT_2PI", "MESH_LEVELS", "MESH_LEVELS_2D",
     "AffineLaw",
     "BetaLaw", "CauchyLaw", "Continuous1D", "ExponentialLaw", "GammaLaw", "GumbelLaw",
     "LaplaceLaw", "LogNormalLaw", "LogisticLaw", "NormalLaw", "StudentTLaw", "UniformLaw",
     "_CDF_NODES", "_LocScale", "_Positive", "_RESOLVED", "_finite_square", "_log1p_sq",
-    "_np", "_special", "_z", "graded", "ndtri", "ratio",
+    "_np", "_special", "_z", "graded", "heavy_levels", "ndtri", "ratio",
 ]

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .asymptotics import Growth
-from .mesh import _CDF_NODES, _RESOLVED, INF, MESH_LEVELS, MESH_LEVELS_HEAVY, _np
+from .mesh import _CDF_NODES, _RESOLVED, INF, MESH_LEVELS, _np, heavy_levels
 from .quadrature import panel_nodes, tail_nodes, tail_power
 
 
@@ -144,8 +144,8 @@ class Continuous1D:
         43% of its mass below 1e-310, where no node can go, and panels there missed
         ∂F/∂a by 11.9 (W1's derivative in a: −21.3 where the truth is −33.0).
         """
-        # power tails: half-decade levels, so that no panel spans a thousandfold in x
-        levels = MESH_LEVELS if math.isinf(self.tail_alpha) else MESH_LEVELS_HEAVY
+        # power tails: levels that keep a panel's span in x bounded (`heavy_levels`)
+        levels = MESH_LEVELS if math.isinf(self.tail_alpha) else heavy_levels(self.tail_alpha)
         b_np = self.quantile_np(levels)
         mid_np = b_np[..., len(levels) // 2:len(levels) // 2 + 1]            # the median
         lo = float(torch.as_tensor(self.lo).reshape(-1)[0])

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import torch
 
-from .continuous import MESH_LEVELS, MESH_LEVELS_2D, MESH_LEVELS_HEAVY, Continuous1D, ndtri
+from .continuous import MESH_LEVELS, MESH_LEVELS_2D, Continuous1D, heavy_levels, ndtri
 from .exact import det2
 
 INF = math.inf
@@ -162,8 +162,9 @@ class Measure1D:
     def mesh_np(self, levels: np.ndarray = MESH_LEVELS) -> np.ndarray:
         """Detached points where quadrature panels should break (quantiles, atoms)."""
         heavy = levels is MESH_LEVELS
-        parts = [np.atleast_1d(law.quantile_np(MESH_LEVELS_HEAVY if heavy and law.tail_alpha < INF
-                                               else levels)) for law in self.comps]
+        parts = [np.atleast_1d(law.quantile_np(heavy_levels(law.tail_alpha)
+                                               if heavy and law.tail_alpha < INF else levels))
+                 for law in self.comps]
         parts += [law.extra_mesh_np() for law in self.comps if law.extra_mesh_np() is not None]
         if not parts:                       # atoms only: they are in jumps()
             return np.zeros(_np(self.atom_loc).shape[:-1] + (0,))

@@ -9,6 +9,7 @@ scipy.special imported when first needed.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -21,6 +22,23 @@ MESH_LEVELS = np.array(_LOW + [0.5] + [1 - u for u in reversed(_LOW)])
 # Power tails need panels no wider than a decade of quantile level.
 _HEAVY = [10.0 ** (-k / 2) for k in range(24, 5, -1)] + [3e-3, 1e-2, 3e-2, 0.07, 0.15, 0.25, 0.35]
 MESH_LEVELS_HEAVY = np.array(_HEAVY + [0.5] + [1 - u for u in reversed(_HEAVY)])
+_STEP_FLOOR = 0.05       # decades of level: 230 levels a side at most
+
+
+@lru_cache(maxsize=32)
+def heavy_levels(alpha: float) -> np.ndarray:
+    """Quantile levels of a law whose tails fall off like |x|^-alpha. A decade of level is
+    1/alpha decades of x there, so half-decade levels span 10^(0.5/alpha) in x: a
+    thousandfold for a Student t of index 0.164, whose 12-point panels then left its
+    divergences' derivatives in df 6e-5 off. Below alpha = 0.5 the levels step by alpha
+    decades (tenfold in x) from 1e-12 to 0.35; 1e-12 accurate there."""
+    if alpha >= 0.5:
+        return MESH_LEVELS_HEAVY
+    step = max(alpha, _STEP_FLOOR)
+    low = np.union1d(10.0 ** np.arange(-12.0, math.log10(0.35), step), _HEAVY)
+    out = np.concatenate([low, [0.5], 1 - low[::-1]])
+    out.flags.writeable = False
+    return out
 # A coarser set for 2-D tensor meshes (one per axis).
 MESH_LEVELS_2D = np.array([1e-10, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3, 0.5,
                            0.7, 0.85, 0.95, 0.99, 0.999, 1 - 1e-4, 1 - 1e-6, 1 - 1e-10])

@@ -19,11 +19,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from ..distributions.continuous import LogNormalLaw
+from ..distributions.locscale import _LocScale
 from . import gaussian as G
 from . import kernels as K
+from . import kl_moments as KM
 from . import kl_pairs as KP
 from .stable import EPS, expm1
 
@@ -182,6 +185,40 @@ def _w1(gp, gq, params) -> Closed | None:
     if m1.shape[-1] == 1:
         return (m1 - m2).abs()[..., 0], NO_INF, 0.0
     return ((m1 - m2) ** 2).sum(-1).sqrt(), NO_INF, 0.0
+
+
+def _translation(P, Q) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(loc of P − loc of Q, the standard law's mean) when P and Q are one location-scale
+    law of the same family that differ by their location alone (every row of a batch);
+    else None."""
+    p, q = KP._single_law(P), KP._single_law(Q)
+    if p is None or type(p) is not type(q) or not isinstance(p, _LocScale):
+        return None
+    vp, vq = p.params_np(), q.params_np()
+    if any(not np.array_equal(*np.broadcast_arrays(vp[k], vq[k])) for k in vp if k != "loc"):
+        return None
+    mean = 0.0 if p.symmetric else KM.EULER          # the Gumbel is the one skewed law
+    return (p.loc - q.loc)[..., 0], mean * (p.scale - q.scale)[..., 0]
+
+
+def _w_translation(P, Q, params) -> Closed | None:
+    """W1 = W2 = |Δ| between a law and its translate by Δ: their quantile functions
+    differ by Δ everywhere, and ∫ (F(x) − F(x − Δ)) dx = Δ for any law, heavy tails
+    included. The scale's first-order term (Δ + (σ_P − σ_Q) z under the integral) adds
+    sign(Δ)·E[Z] to ∂/∂σ_P: 0 for the symmetric laws, Euler's γ for the Gumbel; it is 0
+    at the point itself. The rounding of Δ: a few ulps of the locations."""
+    pair = _translation(P, Q)
+    if pair is None:
+        return None
+    delta, scale_term = pair
+    value = delta.abs() + torch.sign(delta.detach()) * scale_term
+    locs = P.comps[0].loc.detach().abs() + Q.comps[0].loc.detach().abs()
+    bound = 4 * EPS * float((value.detach() + locs[..., 0]).max())
+    return value, NO_INF, bound
+
+
+closed_form("w1", "law")(_w_translation)
+closed_form("w2", "law")(_w_translation)
 
 
 @closed_form("mmd", "mixture")

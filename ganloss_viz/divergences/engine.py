@@ -20,7 +20,7 @@ from .closed import closed
 from .frames import logged, recentred, rescaled, rescaled_unit
 from .precision import coarse, embedded_error
 from .registry import GROUP_IPM, Divergence, get
-from .smoothness import JUMP, ONE_SIDED, one_sided
+from .smoothness import JUMP, ONE_SIDED, TAILS, one_sided, tails_matched
 
 METHODS = ("closed_form", "quadrature", "monte_carlo", "analytic_singular")
 # The transport distances that are lengths: D(P, Q) = k·D(P/k, Q/k) (MMD is not: its
@@ -167,7 +167,9 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
         notes = {k: ("inf" if g > 0 else "-inf") for k, g in grads.items() if math.isinf(g)}
         if div.group != GROUP_IPM:
             notes.update(one_sided(pd.realize(tp), qd.realize(tq), leaves))
-            grads.update({k: math.nan for k, n in notes.items() if n in (ONE_SIDED, JUMP)})
+        else:
+            notes.update(tails_matched(div.name, pd.realize(tp), qd.realize(tq), leaves))
+        grads.update({k: math.nan for k, n in notes.items() if n in (ONE_SIDED, JUMP, TAILS)})
     if error is None:
         with torch.no_grad(), coarse():
             rough, rough_inf, _, _ = _evaluate(div, pd, qd, _leaves(pd, False),

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import torch
 
+from ..distributions.law1d import Continuous1D
 from ..distributions.measure import _cat
 from .analytic import have_common_part
 
 ONE_SIDED = "one_sided"
 JUMP = "jump"
+TAILS = "tails"
 NOTES = {
     ONE_SIDED: "one-sided: a support end of P lies on one of Q; moving it one way or the "
                "other gives different derivatives",
     JUMP: "not differentiable: an atom of P lies on one of Q; moving it splits them and "
           "the divergence jumps",
+    TAILS: "not differentiable: the value is finite only because the heavy tails of P and "
+           "Q cancel exactly; moving this parameter either way makes it +∞",
     "inf": "+∞: the divergence rises infinitely steeply",
     "-inf": "−∞: the divergence falls infinitely steeply",
 }
@@ -86,3 +90,43 @@ def one_sided(P, Q, leaves: dict[str, torch.Tensor]) -> dict[str, str]:
                 notes.update({n: kind for n, g in zip(names, got, strict=True)
                               if g is not None and float(g.abs()) > 0})
     return notes
+
+
+# Distances finite only while ∫|F_P − F_Q|^order converges (`transport.tails_infinite`).
+TAIL_ORDER = {"w1": 1.0, "w2": 2.0, "energy": 0.5}
+
+
+def _tail_tensors(law) -> list[torch.Tensor]:
+    """The tensors of a power-tailed law that set its tail (all but its location)."""
+    out = []
+    for k, v in vars(law).items():
+        if torch.is_tensor(v) and k != "loc":
+            out.append(v)
+        elif isinstance(v, Continuous1D):
+            out.extend(_tail_tensors(v))
+    return out
+
+
+def tails_matched(div: str, P, Q, leaves: dict[str, torch.Tensor]) -> dict[str, str]:
+    """{parameter: TAILS} for every leaf that moves a tail which must cancel for the
+    distance to be finite: W1 of two Cauchy laws of one scale is |Δloc|, of any two
+    other scales +∞, so its derivative in either scale does not exist (the quadrature
+    would report a number near 0). Index, scale and the heavy components' weights move
+    a power tail's leading term; locations do not."""
+    order = TAIL_ORDER.get(div)
+    if order is None or P.dim != 1 or min(P.tails()[0], Q.tails()[0]) > order:
+        return {}
+    names = [k for k, t in leaves.items() if t.requires_grad]
+    parts = []
+    for M in (P, Q):
+        for i, law in enumerate(M.comps):
+            if law.tail_alpha <= order:
+                parts += [t.sum() for t in _tail_tensors(law) if t.requires_grad]
+                parts.append(M.comp_w[..., i].sum())
+    parts = [t for t in parts if t.requires_grad]
+    if not parts or not names:
+        return {}
+    got = torch.autograd.grad(torch.stack(parts).sum(), [leaves[k] for k in names],
+                              retain_graph=True, allow_unused=True)
+    return {n: TAILS for n, g in zip(names, got, strict=True)
+            if g is not None and float(g.abs().sum()) > 0}

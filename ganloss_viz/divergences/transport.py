@@ -122,9 +122,21 @@ def cdf_gap(P: Measure1D, Q: Measure1D, x: torch.Tensor) -> torch.Tensor:
 
 
 def w1_1d(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, float | None]:
-    """(∫|F_P − F_Q|, its error), panels broken where the CDFs cross."""
-    return _refined(lambda A, B, x: cdf_gap(A, B, x).abs(), P, Q, 1.0,
-                    kink=lambda A, B, x: A.cdf(x) - B.cdf(x))
+    """(∫|F_P − F_Q|, its error), panels broken where the CDFs cross (found on the
+    survival functions in right tails, where both CDFs round to 1: a crossing there
+    leaves the value alone but sets the sign that ∂/∂θ integrates)."""
+    return _refined(lambda A, B, x: cdf_gap(A, B, x).abs(), P, Q, 1.0, kink=_cdf_sign)
+
+
+def _cdf_sign(P: Measure1D, Q: Measure1D, x: torch.Tensor) -> torch.Tensor:
+    """F_P − F_Q for the crossing search, from the survival functions only where the
+    CDFs tie past ½ (they are costly: a beta's are quadratures of its density)."""
+    fp, fq = P.cdf(x), Q.cdf(x)
+    gap = fp - fq
+    tie = (gap == 0) & (fp > 0.5)
+    if not bool(tie.any()):
+        return gap
+    return torch.where(tie, Q.sf(x) - P.sf(x), gap)
 
 
 def energy_value_1d(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, float | None]:

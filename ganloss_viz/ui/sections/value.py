@@ -84,7 +84,8 @@ def accuracy_warning(r: dict) -> None:
                    icon=":material/warning:")
 
 
-NOTE_SHORT = {"one_sided": "one-sided", "jump": "jumps", "inf": "+∞", "-inf": "−∞"}
+NOTE_SHORT = {"one_sided": "one-sided", "jump": "jumps", "tails": "undefined", "inf": "+∞",
+              "-inf": "−∞"}
 
 
 def gradient_table(ctx: Context) -> None:
