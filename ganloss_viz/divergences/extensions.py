@@ -24,27 +24,33 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     width, into the gap up to the next break of `pts`. The law's tail decays there over a
     few widths, an integrand such as √(pq) reaches further than the law itself, and the
     next break may belong to another law far away (a lognormal of width 1e-4 beside an
-    exponential: one panel across would lose 1e-7 of the Bhattacharyya coefficient)."""
-    parts = []
-    for law in (*P.comps, *Q.comps):
-        b = law.quantile_np(_OUTER)
-        for side, (edge, inner), end in ((1, (b[..., 3:], b[..., 2:3]), law.hi),
-                                         (-1, (b[..., :1], b[..., 1:2]), law.lo)):
-            step = np.abs(edge - inner)
-            # only into the gap up to the next break of the mesh (another law's, usually
-            # near: then nothing is added)
-            beyond = np.where(side * (pts - edge) > step / 2, side * pts, np.inf)
-            nxt = side * beyond.min(-1, keepdims=True)      # ±inf: none (the tail map's)
-            ext = edge + side * step * _DOUBLINGS
-            ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
-            if isinstance(end, torch.Tensor):           # not beyond a finite support end
-                ok &= side * (end.detach().numpy() - ext) > 0
-            parts.append((ext, ok))
-    if not parts:
+    exponential: one panel across would lose 1e-7 of the Bhattacharyya coefficient).
+    All laws at once, on arrays (..., law, point)."""
+    laws = (*P.comps, *Q.comps)
+    if not laws:
         return pts[..., :0]
-    batch = np.broadcast_shapes(*(e.shape[:-1] for e, _ in parts), pts.shape[:-1])
-    ext = np.concatenate([np.broadcast_to(e, batch + e.shape[-1:]) for e, _ in parts], -1)
-    ok = np.concatenate([np.broadcast_to(k, batch + k.shape[-1:]) for _, k in parts], -1)
+    b = np.stack(np.broadcast_arrays(*(np.atleast_1d(law.quantile_np(_OUTER))
+                                       for law in laws)), -2)               # (..., L, 4)
+    batch = np.broadcast_shapes(b.shape[:-2], pts.shape[:-1])
+    near = pts[..., None, :]
+    exts, oks = [], []
+    for side, (edge, inner) in ((1, (b[..., 3:], b[..., 2:3])), (-1, (b[..., :1], b[..., 1:2]))):
+        step = np.abs(edge - inner)
+        # only into the gap up to the next break of the mesh (another law's, usually
+        # near: then nothing is added)
+        beyond = np.where(side * (near - edge) > step / 2, side * near, np.inf)
+        nxt = side * beyond.min(-1, keepdims=True)      # ±inf: none (the tail map's)
+        ext = edge + side * step * _DOUBLINGS
+        ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
+        # not beyond a finite support end
+        ends = [(law.hi if side > 0 else law.lo) for law in laws]
+        ends = [e.detach().numpy() if isinstance(e, torch.Tensor) else np.full(1, side * np.inf)
+                for e in ends]
+        ok &= side * (np.stack(np.broadcast_arrays(*ends), -2) - ext) > 0
+        exts.append(np.broadcast_to(ext, batch + ext.shape[-2:]))
+        oks.append(np.broadcast_to(ok, batch + ok.shape[-2:]))
+    ext = np.concatenate(exts, -1).reshape(batch + (-1,))
+    ok = np.concatenate(oks, -1).reshape(batch + (-1,))
     count = int(ok.sum(-1).max()) if ok.size else 0
     order = np.argsort(~ok, axis=-1, kind="stable")[..., :count]
     keep = np.take_along_axis(ok, order, -1)
@@ -243,5 +249,7 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
 
 
 def _batch_align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if a.shape[:-1] == b.shape[:-1]:
+        return a, b                         # the usual case (a single value): as they are
     batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
     return np.broadcast_to(a, batch + a.shape[-1:]), np.broadcast_to(b, batch + b.shape[-1:])

@@ -178,9 +178,10 @@ def unseen(M: Measure1D) -> np.ndarray:
 def unresolved_mass(P: Measure1D, Q: Measure1D, carried: np.ndarray | float = 0.0) -> float:
     """The largest mass (over rows) that P and Q keep nearer a singular end than 1e-300,
     less what end cells carry (`endcells`; their cells end at the same graded break)."""
-    left = unseen(P) + unseen(Q) - carried
+    hidden = unseen(P) + unseen(Q)
+    left = hidden - carried
     # (a cell's mass and `unseen` agree to rounding: what is left below 1e-12 of it is 0)
-    return float(np.max(np.where(left > 1e-12 * (unseen(P) + unseen(Q)), left, 0.0)))
+    return float(np.max(np.where(left > 1e-12 * hidden, left, 0.0)))
 
 
 def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
