@@ -197,9 +197,13 @@ def sweep(name: str, p, q, param: str, values: Sequence[float], **params: float)
         raise ValueError(f"unknown parameter '{param}'; known: {', '.join(known)}")
     xs = np.asarray(values, dtype=np.float64).reshape(-1)
     constraint = target.flat_constraints()[flat]
-    bad = [x for x in xs if not constraint.check(float(x))]
-    if bad:
-        raise ValueError(f"{param} = {bad[0]:g} is not allowed; it must be {constraint!r}")
+    # Values strictly inside the interval pass (one numpy test; 201 calls of `check`
+    # took a sixth of a closed-form sweep); the others are checked one by one.
+    inside = np.isfinite(xs) & (xs > constraint.low) & (xs < constraint.high)
+    if constraint.integer or not inside.all():
+        bad = [x for x in xs if not constraint.check(float(x))]
+        if bad:
+            raise ValueError(f"{param} = {bad[0]:g} is not allowed; it must be {constraint!r}")
     if target.has_joint_constraints():
         for x in xs:          # low < high, positive-definite covariances, ...: named errors
             target.with_params({flat: float(x)})
