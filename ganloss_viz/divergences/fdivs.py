@@ -93,11 +93,27 @@ def _kl_balanced(la: torch.Tensor, lb: torch.Tensor) -> torch.Tensor:
     """a·log(a/b) − a + b = a·d − (a − b), d = log(a/b), with a − b = b·expm1(d) (to an
     ulp of itself; a − b directly where d > 1, past expm1's overflow): a constant error
     in d moves the two terms alike, and each keeps the rounding of a·d, ε·a·|d|."""
-    d = la - lb
-    ea, eb = _e(la), _e(lb)
-    big = d > 1.0
-    diff = torch.where(big, ea - eb, eb * torch.expm1(torch.where(big, torch.zeros_like(d), d)))
-    return ea * d - diff
+    return _KLBalanced.apply(la, lb)
+
+
+class _KLBalanced(torch.autograd.Function):
+    """`_kl_balanced` with its exact derivatives, a·d in log a and b − a in log b: the
+    autograd graph of its dozen operations took a third of a KL sweep's time. (Where a
+    underflows to 0, a·d is 0: no inf·0 from a huge weight, as `_e` guards elsewhere.)"""
+
+    @staticmethod
+    def forward(ctx, la: torch.Tensor, lb: torch.Tensor) -> torch.Tensor:
+        d = la - lb
+        ea, eb = torch.exp(la), torch.exp(lb)
+        big = d > 1.0
+        diff = torch.where(big, ea - eb, eb * torch.expm1(d.clamp(max=1.0)))
+        ctx.save_for_backward(d, ea, eb)
+        return ea * d - diff
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        d, ea, eb = ctx.saved_tensors
+        return grad * (ea * d), grad * (eb - ea)
 
 
 # KL's generator plus the affine −(u − 1), which integrates to 0 (f(0) = 1 accounts for Q's
