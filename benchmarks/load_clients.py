@@ -23,6 +23,14 @@ exploring ended; the server's peak RSS; after a soak the RSS growth and the thre
 child processes left). Targets (issue 14): every session gets its result or a queue
 position, none errors, peak RSS <= 1.2 GB, explorer p95 < 1 s while the queue is full;
 in a soak, RSS grows < 10 % after the warm-up round and nothing is left at the end.
+
+A round's RSS is taken twice: when its tabs have closed (Streamlit still keeps the closed
+sessions for a reconnect) and once they have expired. The server here keeps a closed
+session SESSION_TTL seconds (Streamlit's `server.disconnectedSessionTTL`, 120 by default,
+set through its environment variable so that a round's wait stays short) and drops
+expired ones at the next disconnect: after the TTL one more session opens and closes.
+Both are printed with the server's anonymous memory (`/proc/<pid>/smaps_rollup`: the
+heap, as against mapped libraries).
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ from ganloss_viz.ui.background import SESSION_GRACE  # noqa: E402
 
 WAIT = 900.0            # seconds for a result (ten runs share the slots)
 STEP_WAIT = 90.0        # seconds for anything else a page should show
+SESSION_TTL = 30        # seconds the server keeps a closed session for a reconnect
 PRESS = {"train": ("tr.play", "tr.confirm_play"), "compare": ("cmp.compare", "cmp.confirm_compare")}
 
 
@@ -145,6 +154,28 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def anonymous_mb(pid: int) -> float:
+    """The server's anonymous resident memory (heap and thread stacks), in MB."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    return int(next(ln.split()[1] for ln in rollup if ln.startswith("Anonymous:"))) / 1024
+
+
+async def expire_sessions(base: str, ttl: float) -> None:
+    """Wait until the closed sessions have expired, then open and close one session:
+    Streamlit drops expired sessions from its store at the next disconnect."""
+    await asyncio.sleep(ttl + 5)
+    probe = WsSession(base)
+    await probe.open()
+    await probe.goto("explorer", timeout=STEP_WAIT)
+    await probe.close()
+    await asyncio.sleep(5)
+
+
+def memory_line(pid: int) -> str:
+    return (f"RSS {rss_kb(pid) / 1024:.0f} MB (anonymous {anonymous_mb(pid):.0f} MB), "
+            f"{threads_of(pid)} threads")
+
+
 async def main_async(args) -> None:
     print(f"cores {os.cpu_count()}, load before {load()}")
     with streamlit_server("load-ws") as base:
@@ -157,9 +188,10 @@ async def main_async(args) -> None:
             await warm.goto(page, timeout=WAIT)
         await warm.close()
         await asyncio.sleep(SESSION_GRACE + 5)
-        threads0, rss0 = threads_of(pid), rss_kb(pid)
-        print(f"server after a warm-up visit: RSS {rss0 / 1024:.0f} MB, {threads0} threads")
+        threads0 = threads_of(pid)
+        print(f"server after a warm-up visit: {memory_line(pid)}")
         t_end = time.monotonic() + 60 * (args.soak or 0)
+        closed: list[float] = []
         rounds: list[float] = []
         round_no = 0
         while True:
@@ -167,16 +199,27 @@ async def main_async(args) -> None:
             print(f"round {round_no} ({time.strftime('%H:%M:%S')}):", flush=True)
             visits = await one_round(base, args, round_no, LEAVERS if round_no > 1 else ())
             report(visits)
+            closed.append(rss_kb(pid))
+            print(f"  tabs closed: {memory_line(pid)}, peak so far "
+                  f"{sampler.peak / 1024:.0f} MB, load {load()}", flush=True)
+            await expire_sessions(base, SESSION_TTL)
             rounds.append(rss_kb(pid))
-            print(f"  server RSS {rounds[-1] / 1024:.0f} MB, {threads_of(pid)} threads, peak "
-                  f"so far {sampler.peak / 1024:.0f} MB, load {load()}", flush=True)
+            print(f"  sessions expired: {memory_line(pid)}, load {load()}", flush=True)
             if time.monotonic() >= t_end:
                 break
         await asyncio.sleep(SESSION_GRACE + 10)           # every session gone, runs stopped
+        if args.soak:
+            growth = [100 * (r / closed[0] - 1) for r in closed[1:]] or [0.0]
+            print(f"RSS when each round's tabs closed (MB): "
+                  f"{' '.join(f'{r / 1024:.0f}' for r in closed)}; growth after the warm-up "
+                  f"round: {growth[-1]:+.1f}% at the end, {max(growth):+.1f}% at most")
+            print("after the sessions expired:")
         final_report(pid, sampler, rounds, threads0, bool(args.soak), "session")
+        print(f"anonymous memory at the end: {anonymous_mb(pid):.0f} MB")
 
 
 def main() -> None:
+    os.environ["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(SESSION_TTL)
     asyncio.run(main_async(options(__doc__)))
 
 
