@@ -16,8 +16,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import streamlit as st  # noqa: E402
 
-from ganloss_viz.ui import shell  # noqa: E402
+from ganloss_viz.ui import allocator, expiry, shell  # noqa: E402
 
+allocator.limit_arenas()     # once per process, from the first visit on
+expiry.tend()                # expired sessions' downloads released
 st.set_page_config(layout="wide", page_title="ganloss-viz", page_icon=shell.ICON)
 page = st.navigation(shell.app_pages())
 shell.style()

@@ -30,6 +30,7 @@ import streamlit as st
 from ganloss_viz.format import fmt
 from ganloss_viz.state.train import HOSTED
 from ganloss_viz.ui.admission import Gate, Ticket, server_gate
+from ganloss_viz.ui.allocator import release_free_memory
 
 LIVE_EVERY = 0.5         # seconds between redraws of a live view (2 a second: the
                          # redraws share the CPU and the GIL with the training thread)
@@ -182,6 +183,7 @@ class Job:
         finally:
             self.gate.release(self.ticket)
             self.done = True
+            release_free_memory()     # the run's freed tensors, kept by glibc otherwise
 
     def start(self) -> Job:
         """Join the gate's queue and start the thread (which waits for its slot)."""
