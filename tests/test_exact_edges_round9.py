@@ -19,6 +19,14 @@ own formulas (CDFs, quantile functions), sharing no code with the engine.
   x = 2050, where both round to 1, so the crossing was sought on F_P − F_Q = 0 and not
   found, and the sign that ∂/∂w integrates was wrong beyond it. Crossings are now
   sought on the survival functions there.
+* Seed 2031, pair 0: W1 of two near-equal logistics of scale 3.29 came out 5.8e-15 from
+  the truth under an error of 1.2e-15: the rules agreed, but each CDF is known only to a
+  few ulps of min(F, 1 − F). That rounding is now part of W1's and energy's error.
+* Seed 2031, pair 2: Neyman's χ² of a Cauchy against a mixture with a gamma of shape
+  0.589 was 1.3e-6 off under an error of 8.6e-6 / 3: q²/p goes like x^(−0.82) at 0,
+  and the gamma's graded mesh stopped at 1e-29, where its own mass (x^0.589) is below
+  1e-17 but q²'s (x^0.178) is 6e-6. Singular ends are now graded for the integrand's
+  power of the density (2 for Pearson and Neyman, max(α, 1 − α) for α-divergences).
 """
 
 from __future__ import annotations
@@ -191,3 +199,35 @@ def test_w1_derivative_in_a_weight_of_1e_115():
     r = gv.divergence("w1", TINY_WEIGHT, "exponential(0.12901123044579024)")
     assert abs(r.value - 5.352720892219263) <= max(3 * r.error, 1e-12 * 5.36)
     assert r.grad["p.weights.1"] == pytest.approx(1390.2058349921745, rel=1e-6)
+
+
+def _logistic_cdf(loc, scale):
+    return lambda x: 1 / (1 + mp.exp(-(x - loc) / scale))
+
+
+def test_w1_of_near_equal_logistics_counts_the_cdfs_rounding():
+    p, q = (-3.181, 3.2904449793528467), (-3.1773580825389405, 3.2899152587177336)
+    (lp, sp), (lq, sq) = [(mp.mpf(a), mp.mpf(b)) for a, b in (p, q)]
+    cross = (lp * sq - lq * sp) / (sq - sp)           # where the CDFs cross (a kink)
+    ref = _w1_by_cdfs(_logistic_cdf(lp, sp), _logistic_cdf(lq, sq), [lp, lq, cross])
+    r = gv.divergence("w1", _spec("logistic", p), _spec("logistic", q))
+    assert abs(r.value - ref) <= 3 * r.error, (r.value, r.error, ref)
+    assert r.error < 1e-12 * 1e3 * ref            # honest, and still sharp
+
+
+NEYMAN_P = "cauchy(2.299, 0.8354922384688865)"
+NEYMAN_Q = ("mixture(components=[gamma(0.5894606768011766, 1.879163285922545), "
+            "gamma(1.5226745165132538, 3.8633405128970586)], "
+            "weights=[0.6337603861126186, 0.37948819846243587])")
+
+
+def test_neyman_of_a_gamma_singular_at_0():
+    """tests/mp_reference.py at 40 digits (seed 2031, pair 2)."""
+    r = gv.divergence("neyman", NEYMAN_P, NEYMAN_Q)
+    ref = 44.34227183678881
+    assert abs(r.value - ref) <= max(3 * r.error, 1e-12 * ref), (r.value, r.error)
+    grads = {"p.loc": 35.87923202905129, "p.scale": -40.63344893676472,
+             "q.components.0.concentration": -332.46500718750235,
+             "q.components.0.rate": 18.99135471179635, "q.weights.1": -45.609541192473564}
+    for name, g in grads.items():
+        assert r.grad[name] == pytest.approx(g, rel=1e-6), name

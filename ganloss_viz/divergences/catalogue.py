@@ -13,6 +13,7 @@ import math
 
 import torch
 
+from ..distributions.mesh import end_power
 from . import gaussian as G
 from . import kernels as K
 from . import pictures as PIC
@@ -62,6 +63,13 @@ def _pure_atoms(M) -> bool:
     return M.factors is not None and all(not f.has_continuous for f in M.factors)
 
 
+def _integral(h: Integrand, P, Q):
+    """`integral` with singular support ends graded for the integrand's highest power of
+    a density (its tail forms p^a q^b: Pearson's p²/q, 2)."""
+    with end_power(max((max(a, b) for a, b in h.tail_forms), default=1.0)):
+        return integral(h, P, Q)
+
+
 def _f_compute(name: str, h: Integrand, power=None):
     """Its closed form where one applies (`closed`), else the integral of `h`. `power` =
     (a, swap, c) for the divergences that are (C − 1)/c in the Chernoff coefficient
@@ -71,7 +79,7 @@ def _f_compute(name: str, h: Integrand, power=None):
     def compute(P, Q, pd, qd, params):
         if (c := closed(name, P, Q, params)) is not None:
             return c[0], c[1], CLOSED, c[2]
-        value, inf, method, error = integral(h, P, Q)
+        value, inf, method, error = _integral(h, P, Q)
         if power is not None:
             value, error = _unless_overflow(value, inf, error, P, Q, *power)
         return value, inf, method, error
@@ -105,7 +113,7 @@ def _alpha_compute(P, Q, pd, qd, params):
     if (c := closed("alpha", P, Q, params)) is not None:
         return c[0], c[1], CLOSED, c[2]
     a = params["alpha"]
-    value, inf, method, error = integral(amari(a), P, Q)
+    value, inf, method, error = _integral(amari(a), P, Q)
     if a > 1 or a < 0:
         # C(a) of P‖Q is C(1 − a) of Q‖P, and 1 − a > 1 where a < 0
         power = (a, False, a * (a - 1)) if a > 1 else (1 - a, True, a * (a - 1))
@@ -117,7 +125,8 @@ def _log_coefficient(P, Q, a):
     """(log ∫ p^a q^(1-a), infinite mask, method, error of the log)."""
     if (c := closed("log_chernoff", P, Q, {"alpha": a})) is not None:
         return c[0], c[1], CLOSED, c[2]
-    return log_chernoff(a, P, Q)
+    with end_power(max(a, 1 - a)):
+        return log_chernoff(a, P, Q)
 
 
 def _from_log_coefficient(value, inf, error):
