@@ -301,9 +301,10 @@ def _breaks_1d(P: Measure1D, Q: Measure1D, kink, peak, n: int,
     return breaks
 
 
-# Geometric midpoints of a power-tailed law's half-decade quantile levels from 1e-12 to
-# 1e-2, both tails (`_power_tail_halves`).
-_LOW_HEAVY = MESH_LEVELS_HEAVY[MESH_LEVELS_HEAVY <= 1e-2]
+# Geometric midpoints of a power-tailed law's half-decade quantile levels from 1e-6 to
+# 1e-2, both tails (`_power_tail_halves`): beyond 1e-6 the panels' share of the integral
+# is below 1e-6, and the 8-point rule's 2e-8 of it no longer counts.
+_LOW_HEAVY = MESH_LEVELS_HEAVY[(MESH_LEVELS_HEAVY >= 1e-6) & (MESH_LEVELS_HEAVY <= 1e-2)]
 _HALF_LEVELS = np.sqrt(_LOW_HEAVY[1:] * _LOW_HEAVY[:-1])
 _HALF_LEVELS = np.concatenate([_HALF_LEVELS, 1 - _HALF_LEVELS[::-1]])
 # Tail index below which a half-decade of level spans more than twice its distance in x
