@@ -18,7 +18,10 @@ own formulas (CDFs, quantile functions), sharing no code with the engine.
   exponential. W1's derivative in that weight was 1.8e-2 off: the CDFs cross near
   x = 2050, where both round to 1, so the crossing was sought on F_P − F_Q = 0 and not
   found, and the sign that ∂/∂w integrates was wrong beyond it. Crossings are now
-  sought on the survival functions there.
+  sought on the survival functions there. JS's and GAN's derivatives in that weight
+  were 7e-5 off: p and q cross near x = 2050 inside a panel over which log p − log q
+  falls by 139, and log(2p/(p + q)) bends there within a few units; such crossings now
+  get breaks graded around them (`transitions`).
 * Seed 2031, pair 0: W1 of two near-equal logistics of scale 3.29 came out 5.8e-15 from
   the truth under an error of 1.2e-15: the rules agreed, but each CDF is known only to a
   few ulps of min(F, 1 − F). That rounding is now part of W1's and energy's error.
@@ -191,6 +194,13 @@ def test_a_t_of_index_above_the_order_keeps_its_derivatives():
 TINY_WEIGHT = ("mixture(components=[normal(4.519, 0.08722292525997954), "
                "normal(2.129, 2677.20487966768)], "
                "weights=[0.48818204918217334, 1.0543273032871502e-115])")
+
+
+@pytest.mark.parametrize("div,ref", [("js", -41.16429521485233), ("gan", -82.32859042970466)])
+def test_js_derivative_in_a_weight_of_1e_115(div, ref):
+    """tests/mp_reference.py at 40 digits (seed 2030, pair 9)."""
+    r = gv.divergence(div, TINY_WEIGHT, "exponential(0.12901123044579024)")
+    assert r.grad["p.weights.1"] == pytest.approx(ref, rel=1e-6)
 
 
 def test_w1_derivative_in_a_weight_of_1e_115():

@@ -144,7 +144,11 @@ class Distribution:
         return self.family.dim_of(self.values)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Distribution) and self.to_spec() == other.to_spec()
+        if not isinstance(other, Distribution):
+            return False
+        if self.family.name != other.family.name or self.values != other.values:
+            return False        # distinct values print distinct specs (shortest repr)
+        return self.to_spec() == other.to_spec()
 
     def __hash__(self) -> int:
         return hash(self.to_spec())

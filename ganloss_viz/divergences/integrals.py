@@ -21,6 +21,7 @@ from .infinite import _diverges_1d, _diverges_2d
 from .nodes import Nodes, join, nodes_1d
 from .nodes2d import MAX_MESH_2D, nodes_2d, nodes_gauss_mixture_2d, nodes_product
 from .precision import EMBEDDED_ERROR
+from .transitions import crossing_breaks, sharp_crossings
 
 QUADRATURE = "quadrature"
 SINGULAR = "analytic_singular"
@@ -199,7 +200,16 @@ def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
                         reach=EMBEDDED_ERROR.get(), cells=True, **kw)
 
     if fr is None:
-        return one(P, Q, refine=refine)
+        n = one(P, Q, refine=refine)
+        lr = (n.lp - n.lq).detach()
+        if refine is None and h.peak is not None and EMBEDDED_ERROR.get() and n.x.dim() == 1 \
+                and sharp_crossings(n.x, lr):
+            # a crossing of p and q inside a panel far wider than its own length scale
+            extra = crossing_breaks(lambda x: P.log_density(x) - Q.log_density(x), n.x, lr,
+                                    n.breaks)
+            if extra.numel():
+                n = one(P, Q, refine=(n.breaks, extra.numpy()))
+        return n
     parts = []
     for k in range(fr.anchor.shape[-1]):
         c = fr.anchor[..., k]
