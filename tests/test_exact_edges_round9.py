@@ -21,7 +21,10 @@ own formulas (CDFs, quantile functions), sharing no code with the engine.
   sought on the survival functions there. JS's and GAN's derivatives in that weight
   were 7e-5 off: p and q cross near x = 2050 inside a panel over which log p − log q
   falls by 139, and log(2p/(p + q)) bends there within a few units; such crossings now
-  get breaks graded around them (`transitions`).
+  get breaks graded around them (`transitions`). Under that, P's mass where q = 0
+  (5e-116, taken as 1 − the common part) rounds to ±2e-16, and its clamp at 0 dropped
+  its derivative in the weight (0.35 of −41.2) whenever it rounded below 0, which
+  depended on the order of the nodes: the clamp now acts on the value only.
 * Seed 2031, pair 0: W1 of two near-equal logistics of scale 3.29 came out 5.8e-15 from
   the truth under an error of 1.2e-15: the rules agreed, but each CDF is known only to a
   few ulps of min(F, 1 − F). That rounding is now part of W1's and energy's error.

@@ -53,11 +53,12 @@ def _log_mixture(w: torch.Tensor, lps: list[torch.Tensor]) -> torch.Tensor:
         terms = [lw[..., c:c + 1] + lp for c, lp in enumerate(lps)]
         if len(terms) == 1:
             return terms[0]
-        stacked = torch.stack(torch.broadcast_tensors(*terms), 0)
-        # where every component's density is 0 (below 0 for laws on (0, ∞)), logsumexp's
-        # gradient is 0/0: those points take the masked path below
-        if bool(torch.isfinite(stacked.detach()).any(0).all()):
-            return torch.logsumexp(stacked, dim=0)
+        out = torch.logsumexp(torch.stack(torch.broadcast_tensors(*terms), 0), dim=0)
+        # where every component's density is 0 (below 0 for laws on (0, ∞)), logsumexp is
+        # −inf and its gradient 0/0: those points take the masked path below (the test
+        # on the result: a C-th of the entries of the terms)
+        if bool(torch.isfinite(out.detach()).all()):
+            return out
     parts = [torch.broadcast_tensors(w[..., c:c + 1], lp) for c, lp in enumerate(lps)]
     shape = torch.broadcast_shapes(*(a.shape for a, _ in parts))
     W = torch.stack([a.expand(shape) for a, _ in parts])

@@ -86,8 +86,8 @@ def line_points(breaks: torch.Tensor, n: int, n_tail: int, n_coarse: int | None 
                 split: int = 1, power: float = 1.0):
     """Nodes and weights covering the line, given sorted breaks (..., K): (x, w[, w_coarse]).
 
-    Ascending without `n_coarse`; with it, each panel and each tail also carries the
-    nodes of a coarser rule (n_coarse points a panel, two thirds of n_tail a tail), and
+    Ascending; with `n_coarse`, each panel and each tail also carries the nodes of a
+    coarser rule (n_coarse points a panel, two thirds of n_tail a tail), and
     w / w_coarse are zero on the other rule's nodes. split: every panel is cut into that
     many equal parts and the tails get that many times the nodes (refinement).
     """
@@ -113,7 +113,7 @@ def line_points(breaks: torch.Tensor, n: int, n_tail: int, n_coarse: int | None 
 @lru_cache(maxsize=32)
 def _layout(n: int, n_tail: int, n_coarse: int | None, power: float):
     """Unit-panel nodes and weights, and the tail map's unit offsets and weights
-    (`tail_map`), of both rules side by side: (t, w, w_coarse, u, w_tail, w_tail_coarse),
+    (`tail_map`), of both rules merged: (t, w, w_coarse, u, w_tail, w_tail_coarse),
     each rule's weights 0 on the other's nodes (w_coarse None without a coarse rule).
     Cached: a node set is then a few products with the panels' widths, not a tensor per
     rule and part."""
@@ -124,11 +124,14 @@ def _layout(n: int, n_tail: int, n_coarse: int | None, power: float):
     tc, wc = gauss_legendre(n_coarse)
     uc, twc = tail_map(2 * n_tail // 3, power)
 
-    def side_by_side(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return torch.cat([a, torch.zeros_like(b)]), torch.cat([torch.zeros_like(a), b])
+    def merged(a, b, wa, wb) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        # both rules' points in ascending order (so is then the whole node set: neighbours
+        # in it are neighbours on the line), each rule's weights 0 on the other's points
+        order = torch.argsort(torch.cat([a, b]))
+        return (torch.cat([a, b])[order], torch.cat([wa, torch.zeros_like(wb)])[order],
+                torch.cat([torch.zeros_like(wa), wb])[order])
 
-    return (torch.cat([t, tc]), *side_by_side(w, wc), torch.cat([u, uc]),
-            *side_by_side(tw, twc))
+    return (*merged(t, tc, w, wc), *merged(u, uc, tw, twc))
 
 
 def _edge_widths(breaks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
