@@ -41,6 +41,8 @@ def heavy_levels(alpha: float) -> np.ndarray:
     out = np.concatenate([low, [0.5], 1 - low[::-1]])
     out.flags.writeable = False
     return out
+
+
 # A coarser set for 2-D tensor meshes (one per axis).
 MESH_LEVELS_2D = np.array([1e-10, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3, 0.5,
                            0.7, 0.85, 0.95, 0.99, 0.999, 1 - 1e-4, 1 - 1e-6, 1 - 1e-10])

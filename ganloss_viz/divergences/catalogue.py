@@ -192,7 +192,7 @@ def _w_compute(order: int):
         if P.dim == 1:
             if (c := closed(name, P, Q, params)) is not None:
                 return c[0], c[1], CLOSED, c[2]
-            inf = T.tails_infinite(P, Q, order)
+            inf = T.tails_infinite(P, Q, T.TAIL_ORDER[name])
             if bool(inf.all()):
                 return _decided_infinite(inf, P, Q)
             if order == 1:
@@ -212,14 +212,14 @@ def _w_compute(order: int):
         if axis is not None:
             a, b = P.factors[axis], Q.factors[axis]
             value, error = T.w1_1d(a, b) if order == 1 else (T.w2_1d(a, b), None)
-            return value, T.tails_infinite(a, b, order), _method_1d(a, b), error
+            return value, T.tails_infinite(a, b, T.TAIL_ORDER[name]), _method_1d(a, b), error
         if (c := closed(name, P, Q, params)) is not None:
             return c[0], c[1], CLOSED, c[2]
         if order == 2 and P.factors is not None and Q.factors is not None:
             wx = T.w2_1d(P.factors[0], Q.factors[0])
             wy = T.w2_1d(P.factors[1], Q.factors[1])
-            inf = (T.tails_infinite(P.factors[0], Q.factors[0], 2)
-                   | T.tails_infinite(P.factors[1], Q.factors[1], 2))
+            inf = (T.tails_infinite(P.factors[0], Q.factors[0], T.TAIL_ORDER["w2"])
+                   | T.tails_infinite(P.factors[1], Q.factors[1], T.TAIL_ORDER["w2"]))
             method = SINGULAR if _pure_atoms(P) and _pure_atoms(Q) else QUADRATURE
             return G.safe_sqrt(wx**2 + wy**2), inf, method, None
         for point, other in ((_point(P), Q), (_point(Q), P)):
@@ -250,7 +250,7 @@ def _energy_compute(P, Q, pd, qd, params):
     if P.dim == 1:
         if (c := closed("energy", P, Q, params)) is not None:
             return c[0], c[1], CLOSED, c[2]
-        inf = T.tails_infinite(P, Q, 0.5)
+        inf = T.tails_infinite(P, Q, T.TAIL_ORDER["energy"])
         if bool(inf.all()):
             return _decided_infinite(inf, P, Q)
         value, error = T.energy_value_1d(P, Q)

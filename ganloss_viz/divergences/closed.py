@@ -188,9 +188,10 @@ def _w1(gp, gq, params) -> Closed | None:
 
 
 def _translation(P, Q) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """(loc of P − loc of Q, the standard law's mean) when P and Q are one location-scale
-    law of the same family that differ by their location alone (every row of a batch);
-    else None."""
+    """(loc of P − loc of Q, the standard law's mean times scale of P − scale of Q: 0 at
+    the point, its derivative in the scales) when P and Q are one location-scale law of
+    the same family that differ by their location alone (every row of a batch); else
+    None."""
     p, q = KP._single_law(P), KP._single_law(Q)
     if p is None or type(p) is not type(q) or not isinstance(p, _LocScale):
         return None

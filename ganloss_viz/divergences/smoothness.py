@@ -14,6 +14,7 @@ import torch
 from ..distributions.law1d import Continuous1D
 from ..distributions.measure import _cat
 from .analytic import have_common_part
+from .transport import TAIL_ORDER
 
 ONE_SIDED = "one_sided"
 JUMP = "jump"
@@ -90,10 +91,6 @@ def one_sided(P, Q, leaves: dict[str, torch.Tensor]) -> dict[str, str]:
                 notes.update({n: kind for n, g in zip(names, got, strict=True)
                               if g is not None and float(g.abs()) > 0})
     return notes
-
-
-# Distances finite only while ∫|F_P − F_Q|^order converges (`transport.tails_infinite`).
-TAIL_ORDER = {"w1": 1.0, "w2": 2.0, "energy": 0.5}
 
 
 def _tail_tensors(law) -> list[torch.Tensor]:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import torch
 
+from .nodes import crossings
+
 SHARP = 1.0       # |Δ log(p/q)| between neighbouring nodes at a sign change: unresolved
 STEPS = 40        # graded breaks on each side of a crossing, at most
 
@@ -44,13 +46,8 @@ def crossing_breaks(lr: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
         sharp = _sharp(v[:-1], v[1:])
         if not bool(sharp.any()):
             return b[:0]
-        lo, hi = xs[:-1][sharp], xs[1:][sharp]
-        s_lo = torch.sign(v[:-1][sharp])
-        for _ in range(60):
-            mid = 0.5 * (lo + hi)
-            same = torch.sign(lr(mid)) == s_lo
-            lo, hi = torch.where(same, mid, lo), torch.where(same, hi, mid)
-        root = 0.5 * (lo + hi)
+        # one bracket a row: each row's single sign change, bisected
+        root = crossings(lr, torch.stack([xs[:-1][sharp], xs[1:][sharp]], -1))[:, 0]
         # the panel each root lies in
         k = torch.searchsorted(b, root).clamp(1, b.shape[-1] - 1)
         a_end, b_end = b[k - 1], b[k]

@@ -33,6 +33,11 @@ CHUNK = 8192         # nodes whose CDFs are evaluated at once (`_in_chunks`)
 _TOP = 1e-15          # levels above 1 - _TOP are not representable: tails done analytically
 
 
+# The moment order each distance needs: it is finite only while ∫|F_P − F_Q|^k converges,
+# which a power tail of index at most this decides (`tails_infinite`).
+TAIL_ORDER = {"w1": 1.0, "w2": 2.0, "energy": 0.5}
+
+
 def tails_infinite(P: Measure1D, Q: Measure1D, order: float) -> torch.Tensor:
     """True where ∫|F_P - F_Q|^k diverges for a distance whose moments are of `order`."""
     ap, cp = P.tails()
