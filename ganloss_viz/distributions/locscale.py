@@ -138,7 +138,7 @@ class _LocScale(Continuous1D):
         return self.cdf_value(torch.as_tensor(2 * _np(self.loc) - x)).numpy()
 
     def ppf(self, u):
-        z = torch.as_tensor(self.std_quantile(u.detach().numpy()), dtype=torch.float64)
+        z = torch.tensor(self.std_quantile(u.detach().numpy()), dtype=torch.float64)
         return self.loc + self.scale * z
 
 

@@ -78,6 +78,9 @@ def _log_mixture(w: torch.Tensor, lps: list[torch.Tensor]) -> torch.Tensor:
     return torch.where(ok, log_or_minus_inf(total) + m, torch.full_like(total, -INF))
 
 
+_ONE = torch.ones(1, dtype=torch.float64)      # the weight of a measure of one law
+
+
 class Measure1D:
     """sum_c w_c * law_c + sum_a m_a * delta(loc_a), weights summing to one."""
 
@@ -92,9 +95,8 @@ class Measure1D:
 
     @classmethod
     def of_law(cls, law: Continuous1D) -> Measure1D:
-        one = torch.ones(1, dtype=torch.float64)
         empty = torch.zeros(0, dtype=torch.float64)
-        return cls([law], one, empty, empty)
+        return cls([law], _ONE, empty, empty)
 
     @classmethod
     def atom(cls, loc: torch.Tensor) -> Measure1D:
@@ -127,6 +129,8 @@ class Measure1D:
         """Log-density of the continuous part (weights included); -inf where zero."""
         if not self.comps:
             return torch.full_like(x, -INF)
+        if self.comp_w is _ONE:
+            return self.comps[0].log_prob(x)      # one law: no weights to fold in
         return _log_mixture(self.comp_w, [law.log_prob(x) for law in self.comps])
 
     def cdf(self, x: torch.Tensor) -> torch.Tensor:

@@ -87,9 +87,27 @@ def _np(t: torch.Tensor) -> np.ndarray:
     return t.detach().cpu().numpy()
 
 
+_NDTRI_MEMO: dict[bytes, np.ndarray] = {}
+_MEMO_POINTS = 256           # level sets up to this size are remembered (meshes' levels)
+
+
 def ndtri(u: np.ndarray) -> np.ndarray:
-    """The standard normal quantile (torch's, as exact as scipy's `ndtri`)."""
-    return torch.special.ndtri(torch.as_tensor(u, dtype=torch.float64)).numpy()
+    """The standard normal quantile (torch's, as exact as scipy's `ndtri`).
+
+    The same few level sets (a mesh's quantile levels) come back for every law and
+    every value: small ones are remembered, read-only, by their bytes."""
+    u = np.asarray(u, dtype=np.float64)
+    if u.size > _MEMO_POINTS:
+        return torch.special.ndtri(torch.as_tensor(u)).numpy()
+    key = u.tobytes() + bytes(str(u.shape), "ascii")
+    z = _NDTRI_MEMO.get(key)
+    if z is None:
+        if len(_NDTRI_MEMO) >= 64:
+            _NDTRI_MEMO.clear()
+        z = torch.special.ndtri(torch.as_tensor(u)).numpy()
+        z.flags.writeable = False
+        _NDTRI_MEMO[key] = z
+    return z
 
 
 def _special():

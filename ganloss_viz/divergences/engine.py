@@ -103,8 +103,9 @@ def _leaves(d: Distribution, requires_grad: bool) -> dict[str, torch.Tensor]:
             for k, v in d.flat_params().items()}
 
 
-def _evaluate(div: Divergence, pd, qd, tp, tq, params):
-    P, Q = pd.realize(tp), qd.realize(tq)
+def _evaluate(div: Divergence, P, Q, pd, qd, params):
+    """D(P‖Q) of the realized laws P, Q (of the distributions pd, qd): (value, inf,
+    method, error)."""
     if div.group != GROUP_IPM:
         # log space for lognormals, unless a closed form takes them as they are (KL's
         # lognormal pair form keeps 1e-16 where the Gaussian one, from σ², keeps 1e-13)
@@ -156,24 +157,25 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
         return DivergenceResult(div.name, div.at_equality, "closed_form", 0.0, zeros,
                                 grad_notes=notes)
     tp, tq = _leaves(pd, True), _leaves(qd, True)
+    P, Q = pd.realize(tp), qd.realize(tq)
     with embedded_error():
-        value, inf, method, error = _evaluate(div, pd, qd, tp, tq, params)
+        value, inf, method, error = _evaluate(div, P, Q, pd, qd, params)
     leaves = {**{f"p.{k}": t for k, t in tp.items()}, **{f"q.{k}": t for k, t in tq.items()}}
     infinite = bool(inf.any())
     grads = dict.fromkeys(leaves, 0.0)
     notes: dict[str, str] = {}
     if not infinite and value.requires_grad:
+        # the notes first: their own backward passes keep the graph that _gradient frees
+        marks = (one_sided(P, Q, leaves) if div.group != GROUP_IPM
+                 else tails_matched(div.name, P, Q, leaves))
         grads = _gradient(value, leaves)
         notes = {k: ("inf" if g > 0 else "-inf") for k, g in grads.items() if math.isinf(g)}
-        if div.group != GROUP_IPM:
-            notes.update(one_sided(pd.realize(tp), qd.realize(tq), leaves))
-        else:
-            notes.update(tails_matched(div.name, pd.realize(tp), qd.realize(tq), leaves))
+        notes.update(marks)
         grads.update({k: math.nan for k, n in notes.items() if n in (ONE_SIDED, JUMP, TAILS)})
     if error is None:
         with torch.no_grad(), coarse():
-            rough, rough_inf, _, _ = _evaluate(div, pd, qd, _leaves(pd, False),
-                                               _leaves(qd, False), params)
+            rough, rough_inf, _, _ = _evaluate(div, pd.realize(_leaves(pd, False)),
+                                               qd.realize(_leaves(qd, False)), pd, qd, params)
         fine = value.detach().item()
         error = 0.0 if infinite or bool(rough_inf.any()) else abs(fine - rough.item())
     v = math.inf if infinite else value.detach().item() + 0.0
@@ -222,7 +224,7 @@ def sweep(name: str, p, q, param: str, values: Sequence[float], **params: float)
     tp, tq = _leaves(pd, False), _leaves(qd, False)
     leaf = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
     (tp if side == "p" else tq)[flat] = leaf
-    value, inf, method, _ = _evaluate(div, pd, qd, tp, tq, params)
+    value, inf, method, _ = _evaluate(div, pd.realize(tp), qd.realize(tq), pd, qd, params)
     value = value.expand(leaf.shape)
     inf = inf.expand(leaf.shape)
     finite_sum = torch.where(inf, torch.zeros_like(value), value).sum()

@@ -25,37 +25,50 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     few widths, an integrand such as √(pq) reaches further than the law itself, and the
     next break may belong to another law far away (a lognormal of width 1e-4 beside an
     exponential: one panel across would lose 1e-7 of the Bhattacharyya coefficient).
-    All laws at once, on arrays (..., law, point)."""
+    All laws at once, on arrays (..., law, point); none (the usual case: the laws' meshes
+    overlap, or the gap is the tail map's) costs no more than finding that out."""
     laws = (*P.comps, *Q.comps)
     if not laws:
         return pts[..., :0]
     b = np.stack(np.broadcast_arrays(*(np.atleast_1d(law.quantile_np(_OUTER))
                                        for law in laws)), -2)               # (..., L, 4)
-    batch = np.broadcast_shapes(b.shape[:-2], pts.shape[:-1])
     near = pts[..., None, :]
     exts, oks = [], []
-    for side, (edge, inner) in ((1, (b[..., 3:], b[..., 2:3])), (-1, (b[..., :1], b[..., 1:2]))):
+    for side, edge, inner in ((1, b[..., 3:], b[..., 2:3]), (-1, b[..., :1], b[..., 1:2])):
         step = np.abs(edge - inner)
         # only into the gap up to the next break of the mesh (another law's, usually
-        # near: then nothing is added)
+        # near: then nothing is added); none beyond (±inf) is the tail map's
         beyond = np.where(side * (near - edge) > step / 2, side * near, np.inf)
-        nxt = side * beyond.min(-1, keepdims=True)      # ±inf: none (the tail map's)
+        nxt = side * beyond.min(-1, keepdims=True)
         ext = edge + side * step * _DOUBLINGS
         ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
-        # not beyond a finite support end
-        ends = [(law.hi if side > 0 else law.lo) for law in laws]
-        ends = [e.detach().numpy() if isinstance(e, torch.Tensor) else np.full(1, side * np.inf)
-                for e in ends]
-        ok &= side * (np.stack(np.broadcast_arrays(*ends), -2) - ext) > 0
-        exts.append(np.broadcast_to(ext, batch + ext.shape[-2:]))
-        oks.append(np.broadcast_to(ok, batch + ok.shape[-2:]))
-    ext = np.concatenate(exts, -1).reshape(batch + (-1,))
-    ok = np.concatenate(oks, -1).reshape(batch + (-1,))
-    count = int(ok.sum(-1).max()) if ok.size else 0
+        ends = _support_ends(laws, side)
+        if ends is not None:
+            ok &= side * (ends - ext) > 0                # not beyond a finite support end
+        exts.append(ext)
+        oks.append(ok)
+    if not (oks[0].any() or oks[1].any()):
+        return pts[..., :0]
+    ext, ok = np.broadcast_arrays(np.concatenate(exts, -1), np.concatenate(oks, -1))
+    batch = ok.shape[:-2]
+    ext, ok = ext.reshape(batch + (-1,)), ok.reshape(batch + (-1,))
+    if not batch:
+        return ext[ok]                            # one row: no padding
+    count = int(ok.sum(-1).max())
     order = np.argsort(~ok, axis=-1, kind="stable")[..., :count]
     keep = np.take_along_axis(ok, order, -1)
     pad = np.broadcast_to(pts[..., :1], batch + (1,))
     return np.where(keep, np.take_along_axis(ext, order, -1), pad)
+
+
+def _support_ends(laws, side: int) -> np.ndarray | None:
+    """The laws' support ends on one side (..., L, 1), ±inf where unbounded; None where
+    every law is unbounded there."""
+    if _unbounded(laws, side):
+        return None
+    ends = [e.detach().numpy() if isinstance(e, torch.Tensor) else np.full(1, side * np.inf)
+            for e in (law.hi if side > 0 else law.lo for law in laws)]
+    return np.stack(np.broadcast_arrays(*ends), -2)
 
 
 GAP_RATIO = 1000.0

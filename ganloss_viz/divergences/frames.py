@@ -94,8 +94,10 @@ def _requested(P: Measure1D, Q: Measure1D) -> list[tuple[float, float]]:
     1 served nothing and the mass within 1e-16 of 1 was integrated where x rounds."""
     out = []
     for law in (*P.comps, *Q.comps):
-        width = max(float(np.max(law.centre_width_np()[1])), np.finfo(np.float64).tiny)
-        out += [(a, width) for a in getattr(law, "anchors_np", list)()]
+        anchors = getattr(law, "anchors_np", list)()
+        if anchors:
+            width = max(float(np.max(law.centre_width_np()[1])), TINY)
+            out += [(a, width) for a in anchors]
     return out
 
 

@@ -135,19 +135,23 @@ def _layout(n: int, n_tail: int, n_coarse: int | None, power: float):
 
 
 def _edge_widths(breaks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Length scales of the two tails: the outermost panels of non-zero width (..., 1)."""
-    gaps = breaks[..., 1:] - breaks[..., :-1]
-    if bool((gaps[..., :1] > 0).all() and (gaps[..., -1:] > 0).all()):
-        first, last = gaps[..., :1], gaps[..., -1:]         # the usual case
-        return first + 1e-15 * breaks[..., :1].abs(), last + 1e-15 * breaks[..., -1:].abs()
+    """Length scales of the two tails: the outermost panels of non-zero width (..., 1).
+    On the detached breaks' array: a few scalars, not a dozen tensor operations."""
+    b = breaks.numpy()
+    first, last = b[..., 1:2] - b[..., :1], b[..., -1:] - b[..., -2:-1]
+    if (first > 0).all() and (last > 0).all():            # the usual case
+        return (torch.from_numpy(first + 1e-15 * np.abs(b[..., :1])),
+                torch.from_numpy(last + 1e-15 * np.abs(b[..., -1:])))
+    gaps = np.diff(b, axis=-1)
     pos = gaps > 0
-    first = torch.argmax(pos.to(torch.int8), -1, keepdim=True)
-    last = gaps.shape[-1] - 1 - torch.argmax(pos.flip(-1).to(torch.int8), -1, keepdim=True)
-    def floor(edge: torch.Tensor) -> torch.Tensor:
-        return 1e-15 * edge.abs() + 1e-300
+    first = np.argmax(pos, -1)[..., None]
+    last = gaps.shape[-1] - 1 - np.argmax(pos[..., ::-1], -1)[..., None]
 
-    return (torch.gather(gaps, -1, first).clamp(min=0) + floor(breaks[..., :1]),
-            torch.gather(gaps, -1, last).clamp(min=0) + floor(breaks[..., -1:]))
+    def floor(edge: np.ndarray) -> np.ndarray:
+        return 1e-15 * np.abs(edge) + 1e-300
+
+    return (torch.from_numpy(np.take_along_axis(gaps, first, -1).clip(min=0) + floor(b[..., :1])),
+            torch.from_numpy(np.take_along_axis(gaps, last, -1).clip(min=0) + floor(b[..., -1:])))
 
 
 def crossings(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from .nodes import crossings
@@ -22,9 +23,10 @@ SHARP = 1.0       # |Δ log(p/q)| between neighbouring nodes at a sign change: u
 STEPS = 40        # graded breaks on each side of a crossing, at most
 
 
-def _sharp(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def _sharp(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # (a support end, where one log-density is −inf, is a jump, not a crossing)
-    return (a * b < 0) & ((b - a).abs() > SHARP) & torch.isfinite(a - b)
+    with np.errstate(invalid="ignore"):
+        return (a * b < 0) & (np.abs(b - a) > SHARP) & np.isfinite(a - b)
 
 
 def sharp_crossings(x: torch.Tensor, lr: torch.Tensor) -> bool:
@@ -32,7 +34,8 @@ def sharp_crossings(x: torch.Tensor, lr: torch.Tensor) -> bool:
     order) may change sign by more than SHARP between neighbouring nodes: the cheap
     test of every single value (neighbours in that order are mostly neighbours in x;
     `crossing_breaks` sorts)."""
-    return bool(_sharp(lr[:-1], lr[1:]).any())
+    v = lr.numpy()
+    return bool(_sharp(v[:-1], v[1:]).any())
 
 
 def crossing_breaks(lr: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
@@ -43,7 +46,7 @@ def crossing_breaks(lr: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
         b = breaks.detach().reshape(-1)
         order = torch.argsort(x.detach())
         xs, v = x.detach()[order], values[order]
-        sharp = _sharp(v[:-1], v[1:])
+        sharp = torch.from_numpy(_sharp(v[:-1].numpy(), v[1:].numpy()))
         if not bool(sharp.any()):
             return b[:0]
         # one bracket a row: each row's single sign change, bisected
