@@ -31,6 +31,18 @@ class Continuous1D:
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    def array(self, name: str) -> np.ndarray:
+        """The detached array of the tensor attribute `name`, made once while that tensor
+        is the attribute (a law's copies, shifted or scaled, hold their own): the
+        centres, widths and quantiles of one value asked for it some thirty times."""
+        t = getattr(self, name)
+        kept = self.__dict__.get("_array_" + name)
+        if kept is None or kept[0] is not t:
+            kept = (t, t.detach().cpu().numpy())
+            kept[1].flags.writeable = False         # shared by every caller: read-only
+            self.__dict__["_array_" + name] = kept
+        return kept[1]
+
     # --- analytic description, for the support and tail rules of the divergence engine
     # (see asymptotics.py); v holds the parameters as arrays over the batch's rows ---
 

@@ -61,9 +61,19 @@ def ratio(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return r                                  # no backward pass: nothing to guard
     if r.numel() and b.numel():
         small = float(b.detach().abs().min())
-        if small >= 1e-140 and float(r.detach().abs().max()) < 1e150:
+        if small >= 1e-140 and absmax(r) < 1e150:
             return r
     return _Ratio.apply(a, b)
+
+
+def absmax(t: torch.Tensor) -> float:
+    """max |t| (detached; NaN if t holds one): one reduction, where abs-then-max or a
+    mask's any() took two or three passes over the nodes."""
+    if not t.numel():
+        return 0.0
+    lo, hi = torch.aminmax(t.detach())
+    a, b = -lo.item(), hi.item()
+    return math.nan if math.isnan(a) or math.isnan(b) else max(a, b)
 
 
 def _z(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
@@ -73,18 +83,18 @@ def _z(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
 def _finite_square(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
     """z with entries beyond 1e150 (whose square overflows) set to 0, and where they are
     (None if nowhere): the log-density is −inf there with a zero, not NaN, gradient."""
-    far = z.detach().abs() > 1e150
-    if not bool(far.any()):
+    if absmax(z) <= 1e150:
         return z, None
+    far = z.detach().abs() > 1e150
     return torch.where(far, torch.zeros_like(z), z), far
 
 
 def _log1p_sq(z: torch.Tensor, v: torch.Tensor | float = 1.0) -> torch.Tensor:
     """log(1 + z²/v) without z² overflowing (a Cauchy or Student t 1e257 scales away:
     2 log|z| − log v, not log(inf))."""
+    if absmax(z) <= 1e100:
+        return torch.log1p(z * z if isinstance(v, float) and v == 1.0 else z * z / v)
     big = z.detach().abs() > 1e100
-    if not bool(big.any()):
-        return torch.log1p(z * z / v)
     zs = torch.where(big, torch.zeros_like(z), z)
     zb = torch.where(big, z, torch.full_like(z, 1e200)).abs()
     far = 2 * torch.log(zb) - torch.log(torch.as_tensor(v, dtype=torch.float64)) \
@@ -99,10 +109,10 @@ class _LocScale(Continuous1D):
         self.scale = scale.unsqueeze(-1)
 
     def params_np(self):
-        return {"loc": _np(self.loc), "scale": _np(self.scale)}
+        return {"loc": self.array("loc"), "scale": self.array("scale")}
 
     def centre_width_np(self):
-        return _np(self.loc), _np(self.scale)
+        return self.array("loc"), self.array("scale")
 
     def shifted(self, c):
         out = copy.copy(self)
@@ -129,13 +139,13 @@ class _LocScale(Continuous1D):
         return out
 
     def quantile_np(self, u):
-        return _np(self.loc) + _np(self.scale) * self.std_quantile(u)
+        return self.array("loc") + self.array("scale") * self.std_quantile(u)
 
     def sf_np(self, x):
         if not self.symmetric:
             raise NotImplementedError
         # symmetric about loc: P(X > x) = F(2 loc − x), whose digits the CDF keeps
-        return self.cdf_value(torch.as_tensor(2 * _np(self.loc) - x)).numpy()
+        return self.cdf_value(torch.as_tensor(2 * self.array("loc") - x)).numpy()
 
     def ppf(self, u):
         z = torch.tensor(self.std_quantile(u.detach().numpy()), dtype=torch.float64)
@@ -227,7 +237,7 @@ class CauchyLaw(_LocScale):
         return Growth({LOG_TERM: 2.0})
 
     def tail_coef(self):
-        return _np(self.scale)[..., 0] / math.pi
+        return self.array("scale")[..., 0] / math.pi
 
     def char_fn(self, w):
         return torch.exp(1j * self.loc * w - self.scale * w.abs())
@@ -253,7 +263,7 @@ class GumbelLaw(_LocScale):
         return torch.where(under, torch.zeros_like(z), torch.exp(-torch.exp(-z)))
 
     def sf_np(self, x):
-        z = (x - _np(self.loc)) / _np(self.scale)
+        z = (x - self.array("loc")) / self.array("scale")
         with np.errstate(over="ignore"):
             return -np.expm1(-np.exp(-z))
 
@@ -288,13 +298,13 @@ class StudentTLaw(_LocScale):
                 - self.scale.log() - (v + 1) / 2 * _log1p_sq(z, v))
 
     def quantile_np(self, u):
-        return _np(self.loc) + _np(self.scale) * _special().stdtrit(_np(self.df), u)
+        return self.array("loc") + self.array("scale") * _special().stdtrit(_np(self.df), u)
 
     def cdf_np(self, x):
-        return _special().stdtr(_np(self.df), (x - _np(self.loc)) / _np(self.scale))
+        return _special().stdtr(_np(self.df), (x - self.array("loc")) / self.array("scale"))
 
     def tail_coef(self):
         v = _np(self.df)[..., 0]
         sc = _special()
         c = np.exp(sc.gammaln((v + 1) / 2) - sc.gammaln(v / 2)) / np.sqrt(v * np.pi)
-        return c * v ** ((v - 1) / 2) * _np(self.scale)[..., 0] ** v
+        return c * v ** ((v - 1) / 2) * self.array("scale")[..., 0] ** v

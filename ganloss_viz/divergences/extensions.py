@@ -116,9 +116,11 @@ def _switch_breaks(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     (Hellinger): its mass sits at the switch (x = 53.9 for a lognormal at 16 beside a
     gamma at 0.1), past the lognormal's last quantile, where the tail map alone put it
     off by a factor 2.1."""
-    s = np.unique(pts[np.isfinite(pts)])
     mixtures = [M for M in (P, Q) if len(M.comps) > 1 and _minor_weight(M)]
-    if pts.ndim != 1 and int(np.prod(pts.shape[:-1])) != 1 or s.size < 2 or not mixtures:
+    if not mixtures or pts.ndim != 1 and int(np.prod(pts.shape[:-1])) != 1:
+        return pts[..., :0]
+    s = np.unique(pts[np.isfinite(pts)])
+    if s.size < 2:
         return pts[..., :0]
     out = []
     with torch.no_grad():
