@@ -57,7 +57,7 @@ def _log_mixture(w: torch.Tensor, lps: list[torch.Tensor]) -> torch.Tensor:
         # where every component's density is 0 (below 0 for laws on (0, ∞)), logsumexp is
         # −inf and its gradient 0/0: those points take the masked path below (the test
         # on the result: a C-th of the entries of the terms)
-        if bool(torch.isfinite(out.detach()).all()):
+        if not out.numel() or out.detach().min().item() > -INF:   # (NaN fails too)
             return out
     parts = [torch.broadcast_tensors(w[..., c:c + 1], lp) for c, lp in enumerate(lps)]
     shape = torch.broadcast_shapes(*(a.shape for a, _ in parts))
