@@ -28,6 +28,8 @@ def _cat(xs: list[torch.Tensor]) -> torch.Tensor:
     xs = [x for x in xs if x.shape[-1] > 0]
     if not xs:
         return torch.zeros(0, dtype=torch.float64)
+    if all(x.shape[:-1] == xs[0].shape[:-1] for x in xs):
+        return torch.cat(xs, dim=-1)                # one batch shape: nothing to broadcast
     batch = np.broadcast_shapes(*(x.shape[:-1] for x in xs))
     return torch.cat([x.expand(*batch, x.shape[-1]) for x in xs], dim=-1)
 
