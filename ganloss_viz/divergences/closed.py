@@ -24,8 +24,8 @@ import torch
 
 from ..distributions.continuous import LogNormalLaw
 from ..distributions.locscale import _LocScale
+from . import gauss_kernels as GK
 from . import gaussian as G
-from . import kernels as K
 from . import kl_moments as KM
 from . import kl_pairs as KP
 from .stable import EPS, expm1
@@ -223,17 +223,21 @@ closed_form("w2", "law")(_w_translation)
 
 
 @closed_form("mmd", "mixture")
-def _mmd(gp, gq, dim: int, params) -> Closed:
-    fn = K.mmd_gm_1d if dim == 1 else K.mmd_gm_2d
-    return fn(gp, gq, params["bandwidth"]).clamp(min=0.0), NO_INF, 0.0
+def _mmd(gp, gq, dim: int, params) -> Closed | None:
+    if not (GK.representable(gp) and GK.representable(gq)):
+        return None
+    fn = GK.mmd_1d if dim == 1 else GK.mmd_2d
+    value, bound = fn(gp, gq, params["bandwidth"])
+    return value.clamp(min=0.0), NO_INF, bound
 
 
 @closed_form("energy", "mixture")
 def _energy(gp, gq, dim: int, params) -> Closed | None:
     """1-D only: in the plane the mixtures' energy needs a quadrature over directions."""
-    if dim != 1:
+    if dim != 1 or not (GK.representable(gp) and GK.representable(gq)):
         return None
-    return K.energy_gm_1d(gp, gq).clamp(min=0.0), NO_INF, 0.0
+    value, bound = GK.energy_1d(gp, gq)
+    return value.clamp(min=0.0), NO_INF, bound
 
 
 # --- W2 between two lognormals ----------------------------------------------------------

@@ -53,35 +53,6 @@ def _pair_forms(g, x: torch.Tensor, u: torch.Tensor, y: torch.Tensor, v: torch.T
     return sum(checkpoint(block, xr, ur, y, v, use_reentrant=False) for xr, ur in parts)
 
 
-def _pairs_1d(g1, g2):
-    w1, m1, v1 = g1
-    w2, m2, v2 = g2
-    ww = w1.unsqueeze(-1) * w2.unsqueeze(-2)
-    mu = m1.unsqueeze(-1) - m2.unsqueeze(-2)
-    var = v1.unsqueeze(-1) + v2.unsqueeze(-2)
-    return ww, mu, var
-
-
-def mmd_gm_1d(gp, gq, ell: float) -> torch.Tensor:
-    def k(g1, g2):
-        ww, mu, var = _pairs_1d(g1, g2)
-        s = ell * ell + var
-        # pairs beyond 60 kernel widths add e^-1800 = 0, and leave the graph: mu² may
-        # overflow there (1e228 apart), and exp's gradient times it was 0·inf = NaN
-        far = mu.detach().abs() > 60 * torch.sqrt(s.detach())
-        mu = torch.where(far, torch.zeros_like(mu), mu)
-        term = ww * ell / torch.sqrt(s) * torch.exp(-mu * mu / (2 * s))
-        return torch.where(far, torch.zeros_like(term), term).sum((-1, -2))
-    return k(gp, gp) + k(gq, gq) - 2 * k(gp, gq)
-
-
-def energy_gm_1d(gp, gq) -> torch.Tensor:
-    def e(g1, g2):
-        ww, mu, var = _pairs_1d(g1, g2)
-        return (ww * expected_abs(mu, var)).sum((-1, -2))
-    return 2 * e(gp, gq) - e(gp, gp) - e(gq, gq)
-
-
 def _pairs_2d(g1, g2):
     w1, m1, S1 = g1
     w2, m2, S2 = g2
@@ -89,18 +60,6 @@ def _pairs_2d(g1, g2):
     mu = m1.unsqueeze(-2) - m2.unsqueeze(-3)                  # (..., M1, M2, 2)
     S = S1.unsqueeze(-3) + S2.unsqueeze(-4)                   # (..., M1, M2, 2, 2)
     return ww, mu, S
-
-
-def mmd_gm_2d(gp, gq, ell: float) -> torch.Tensor:
-    def k(g1, g2):
-        ww, mu, S = _pairs_2d(g1, g2)
-        a = S[..., 0, 0] + ell * ell
-        b = S[..., 0, 1]
-        c = S[..., 1, 1] + ell * ell
-        det = a * c - b * b
-        quad = (c * mu[..., 0] ** 2 - 2 * b * mu[..., 0] * mu[..., 1] + a * mu[..., 1] ** 2) / det
-        return (ww * ell * ell / torch.sqrt(det) * torch.exp(-0.5 * quad)).sum((-1, -2))
-    return k(gp, gp) + k(gq, gq) - 2 * k(gp, gq)
 
 
 _N_ANGLES = 512

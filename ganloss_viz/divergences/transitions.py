@@ -25,7 +25,7 @@ STEPS = 40        # graded breaks on each side of a crossing, at most
 
 def _sharp(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # (a support end, where one log-density is −inf, is a jump, not a crossing)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         return (a * b < 0) & (np.abs(b - a) > SHARP) & np.isfinite(a - b)
 
 
