@@ -11,6 +11,9 @@ enough digits to carry the cancellation the engine must avoid.
   1e-200 (every term is 1 − 1e-200); the engine said 0, exact.
 * Laws wider than 1.3e154: σ² overflows, and MMD failed with "the computation failed
   numerically" for two valid normals.
+
+And two that the search found (seed 2033): W1 and energy failing for a beta seen from a
+frame 2e42 away, and an atom far beyond a lognormal's tail that left it one panel.
 """
 
 from __future__ import annotations
@@ -141,3 +144,42 @@ def test_mmd_in_the_plane_of_near_equal_gaussians(m2, c2):
     # (an off-diagonal entry reaches the engine through the covariance's factor, whose
     # rounding moves E by an ulp of S: 7e-10 of this value, inside its bound)
     assert gap <= (1e-13 if c2[0][1] == c1[0][1] else 1e-8) * ref, (r.value, float(ref))
+
+
+# Found by the search, seed 2033 ---------------------------------------------------------
+
+FAR_MIX = ("mixture(components=[exponential(0.36534000673926187), "
+           "logistic(-1.9936018682581844e+42, 5.207713604246151)], "
+           "weights=[0.384642488001394, 0.8705021281661909])")
+
+
+def test_transport_of_a_beta_seen_from_a_frame_2e42_away():
+    """Pair 10: W1 and energy of a beta against a mixture whose logistic lies 2e42 away
+    failed ("the computation failed numerically"): in the logistic's frame the beta's
+    support is narrower than the float spacing, and its CDF's quadrature returned NaN at
+    points it does not reach (F = 0 there). W1 = w·|μ| + O(1), energy = 2w²|μ| + O(1),
+    w the logistic's share: to 1e-14 of values near 1e42."""
+    w = 0.8705021281661909 / (0.384642488001394 + 0.8705021281661909)
+    mu = 1.9936018682581844e+42
+    P = "beta(1.3875744532844538, 8.373134949211977)"
+    for div, approx in (("w1", w * mu), ("energy", 2 * w * w * mu)):
+        r = gv.divergence(div, P, FAR_MIX)
+        assert abs(r.value - approx) <= 1e-14 * approx, (div, r.value, approx)
+        assert r.error <= 1e-14 * approx
+
+
+@pytest.mark.parametrize("atom", ["1.6e5", "1.6382186407096627e+289"])
+def test_an_atom_far_beyond_a_tail_gets_the_tail_its_panels(atom):
+    """Pair 23: KL, JS and Hellinger of a lognormal against an exponential with a Dirac
+    of weight 1e-61 beside it were 8e-12 (KL) off with an error of 1e-15: the atom is a
+    break, and the panel from the lognormal's last quantile to it (5 to 1.6e5) lost 1e-12
+    of the lognormal's mass. KL(lognormal(m, s) ‖ exponential(r)) = −H(P) − log r + r E X
+    (the atom's weight moves it by 6e-61)."""
+    m, s, r = mp.mpf(-0.987), mp.mpf("0.3865063694815955"), mp.mpf("6.509594451177106")
+    with mp.workdps(40):
+        entropy = m + mp.mpf(1) / 2 + mp.log(s * mp.sqrt(2 * mp.pi))
+        ref = -entropy - (mp.log(r) - r * mp.exp(m + s * s / 2))
+    Q = (f"mixture(components=[exponential(6.509594451177106), dirac({atom})], "
+         f"weights=[0.1710637090742871, 1.0520178899432306e-61])")
+    got = gv.divergence("kl", "lognormal(-0.987, 0.3865063694815955)", Q)
+    assert abs(mp.mpf(got.value) - ref) <= 1e-13 * ref, (got.value, float(ref))

@@ -83,6 +83,23 @@ def _log_mixture(w: torch.Tensor, lps: list[torch.Tensor]) -> torch.Tensor:
 _ONE = torch.ones(1, dtype=torch.float64)      # the weight of a measure of one law
 
 
+def _beyond(law: Continuous1D, x: torch.Tensor) -> int:
+    """+1 where every x lies at or below the law's support (F = 0, S = 1 there, for any
+    nearby parameters), −1 where every x lies at or above it (F = 1, S = 0), 0 otherwise.
+    A bounded law seen from a frame far away (a beta at 2e42 from a logistic's frame) has
+    a support narrower than the float spacing there, and its CDF's quadrature, asked at
+    points it does not reach, returned NaN."""
+    lo, hi = law.lo, law.hi
+    if not (isinstance(lo, torch.Tensor) or isinstance(hi, torch.Tensor)) or not x.numel():
+        return 0
+    xd = x.detach()
+    if isinstance(lo, torch.Tensor) and float(xd.max()) <= float(lo.detach().min()):
+        return 1
+    if isinstance(hi, torch.Tensor) and float(xd.min()) >= float(hi.detach().max()):
+        return -1
+    return 0
+
+
 class Measure1D:
     """sum_c w_c * law_c + sum_a m_a * delta(loc_a), weights summing to one."""
 
@@ -139,7 +156,11 @@ class Measure1D:
         """P(X <= x), atoms included."""
         total = torch.zeros_like(x)
         for c, law in enumerate(self.comps):
-            total = total + self.comp_w[..., c:c + 1] * law.cdf(x)
+            side = _beyond(law, x)
+            if side == 0:
+                total = total + self.comp_w[..., c:c + 1] * law.cdf(x)
+            elif side < 0:
+                total = total + self.comp_w[..., c:c + 1] * torch.ones_like(x)
         if self.has_atoms:
             step = (self.atom_loc.detach().unsqueeze(-1) <= x.detach().unsqueeze(-2))
             total = total + (self.atom_w.unsqueeze(-1) * step).sum(-2)
@@ -149,7 +170,11 @@ class Measure1D:
         """P(X > x), atoms included, with its digits in the right tail (see Continuous1D.sf)."""
         total = torch.zeros_like(x)
         for c, law in enumerate(self.comps):
-            total = total + self.comp_w[..., c:c + 1] * law.sf(x)
+            side = _beyond(law, x)
+            if side == 0:
+                total = total + self.comp_w[..., c:c + 1] * law.sf(x)
+            elif side > 0:
+                total = total + self.comp_w[..., c:c + 1] * torch.ones_like(x)
         if self.has_atoms:
             step = (self.atom_loc.detach().unsqueeze(-1) > x.detach().unsqueeze(-2))
             total = total + (self.atom_w.unsqueeze(-1) * step).sum(-2)
