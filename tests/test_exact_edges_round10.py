@@ -19,6 +19,8 @@ frame 2e42 away, and an atom far beyond a lognormal's tail that left it one pane
 from __future__ import annotations
 
 import math
+import os
+import sys
 
 import mpmath as mp
 import pytest
@@ -183,3 +185,20 @@ def test_an_atom_far_beyond_a_tail_gets_the_tail_its_panels(atom):
          f"weights=[0.1710637090742871, 1.0520178899432306e-61])")
     got = gv.divergence("kl", "lognormal(-0.987, 0.3865063694815955)", Q)
     assert abs(mp.mpf(got.value) - ref) <= 1e-13 * ref, (got.value, float(ref))
+
+
+@pytest.mark.parametrize("scale", [13451.3401880103, 1345.13401880103])
+def test_mmd_of_a_wide_law_resolves_its_characteristic_function_near_0(scale):
+    """Seed 2034, pair 3: MMD² (ℓ = 1.618) of a logistic of scale 13451 and a gamma came out
+    1.7e-5 off under an error of 1.6e-6: the logistic's characteristic function falls
+    off within t = 3e-5 of 0, inside the first of 2000 equal panels on [0, 9]. The
+    reference: `mp_reference`'s characteristic-function integral in mpmath."""
+    sys.path.insert(0, os.path.dirname(__file__))
+    import mp_reference as R
+
+    gamma = (1.193097083077042, 0.7027574910401887)
+    ref = float(R.mmd_charfn(R.Law("logistic", (4.236, scale)), R.Law("gamma", gamma), 1.618))
+    r = gv.divergence("mmd", f"logistic(4.236, {scale!r})", f"gamma({gamma[0]!r}, {gamma[1]!r})",
+                      bandwidth=1.618)
+    assert abs(r.value - ref) <= max(3 * r.error, 1e-12 * ref), (r.value, r.error, ref)
+    assert r.accurate

@@ -15,6 +15,7 @@ from torch.utils.checkpoint import checkpoint
 from ..distributions.continuous import AffineLaw
 from ..distributions.measure import Measure1D, _cat
 from ..distributions.quadrature import panel_nodes
+from .frames import centres_widths
 from .gaussian import expected_abs, safe_sqrt
 from .nodes import nodes_1d
 from .precision import PANEL_NODES
@@ -227,6 +228,14 @@ def mmd_cf_1d(P: Measure1D, Q: Measure1D, ell: float) -> torch.Tensor | None:
     cycles = spread * math.sqrt(2) / ell * 9 / (2 * math.pi)      # oscillations over [0, 9]
     panels = int(min(2000, max(24, 3 * cycles)))
     edges = torch.linspace(0.0, 9.0, panels + 1, dtype=torch.float64)
+    # A wide law's characteristic function falls off within t ≈ ℓ/(√2·width) of 0: a
+    # logistic of scale 13451 by t = 3e-5, inside the first of 2000 panels 0.0045 wide
+    # (MMD² 1.7e-5 off under an estimate of 1.6e-6). Breaks graded from an eighth of that.
+    _, widths = centres_widths([*P.comps, *Q.comps])
+    tau = ell / (math.sqrt(2) * float(np.max(widths))) / 8 if widths.size else math.inf
+    if tau < 9.0 / panels:
+        graded = tau * 2.0 ** np.arange(int(math.ceil(math.log2(9.0 / panels / tau))))
+        edges = torch.sort(torch.cat([edges, torch.as_tensor(graded)])).values
     t, wt = panel_nodes(edges[:-1], edges[1:], PANEL_NODES.get())
     t, wt = t.flatten(), wt.flatten()
     omega = math.sqrt(2) * t / ell
