@@ -58,6 +58,14 @@ def _kernel_sum(ww: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.
     return (ww * e).sum((-1, -2)), size.sum((-1, -2))
 
 
+def _tighter(value: torch.Tensor, bound: float, two: torch.Tensor, two_bound: torch.Tensor
+             ) -> tuple[torch.Tensor, float]:
+    """Per row, the two-Gaussian form where its bound is below the general sum's."""
+    close = two_bound < bound
+    chosen = torch.where(close, two_bound, torch.full_like(two_bound, bound))
+    return torch.where(close, two, value), float(chosen.max())
+
+
 def _signed(k_pp, k_qq, k_pq) -> tuple[torch.Tensor, float]:
     value = k_pp[0] + k_qq[0] - 2 * k_pq[0]
     size = k_pp[1] + k_qq[1] + 2 * k_pq[1]
@@ -79,11 +87,8 @@ def mmd_1d(gp: GaussMix, gq: GaussMix, ell: float) -> tuple[torch.Tensor, float]
 
     value, bound = _signed(k(gp, gp), k(gq, gq), k(gp, gq))
     if _single(gp) and _single(gq):
-        two, two_bound = _mmd_two(gp[1][..., 0], gp[2][..., 0], gq[1][..., 0], gq[2][..., 0],
-                                  ell)
-        close = two_bound < bound
-        value = torch.where(close, two, value)
-        bound = float(torch.where(close, two_bound, torch.full_like(two_bound, bound)).max())
+        two = _mmd_two(gp[1][..., 0], gp[2][..., 0], gq[1][..., 0], gq[2][..., 0], ell)
+        value, bound = _tighter(value, bound, *two)
     return value, bound
 
 
@@ -152,11 +157,9 @@ def mmd_2d(gp: GaussMix, gq: GaussMix, ell: float) -> tuple[torch.Tensor, float]
 
     value, bound = _signed(k(gp, gp), k(gq, gq), k(gp, gq))
     if _single(gp) and _single(gq):
-        two, two_bound = _mmd_two_2d(gp[1][..., 0, :], gp[2][..., 0, :, :],
-                                     gq[1][..., 0, :], gq[2][..., 0, :, :], ell)
-        close = two_bound < bound
-        value = torch.where(close, two, value)
-        bound = float(torch.where(close, two_bound, torch.full_like(two_bound, bound)).max())
+        two = _mmd_two_2d(gp[1][..., 0, :], gp[2][..., 0, :, :],
+                          gq[1][..., 0, :], gq[2][..., 0, :, :], ell)
+        value, bound = _tighter(value, bound, *two)
     return value, bound
 
 
@@ -219,11 +222,8 @@ def energy_1d(gp: GaussMix, gq: GaussMix) -> tuple[torch.Tensor, float]:
     size = 2 * sa + sb + sc
     bound = ULPS * EPS * float(size.max()) if size.numel() else 0.0
     if _single(gp) and _single(gq):
-        two, two_bound = _energy_two(gp[1][..., 0], gp[2][..., 0], gq[1][..., 0],
-                                     gq[2][..., 0])
-        close = two_bound < bound
-        value = torch.where(close, two, value)
-        bound = float(torch.where(close, two_bound, torch.full_like(two_bound, bound)).max())
+        two = _energy_two(gp[1][..., 0], gp[2][..., 0], gq[1][..., 0], gq[2][..., 0])
+        value, bound = _tighter(value, bound, *two)
     return value, bound
 
 
