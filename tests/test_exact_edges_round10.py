@@ -202,3 +202,40 @@ def test_mmd_of_a_wide_law_resolves_its_characteristic_function_near_0(scale):
                       bandwidth=1.618)
     assert abs(r.value - ref) <= max(3 * r.error, 1e-12 * ref), (r.value, r.error, ref)
     assert r.accurate
+
+
+# Seed 2035, pair with a Student t of index 0.0018 -----------------------------------------
+
+T_WIDE = "student_t(0.0018310557550499271, 0.193, 2.674161786187978)"
+T_NARROW = "student_t(1.0836877472433997, 4.735, 0.28190560216476274)"
+
+
+def test_a_t_of_index_0_0018_counts_its_mass_beyond_the_float_range():
+    """A t of index 0.0018 keeps 0.27 of its mass beyond ±1.8e308, where no node can go.
+    KL against it came out 6.69 with an error of 0.013 (the truth 7.34: mpmath at 40
+    digits, `mp_reference`, search seed 2035); that mass now enters the error, and is
+    P(|T| > X) from the incomplete beta (mpmath here)."""
+    import torch
+
+    from ganloss_viz.distributions.base import dist
+
+    law = dist(T_WIDE).realize({k: torch.tensor(v, dtype=torch.float64)
+                                for k, v in dist(T_WIDE).flat_params().items()}).comps[0]
+    nu, loc, s = mp.mpf("0.0018310557550499271"), mp.mpf("0.193"), mp.mpf("2.674161786187978")
+    big = mp.mpf(1.7976931348623157e308)
+    with mp.workdps(30):
+        def sf(x):
+            return mp.betainc(nu / 2, mp.mpf(1) / 2, 0, nu / (nu + x * x), regularized=True) / 2
+        ref = sf((big - loc) / s) + sf((big + loc) / s)
+    assert abs(float(law.unresolved_mass_np()) - ref) <= 1e-10 * ref
+    for div, truth in (("kl", 7.338306516810806), ("reverse_kl", 583.1930697717546),
+                       ("jeffreys", 590.5313762885654)):
+        r = gv.divergence(div, T_NARROW, T_WIDE)
+        assert not r.accurate and abs(r.value - truth) <= 3 * r.error, (div, r.value, r.error)
+
+
+def test_a_bounded_divergence_is_never_given_an_error_wider_than_its_range():
+    """JS of the same pair: its error would be 271 (the unseen mass times 1e3); JS lies in
+    [0, ln 2], so no more than ln 2 is ever claimed."""
+    r = gv.divergence("js", T_NARROW, T_WIDE)
+    assert r.error <= math.log(2) and not r.accurate

@@ -291,6 +291,27 @@ class StudentTLaw(_LocScale):
     def far_growth(self, side, v):
         return Growth({LOG_TERM: v["df"] + 1.0})
 
+    def unresolved_mass_np(self):
+        """Mass beyond the float range (|x| above 1.8e308), where no node can go: a t of
+        index 0.0018 keeps a quarter of its mass out there (KL against it came out 6.69
+        for 7.34 with an error of 0.013); one of index 0.164, 1e-50."""
+        # P(|T| > X) for X far out, from the leading term of the regularised incomplete
+        # beta (scipy's stdtr squares X and returns 0 from 1e154 on, for 0.14 here):
+        # 0.5·z^(ν/2) / ((ν/2)·B(ν/2, 1/2)) per side, z = ν/X², all in logs
+        big = np.finfo(np.float64).max
+        df, loc, scale = _np(self.df), self.array("loc"), self.array("scale")
+        half = df / 2
+        total = 0.0
+        for edge in (big - loc, big + loc):
+            log_x = np.log(np.maximum(edge, 1e-300)) - np.log(scale)
+            log_z = np.log(df) - 2 * log_x
+            total = total + 0.5 * np.exp(half * log_z - np.log(half)
+                                         - _special().betaln(half, 0.5))
+        # below 1e-18 (an index above 0.058) it is under the rounding floor of any value's
+        # error (1e3 times it, the f-divergences' allowance, is 1e-15), and taken as 0:
+        # a Rényi coefficient of order above 1 has no bound at all once any mass is unseen
+        return np.where(total > 1e-18, np.minimum(total, 1.0), 0.0)[..., 0]
+
     def log_prob(self, x):
         z = _z(x, self.loc, self.scale)
         v = self.df

@@ -180,6 +180,10 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
         error = 0.0 if infinite or bool(rough_inf.any()) else abs(fine - rough.item())
     v = math.inf if infinite else value.detach().item() + 0.0
     error = 0.0 if infinite else _honest(float(error), v, method)
+    if math.isfinite(error):
+        # a bounded divergence is never further from the truth than its range is wide
+        # (inf stays: no bound at all, a failed estimate)
+        error = min(error, div.bounds[1] - div.bounds[0])
     if math.isinf(v) and not infinite or math.isnan(error):
         # A finite divergence that overflowed (or an estimate that failed): no bound.
         error = math.inf
