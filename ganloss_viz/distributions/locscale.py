@@ -13,7 +13,7 @@ import torch
 
 from .asymptotics import LOG_TERM, Growth, exp_coef, pow_term
 from .law1d import Continuous1D
-from .mesh import INF, LOG_SQRT_2PI, _np, _special, ndtri
+from .mesh import INF, LOG_SQRT_2PI, _np, _special, absmax, ndtri
 
 
 class _Ratio(torch.autograd.Function):
@@ -64,16 +64,6 @@ def ratio(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         if small >= 1e-140 and absmax(r) < 1e150:
             return r
     return _Ratio.apply(a, b)
-
-
-def absmax(t: torch.Tensor) -> float:
-    """max |t| (detached; NaN if t holds one): one reduction, where abs-then-max or a
-    mask's any() took two or three passes over the nodes."""
-    if not t.numel():
-        return 0.0
-    lo, hi = torch.aminmax(t.detach())
-    a, b = -lo.item(), hi.item()
-    return math.nan if math.isnan(a) or math.isnan(b) else max(a, b)
 
 
 def _z(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:

@@ -87,6 +87,16 @@ def _np(t: torch.Tensor) -> np.ndarray:
     return t.detach().cpu().numpy()
 
 
+def absmax(t: torch.Tensor) -> float:
+    """max |t| (detached; NaN if t holds one): one reduction, where abs-then-max or a
+    mask's any() took two or three passes over the nodes."""
+    if not t.numel():
+        return 0.0
+    lo, hi = torch.aminmax(t.detach())
+    a, b = -lo.item(), hi.item()
+    return math.nan if math.isnan(a) or math.isnan(b) else max(a, b)
+
+
 _NDTRI_MEMO: dict[bytes, np.ndarray] = {}
 _MEMO_POINTS = 256           # level sets up to this size are remembered (meshes' levels)
 
