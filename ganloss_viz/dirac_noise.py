@@ -23,6 +23,8 @@ import math
 import numpy as np
 import torch
 
+from .distributions.mesh import ndtr
+
 Tensor = torch.Tensor
 HERMITE_NODES = 40
 LEGENDRE_PIECES = (0.0, 2.0, 5.0, 10.0, 20.0, 35.0, 60.0)
@@ -63,7 +65,7 @@ def _wide(mu: Tensor, s: Tensor) -> Tensor:
     """E min(X, 0) − E g(|X|) for s > 0."""
     _, _, u, v = _rules(mu.dtype)
     z = mu / s
-    e_min = mu * torch.special.ndtr(-z) - s * torch.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    e_min = mu * ndtr(-z) - s * torch.exp(-z * z / 2) / math.sqrt(2 * math.pi)
     sd, m = s[..., None], mu[..., None]
     dens = (torch.exp(-((u - m) / sd) ** 2 / 2) + torch.exp(-((u + m) / sd) ** 2 / 2)) / \
         (sd * math.sqrt(2 * math.pi))

@@ -13,7 +13,7 @@ import torch
 from .asymptotics import LOG2_TERM, LOG_TERM, Growth, pow_term
 from .law1d import Continuous1D
 from .locscale import _finite_square
-from .mesh import FINEST, INF, LOG_SQRT_2PI, _np, _special, graded, ndtri
+from .mesh import FINEST, INF, LOG_SQRT_2PI, _np, _special, graded, ndtr, ndtri
 
 
 class UniformLaw(Continuous1D):
@@ -182,11 +182,11 @@ class LogNormalLaw(_Positive):
         return Growth({LOG2_TERM: 0.5 / s2, LOG_TERM: v["loc"] / s2 - 1.0})
 
     def cdf(self, x):
-        return torch.special.ndtr((x.clamp(min=1e-300).log() - self.loc) / self.scale)
+        return ndtr((x.clamp(min=1e-300).log() - self.loc) / self.scale)
 
     def sf_np(self, x):
         z = (np.log(np.clip(x, 1e-300, None)) - _np(self.loc)) / _np(self.scale)
-        return torch.special.ndtr(torch.as_tensor(-z)).numpy()
+        return ndtr(torch.as_tensor(-z)).numpy()
 
     def scaled(self, k):
         return LogNormalLaw((self.loc - math.log(k))[..., 0], self.scale[..., 0])

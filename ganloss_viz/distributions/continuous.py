@@ -39,6 +39,7 @@ from .mesh import (
     _special,
     graded,
     heavy_levels,
+    ndtr,
     ndtri,
 )
 
@@ -48,5 +49,6 @@ __all__ = [
     "BetaLaw", "CauchyLaw", "Continuous1D", "ExponentialLaw", "GammaLaw", "GumbelLaw",
     "LaplaceLaw", "LogNormalLaw", "LogisticLaw", "NormalLaw", "StudentTLaw", "UniformLaw",
     "_CDF_NODES", "_LocScale", "_Positive", "_RESOLVED", "_finite_square", "_log1p_sq",
-    "_np", "_special", "_z", "graded", "heavy_levels", "ndtri", "ratio",
+    "_np", "_special", "_z", "graded", "heavy_levels", "ndtr", "ndtri",
+    "ratio",
 ]

@@ -13,7 +13,7 @@ import torch
 
 from .asymptotics import LOG_TERM, Growth, exp_coef, pow_term
 from .law1d import Continuous1D
-from .mesh import INF, LOG_SQRT_2PI, _np, _special, absmax, ndtri
+from .mesh import INF, LOG_SQRT_2PI, _np, _special, absmax, ndtr, ndtri
 
 
 class _Ratio(torch.autograd.Function):
@@ -153,7 +153,7 @@ class NormalLaw(_LocScale):
         return lp if far is None else torch.where(far, torch.full_like(lp, -INF), lp)
 
     def cdf(self, x):
-        return torch.special.ndtr(_z(x, self.loc, self.scale))
+        return ndtr(_z(x, self.loc, self.scale))
 
     @staticmethod
     def std_quantile(u):

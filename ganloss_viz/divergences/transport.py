@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.utils.checkpoint import checkpoint
 
-from ..distributions.continuous import LogNormalLaw, _np, ndtri
+from ..distributions.continuous import LogNormalLaw, _np, ndtr, ndtri
 from ..distributions.measure import Measure1D, _cat
 from ..distributions.quadrature import panel_nodes
 from .frames import centres_widths, frames, owned
@@ -380,7 +380,7 @@ def _lognormal_tail_w2(P: Measure1D, Q: Measure1D, eps: float) -> np.ndarray:
         for sj, mj, cj in laws:
             c = ci + cj
             with np.errstate(over="ignore"):
-                upper = torch.special.ndtr(torch.as_tensor(c - z0)).numpy()
+                upper = ndtr(torch.as_tensor(c - z0)).numpy()
                 total = total + si * sj * np.exp(mi + mj + 0.5 * c * c) * upper
     return total
 
