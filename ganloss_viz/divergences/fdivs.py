@@ -113,7 +113,11 @@ class _KLBalanced(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         d, ea, eb = ctx.saved_tensors
-        return grad * (ea * d), grad * (eb - ea)
+        ga, gb = grad * (ea * d), grad * (eb - ea)
+        # a node of weight 0 (inside an end cell) may hold a·d = 1e306 · 2e5 = inf: 0, not
+        # the 0 · inf = nan that left ∂KL/∂a of beta(0.005, 3) ‖ lognormal nan
+        off = grad == 0
+        return torch.where(off, 0.0, ga), torch.where(off, 0.0, gb)
 
 
 # KL's generator plus the affine −(u − 1), which integrates to 0 (f(0) = 1 accounts for Q's

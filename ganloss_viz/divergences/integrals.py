@@ -335,7 +335,7 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             # ~0.06) that no end cell carries: unseen by the nodes; its share of the
             # integral is at most that mass times the integrand's size per unit of mass
             # there (|log p/q| < 1e3).
-            error = error + 1e3 * unresolved_mass(P, Q, n.cell_mass)
+            error = error + 1e3 * unresolved_mass(P, Q, n.cell_mass) + n.cell_error
         if error is not None and kappa > KAPPA_OK:
             # Positions are known to kappa widths only: the integrand's error is about
             # that many times its log-derivative (a few units where the mass is).

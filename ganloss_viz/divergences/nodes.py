@@ -54,6 +54,7 @@ class Nodes:
     w_coarse: torch.Tensor | None = None   # weights of a coarser rule on the same points
     breaks: torch.Tensor | None = None     # the panels' ends, attached (1-D line meshes)
     cell_mass: np.ndarray | float = 0.0    # per row, the mass that end cells carry
+    cell_error: float = 0.0                # what their log-ratios' rounding may cost
 
 
 SNAP_ULPS = 4096
@@ -393,9 +394,9 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
         w = torch.where(inside, w, torch.zeros_like(w))
         wc = None if wc is None else torch.where(inside, wc, torch.zeros_like(wc))
     lp, lq = P.log_density(x), Q.log_density(x)
-    carried = 0.0
+    carried, cell_error = 0.0, 0.0
     if cells and P.comps and Q.comps:
-        keep, entries, carried = end_cells(P, Q, x, breaks, bounds)
+        keep, entries, carried, cell_error = end_cells(P, Q, x, breaks, bounds)
         if entries:
             w = torch.where(keep, w, torch.zeros_like(w))
             wc = None if wc is None else torch.where(keep, wc, torch.zeros_like(wc))
@@ -407,7 +408,7 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
         if aloc.shape[-1]:
             x, w, lp, lq = (_cat([x, aloc]), _cat([w, aw]), _cat([lp, alp]), _cat([lq, alq]))
             wc = None if wc is None else _cat([wc, aw])
-    return Nodes(x, w, lp, lq, wc, breaks, carried)
+    return Nodes(x, w, lp, lq, wc, breaks, carried, cell_error)
 
 
 
@@ -429,7 +430,8 @@ def join(parts: list[Nodes]) -> Nodes:
     """One node set from several (frames): their nodes side by side."""
     wc = None if parts[0].w_coarse is None else _cat([n.w_coarse for n in parts])
     return Nodes(*(_cat([getattr(n, f) for n in parts]) for f in ("x", "w", "lp", "lq")), wc,
-                 cell_mass=sum(n.cell_mass for n in parts))
+                 cell_mass=sum(n.cell_mass for n in parts),
+                 cell_error=sum(n.cell_error for n in parts))
 
 
 def _atom_nodes(P: Measure1D, Q: Measure1D) -> Nodes:
