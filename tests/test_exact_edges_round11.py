@@ -11,6 +11,10 @@
   32, truth 20953.657. A beta of shape 0.005 against a lognormal was ∞ (not accurate),
   and its ∂/∂a nan. References: the closed forms from the log-moments, E log X and
   Var log X (digamma, trigamma), at 50 digits, and mpmath's derivatives of them.
+* A finite value beyond the float range (search seed 2034): reverse KL of a Gumbel of
+  scale 4e-6 against a mixture holding a normal of weight 1.6e-213 at −1.1e270, where
+  −log p = e^{2.8e275}: the value is about 1.6e-213 · e^{2.8e275}, and the engine said
+  2.4e130 (error inf). Now the overflowed value, inf, with error inf and not accurate.
 """
 
 from __future__ import annotations
@@ -116,3 +120,30 @@ def test_kl_of_a_singular_end_against_a_lognormal_vanishing_there(p, names, ref,
             g = mp.diff(lambda t, i=i: ref(*[t if j == i else v for j, v in enumerate(x)]), x[i])
             assert abs(r.grad[name] - g) <= 1e-9 * abs(g), (name, r.grad[name], float(g))
 
+
+FAR_GUMBEL = "gumbel(-1.559, 3.992913521787591e-06)"
+FAR_MIXTURE = ("mixture(components=[gamma(6.3143985263817335, 6.501231074956237e-125), "
+               "normal(-1.131259878270659e+270, 0.0005152500574041196)], "
+               "weights=[0.6381195415183155, 1.643769436650568e-213])")
+
+
+def test_a_finite_value_beyond_the_float_range_is_the_overflowed_value():
+    """log of the normal's share: log w + (x − μ)/β at x = −1.13e270, 2.8e275 ≫ 709.8."""
+    with mp.workdps(30):
+        z = (mp.mpf("-1.559") + mp.mpf("1.131259878270659e+270")) / mp.mpf("3.992913521787591e-06")
+        log_share = mp.log(mp.mpf("1.643769436650568e-213")) + z
+    assert log_share > 710
+    r = gv.divergence("reverse_kl", FAR_GUMBEL, FAR_MIXTURE)
+    assert math.isinf(r.value) and math.isinf(r.error) and not r.accurate
+    # Neyman's q²/p meets e^{e^{|x|/β}} against a Gaussian tail: infinite, decided exactly
+    r = gv.divergence("neyman", FAR_GUMBEL, FAR_MIXTURE)
+    assert math.isinf(r.value) and r.accurate
+
+
+def test_lost_nodes_whose_share_stays_in_range_keep_a_finite_value_without_a_bound():
+    """A normal of weight 1e-300 at −800 under gumbel(0, 1): its share of reverse KL is
+    1e-300 · e^{800.5} ≈ 5e47, in range; the engine does not yet add it, and says so
+    (error inf, not accurate) instead of overflowing to inf."""
+    r = gv.divergence("reverse_kl", "gumbel(0, 1)",
+                      "mixture(components=[normal(0, 1), normal(-800, 1)], weights=[1, 1e-300])")
+    assert math.isfinite(r.value) and math.isinf(r.error) and not r.accurate

@@ -12,7 +12,7 @@ import torch
 
 from .asymptotics import LOG2_TERM, LOG_TERM, Growth, pow_term
 from .law1d import Continuous1D
-from .locscale import _finite_square
+from .locscale import _finite_square, _log_half_square
 from .mesh import FINEST, INF, LOG_SQRT_2PI, _np, _special, graded, ndtr, ndtri
 
 
@@ -183,6 +183,11 @@ class LogNormalLaw(_Positive):
 
     def cdf(self, x):
         return ndtr((x.clamp(min=1e-300).log() - self.loc) / self.scale)
+
+    def log_neg_log_prob(self, x):
+        # −log p ≈ z²/2, z = (log x − μ)/σ (log x itself is within ±745)
+        lz = (x.detach().log() - self.loc.detach()).abs().log() - self.scale.detach().log()
+        return _log_half_square(lz)
 
     def sf_np(self, x):
         z = (np.log(np.clip(x, 1e-300, None)) - _np(self.loc)) / _np(self.scale)

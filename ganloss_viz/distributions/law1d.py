@@ -19,6 +19,8 @@ from .asymptotics import Growth
 from .mesh import _CDF_NODES, _RESOLVED, INF, MESH_LEVELS, _np, heavy_levels
 from .quadrature import panel_nodes, tail_nodes, tail_power
 
+LOST_LOG = math.log(5e299)     # log(−log p) where a log-density has rounded to −inf
+
 
 class Continuous1D:
     """A realised continuous law on the line (parameters shaped (..., 1))."""
@@ -30,6 +32,13 @@ class Continuous1D:
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    def log_neg_log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """A lower bound of log(−log p(x)) (detached) where log_prob rounds to −inf inside
+        the support: how far beyond the float range a log-ratio is there. By default what
+        that rounding itself says, −log p > 5e299 (a normal's log-density is −inf once z²
+        would overflow); families whose log-density can underflow say how much more."""
+        return torch.full_like(x.detach(), LOST_LOG)
 
     def array(self, name: str) -> np.ndarray:
         """The detached array of the tensor attribute `name`, made once while that tensor
@@ -340,6 +349,9 @@ class AffineLaw(Continuous1D):
 
     def log_prob(self, t):
         return self.law.log_prob(self._x(t)) - self.scale.log()
+
+    def log_neg_log_prob(self, t):
+        return self.law.log_neg_log_prob(self._x(t.detach()))
 
     def cdf(self, t):
         return self.law.cdf(self._x(t))

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .asymptotics import LOG_TERM, Growth, exp_coef, pow_term
-from .law1d import Continuous1D
+from .law1d import LOST_LOG, Continuous1D
 from .mesh import INF, LOG_SQRT_2PI, _np, _special, absmax, ndtr, ndtri
 
 
@@ -68,6 +68,17 @@ def ratio(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 def _z(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return ratio(x - loc, scale)
+
+
+def _log_abs_z(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """log|x − loc| − log scale, detached, without x − loc overflowing (halved first)."""
+    x, loc, scale = x.detach(), loc.detach(), scale.detach()
+    return torch.log((0.5 * x - 0.5 * loc).abs()) + math.log(2.0) - torch.log(scale)
+
+
+def _log_half_square(log_abs_z: torch.Tensor) -> torch.Tensor:
+    """log(z²/2) from log|z|, no smaller than the default bound (LOST_LOG)."""
+    return torch.clamp(2 * log_abs_z - math.log(2.0), min=LOST_LOG)
 
 
 def _finite_square(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -154,6 +165,9 @@ class NormalLaw(_LocScale):
 
     def cdf(self, x):
         return ndtr(_z(x, self.loc, self.scale))
+
+    def log_neg_log_prob(self, x):
+        return _log_half_square(_log_abs_z(x, self.loc, self.scale))     # −log p ≈ z²/2
 
     @staticmethod
     def std_quantile(u):
@@ -247,6 +261,13 @@ class GumbelLaw(_LocScale):
         return torch.where(under, torch.full_like(lp, -math.inf), lp)
 
     symmetric = False
+
+    def log_neg_log_prob(self, x):
+        # −log p ≈ e^{−z} on the left (log: |z|, itself maybe beyond the float range), z
+        # on the right (where only z's own overflow makes log p −inf)
+        la = _log_abs_z(x, self.loc, self.scale)
+        out = torch.where(x.detach() < self.loc.detach(), torch.exp(la), la)
+        return torch.clamp(out, min=LOST_LOG)
 
     def cdf(self, x):
         z, under = self._z_safe(x)

@@ -15,6 +15,7 @@ import torch
 
 from .continuous import MESH_LEVELS, MESH_LEVELS_2D, Continuous1D, heavy_levels, ndtri
 from .exact import det2
+from .law1d import LOST_LOG
 
 INF = math.inf
 
@@ -151,6 +152,15 @@ class Measure1D:
         if self.comp_w is _ONE:
             return self.comps[0].log_prob(x)      # one law: no weights to fold in
         return _log_mixture(self.comp_w, [law.log_prob(x) for law in self.comps])
+
+    def log_neg_log_density(self, x: torch.Tensor) -> torch.Tensor:
+        """A lower bound of log(−log p(x)) where the log-density has rounded to −inf inside
+        the support (detached; see Continuous1D.log_neg_log_prob): the smallest over the
+        laws, since −log Σ w_k p_k ≥ min_k (−log p_k) for weights summing to at most 1."""
+        if not self.comps:
+            return torch.full_like(x.detach(), LOST_LOG)
+        parts = torch.broadcast_tensors(*(law.log_neg_log_prob(x) for law in self.comps))
+        return torch.stack(parts).amin(0)
 
     def cdf(self, x: torch.Tensor) -> torch.Tensor:
         """P(X <= x), atoms included."""

@@ -9,6 +9,7 @@ values from tails are `infinite`'s; the log Chernoff coefficient is `chernoff`'s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -91,13 +92,15 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
     inf = inf | _overflow_inf(total, singular)
     error = None if n.w_coarse is None else _gap(total, assemble(n.w_coarse))
     if singular is not None:
-        lost = _lost(h, n, fp, fq, live, singular)
+        lost, beyond = _lost(h, n, fp, fq, live, singular)
         if bool((lost > 0).any()):
             error = math.inf
             # Half the mass or more where the other log-density is below −1.8e308 (two
-            # normals of scale 1e-300 at ±1e300, whose KL is 2e1200): the value is beyond
-            # the float range too, an overflowed finite value (inf, error inf), not 1.
-            total = torch.where(lost >= 0.5, torch.full_like(total, math.inf), total)
+            # normals of scale 1e-300 at ±1e300, whose KL is 2e1200), or any mass where
+            # it is so far below that mass times it passes the float range: the value is
+            # beyond the float range too, an overflowed finite value (inf, error inf).
+            total = torch.where((lost >= 0.5) | beyond(), torch.full_like(total, math.inf),
+                                total)
     return total, inf, bool((both & live).any()), error
 
 
@@ -147,18 +150,35 @@ def _near_top(h: Integrand, n: Nodes, total: torch.Tensor, inf: torch.Tensor,
     return torch.where(near, top - ov, total), error, rel
 
 
-def _lost(h: Integrand, n: Nodes, fp, fq, live, singular) -> torch.Tensor:
+LOG_MAX = math.log(np.finfo(np.float64).max)      # 709.78: log of the largest double
+
+
+def _lost(h: Integrand, n: Nodes, fp, fq, live, singular
+          ) -> tuple[torch.Tensor, Callable[[], torch.Tensor]]:
     """Per row, the mass at nodes where one log-density left the float range (−inf)
     although its support covers them (a Gumbel's left tail past x ≈ −710 s), for an
     integrand that grows without bound there (KL's p·log(p/q)): their share of the
-    integral is unknown, so the value carries no error bound."""
+    integral is unknown, so the value carries no error bound. And a function of no
+    arguments for the rows where that share alone is beyond the float range: Σ w·p·(−log q)
+    over those nodes, from the laws' lower bounds of log(−log q) (`far_log`). A normal of
+    weight 1e-213 at −1.1e270 under a Gumbel of scale 4e-6 at −1.6: −log p = e^{2.8e275}
+    there, and reverse KL was 2.4e130 (error inf), not the overflowed value."""
     with torch.no_grad():
         p_only, q_only = singular
-        lost_p = torch.where(fp & ~fq & live & ~p_only.unsqueeze(-1), n.w * n.lp.exp(), 0.0)
-        lost_q = torch.where(fq & ~fp & live & ~q_only.unsqueeze(-1), n.w * n.lq.exp(), 0.0)
-        lost_p = lost_p if math.isinf(h.fprime_inf) else torch.zeros_like(lost_p)
-        lost_q = lost_q if math.isinf(h.f0) else torch.zeros_like(lost_q)
-        return torch.maximum(lost_p.sum(-1), lost_q.sum(-1))
+        at_p = fp & ~fq & live & ~p_only.unsqueeze(-1) & math.isinf(h.fprime_inf)
+        at_q = fq & ~fp & live & ~q_only.unsqueeze(-1) & math.isinf(h.f0)
+        lost_p = torch.where(at_p, n.w * n.lp.exp(), 0.0)
+        lost_q = torch.where(at_q, n.w * n.lq.exp(), 0.0)
+
+    def beyond() -> torch.Tensor:
+        if n.far_log is None:
+            return torch.zeros(lost_p.shape[:-1], dtype=torch.bool)
+        with torch.no_grad():
+            far_p, far_q = n.far_log()
+            size = torch.where(at_p, n.w.log() + n.lp + far_q,
+                               torch.where(at_q, n.w.log() + n.lq + far_p, -math.inf))
+            return torch.logsumexp(size, -1) > LOG_MAX
+    return torch.maximum(lost_p.sum(-1), lost_q.sum(-1)), beyond
 
 
 # Refinement when the embedded error estimate misses its target: every panel cut in 2,

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from ..distributions.continuous import MESH_LEVELS
+from ..distributions.law1d import LOST_LOG
 from ..distributions.measure import Measure1D, _cat, log_or_minus_inf
 from ..distributions.mesh import MESH_LEVELS_HEAVY
 from ..distributions.quadrature import gauss_legendre, tail_map, tail_power
@@ -55,6 +56,9 @@ class Nodes:
     breaks: torch.Tensor | None = None     # the panels' ends, attached (1-D line meshes)
     cell_mass: np.ndarray | float = 0.0    # per row, the mass that end cells carry
     cell_error: float = 0.0                # what their log-ratios' rounding may cost
+    # (log(−log p), log(−log q)) at the nodes, lower bounds where a log-density rounded to
+    # −inf inside its support (1-D line meshes; computed only when asked)
+    far_log: Callable[[], tuple[torch.Tensor, torch.Tensor]] | None = None
 
 
 SNAP_ULPS = 4096
@@ -408,7 +412,8 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
         if aloc.shape[-1]:
             x, w, lp, lq = (_cat([x, aloc]), _cat([w, aw]), _cat([lp, alp]), _cat([lq, alq]))
             wc = None if wc is None else _cat([wc, aw])
-    return Nodes(x, w, lp, lq, wc, breaks, carried, cell_error)
+    return Nodes(x, w, lp, lq, wc, breaks, carried, cell_error,
+                 lambda: (P.log_neg_log_density(x), Q.log_neg_log_density(x)))
 
 
 
@@ -431,7 +436,14 @@ def join(parts: list[Nodes]) -> Nodes:
     wc = None if parts[0].w_coarse is None else _cat([n.w_coarse for n in parts])
     return Nodes(*(_cat([getattr(n, f) for n in parts]) for f in ("x", "w", "lp", "lq")), wc,
                  cell_mass=sum(n.cell_mass for n in parts),
-                 cell_error=sum(n.cell_error for n in parts))
+                 cell_error=sum(n.cell_error for n in parts),
+                 far_log=lambda: _joined_far_log(parts))
+
+
+def _joined_far_log(parts: list[Nodes]) -> tuple[torch.Tensor, torch.Tensor]:
+    got = [n.far_log() if n.far_log is not None else
+           (torch.full_like(n.lp.detach(), LOST_LOG),) * 2 for n in parts]
+    return _cat([g[0] for g in got]), _cat([g[1] for g in got])
 
 
 def _atom_nodes(P: Measure1D, Q: Measure1D) -> Nodes:
