@@ -15,6 +15,10 @@
   scale 4e-6 against a mixture holding a normal of weight 1.6e-213 at −1.1e270, where
   −log p = e^{2.8e275}: the value is about 1.6e-213 · e^{2.8e275}, and the engine said
   2.4e130 (error inf). Now the overflowed value, inf, with error inf and not accurate.
+* A crossing of p and q far beyond the last node (search seed 2037): a gamma's tail
+  under a Cauchy of weight 1e-170 and scale 5e18 crosses it at x = 1326, inside a panel
+  2.7e18 wide; JS's and GAN's ∂/∂weight were half their value (the crossing search was
+  skipped for a mixture's (1, N) node sets, and its grading stopped at 2^-60 of the panel).
 """
 
 from __future__ import annotations
@@ -147,3 +151,27 @@ def test_lost_nodes_whose_share_stays_in_range_keep_a_finite_value_without_a_bou
     r = gv.divergence("reverse_kl", "gumbel(0, 1)",
                       "mixture(components=[normal(0, 1), normal(-800, 1)], weights=[1, 1e-300])")
     assert math.isfinite(r.value) and math.isinf(r.error) and not r.accurate
+
+
+def test_js_derivative_in_the_weight_of_a_far_wide_cauchy_under_a_gamma_tail():
+    """∂JS/∂w0 = −½ ∫ c·log(1 + p/(π0 c)) dx · w1/(w0 + w1)² (the atom, disjoint from P,
+    adds nothing to the overlap), from mpmath at 30 digits; GAN's is twice it."""
+    k, lam = mp.mpf("0.2164278097196729"), mp.mpf("0.3223175725743477")
+    x0, g = mp.mpf("378.0125548851194"), mp.mpf("5.273268851510131e+18")
+    w0, w1 = mp.mpf("1.048043982376241e-170"), mp.mpf("0.4282756717063826")
+    with mp.workdps(30):
+        pi0 = w0 / (w0 + w1)
+
+        def f(x):
+            p = lam ** k * x ** (k - 1) * mp.exp(-lam * x) / mp.gamma(k)
+            c = 1 / (mp.pi * g * (1 + ((x - x0) / g) ** 2))
+            return c * mp.log1p(p / (pi0 * c))
+        integral = mp.quad(f, [0, 1e-30, 1e-10, 1e-3, 1, 10, 100, 500, 1000, 1326, 1400, 1600,
+                               2000, 3000, 5000, 1e4, mp.inf])
+        want = float(-integral / 2 * w1 / (w0 + w1) ** 2)
+    P = "gamma(0.2164278097196729, 0.3223175725743477)"
+    Q = ("mixture(components=[cauchy(378.0125548851194, 5.273268851510131e+18), "
+         "dirac(-100179800820216.73)], weights=[1.048043982376241e-170, 0.4282756717063826])")
+    for div, factor in (("js", 1.0), ("gan", 2.0)):
+        got = gv.divergence(div, P, Q).grad["q.weights.0"]
+        assert abs(got - factor * want) <= 1e-9 * abs(factor * want), (div, got, want)

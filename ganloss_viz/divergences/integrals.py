@@ -227,14 +227,19 @@ def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
 
     if fr is None:
         n = one(P, Q, refine=refine)
-        lr = (n.lp - n.lq).detach()
-        if refine is None and h.peak is not None and EMBEDDED_ERROR.get() and n.x.dim() == 1 \
-                and sharp_crossings(n.x, lr):
-            # a crossing of p and q inside a panel far wider than its own length scale
-            extra = crossing_breaks(lambda x: P.log_density(x) - Q.log_density(x), n.x, lr,
-                                    n.breaks)
-            if extra.numel():
-                n = one(P, Q, refine=(n.breaks, extra.numpy()))
+        # one row: a single pair, shaped (N,) or, with a mixture's weights, (1, N)
+        if refine is None and h.peak is not None and EMBEDDED_ERROR.get() \
+                and n.x.numel() == n.x.shape[-1]:
+            x, lr = n.x.reshape(-1), (n.lp - n.lq).detach().reshape(-1)
+            if sharp_crossings(x, lr):
+                # a crossing of p and q inside a panel far wider than its own length scale
+                # (a gamma's tail under a Cauchy of weight 1e-170 and scale 5e18, 950
+                # beyond the last node: JS's ∂/∂weight was half its value)
+                extra = crossing_breaks(lambda t: P.log_density(t) - Q.log_density(t), x, lr,
+                                        n.breaks)
+                if extra.numel():
+                    n = one(P, Q, refine=(n.breaks, extra.numpy().reshape(
+                        n.breaks.shape[:-1] + extra.shape)))
         return n
     parts = []
     for k in range(fr.anchor.shape[-1]):

@@ -12,6 +12,7 @@ The crossing is found by bisection and breaks are graded from the distance d at 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -54,7 +55,11 @@ def crossing_breaks(lr: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
         # the panel each root lies in
         k = torch.searchsorted(b, root).clamp(1, b.shape[-1] - 1)
         a_end, b_end = b[k - 1], b[k]
-        d = (b_end - a_end).unsqueeze(-1) * 2.0 ** -torch.arange(60, dtype=torch.float64)
+        # halvings of the panel down to 2^-60 of it, and of 1 where it is wider (a panel
+        # 2.7e18 wide with a crossing whose |log p − log q| reaches 1 within 3)
+        width = (b_end - a_end).unsqueeze(-1)
+        halvings = 60 + max(0, math.ceil(math.log2(max(float(width.max()), 1.0))))
+        d = width * 2.0 ** -torch.arange(halvings, dtype=torch.float64)
         r = root.unsqueeze(-1)
         reach = torch.maximum(lr(r - d).abs(), lr(r + d).abs())
         d1 = torch.where(reach <= 1.0, d, torch.zeros_like(d)).amax(-1, keepdim=True)
