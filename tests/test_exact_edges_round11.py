@@ -14,7 +14,8 @@
 * A finite value beyond the float range (search seed 2034): reverse KL of a Gumbel of
   scale 4e-6 against a mixture holding a normal of weight 1.6e-213 at −1.1e270, where
   −log p = e^{2.8e275}: the value is about 1.6e-213 · e^{2.8e275}, and the engine said
-  2.4e130 (error inf). Now the overflowed value, inf, with error inf and not accurate.
+  2.4e130 (error inf). Now the overflowed value, inf, with error inf and not accurate;
+  and where that share stays in range, it is added, from log(−log p) in log space.
 * A crossing of p and q far beyond the last node (search seed 2037): a gamma's tail
   under a Cauchy of weight 1e-170 and scale 5e18 crosses it at x = 1326, inside a panel
   2.7e18 wide; JS's and GAN's ∂/∂weight were half their value (the crossing search was
@@ -144,13 +145,21 @@ def test_a_finite_value_beyond_the_float_range_is_the_overflowed_value():
     assert math.isinf(r.value) and r.accurate
 
 
-def test_lost_nodes_whose_share_stays_in_range_keep_a_finite_value_without_a_bound():
-    """A normal of weight 1e-300 at −800 under gumbel(0, 1): its share of reverse KL is
-    1e-300 · e^{800.5} ≈ 5e47, in range; the engine does not yet add it, and says so
-    (error inf, not accurate) instead of overflowing to inf."""
+def test_lost_nodes_whose_share_stays_in_range_are_added_in_log_space():
+    """A normal of weight 1e-300 at −800 under gumbel(0, 1): log p rounds to −inf there,
+    but −log p = e^{−x} + x is known: its share of reverse KL is π1·E e^{−X} = π1·e^{800.5}
+    = 4.495e47, in range (it was 0.23 with error inf). The rest (0.23) is below its ulp.
+    ∂/∂(its loc) = −share, ∂/∂p.loc = share, ∂/∂p.scale = (μ − 1)·share."""
+    with mp.workdps(40):
+        w1 = mp.mpf("1e-300")
+        share = w1 / (1 + w1) * mp.exp(mp.mpf("800.5"))
     r = gv.divergence("reverse_kl", "gumbel(0, 1)",
                       "mixture(components=[normal(0, 1), normal(-800, 1)], weights=[1, 1e-300])")
-    assert math.isfinite(r.value) and math.isinf(r.error) and not r.accurate
+    gap = abs(mp.mpf(r.value) - share)
+    assert r.accurate and gap <= 3 * r.error and gap <= 1e-12 * share, (r.value, r.error)
+    for name, want in (("q.components.1.loc", -share), ("p.loc", share),
+                       ("p.scale", -801 * share)):
+        assert abs(r.grad[name] - want) <= 1e-9 * abs(want), (name, r.grad[name], float(want))
 
 
 def test_js_derivative_in_the_weight_of_a_far_wide_cauchy_under_a_gamma_tail():
@@ -175,3 +184,4 @@ def test_js_derivative_in_the_weight_of_a_far_wide_cauchy_under_a_gamma_tail():
     for div, factor in (("js", 1.0), ("gan", 2.0)):
         got = gv.divergence(div, P, Q).grad["q.weights.0"]
         assert abs(got - factor * want) <= 1e-9 * abs(factor * want), (div, got, want)
+

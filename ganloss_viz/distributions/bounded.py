@@ -184,9 +184,12 @@ class LogNormalLaw(_Positive):
     def cdf(self, x):
         return ndtr((x.clamp(min=1e-300).log() - self.loc) / self.scale)
 
+    far_log_exact = True
+
     def log_neg_log_prob(self, x):
         # −log p ≈ z²/2, z = (log x − μ)/σ (log x itself is within ±745)
-        lz = (x.detach().log() - self.loc.detach()).abs().log() - self.scale.detach().log()
+        lz = (x.clamp(min=1e-300).log() - self.loc).abs().clamp(min=1e-300).log() \
+            - self.scale.log()
         return _log_half_square(lz)
 
     def sf_np(self, x):

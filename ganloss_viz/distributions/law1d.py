@@ -33,11 +33,15 @@ class Continuous1D:
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    # whether log_neg_log_prob is log(−log p) itself, not only a lower bound
+    far_log_exact: bool = False
+
     def log_neg_log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        """A lower bound of log(−log p(x)) (detached) where log_prob rounds to −inf inside
-        the support: how far beyond the float range a log-ratio is there. By default what
-        that rounding itself says, −log p > 5e299 (a normal's log-density is −inf once z²
-        would overflow); families whose log-density can underflow say how much more."""
+        """log(−log p(x)) where log_prob rounds to −inf inside the support: how far beyond
+        the float range a log-ratio is there. Families whose log-density can underflow give
+        it (attached, `far_log_exact`: the terms they drop weigh 1e-290 of −log p ≥ 5e299
+        there); by default a lower bound, what the rounding itself says (−log p > 5e299:
+        a normal's log-density is −inf once z² would overflow)."""
         return torch.full_like(x.detach(), LOST_LOG)
 
     def array(self, name: str) -> np.ndarray:
@@ -350,8 +354,12 @@ class AffineLaw(Continuous1D):
     def log_prob(self, t):
         return self.law.log_prob(self._x(t)) - self.scale.log()
 
+    @property
+    def far_log_exact(self) -> bool:
+        return self.law.far_log_exact
+
     def log_neg_log_prob(self, t):
-        return self.law.log_neg_log_prob(self._x(t.detach()))
+        return self.law.log_neg_log_prob(self._x(t))
 
     def cdf(self, t):
         return self.law.cdf(self._x(t))

@@ -71,9 +71,10 @@ def _z(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
 
 
 def _log_abs_z(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-    """log|x − loc| − log scale, detached, without x − loc overflowing (halved first)."""
-    x, loc, scale = x.detach(), loc.detach(), scale.detach()
-    return torch.log((0.5 * x - 0.5 * loc).abs()) + math.log(2.0) - torch.log(scale)
+    """log|x − loc| − log scale without x − loc overflowing (halved first); at x = loc
+    (never a node whose log-density rounded to −inf) a finite value without a gradient."""
+    half = (0.5 * x - 0.5 * loc).abs().clamp(min=1e-300)
+    return torch.log(half) + math.log(2.0) - torch.log(scale)
 
 
 def _log_half_square(log_abs_z: torch.Tensor) -> torch.Tensor:
@@ -165,6 +166,8 @@ class NormalLaw(_LocScale):
 
     def cdf(self, x):
         return ndtr(_z(x, self.loc, self.scale))
+
+    far_log_exact = True
 
     def log_neg_log_prob(self, x):
         return _log_half_square(_log_abs_z(x, self.loc, self.scale))     # −log p ≈ z²/2
@@ -262,11 +265,14 @@ class GumbelLaw(_LocScale):
 
     symmetric = False
 
+    far_log_exact = True
+
     def log_neg_log_prob(self, x):
         # −log p ≈ e^{−z} on the left (log: |z|, itself maybe beyond the float range), z
         # on the right (where only z's own overflow makes log p −inf)
         la = _log_abs_z(x, self.loc, self.scale)
-        out = torch.where(x.detach() < self.loc.detach(), torch.exp(la), la)
+        left = x.detach() < self.loc.detach()
+        out = torch.where(left, torch.exp(torch.where(left, la, torch.zeros_like(la))), la)
         return torch.clamp(out, min=LOST_LOG)
 
     def cdf(self, x):

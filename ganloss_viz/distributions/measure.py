@@ -153,14 +153,15 @@ class Measure1D:
             return self.comps[0].log_prob(x)      # one law: no weights to fold in
         return _log_mixture(self.comp_w, [law.log_prob(x) for law in self.comps])
 
-    def log_neg_log_density(self, x: torch.Tensor) -> torch.Tensor:
-        """A lower bound of log(−log p(x)) where the log-density has rounded to −inf inside
-        the support (detached; see Continuous1D.log_neg_log_prob): the smallest over the
-        laws, since −log Σ w_k p_k ≥ min_k (−log p_k) for weights summing to at most 1."""
+    def log_neg_log_density(self, x: torch.Tensor) -> tuple[torch.Tensor, bool]:
+        """(log(−log p(x)), whether exact) where the log-density has rounded to −inf inside
+        the support (see Continuous1D.log_neg_log_prob): the smallest over the laws, since
+        −log Σ w_k p_k is min_k (−log p_k) up to the −log w_k ≤ 745 that it drops beside
+        5e299; exact where every law's is, else a lower bound."""
         if not self.comps:
-            return torch.full_like(x.detach(), LOST_LOG)
+            return torch.full_like(x.detach(), LOST_LOG), False
         parts = torch.broadcast_tensors(*(law.log_neg_log_prob(x) for law in self.comps))
-        return torch.stack(parts).amin(0)
+        return torch.stack(parts).amin(0), all(law.far_log_exact for law in self.comps)
 
     def cdf(self, x: torch.Tensor) -> torch.Tensor:
         """P(X <= x), atoms included."""

@@ -90,17 +90,28 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
             mass = (1 - _wsum(n.w, e)).detach()
             inf = inf | (singular[exact] if singular is not None else has & (mass > 1e-300))
     inf = inf | _overflow_inf(total, singular)
-    error = None if n.w_coarse is None else _gap(total, assemble(n.w_coarse))
+    rough = None if n.w_coarse is None else assemble(n.w_coarse)
+    unknown = beyond = False
     if singular is not None:
-        lost, beyond = _lost(h, n, fp, fq, live, singular)
+        lost, far = _lost(h, n, fp, fq, singular)
         if bool((lost > 0).any()):
-            error = math.inf
-            # Half the mass or more where the other log-density is below −1.8e308 (two
-            # normals of scale 1e-300 at ±1e300, whose KL is 2e1200), or any mass where
-            # it is so far below that mass times it passes the float range: the value is
-            # beyond the float range too, an overflowed finite value (inf, error inf).
-            total = torch.where((lost >= 0.5) | beyond(), torch.full_like(total, math.inf),
-                                total)
+            # the share of the nodes where the other log-density left the float range,
+            # from log(−log q) there (`far_log`): added where known, else no error bound
+            share, share_rough, beyond = far()
+            unknown = share is None
+            if unknown:
+                # Half the mass or more where the other log-density is below −5e299
+                # (two normals of scale 1e-300 at ±1e300, whose KL is 2e1200): beyond
+                # the float range too, an overflowed finite value, not 1.
+                beyond = beyond | (lost >= 0.5)
+            else:
+                total = total + share
+                rough = None if rough is None else rough + share_rough
+            # an overflowed finite value: inf, with no error bound
+            total = torch.where(beyond, torch.full_like(total, math.inf), total)
+    error = None if rough is None else _gap(total, rough)
+    if unknown or bool(torch.as_tensor(beyond).any()):
+        error = math.inf
     return total, inf, bool((both & live).any()), error
 
 
@@ -153,32 +164,61 @@ def _near_top(h: Integrand, n: Nodes, total: torch.Tensor, inf: torch.Tensor,
 LOG_MAX = math.log(np.finfo(np.float64).max)      # 709.78: log of the largest double
 
 
-def _lost(h: Integrand, n: Nodes, fp, fq, live, singular
-          ) -> tuple[torch.Tensor, Callable[[], torch.Tensor]]:
+def _lost(h: Integrand, n: Nodes, fp, fq, singular
+          ) -> tuple[torch.Tensor, Callable[[], tuple]]:
     """Per row, the mass at nodes where one log-density left the float range (−inf)
     although its support covers them (a Gumbel's left tail past x ≈ −710 s), for an
-    integrand that grows without bound there (KL's p·log(p/q)): their share of the
-    integral is unknown, so the value carries no error bound. And a function of no
-    arguments for the rows where that share alone is beyond the float range: Σ w·p·(−log q)
-    over those nodes, from the laws' lower bounds of log(−log q) (`far_log`). A normal of
-    weight 1e-213 at −1.1e270 under a Gumbel of scale 4e-6 at −1.6: −log p = e^{2.8e275}
-    there, and reverse KL was 2.4e130 (error inf), not the overflowed value."""
+    integrand that grows without bound there (KL's p·log(p/q)); and a function of no
+    arguments for those nodes' share of the integral: (share with the fine weights, with
+    the coarse ones, rows where it passes the float range). The share is the integrand's
+    dominant form there (`tail_forms`): p^a·(−log q), from the laws' log(−log q) (`far_log`),
+    or e^(|b|·(−log q)) for a form p^a q^b with b < 0 (χ²'s p²/q), always beyond. The
+    shares are None where a law only bounds log(−log q) from below: that bound still
+    decides which rows are beyond. A normal of weight 1e-213 at −1.1e270 under a Gumbel of
+    scale 4e-6: −log p = e^{2.8e275} there, and reverse KL was 2.4e130 (error inf)."""
     with torch.no_grad():
         p_only, q_only = singular
-        at_p = fp & ~fq & live & ~p_only.unsqueeze(-1) & math.isinf(h.fprime_inf)
-        at_q = fq & ~fp & live & ~q_only.unsqueeze(-1) & math.isinf(h.f0)
+        # (nodes of either rule: the coarse one's carry weight 0 in the fine one's w)
+        at_p = fp & ~fq & ~p_only.unsqueeze(-1) & math.isinf(h.fprime_inf)
+        at_q = fq & ~fp & ~q_only.unsqueeze(-1) & math.isinf(h.f0)
         lost_p = torch.where(at_p, n.w * n.lp.exp(), 0.0)
         lost_q = torch.where(at_q, n.w * n.lq.exp(), 0.0)
 
-    def beyond() -> torch.Tensor:
+    def far():
+        rows = torch.zeros(lost_p.shape[:-1], dtype=torch.bool)
         if n.far_log is None:
-            return torch.zeros(lost_p.shape[:-1], dtype=torch.bool)
+            return None, None, rows
+        (far_p, exact_p), (far_q, exact_q) = n.far_log()
+        # per side: (nodes, own log-density, the other's log(−log), exact, forms' powers)
+        sides = ((at_p, n.lp, far_q, exact_q, [(a, b) for a, b in h.tail_forms]),
+                 (at_q, n.lq, far_p, exact_p, [(b, a) for a, b in h.tail_forms]))
+        known = True
+        logs, explode = [], rows
+        for at, own, far_log, exact, forms in sides:
+            if not bool(at.any()):
+                continue
+            if any(b < 0 for _, b in forms):
+                explode = explode | at.any(-1)
+                continue
+            powers = [a for a, b in forms if b == 0]
+            known = known and exact and h.tail_diff and bool(powers)
+            lead = max(powers, default=1.0)
+            logs.append(torch.where(at, lead * own + far_log, torch.full_like(own, -math.inf)))
+        if not logs:
+            return None, None, explode
+        size = torch.stack(torch.broadcast_tensors(*logs)).logsumexp(0)    # per node
         with torch.no_grad():
-            far_p, far_q = n.far_log()
-            size = torch.where(at_p, n.w.log() + n.lp + far_q,
-                               torch.where(at_q, n.w.log() + n.lq + far_p, -math.inf))
-            return torch.logsumexp(size, -1) > LOG_MAX
-    return torch.maximum(lost_p.sum(-1), lost_q.sum(-1)), beyond
+            beyond = explode | (torch.logsumexp(n.w.log() + size.detach(), -1) > LOG_MAX)
+        if not known:
+            return None, None, beyond
+
+        def share(w):
+            return None if w is None else torch.where(
+                beyond, torch.zeros_like(beyond, dtype=size.dtype),
+                torch.exp(torch.logsumexp(torch.log(w) + torch.where(
+                    beyond.unsqueeze(-1), torch.zeros_like(size), size), -1)))
+        return share(n.w), share(n.w_coarse), beyond
+    return torch.maximum(lost_p.sum(-1), lost_q.sum(-1)), far
 
 
 # Refinement when the embedded error estimate misses its target: every panel cut in 2,

@@ -56,9 +56,9 @@ class Nodes:
     breaks: torch.Tensor | None = None     # the panels' ends, attached (1-D line meshes)
     cell_mass: np.ndarray | float = 0.0    # per row, the mass that end cells carry
     cell_error: float = 0.0                # what their log-ratios' rounding may cost
-    # (log(−log p), log(−log q)) at the nodes, lower bounds where a log-density rounded to
-    # −inf inside its support (1-D line meshes; computed only when asked)
-    far_log: Callable[[], tuple[torch.Tensor, torch.Tensor]] | None = None
+    # ((log(−log p), exact), (log(−log q), exact)) at the nodes where a log-density rounded
+    # to −inf inside its support (1-D line meshes; computed only when asked)
+    far_log: Callable[[], tuple[tuple[torch.Tensor, bool], ...]] | None = None
 
 
 SNAP_ULPS = 4096
@@ -441,9 +441,9 @@ def join(parts: list[Nodes]) -> Nodes:
 
 
 def _joined_far_log(parts: list[Nodes]) -> tuple[torch.Tensor, torch.Tensor]:
-    got = [n.far_log() if n.far_log is not None else
-           (torch.full_like(n.lp.detach(), LOST_LOG),) * 2 for n in parts]
-    return _cat([g[0] for g in got]), _cat([g[1] for g in got])
+    bound = [((torch.full_like(n.lp.detach(), LOST_LOG), False),) * 2 for n in parts]
+    got = [n.far_log() if n.far_log is not None else b for n, b in zip(parts, bound, strict=True)]
+    return tuple((_cat([g[k][0] for g in got]), all(g[k][1] for g in got)) for k in (0, 1))
 
 
 def _atom_nodes(P: Measure1D, Q: Measure1D) -> Nodes:
