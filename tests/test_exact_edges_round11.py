@@ -20,6 +20,9 @@
   under a Cauchy of weight 1e-170 and scale 5e18 crosses it at x = 1326, inside a panel
   2.7e18 wide; JS's and GAN's ∂/∂weight were half their value (the crossing search was
   skipped for a mixture's (1, N) node sets, and its grading stopped at 2^-60 of the panel).
+* A sliver outermost (seed 2038): two components of weight 1e-191 a hair apart own the
+  outermost breaks, 5e-5 apart, and the tail beyond took that as its length scale while
+  |F_P − F_Q| there follows a Laplace of scale 2: W1 1.7e-13 off with an error of 1e-14.
 """
 
 from __future__ import annotations
@@ -185,3 +188,27 @@ def test_js_derivative_in_the_weight_of_a_far_wide_cauchy_under_a_gamma_tail():
         got = gv.divergence(div, P, Q).grad["q.weights.0"]
         assert abs(got - factor * want) <= 1e-9 * abs(factor * want), (div, got, want)
 
+
+def test_a_sliver_of_two_near_equal_tiny_components_does_not_set_the_tail_scale():
+    """W1 of the two mixtures is that of their main Laplaces (the others weigh 1e-191),
+    from mpmath: ∫|F_P − F_Q| split at the CDFs' one crossing and the centres."""
+    P = ("mixture(components=[laplace(-4.049, 1.9545081054451494), laplace(3.314423332037453, "
+         "1.9545081054451494)], weights=[2.280813856699984e-191, 0.1937749626121949])")
+    Q = ("mixture(components=[laplace(-4.049053001248846, 1.9545080216916662), "
+         "laplace(3.3216433851571394, 2.0584468584413833)], "
+         "weights=[2.280814962190737e-191, 0.1943537494562096])")
+    with mp.workdps(40):
+        laws = [(mp.mpf("3.314423332037453"), mp.mpf("1.9545081054451494")),
+                (mp.mpf("3.3216433851571394"), mp.mpf("2.0584468584413833"))]
+
+        def F(x, m, b):
+            return mp.exp((x - m) / b) / 2 if x < m else 1 - mp.exp(-(x - m) / b) / 2
+
+        def g(x):
+            return F(x, *laws[0]) - F(x, *laws[1])
+        root = mp.findroot(g, (mp.mpf(3), mp.mpf("3.3")), solver="bisect")
+        want = mp.quad(lambda x: abs(g(x)), [-mp.inf, -100, root, laws[0][0], laws[1][0], 100,
+                                             mp.inf])
+    r = gv.divergence("w1", P, Q)
+    gap = abs(mp.mpf(r.value) - want)
+    assert gap <= 3 * r.error and gap <= 1e-13 * want, (r.value, r.error, float(want))

@@ -139,12 +139,23 @@ def _layout(n: int, n_tail: int, n_coarse: int | None, power: float):
     return (*merged(t, tc, w, wc), *merged(u, uc, tw, twc))
 
 
+SLIVER = 1.0 / 16     # an outermost panel this much narrower than the next is a sliver
+
+
 def _edge_widths(breaks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Length scales of the two tails: the outermost panels of non-zero width (..., 1).
+    """Length scales of the two tails: the outermost panels of non-zero width (..., 1),
+    or the next ones where the outermost is a sliver (two laws a hair apart, 5e-5 here,
+    whose meshes nearly coincide: a mixture's two components of weight 1e-191 outermost,
+    and the tail beyond, which followed another law of scale 2, integrated over 5e-5
+    scales: W1 1.7e-13 off with an error of 1e-14).
     On the detached breaks' array: a few scalars, not a dozen tensor operations."""
     b = breaks.numpy()
     first, last = b[..., 1:2] - b[..., :1], b[..., -1:] - b[..., -2:-1]
     if (first > 0).all() and (last > 0).all():            # the usual case
+        if b.shape[-1] > 2:
+            second, before = b[..., 2:3] - b[..., 1:2], b[..., -2:-1] - b[..., -3:-2]
+            first = np.where(first < SLIVER * second, second, first)
+            last = np.where(last < SLIVER * before, before, last)
         return (torch.from_numpy(first + 1e-15 * np.abs(b[..., :1])),
                 torch.from_numpy(last + 1e-15 * np.abs(b[..., -1:])))
     gaps = np.diff(b, axis=-1)
