@@ -23,6 +23,10 @@
 * A sliver outermost (seed 2038): two components of weight 1e-191 a hair apart own the
   outermost breaks, 5e-5 apart, and the tail beyond took that as its length scale while
   |F_P − F_Q| there follows a Laplace of scale 2: W1 1.7e-13 off with an error of 1e-14.
+* Two Laplaces about one centre, scales 1 + 3e-8 apart (seed 2038, at 1.6e126 and scale
+  3e-77): TV's kinks at ±c came out up to ε/δ out of symmetry, and ∂TV/∂loc, exactly 0,
+  was 14 times the value in units of the scale. Reference: TV = e^(−c/s2) − e^(−c/s1) at
+  the crossing c = log(s2/s1)/(1/s1 − 1/s2).
 """
 
 from __future__ import annotations
@@ -212,3 +216,22 @@ def test_a_sliver_of_two_near_equal_tiny_components_does_not_set_the_tail_scale(
     r = gv.divergence("w1", P, Q)
     gap = abs(mp.mpf(r.value) - want)
     assert gap <= 3 * r.error and gap <= 1e-13 * want, (r.value, r.error, float(want))
+
+
+@pytest.mark.parametrize("loc, s1, s2", [
+    (0.0, 1.0, 1.0000000290977428), (1.5602803097869864e+126, 3.31802358882606e-77,
+                                     3.318023685369341e-77), (5.0, 2.0, 2.5)])
+def test_tv_of_two_laplaces_about_one_centre_has_no_derivative_in_the_centre(loc, s1, s2):
+    with mp.workdps(40):
+        a, b = mp.mpf(s1), mp.mpf(s2)
+
+        def tv(a, b):
+            c = mp.log(b / a) / (1 / a - 1 / b)
+            return mp.exp(-c / b) - mp.exp(-c / a)
+        want, dscale = tv(a, b), mp.diff(lambda t: tv(t, b), a, h=a * mp.mpf("1e-15"))
+    r = gv.divergence("tv", f"laplace({loc!r}, {s1!r})", f"laplace({loc!r}, {s2!r})")
+    assert abs(mp.mpf(r.value) - want) <= max(3 * r.error, 1e-12 * want), (r.value, float(want))
+    assert abs(r.grad["p.scale"] - dscale) <= 1e-7 * abs(dscale), (r.grad["p.scale"], dscale)
+    # exactly 0 by symmetry: below 1e-9 of the scale's derivative, in units of the scale
+    for name in ("p.loc", "q.loc"):
+        assert abs(r.grad[name]) * s1 <= 1e-9 * abs(float(dscale)) * s1, (name, r.grad[name])
