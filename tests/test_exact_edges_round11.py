@@ -27,6 +27,9 @@
   3e-77): TV's kinks at ±c came out up to ε/δ out of symmetry, and ∂TV/∂loc, exactly 0,
   was 14 times the value in units of the scale. Reference: TV = e^(−c/s2) − e^(−c/s1) at
   the crossing c = log(s2/s1)/(1/s1 − 1/s2).
+* Seed 2039: a Student t of index 1.13 against a uniform, ∂W1/∂scale 3e-6 off (the tail
+  map left a kink (1 − t)^0.13 in the CDF's tail mass; reference: the closed form
+  2(ν + z²)/(ν − 1)·t_ν(z) at the CDFs' crossing).
 """
 
 from __future__ import annotations
@@ -235,3 +238,27 @@ def test_tv_of_two_laplaces_about_one_centre_has_no_derivative_in_the_centre(loc
     # exactly 0 by symmetry: below 1e-9 of the scale's derivative, in units of the scale
     for name in ("p.loc", "q.loc"):
         assert abs(r.grad[name]) * s1 <= 1e-9 * abs(float(dscale)) * s1, (name, r.grad[name])
+
+
+@pytest.mark.parametrize("nu, mu, s, a, b", [
+    (1.1297635059421987, -4.624, 320.12588420460673, 0.697, 0.8276343999575355),
+    (1.13, 0.0, 1.0, 0.0, 1.0), (1.5, 0.0, 10.0, 0.0, 1.0)])
+def test_w1_scale_derivative_of_a_heavy_student_t_against_a_uniform(nu, mu, s, a, b):
+    """One crossing r of the CDFs inside the uniform's support: ∂W1/∂s = ∫ sign(F_P − F_Q)
+    ∂F_P/∂s = 2(ν + z²)/(ν − 1)·t_ν(z) at z = (r − μ)/s (∫_z^∞ u t_ν(u) du = that / 2)."""
+    with mp.workdps(30):
+        nu_, mu_, s_, a_, b_ = (mp.mpf(v) for v in (nu, mu, s, a, b))
+        c = mp.gamma((nu_ + 1) / 2) / (mp.sqrt(nu_ * mp.pi) * mp.gamma(nu_ / 2))
+
+        def F(x):
+            z = (x - mu_) / s_
+            half = mp.betainc(nu_ / 2, mp.mpf(1) / 2, 0, nu_ / (nu_ + z * z),
+                              regularized=True) / 2
+            return 1 - half if z > 0 else half
+        r = mp.findroot(lambda x: F(x) - (x - a_) / (b_ - a_), (a_, b_), solver="bisect")
+        z = (r - mu_) / s_
+        want = 2 * (nu_ + z * z) / (nu_ - 1) * c * (1 + z * z / nu_) ** (-(nu_ + 1) / 2)
+    got = gv.divergence("w1", f"student_t({nu!r}, {mu!r}, {s!r})",
+                        f"uniform({a!r}, {b!r})").grad["p.scale"]
+    assert abs(got - want) <= 1e-8 * want, (got, float(want))
+
