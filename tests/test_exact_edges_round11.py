@@ -29,7 +29,9 @@
   the crossing c = log(s2/s1)/(1/s1 − 1/s2).
 * Seed 2039: a Student t of index 1.13 against a uniform, ∂W1/∂scale 3e-6 off (the tail
   map left a kink (1 − t)^0.13 in the CDF's tail mass; reference: the closed form
-  2(ν + z²)/(ν − 1)·t_ν(z) at the CDFs' crossing).
+  2(ν + z²)/(ν − 1)·t_ν(z) at the CDFs' crossing); W1 and energy of normals of scale
+  2e-256 at −12551 against a Laplace of scale 1.7e-216 at 1.6e192, every derivative nan
+  (the law's node weights, as fractions of the gap panel's 1e192, underflowed to 0).
 """
 
 from __future__ import annotations
@@ -262,3 +264,15 @@ def test_w1_scale_derivative_of_a_heavy_student_t_against_a_uniform(nu, mu, s, a
                         f"uniform({a!r}, {b!r})").grad["p.scale"]
     assert abs(got - want) <= 1e-8 * want, (got, float(want))
 
+
+def test_transport_derivatives_of_laws_far_narrower_than_their_distance():
+    """W1 = |Δ mean| and energy = 2|Δ mean| − E|X − X'| − E|Y − Y'| for laws 1.6e192
+    apart (their overlap is below any double): ∂/∂loc = ∓1 (∓2), ∂energy/∂σ of a normal
+    −2/√π, of a Laplace −3/2."""
+    P, Q = "normal(-12550.99, 2e-256)", "laplace(1.6e192, 1.7e-216)"
+    w1 = gv.divergence("w1", P, Q).grad
+    energy = gv.divergence("energy", P, Q).grad
+    for got, want in ((w1["p.loc"], -1.0), (w1["q.loc"], 1.0), (energy["p.loc"], -2.0),
+                      (energy["q.loc"], 2.0), (energy["p.scale"], -2 / math.sqrt(math.pi)),
+                      (energy["q.scale"], -1.5)):
+        assert abs(got - want) <= 1e-12, (got, want)

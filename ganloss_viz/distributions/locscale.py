@@ -48,7 +48,10 @@ class _Ratio(torch.autograd.Function):
             return torch.where(t == 0, torch.zeros_like(out), out)
 
         ga = back(unit, b).sum_to_size(sa) if ctx.needs_input_grad[0] else None
-        gb = back((-(unit * r)).sum_to_size(sb), b) if ctx.needs_input_grad[1] else None
+        # (a node 1e192 from a law of scale 2e-256 has z = inf: no gradient reaches it, and
+        # 0 · inf would make the scale's derivative nan)
+        ur = torch.where(unit == 0, torch.zeros_like(unit), unit * r)
+        gb = back((-ur).sum_to_size(sb), b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 

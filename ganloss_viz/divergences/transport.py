@@ -84,12 +84,9 @@ def _refined(f, P: Measure1D, Q: Measure1D, power: float, kink=None
             last.append((A, B, n, ok))
             v = _in_chunks(lambda x, A=A, B=B: f(A, B, x),
                            torch.where(ok, n.x, torch.zeros_like(n.x)))
-            zero = torch.zeros_like(v)
-            unit = _power_of_two(n.w.detach())
-            total = total + unit * torch.where(ok, n.w / unit.unsqueeze(-1) * v, zero).sum(-1)
+            total = total + _scaled_sum(n.w, v, ok)
             if n.w_coarse is not None:
-                coarse = coarse + unit * torch.where(ok, n.w_coarse / unit.unsqueeze(-1) * v,
-                                                     zero).sum(-1)
+                coarse = coarse + _scaled_sum(n.w_coarse, v, ok)
         if not EMBEDDED_ERROR.get():
             return total, None
         error = float((total - coarse).detach().abs().max())
@@ -129,6 +126,29 @@ def _in_chunks(g, x: torch.Tensor) -> torch.Tensor:
         return g(x)
     return torch.cat([checkpoint(g, part, use_reentrant=False)
                       for part in torch.split(x, CHUNK, dim=-1)], -1)
+
+
+# Weights more than 2^BAND below a band's largest go to a band of their own.
+BAND = 600
+
+
+def _scaled_sum(w: torch.Tensor, v: torch.Tensor, ok: torch.Tensor) -> torch.Tensor:
+    """Σ w·v over the nodes where ok, each weight taken as a fraction of a power of two
+    2^k at or above it, so that no backward term w·∂v overflows (see `_refined`); in bands
+    of 2^BAND, so that the weights of a law of scale 1.7e-216 beside a panel of width 1e192
+    do not underflow to 0 as fractions of the panel's, and take the whole of ∂W1/∂loc
+    (which was 0 for a Laplace at 1.6e192 against a normal at −12551)."""
+    wd = torch.where(ok, w.detach().abs(), torch.zeros_like(w.detach()))
+    out = torch.zeros(w.shape[:-1], dtype=w.dtype)
+    zero = torch.zeros_like(v)
+    while True:
+        unit = _power_of_two(wd)
+        band = (wd > 0) & (wd >= unit.unsqueeze(-1) * 2.0 ** -BAND)
+        wb = torch.where(band, w, torch.zeros_like(w))      # (others' w/unit may be inf)
+        out = out + unit * torch.where(band, wb / unit.unsqueeze(-1) * v, zero).sum(-1)
+        wd = torch.where(band, torch.zeros_like(wd), wd)
+        if not bool((wd > 0).any()):
+            return out
 
 
 def _power_of_two(w: torch.Tensor) -> torch.Tensor:
