@@ -139,8 +139,12 @@ def _scaled_sum(w: torch.Tensor, v: torch.Tensor, ok: torch.Tensor) -> torch.Ten
     do not underflow to 0 as fractions of the panel's, and take the whole of ∂W1/∂loc
     (which was 0 for a Laplace at 1.6e192 against a normal at −12551)."""
     wd = torch.where(ok, w.detach().abs(), torch.zeros_like(w.detach()))
-    out = torch.zeros(w.shape[:-1], dtype=w.dtype)
     zero = torch.zeros_like(v)
+    unit = _power_of_two(wd)
+    low = torch.where(wd > 0, wd, torch.full_like(wd, math.inf)).amin(-1)
+    if bool((low >= unit * 2.0 ** -BAND).all()):                 # one band: the usual case
+        return unit * torch.where(ok, w / unit.unsqueeze(-1) * v, zero).sum(-1)
+    out = torch.zeros(w.shape[:-1], dtype=w.dtype)
     while True:
         unit = _power_of_two(wd)
         band = (wd > 0) & (wd >= unit.unsqueeze(-1) * 2.0 ** -BAND)
