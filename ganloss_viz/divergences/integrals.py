@@ -91,7 +91,7 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
             inf = inf | (singular[exact] if singular is not None else has & (mass > 1e-300))
     inf = inf | _overflow_inf(total, singular)
     rough = None if n.w_coarse is None else assemble(n.w_coarse)
-    unknown = beyond = False
+    unknown, beyond = False, torch.zeros(total.shape, dtype=torch.bool)
     if singular is not None:
         lost, far = _lost(h, n, fp, fq, singular)
         if bool((lost > 0).any()):
@@ -110,7 +110,7 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
             # an overflowed finite value: inf, with no error bound
             total = torch.where(beyond, torch.full_like(total, math.inf), total)
     error = None if rough is None else _gap(total, rough)
-    if unknown or bool(torch.as_tensor(beyond).any()):
+    if unknown or bool(beyond.any()):
         error = math.inf
     return total, inf, bool((both & live).any()), error
 
@@ -169,13 +169,7 @@ def _lost(h: Integrand, n: Nodes, fp, fq, singular
     """Per row, the mass at nodes where one log-density left the float range (−inf)
     although its support covers them (a Gumbel's left tail past x ≈ −710 s), for an
     integrand that grows without bound there (KL's p·log(p/q)); and a function of no
-    arguments for those nodes' share of the integral: (share with the fine weights, with
-    the coarse ones, rows where it passes the float range). The share is the integrand's
-    dominant form there (`tail_forms`): p^a·(−log q), from the laws' log(−log q) (`far_log`),
-    or e^(|b|·(−log q)) for a form p^a q^b with b < 0 (χ²'s p²/q), always beyond. The
-    shares are None where a law only bounds log(−log q) from below: that bound still
-    decides which rows are beyond. A normal of weight 1e-213 at −1.1e270 under a Gumbel of
-    scale 4e-6: −log p = e^{2.8e275} there, and reverse KL was 2.4e130 (error inf)."""
+    arguments for those nodes' share of the integral (`_far_share`)."""
     with torch.no_grad():
         p_only, q_only = singular
         # (nodes of either rule: the coarse one's carry weight 0 in the fine one's w)
@@ -183,42 +177,50 @@ def _lost(h: Integrand, n: Nodes, fp, fq, singular
         at_q = fq & ~fp & ~q_only.unsqueeze(-1) & math.isinf(h.f0)
         lost_p = torch.where(at_p, n.w * n.lp.exp(), 0.0)
         lost_q = torch.where(at_q, n.w * n.lq.exp(), 0.0)
+    return torch.maximum(lost_p.sum(-1), lost_q.sum(-1)), lambda: _far_share(h, n, at_p, at_q)
 
-    def far():
-        rows = torch.zeros(lost_p.shape[:-1], dtype=torch.bool)
-        if n.far_log is None:
-            return None, None, rows
-        (far_p, exact_p), (far_q, exact_q) = n.far_log()
-        # per side: (nodes, own log-density, the other's log(−log), exact, forms' powers)
-        sides = ((at_p, n.lp, far_q, exact_q, [(a, b) for a, b in h.tail_forms]),
-                 (at_q, n.lq, far_p, exact_p, [(b, a) for a, b in h.tail_forms]))
-        known = True
-        logs, explode = [], rows
-        for at, own, far_log, exact, forms in sides:
-            if not bool(at.any()):
-                continue
-            if any(b < 0 for _, b in forms):
-                explode = explode | at.any(-1)
-                continue
-            powers = [a for a, b in forms if b == 0]
-            known = known and exact and h.tail_diff and bool(powers)
-            lead = max(powers, default=1.0)
-            logs.append(torch.where(at, lead * own + far_log, torch.full_like(own, -math.inf)))
-        if not logs:
-            return None, None, explode
-        size = torch.stack(torch.broadcast_tensors(*logs)).logsumexp(0)    # per node
-        with torch.no_grad():
-            beyond = explode | (torch.logsumexp(n.w.log() + size.detach(), -1) > LOG_MAX)
-        if not known:
-            return None, None, beyond
 
-        def share(w):
-            return None if w is None else torch.where(
-                beyond, torch.zeros_like(beyond, dtype=size.dtype),
-                torch.exp(torch.logsumexp(torch.log(w) + torch.where(
-                    beyond.unsqueeze(-1), torch.zeros_like(size), size), -1)))
-        return share(n.w), share(n.w_coarse), beyond
-    return torch.maximum(lost_p.sum(-1), lost_q.sum(-1)), far
+def _far_share(h: Integrand, n: Nodes, at_p: torch.Tensor, at_q: torch.Tensor):
+    """(share with the fine weights, with the coarse ones, rows where it passes the float
+    range) of the nodes at_p (q rounded to 0 inside its support) and at_q. The share is
+    the integrand's dominant form there (`tail_forms`): p^a·(−log q), from the laws'
+    log(−log q) (`Nodes.far_log`), or e^(|b|·(−log q)) for a form p^a q^b with b < 0
+    (χ²'s p²/q), always beyond. The shares are None where a law only bounds log(−log q)
+    from below: that bound still decides which rows are beyond. A normal of weight 1e-213
+    at −1.1e270 under a Gumbel of scale 4e-6: −log p = e^{2.8e275} there, and reverse KL
+    was 2.4e130 (error inf)."""
+    beyond = torch.zeros(at_p.shape[:-1], dtype=torch.bool)
+    if n.far_log is None:
+        return None, None, beyond
+    (far_p, exact_p), (far_q, exact_q) = n.far_log()
+    known, logs = True, []
+    # per side: its nodes, own log-density, the other's log(−log), exact, forms' powers
+    for at, own, far_log, exact, forms in (
+            (at_p, n.lp, far_q, exact_q, h.tail_forms),
+            (at_q, n.lq, far_p, exact_p, [(b, a) for a, b in h.tail_forms])):
+        if not bool(at.any()):
+            continue
+        if any(b < 0 for _, b in forms):
+            beyond = beyond | at.any(-1)
+            continue
+        powers = [a for a, b in forms if b == 0]
+        known = known and exact and h.tail_diff and bool(powers)
+        logs.append(torch.where(at, max(powers, default=1.0) * own + far_log,
+                                torch.full_like(own, -math.inf)))
+    if not logs:
+        return None, None, beyond
+    size = torch.stack(torch.broadcast_tensors(*logs)).logsumexp(0)        # per node
+    with torch.no_grad():
+        beyond = beyond | (torch.logsumexp(n.w.log() + size.detach(), -1) > LOG_MAX)
+    if not known:
+        return None, None, beyond
+    safe = torch.where(beyond.unsqueeze(-1), torch.zeros_like(size), size)
+
+    def share(w):
+        return None if w is None else torch.where(
+            beyond, torch.zeros_like(beyond, dtype=size.dtype),
+            torch.exp(torch.logsumexp(torch.log(w) + safe, -1)))
+    return share(n.w), share(n.w_coarse), beyond
 
 
 # Refinement when the embedded error estimate misses its target: every panel cut in 2,
