@@ -32,6 +32,11 @@
   2(ν + z²)/(ν − 1)·t_ν(z) at the CDFs' crossing); W1 and energy of normals of scale
   2e-256 at −12551 against a Laplace of scale 1.7e-216 at 1.6e192, every derivative nan
   (the law's node weights, as fractions of the gap panel's 1e192, underflowed to 0).
+* Seed 2040: two Cauchys of scales 2.7e194 and 0.57: KL's closed form squared the scales
+  and said inf ("exact"; truth 446.88), and the Bhattacharyya coefficient, √(pq) ∝ 1/|x|
+  over 194 decades, lost 160 of them (the narrow law's tail breaks stopped at 2^47
+  widths): 220.34 for 218.48. References: KL's closed form (Chyzak and Nielsen) at 40
+  digits; the coefficient in u, x = μq + γq sinh u, where √q dx = √(γq/π) du.
 """
 
 from __future__ import annotations
@@ -276,3 +281,25 @@ def test_transport_derivatives_of_laws_far_narrower_than_their_distance():
                       (energy["q.loc"], 2.0), (energy["p.scale"], -2 / math.sqrt(math.pi)),
                       (energy["q.scale"], -1.5)):
         assert abs(got - want) <= 1e-12, (got, want)
+
+
+WIDE_CAUCHY, NARROW_CAUCHY = (("-4.949", "2.7426779515552442e+194"),
+                              ("-3178588.32892838", "0.5735429435601429"))
+
+
+def test_cauchy_pair_of_scales_1e194_apart():
+    (mp_, gp), (mq, gq) = ([mp.mpf(v) for v in law] for law in (WIDE_CAUCHY, NARROW_CAUCHY))
+    P, Q = (f"cauchy({a}, {b})" for a, b in (WIDE_CAUCHY, NARROW_CAUCHY))
+    with mp.workdps(40):
+        kl = mp.log(((gp + gq) ** 2 + (mp_ - mq) ** 2) / (4 * gp * gq))
+    r = gv.divergence("kl", P, Q)
+    assert r.method == "closed_form" and abs(r.value - kl) <= 1e-14 * kl, (r.value, float(kl))
+    assert abs(r.grad["q.scale"] + 1 / gq) <= 1e-12 / gq      # ∂/∂γq = 2/(γp + γq) − 1/γq
+    with mp.workdps(25):
+        def root_p(u):
+            x = mq + gq * mp.sinh(u)
+            return mp.sqrt(gp / (mp.pi * ((x - mp_) ** 2 + gp ** 2)))
+        want = -mp.log(mp.sqrt(gq / mp.pi) * mp.quad(root_p, list(range(-520, 521))))
+    r = gv.divergence("bhattacharyya", P, Q)
+    gap = abs(mp.mpf(r.value) - want)
+    assert r.accurate and gap <= max(3 * r.error, 1e-12 * want), (r.value, r.error, float(want))

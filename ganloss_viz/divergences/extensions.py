@@ -32,6 +32,9 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
         return pts[..., :0]
     b = np.stack(np.broadcast_arrays(*(np.atleast_1d(law.quantile_np(_OUTER))
                                        for law in laws)), -2)               # (..., L, 4)
+    # a power tail's integrand (√(pq) of a Cauchy under a law 1e194 wide: 1/|x|) has the
+    # same share in every doubling out to the next break, however far: as many as needed
+    heavy = np.array([law.tail_alpha < math.inf for law in laws])[:, None]
     near = pts[..., None, :]
     exts, oks = [], []
     for side, edge, inner in ((1, b[..., 3:], b[..., 2:3]), (-1, b[..., :1], b[..., 1:2])):
@@ -40,8 +43,19 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
         # near: then nothing is added); none beyond (±inf) is the tail map's
         beyond = np.where(side * (near - edge) > step / 2, side * near, np.inf)
         nxt = side * beyond.min(-1, keepdims=True)
-        ext = edge + side * step * _DOUBLINGS
-        ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
+        doublings = _DOUBLINGS
+        if heavy.any():
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                span = np.where(heavy & np.isfinite(nxt), side * (nxt - edge) / step, 0.0)
+            span = np.where(np.isfinite(span), span, 0.0)
+            k = int(np.log2(np.maximum(span, 1.0)).max())
+            if k > _DOUBLINGS.size:
+                doublings = 2.0 ** np.arange(1, min(k, 1023) + 1) - 1.0
+                doublings = np.where(heavy | (doublings <= _DOUBLINGS[-1]), doublings,
+                                     np.inf)
+        with np.errstate(over="ignore", invalid="ignore"):      # (inf: not wanted)
+            ext = edge + side * step * doublings
+            ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
         ends = _support_ends(laws, side)
         if ends is not None:
             ok &= side * (ends - ext) > 0                # not beyond a finite support end

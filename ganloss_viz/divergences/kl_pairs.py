@@ -228,13 +228,17 @@ def _kl_gumbel_gumbel(p, q):
 @_pair((CauchyLaw, CauchyLaw))
 def _kl_cauchy_cauchy(p, q):
     # log(((γp + γq)² + Δ²)/(4 γp γq)) = log1p(((γp − γq)² + Δ²)/(4 γp γq))
-    # Far apart (Δ = 1e160: Δ² overflows) the same as 2 log hypot(γp + γq, Δ) − log 4γpγq.
+    # Far apart (Δ = 1e160: Δ² overflows) or of scales far apart (2.7e194 and 0.57: the
+    # squares overflow, and KL, 446.88, was inf "exact") the same as
+    # 2 log hypot(γp + γq, Δ) − log 4 − log γp − log γq, halved inside against overflow.
     gap = (p.loc - q.loc).detach().abs() / (p.scale + q.scale).detach()
-    near = gap < 1e100
+    ratio = torch.maximum(p.scale / q.scale, q.scale / p.scale).detach()
+    near = (gap < 1e100) & (ratio < 1e100)
     d = torch.where(near, p.loc - q.loc, torch.zeros_like(p.loc))
-    x = ((p.scale - q.scale) ** 2 + d ** 2) / (4 * p.scale * q.scale)
-    far = 2 * torch.log(torch.hypot(p.scale + q.scale, p.loc - q.loc)) \
-        - torch.log(4 * p.scale * q.scale)
+    sp, sq = (torch.where(near, t, torch.ones_like(t)) for t in (p.scale, q.scale))
+    x = ((sp - sq) ** 2 + d ** 2) / (4 * sp * sq)
+    far = 2 * torch.log(torch.hypot(0.5 * p.scale + 0.5 * q.scale, 0.5 * p.loc - 0.5 * q.loc)) \
+        - torch.log(p.scale) - torch.log(q.scale)
     return total(torch.where(near, torch.log1p(x), far))
 
 
