@@ -28,7 +28,7 @@ import torch
 from ..distributions.continuous import MESH_LEVELS
 from ..distributions.law1d import LOST_LOG
 from ..distributions.measure import Measure1D, _cat, log_or_minus_inf
-from ..distributions.mesh import MESH_LEVELS_HEAVY
+from ..distributions.mesh import MESH_LEVELS_HEAVY, absmax
 from ..distributions.quadrature import gauss_legendre, tail_map, tail_power
 from .endcells import end_cells
 from .extensions import (
@@ -429,6 +429,12 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
         x, w, wc = line_points(breaks, n, N_TAIL, COARSE_NODES, split, power)
     else:
         x, w = line_points(breaks, n, N_TAIL, split=split, power=power)
+    if not math.isfinite(absmax(x)):
+        # a tail mapped past the float range (a Student t of index 0.095 and scale 3e168):
+        # nodes at ±inf carry no mass, weight 0, not inf (inf · 0 = nan in the sums)
+        finite = torch.isfinite(x.detach())
+        w = torch.where(finite, w, torch.zeros_like(w))
+        wc = None if wc is None else torch.where(finite, wc, torch.zeros_like(wc))
     if bounds is not None:
         inside = (x.detach() >= bounds[0].unsqueeze(-1)) & (x.detach() < bounds[1].unsqueeze(-1))
         w = torch.where(inside, w, torch.zeros_like(w))
