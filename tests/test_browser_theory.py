@@ -8,6 +8,7 @@ changes P and sees the URL and the numbers follow. Screenshots go to /tmp/shots/
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 from browser_harness import MAIN_PLOTS, MARKS, SHOTS, chromium_page, streamlit_server
@@ -57,6 +58,12 @@ def test_theory_link_renders_formulas_tables_and_follows_p(server, page):
     assert fdivs.locator("tbody tr").count() == n_f
     assert losses.locator("tbody tr").count() == len(LOSSES)
     assert fdivs.locator("tbody tr .katex").count() >= 4 * n_f
+    # read as soon as the plots are up, the metric can still be a rerun's earlier frame
+    # (CI under load read 0.0 once): wait, within WAIT, for the link's value
+    deadline = time.monotonic() + WAIT / 1000
+    while float(metric(page, "KL(P ‖ Q)")) != pytest.approx(0.5, rel=1e-6) \
+            and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
     assert float(metric(page, "KL(P ‖ Q)")) == pytest.approx(0.5, rel=1e-6)
     page.screenshot(path=str(SHOTS / "browser-test-theory.png"), full_page=True)
 
