@@ -6,7 +6,7 @@ the wrong points (JS read 1.45, above its maximum ln 2). Divergences do not chan
 both laws move together, so the engine integrates in frames: each frame is centred on
 the narrowest law not yet served (an anchor c), every law is shifted by −c there
 (`Measure1D.shifted`, exact for location families), and the frame covers the part of
-the line between the midpoints to its neighbours, weighted by the laws' widths. With
+the line between the midpoints to its neighbours. With
 one law far from another, each gets its own frame; with both far from 0 but close to
 each other, one shifted frame serves both.
 
@@ -136,8 +136,8 @@ def frames(P: Measure1D, Q: Measure1D) -> tuple[Frames | None, float]:
     hi = np.zeros((len(rows), k))
     for i, r in enumerate(rows):
         r = _merge(r, k)
-        cuts = [-np.inf] + [_cut(a, wa, b, wb)
-                            for (a, wa), (b, wb) in zip(r[:-1], r[1:], strict=True)] + [np.inf]
+        cuts = [-np.inf] + [_cut(a, b)
+                            for (a, _), (b, _) in zip(r[:-1], r[1:], strict=True)] + [np.inf]
         for j, (c, _) in enumerate(r):
             anchor[i, j], lo[i, j], hi[i, j] = c, cuts[j], cuts[j + 1]
         anchor[i, len(r):] = r[-1][0]              # empty frames: lo = hi = 0 → no nodes
@@ -147,15 +147,15 @@ def frames(P: Measure1D, Q: Measure1D) -> tuple[Frames | None, float]:
     return fr, conditioning(m, w, movable, fr)
 
 
-def _cut(a: float, wa: float, b: float, wb: float) -> float:
-    """The border between the frames at anchors a < b of widths wa, wb: the point that
-    divides [a, b] in the ratio wa : wb, measured from the narrower anchor. From the
-    wider one, a + (b − a)·wa/(wa + wb) rounds to a's ulp: a normal of scale 4e250 at
-    −2e283 beside a uniform of width 4 at −8e4 put the cut at 0.0, above the uniform,
-    whose frame was then empty and whose mass no node saw. ((b − a)·wa overflows.)"""
-    if wa <= wb:
-        return a + (b - a) * (wa / (wa + wb))
-    return b - (b - a) * (wb / (wa + wb))
+def _cut(a: float, b: float) -> float:
+    """The border between the frames at anchors a < b: their midpoint, where a position
+    keeps the same relative precision in either frame. A law with a frame of its own
+    lies more than RATIO/2 of its widths from the border. A cut weighted by the widths put
+    the border between a Cauchy of scale 3e-100 at 1.17 and one of scale 10 at 2.3e186
+    at 6.5e85: beyond it, 100 decades of √(pq) ∝ 1/|x − 1.17| lay within one ulp of the
+    wide law's frame (Bhattacharyya 536.137 ± 4e-4, truly 536.029). (a/2 + b/2: b − a
+    may overflow.)"""
+    return a / 2 + b / 2
 
 
 def owned(P: Measure1D, Q: Measure1D, fr: Frames, k: int) -> torch.Tensor:
