@@ -94,15 +94,19 @@ def _finite_square(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
     return torch.where(far, torch.zeros_like(z), z), far
 
 
-def _log1p_sq(z: torch.Tensor, v: torch.Tensor | float = 1.0) -> torch.Tensor:
-    """log(1 + z²/v) without z² overflowing (a Cauchy or Student t 1e257 scales away:
-    2 log|z| − log v, not log(inf))."""
+def _log1p_sq(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor,
+              v: torch.Tensor | float = 1.0) -> torch.Tensor:
+    """log(1 + z²/v), z = (x − loc)/scale, without z² or z overflowing: 2 log|z| − log v
+    far out (a Cauchy 1e257 scales away), with log|z| from log|x − loc| − log scale (a
+    Cauchy of scale 1e-300 at x = 1e100 has z = 1e400: its log-density, −1150, had come
+    out −inf, and √(pq) lost every decade beyond 1e8 of it against a wide law)."""
+    z = _z(x, loc, scale)
     if absmax(z) <= 1e100:
         return torch.log1p(z * z if isinstance(v, float) and v == 1.0 else z * z / v)
     big = z.detach().abs() > 1e100
     zs = torch.where(big, torch.zeros_like(z), z)
-    zb = torch.where(big, z, torch.full_like(z, 1e200)).abs()
-    far = 2 * torch.log(zb) - torch.log(torch.as_tensor(v, dtype=torch.float64)) \
+    zb = torch.where(big, z, torch.full_like(z, 1e200)).abs().clamp(max=1e300)
+    far = 2 * _log_abs_z(x, loc, scale) - torch.log(torch.as_tensor(v, dtype=torch.float64)) \
         + torch.log1p(v / (zb * zb))
     return torch.where(big, far, torch.log1p(zs * zs / v))
 
@@ -231,8 +235,7 @@ class CauchyLaw(_LocScale):
     tail_alpha = 1.0
 
     def log_prob(self, x):
-        z = _z(x, self.loc, self.scale)
-        return -math.log(math.pi) - self.scale.log() - _log1p_sq(z)
+        return -math.log(math.pi) - self.scale.log() - _log1p_sq(x, self.loc, self.scale)
 
     def cdf(self, x):
         z = _z(x, self.loc, self.scale)
@@ -333,10 +336,9 @@ class StudentTLaw(_LocScale):
         return np.where(total > 1e-18, np.minimum(total, 1.0), 0.0)[..., 0]
 
     def log_prob(self, x):
-        z = _z(x, self.loc, self.scale)
         v = self.df
         return (torch.lgamma((v + 1) / 2) - torch.lgamma(v / 2) - 0.5 * torch.log(v * math.pi)
-                - self.scale.log() - (v + 1) / 2 * _log1p_sq(z, v))
+                - self.scale.log() - (v + 1) / 2 * _log1p_sq(x, self.loc, self.scale, v))
 
     def quantile_np(self, u):
         return self.array("loc") + self.array("scale") * _special().stdtrit(_np(self.df), u)
