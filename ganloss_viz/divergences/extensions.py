@@ -16,7 +16,8 @@ from ..distributions.measure import Measure1D
 PEAK_STEPS = 40          # graded breaks on each side of a peak, at most
 
 _OUTER = np.array([MESH_LEVELS[0], MESH_LEVELS[1], MESH_LEVELS[-2], MESH_LEVELS[-1]])
-_DOUBLINGS = 2.0 ** np.arange(1, 48) - 1.0          # 1, 3, 7, ... last panel widths out
+_DOUBLINGS = np.arange(1, 48)      # breaks 2^j − 1 last panel widths out: 1, 3, 7, ...
+MAX_DOUBLINGS = 2100               # a power tail's, from 1e-308 to 1e308 widths
 
 
 def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
@@ -39,23 +40,43 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     exts, oks = [], []
     for side, edge, inner in ((1, b[..., 3:], b[..., 2:3]), (-1, b[..., :1], b[..., 1:2])):
         step = np.abs(edge - inner)
+        collapsed = heavy & (step <= 1e-12 * np.abs(edge))
+        if collapsed.any():
+            # a law narrower than the frame's float spacing (a Cauchy of scale 2e-153 at
+            # 2.3, seen from a frame at 0): its quantiles coincide, yet its power tail
+            # reaches across the frame: doublings of its own width, from its centre
+            width = np.stack(np.broadcast_arrays(*(law.centre_width_np()[1] for law in laws)),
+                             -2)
+            step = np.where(collapsed, width, step)
         # only into the gap up to the next break of the mesh (another law's, usually
         # near: then nothing is added); none beyond (±inf) is the tail map's
         beyond = np.where(side * (near - edge) > step / 2, side * near, np.inf)
         nxt = side * beyond.min(-1, keepdims=True)
-        doublings = _DOUBLINGS
+        j = _DOUBLINGS
         if heavy.any():
+            # a power tail goes on through other laws' panels out to the mesh's last
+            # break: a Cauchy of scale 1e-300 at 0 under one of scale 1e300 at 1e300,
+            # whose quartile rounds to 1.5e284 and whose next break is 4.9e299, gave
+            # √(pq) ∝ 1/x one panel across those 15 decades (Bhattacharyya 1e-2 off)
+            last = np.where(np.isfinite(beyond), beyond, -np.inf).max(-1, keepdims=True)
+            nxt = np.where(heavy & np.isfinite(last), side * last, nxt)
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                span = np.where(heavy & np.isfinite(nxt), side * (nxt - edge) / step, 0.0)
-            span = np.where(np.isfinite(span), span, 0.0)
-            k = int(np.log2(np.maximum(span, 1.0)).max())
+                span = np.log2(np.abs(nxt / 2 - edge / 2)) + 1.0 - np.log2(step)
+            span = np.where(heavy & np.isfinite(span), span, 0.0)
+            k = int(np.ceil(span.max()))
             if k > _DOUBLINGS.size:
-                doublings = 2.0 ** np.arange(1, min(k, 1023) + 1) - 1.0
-                doublings = np.where(heavy | (doublings <= _DOUBLINGS[-1]), doublings,
-                                     np.inf)
+                j = np.arange(1, min(k, MAX_DOUBLINGS) + 1)
         with np.errstate(over="ignore", invalid="ignore"):      # (inf: not wanted)
-            ext = edge + side * step * doublings
+            # 2^j·step by ldexp: a Cauchy of scale 1e-300 beside a law at 1e300 needs
+            # 2000 doublings, and 2^j alone overflows past 1023
+            ext = edge + side * (np.ldexp(step, j) - step)
+            ext = np.where(heavy | (j <= _DOUBLINGS.size), ext, np.inf)
             ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
+            if collapsed.any():
+                # none within 2^26 float spacings of a collapsed law: a panel ending on it
+                # rounds its last node onto the law's centre, and weighs the peak density
+                # by the panel's width (Q's mass 1e194, MMD inf, in one frame for both)
+                ok &= ~collapsed | (side * (ext - edge) > 2.0 ** 26 * np.spacing(np.abs(edge)))
         ends = _support_ends(laws, side)
         if ends is not None:
             ok &= side * (ends - ext) > 0                # not beyond a finite support end
@@ -105,18 +126,21 @@ def _outer_reach(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     if s.shape[-1] < 2:
         return s[..., :0]
     laws = (*P.comps, *Q.comps)
-    span = s[..., -1:] - s[..., :1]
+    with np.errstate(over="ignore"):
+        span = s[..., -1:] - s[..., :1]                  # (inf from −1e308 to 1e308)
+    log_span = np.log2(s[..., -1:] / 2 - s[..., :1] / 2) + 1.0
     parts = []
     for side, edge, step in ((-1, s[..., :1], s[..., 1:2] - s[..., :1]),
                              (1, s[..., -1:], s[..., -1:] - s[..., -2:-1])):
         if not _unbounded(laws, side):
             continue
         step = np.maximum(step, np.abs(edge) * 1e-15 + 1e-300)
-        far = span > GAP_RATIO * step
+        far = log_span > math.log2(GAP_RATIO) + np.log2(step)
         if not far.any():
             continue
-        k = int(np.ceil(float((np.log2(span) - np.log2(step))[far].max()))) + 1
-        ext = edge + side * step * (2.0 ** np.arange(1, k + 1) - 1.0)
+        k = min(int(np.ceil(float((log_span - np.log2(step))[far].max()))) + 1, MAX_DOUBLINGS)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ext = edge + side * (np.ldexp(step, np.arange(1, k + 1)) - step)
         ok = far & (side * (ext - edge) <= span) & (np.abs(ext) <= 1e307)
         parts.append(np.where(ok, ext, edge))
     return np.concatenate(parts, -1) if parts else s[..., :0]

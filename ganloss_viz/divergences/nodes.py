@@ -62,6 +62,8 @@ class Nodes:
 
 
 SNAP_ULPS = 4096
+_ENDS = [0, 1, 2, 3, -4, -3, -2, -1]     # a node set's outermost nodes, both rules' in it
+FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
 def _sorted_breaks(detached: np.ndarray, attached: torch.Tensor) -> torch.Tensor:
@@ -296,6 +298,7 @@ def _breaks_1d(P: Measure1D, Q: Measure1D, kink, peak, n: int,
     detached = np.concatenate(_batch_align(P.mesh_np(MESH_LEVELS), Q.mesh_np(MESH_LEVELS)), -1)
     if coarse:
         detached = _power_tail_halves(P, Q, detached)
+    detached = _finite(detached)
     # the next break beyond a law's tail may be an atom (a jump, attached, not in the
     # mesh): a Dirac of weight 1e-61 at 1.6e5 beside a lognormal of scale 0.39 left one
     # panel from 5 to 1.6e5, which lost 1e-12 of the lognormal's mass (KL 8e-12 off)
@@ -373,6 +376,18 @@ _HALF_LEVELS = np.concatenate([_HALF_LEVELS, 1 - _HALF_LEVELS[::-1]])
 HALVED_ALPHA = 0.5 / math.log10(2.0)
 
 
+def _finite(pts: np.ndarray) -> np.ndarray:
+    """Mesh points without the quantiles that overflowed (a Cauchy of scale 1e300 has
+    its 1e-12 quantile at −3e311): each becomes a copy of its row's largest finite point,
+    an empty panel. Breaks at ±inf had made the tail map's nodes nan (inf − inf widths),
+    and with them every gradient."""
+    finite = np.isfinite(pts)
+    if finite.all():
+        return pts
+    fill = np.where(finite, pts, -np.inf).max(-1, keepdims=True)
+    return np.where(finite, pts, np.where(np.isfinite(fill), fill, 0.0))
+
+
 def _power_tail_halves(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     """Mesh points with the tail panels of power-tailed laws (index below HALVED_ALPHA)
     halved, for node sets that carry the coarse rule: on a Cauchy's panels of ratio √10
@@ -429,12 +444,21 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
         x, w, wc = line_points(breaks, n, N_TAIL, COARSE_NODES, split, power)
     else:
         x, w = line_points(breaks, n, N_TAIL, split=split, power=power)
-    if not math.isfinite(absmax(x[..., [0, -1]])):     # ascending: the ends are the extremes
+    # ascending, and a tail's weights grow outwards: the extremes are among the end nodes
+    ends = [t[..., _ENDS] for t in (x, w, wc) if t is not None] if x.shape[-1] > 8 else [x, w]
+    if not math.isfinite(max(absmax(t) for t in ends)):
         # a tail mapped past the float range (a Student t of index 0.095 and scale 3e168):
-        # nodes at ±inf carry no mass, weight 0, not inf (inf · 0 = nan in the sums)
-        finite = torch.isfinite(x.detach())
+        # nodes at ±inf carry no mass, weight 0, not inf (inf · 0 = nan in the sums); and
+        # so do nodes whose weight overflowed (a Cauchy's tail map from 7.8e304, split in
+        # 8: weight inf at x = 1.005e308, where the density is 1e-460)
+        finite = torch.isfinite(x.detach()) & torch.isfinite(w.detach())
+        if wc is not None:
+            finite &= torch.isfinite(wc.detach())
         w = torch.where(finite, w, torch.zeros_like(w))
         wc = None if wc is None else torch.where(finite, wc, torch.zeros_like(wc))
+        # and their densities are read at the largest double: at ±inf a Student t's
+        # log-density is −inf, and ∂/∂ν of its (ν + 1)/2 · inf made 0 · inf = nan
+        x = torch.nan_to_num(x, posinf=FLOAT_MAX, neginf=-FLOAT_MAX)
     if bounds is not None:
         inside = (x.detach() >= bounds[0].unsqueeze(-1)) & (x.detach() < bounds[1].unsqueeze(-1))
         w = torch.where(inside, w, torch.zeros_like(w))
