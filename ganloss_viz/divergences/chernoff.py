@@ -25,6 +25,7 @@ from .integrals import (
     _framed_nodes,
     _gap,
     integral,
+    log_wsum,
     missed_mass,
     unseen,
 )
@@ -53,9 +54,9 @@ def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
         n = _framed_nodes(h, P, Q, fr, split)
         both = torch.isfinite(n.lp) & torch.isfinite(n.lq)
         s = torch.where(both, a * n.lp + (1 - a) * n.lq, torch.full_like(n.lp, -math.inf))
-        lc = _normalised_lse(n.w, s, n.lp, n.lq, a)
+        lc = _normalisedlog_wsum(n.w, s, n.lp, n.lq, a)
         error = None if n.w_coarse is None else _gap(
-            lc, _normalised_lse(n.w_coarse, s, n.lp, n.lq, a))
+            lc, _normalisedlog_wsum(n.w_coarse, s, n.lp, n.lq, a))
         if error is None or not math.isfinite(error) or error <= 1e-10:
             break
     if error is not None and fr is not None and missed_mass(n, P, Q) > MISSED_MASS:
@@ -88,21 +89,10 @@ def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
 MASS_SLACK = 1e-9
 
 
-def _normalised_lse(w, s, lp, lq, a: float) -> torch.Tensor:
+def _normalisedlog_wsum(w, s, lp, lq, a: float) -> torch.Tensor:
     """log Σ w e^s − a log Σ w p − (1 − a) log Σ w q (see `log_chernoff`), each node mass
     used only where it is 1 up to quadrature error."""
     def log_mass(l):
-        m = _lse(w, l)
+        m = log_wsum(w, l)
         return torch.where(m.detach().abs() <= MASS_SLACK, m, torch.zeros_like(m))
-    return _lse(w, s) - a * log_mass(lp) - (1 - a) * log_mass(lq)
-
-
-def _lse(w: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-    """log Σ w·e^s over the nodes with w > 0 (−inf where there are none)."""
-    live = (w > 0) & torch.isfinite(s)
-    t = torch.where(live, torch.where(live, w, torch.ones_like(w)).log() + s,
-                    torch.full_like(s, -math.inf))
-    m = t.detach().amax(-1, keepdim=True)
-    m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
-    total = torch.where(live, torch.exp(t - m), torch.zeros_like(t)).sum(-1)
-    return log_or_minus_inf(total) + m.squeeze(-1)
+    return log_wsum(w, s) - a * log_mass(lp) - (1 - a) * log_mass(lq)

@@ -31,9 +31,10 @@ class Integrand:
     tail_forms: tuple[tuple[float, float], ...] = ()
     tail_diff: bool = False
     kink: bool = False        # |p - q|: panels must break where p = q
-    # For a bounded divergence, (top, g) with D = top − ∫ g and g ≥ 0 an overlap of p and
-    # q (zero where either vanishes): near the top of its range (laws almost disjoint)
-    # the engine takes this form, whose value and gradient keep their relative digits.
+    # For a bounded divergence, (top, log g) with D = top − ∫ g and g ≥ 0 an overlap of p
+    # and q (zero where either vanishes): near the top of its range (laws almost disjoint)
+    # the engine takes this form, whose value and gradient keep their relative digits
+    # (summed in logs: g underflows in tails whose panels weigh 1e299).
     overlap: tuple[float, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] | None = None
     # log of the part of the integrand that peaks between two laws far apart (min(p, q),
     # p^a q^(1−a)): its highest point gets graded panels (nodes.peak_breaks).
@@ -75,9 +76,14 @@ def _js(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
     return 0.5 * (_xlogx_diff(lp, lm) + _xlogx_diff(lq, lm))
 
 
-def _js_overlap(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
-    """½[p log(1 + q/p) + q log(1 + p/q)]: ln 2 − JS = ∫ of it (∫p = ∫q = 1)."""
-    return 0.5 * (_e(lp) * softplus(lq - lp) + _e(lq) * softplus(lp - lq))
+def _log_softplus(d: torch.Tensor) -> torch.Tensor:
+    """log log(1 + e^d), = d (to 1e-18) below −40, where softplus underflows."""
+    return torch.where(d < -40, d, torch.log(softplus(d.clamp(min=-40))))
+
+
+def _js_log_overlap(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
+    """log of ½[p log(1 + q/p) + q log(1 + p/q)]: ln 2 − JS = ∫ of it (∫p = ∫q = 1)."""
+    return torch.logaddexp(lp + _log_softplus(lq - lp), lq + _log_softplus(lp - lq)) - LN2
 
 
 def _gan(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
@@ -129,15 +135,15 @@ REVERSE_KL_BALANCED = Integrand(lambda lp, lq: _kl_balanced(lq, lp), INF, 1.0,
                                 ((0.0, 1.0),), True)
 JEFFREYS = Integrand(lambda lp, lq: (_e(lp) - _e(lq)) * (lp - lq), INF, INF,
                      ((1.0, 0.0), (0.0, 1.0)), True)
-JS = Integrand(_js, 0.5 * LN2, 0.5 * LN2, overlap=(LN2, _js_overlap), peak=torch.minimum)
+JS = Integrand(_js, 0.5 * LN2, 0.5 * LN2, overlap=(LN2, _js_log_overlap), peak=torch.minimum)
 GAN = Integrand(_gan, 0.0, 0.0)
 PEARSON = Integrand(_pearson, 1.0, INF, ((2.0, -1.0),))
 NEYMAN = Integrand(lambda lp, lq: _pearson(lq, lp), INF, 1.0, ((-1.0, 2.0),))
 HELLINGER = Integrand(lambda lp, lq: 0.5 * (_e(0.5 * lp) - _e(0.5 * lq)) ** 2, 0.5, 0.5,
-                      overlap=(1.0, lambda lp, lq: _e(0.5 * (lp + lq))),
+                      overlap=(1.0, lambda lp, lq: 0.5 * (lp + lq)),
                       peak=lambda lp, lq: 0.5 * (lp + lq))
 TV = Integrand(lambda lp, lq: 0.5 * (_e(lp) - _e(lq)).abs(), 0.5, 0.5, kink=True,
-               overlap=(1.0, lambda lp, lq: _e(torch.minimum(lp, lq))), peak=torch.minimum)
+               overlap=(1.0, torch.minimum), peak=torch.minimum)
 
 
 def amari(alpha: float) -> Integrand:
@@ -152,7 +158,7 @@ def amari(alpha: float) -> Integrand:
     fprime_inf = INF if a > 1 else 1 / (1 - a)
     tail = ((a, 1 - a),) if (a > 1 or a < 0) else ()
     # 0 < a < 1: D = (1 − ∫ p^a q^(1−a)) / (a(1 − a)), bounded by 1 / (a(1 − a)).
-    overlap = (1 / (a * (1 - a)), lambda lp, lq: _e(a * lp + (1 - a) * lq) / (a * (1 - a))) \
+    overlap = (1 / (a * (1 - a)), lambda lp, lq: a * lp + (1 - a) * lq - math.log(a * (1 - a))) \
         if 0 < a < 1 else None
     return Integrand(value, f0, fprime_inf, tail, overlap=overlap,
                      peak=(lambda lp, lq: a * lp + (1 - a) * lq) if overlap else None)

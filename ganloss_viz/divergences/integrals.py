@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ..distributions.measure import Measure1D
+from ..distributions.measure import Measure1D, log_or_minus_inf
 from ..distributions.mesh import absmax
 from .analytic import singular_masses
 from .fdivs import Integrand
@@ -130,7 +130,7 @@ def _near_top(h: Integrand, n: Nodes, total: torch.Tensor, inf: torch.Tensor,
     for refinement, since the overlap may peak where no law put panels (between them)."""
     if h.overlap is None:
         return total, error, 0.0
-    top, g = h.overlap
+    top, log_g = h.overlap
     near = (total.detach() > top * (1 - NEAR_TOP)) & ~inf
     if not bool(near.any()):
         return total, error, 0.0
@@ -147,11 +147,12 @@ def _near_top(h: Integrand, n: Nodes, total: torch.Tensor, inf: torch.Tensor,
         wc = None if wc is None else pick(wc)
     both = torch.isfinite(lp) & torch.isfinite(lq)
     zero = torch.zeros_like(lp)
-    v = torch.where(both, g(torch.where(both, lp, zero), torch.where(both, lq, zero)), zero)
-    ov = _wsum(w, v)
+    lg = torch.where(both, log_g(torch.where(both, lp, zero), torch.where(both, lq, zero)),
+                     torch.full_like(lp, -math.inf))
+    ov = torch.exp(log_wsum(w, lg))
     rel = 0.0
     if wc is not None:
-        gap = (ov - _wsum(wc, v)).detach().abs()
+        gap = (ov - torch.exp(log_wsum(wc, lg))).detach().abs()
         rel = float(torch.where(ov.detach() > 0, gap / ov.detach().abs(),
                                 torch.zeros_like(gap)).max())
         error = None if error is None else max(error, float(gap.max()))
@@ -357,6 +358,17 @@ def _overflow_inf(total: torch.Tensor, singular) -> torch.Tensor:
 def _all_finite(t: torch.Tensor) -> bool:
     """Every entry finite: one min/max pass over the nodes, not a mask and its test."""
     return math.isfinite(absmax(t))
+
+
+def log_wsum(w: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    """log Σ w·e^s over the nodes with w > 0 (−inf where there are none)."""
+    live = (w > 0) & torch.isfinite(s)
+    t = torch.where(live, torch.where(live, w, torch.ones_like(w)).log() + s,
+                    torch.full_like(s, -math.inf))
+    m = t.detach().amax(-1, keepdim=True)
+    m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
+    total = torch.where(live, torch.exp(t - m), torch.zeros_like(t)).sum(-1)
+    return log_or_minus_inf(total) + m.squeeze(-1)
 
 
 def _wsum(w: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
