@@ -237,6 +237,16 @@ def _target(total: torch.Tensor, inf: torch.Tensor) -> float:
     return float(1e-10 * finite.max() + 1e-14) if finite.numel() else 1e-14
 
 
+def per_mass(h: Integrand) -> float:
+    """A bound on |q·f(p/q)| per unit of p + q: 2|f(1)| + |f(0)| + |f'(∞)| where those are
+    finite (a convex f lies below f(0) + u·f'(∞) and above its tangent at 1, whose slope
+    is at least f(1) − f(0) and at most f'(∞)); else 1e3, for |log p/q| < 1e3. (It bounds
+    the overlaps of `Integrand.overlap` too: √(pq) and min(p, q) are below (p + q)/2.)"""
+    zero = torch.zeros(1, dtype=torch.float64)
+    c = 2 * abs(float(h.value(zero, zero))) + abs(h.f0) + abs(h.fprime_inf)
+    return c if math.isfinite(c) else 1e3
+
+
 def unseen(M: Measure1D) -> np.ndarray:
     """Per row, the mass M keeps nearer a singular end than 1e-300 (no node sees it)."""
     if not M.comps:
@@ -411,10 +421,11 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             error = math.inf
         if error is not None:
             # Mass nearer a singular end than 1e-300 (gamma, beta with a shape below
-            # ~0.06) that no end cell carries: unseen by the nodes; its share of the
-            # integral is at most that mass times the integrand's size per unit of mass
-            # there (|log p/q| < 1e3).
-            error = error + 1e3 * unresolved_mass(P, Q, n.cell_mass) + n.cell_error
+            # ~0.06) or beyond the float range (a Student t of scale 1e300) that no end
+            # cell carries: unseen by the nodes; its share of the integral is at most that
+            # mass times the integrand's size per unit of mass there (`per_mass`).
+            hidden = unresolved_mass(P, Q, n.cell_mass)
+            error = error + (per_mass(h) * hidden if hidden else 0.0) + n.cell_error
         if error is not None and kappa > KAPPA_OK:
             # Positions are known to kappa widths only: the integrand's error is about
             # that many times its log-derivative (a few units where the mass is).
