@@ -148,3 +148,29 @@ def test_overlap_of_a_pair_far_apart_in_scale_is_summed_in_logs():
         assert r.accurate and 0 <= r.value <= top and abs(r.value - top) <= 3 * r.error + 1e-15, \
             (div, r.value, r.error)
         assert all(math.isfinite(g) for g in r.grad.values()), (div, r.grad)
+
+
+@pytest.mark.parametrize("p, q", [PAIRS[i] for i in (0, 2, 3, 4, 6)])
+def test_cauchy_hellinger_gradient_near_its_top(p, q):
+    """∂H²/∂γ = −∂BC/∂γ, to 1e-6 relative above 1e-9 of the largest derivative (in units
+    of each law's scale) and 1e-300, though H² itself rounds to 1: it comes from the
+    overlap, whose derivative a backward pass through log(1 + z²) had lost to underflow
+    (a third of it for scales 1e∓300). (The pairs whose BC is below 1e-308 are left out:
+    the overlap itself underflows there, and with it a derivative of 1e-148.)"""
+    r = gv.divergence("hellinger", f"cauchy({p[0]}, {p[1]})", f"cauchy({q[0]}, {q[1]})")
+    with mp.workdps(700):
+        args = [mp.mpf(v) for v in (*p, *q)]
+
+        def d(i):
+            def f(t):
+                v = list(args)
+                v[i] = t
+                return -_bc(*v)
+            return mp.diff(f, args[i])
+        want = {"p.scale": d(1), "q.scale": d(3)}
+    scale = {"p.scale": float(args[1]), "q.scale": float(args[3])}
+    big = max(abs(want[k]) * scale[k] for k in want)
+    for k in want:
+        floor = max(1e-9 * big / scale[k], 1e-300)
+        assert abs(r.grad[k] - want[k]) <= 1e-6 * abs(want[k]) + floor, \
+            (k, r.grad[k], float(want[k]), float(floor))
