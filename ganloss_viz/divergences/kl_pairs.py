@@ -236,7 +236,10 @@ def _kl_cauchy_cauchy(p, q):
     near = (gap < 1e100) & (ratio < 1e100)
     d = torch.where(near, p.loc - q.loc, torch.zeros_like(p.loc))
     sp, sq = (torch.where(near, t, torch.ones_like(t)) for t in (p.scale, q.scale))
-    x = ((sp - sq) ** 2 + d ** 2) / (4 * sp * sq)
+    # over 2√(γp γq) before squaring: scales of 8e252 and 1e169, though only 1e84 apart,
+    # overflowed (γp − γq)² and 4 γp γq, and KL, 191.83, was inf "exact"
+    g = 2 * torch.sqrt(sp) * torch.sqrt(sq)
+    x = ((sp - sq) / g) ** 2 + (d / g) ** 2
     far = 2 * torch.log(torch.hypot(0.5 * p.scale + 0.5 * q.scale, 0.5 * p.loc - 0.5 * q.loc)) \
         - torch.log(p.scale) - torch.log(q.scale)
     return total(torch.where(near, torch.log1p(x), far))
