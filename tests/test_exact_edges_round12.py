@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 
 import mpmath as mp
+import numpy as np
 import pytest
 import torch
 
@@ -174,3 +175,77 @@ def test_cauchy_hellinger_gradient_near_its_top(p, q):
         floor = max(1e-9 * big / scale[k], 1e-300)
         assert abs(r.grad[k] - want[k]) <= 1e-6 * abs(want[k]) + floor, \
             (k, r.grad[k], float(want[k]), float(floor))
+
+
+def _cauchy_forms(m1, g1, m2, g2):
+    """Nielsen and Okamura's closed forms from χ², at the working precision."""
+    chi = ((m1 - m2) ** 2 + (g1 - g2) ** 2) / (2 * g1 * g2)
+    bc = _bc(m1, g1, m2, g2)
+    return {"pearson": chi, "neyman": chi, "tv": 2 / mp.pi * mp.atan(mp.sqrt(chi / 2)),
+            "hellinger": 1 - bc, "bhattacharyya": -mp.log(bc),
+            "kl": mp.log(((g1 + g2) ** 2 + (m1 - m2) ** 2) / (4 * g1 * g2))}
+
+
+def _draws(seed, n):
+    """Cauchy laws over the whole constraint range: locations to ±1e300 (or near 0),
+    scales from 1e-300 to 1e300."""
+    rng = np.random.default_rng(seed)
+
+    def one():
+        loc = float(rng.choice([-1, 1]) * 10 ** rng.uniform(-5, 300)) if rng.random() < 0.8 \
+            else float(rng.normal())
+        return loc, float(10 ** rng.uniform(-300, 300))
+    return [(one(), one()) for _ in range(n)]
+
+
+@pytest.mark.parametrize("p, q", [
+    # Pearson of scales 4e297 and 3e124 by quadrature: 3e-11 off under an error of 1.5e-12
+    ((-8.731259238883816e+47, 3.830858726418121e+297),
+     (7.502224197868502e+260, 3.1777897760003595e+124)),
+    # KL's closed form squared scales of 8e252 and 1e169 (only 1e84 apart): inf "exact"
+    ((3.321217991448963e+181, 8.415855939743235e+252),
+     (6.332303861396954e+115, 1.0291094712709704e+169)),
+    *_draws(2042, 40),
+])
+def test_cauchy_closed_forms_over_the_whole_range(p, q):
+    """Pearson, Neyman, TV, Hellinger, Bhattacharyya and KL of Cauchy pairs against the
+    forms in χ² at 80 digits: within max(3 × error, 1e-12 relative); a value past the
+    float range is inf and says it is not accurate."""
+    with mp.workdps(80):
+        want = _cauchy_forms(*(mp.mpf(v) for v in (*p, *q)))
+    for div, ref in want.items():
+        r = gv.divergence(div, f"cauchy({p[0]!r}, {p[1]!r})", f"cauchy({q[0]!r}, {q[1]!r})")
+        if ref > mp.mpf("1.7e308"):
+            assert r.value == math.inf and not r.accurate, (div, r)
+            continue
+        gap = abs(mp.mpf(r.value) - ref)
+        assert r.accurate and gap <= max(3 * r.error, 1e-12 * abs(ref)), \
+            (div, r.value, mp.nstr(ref, 17), r.error, r.method)
+
+
+@pytest.mark.parametrize("p, q", _draws(7, 12))
+def test_cauchy_closed_form_gradients_over_the_whole_range(p, q):
+    """Every derivative of the six against central differences of the forms at 800
+    digits (steps of 1e-300 of the parameter), to 1e-6 relative above the search's floor
+    (1e-9 of the largest derivative, 1e-12 of the value, per unit of the law's scale)."""
+    names = ("p.loc", "p.scale", "q.loc", "q.scale")
+    with mp.workdps(800):
+        args = [mp.mpf(v) for v in (*p, *q)]
+        want = {}
+        for k, name in enumerate(names):
+            h = (abs(args[k]) or 1) * mp.mpf(10) ** -300
+            up, down = list(args), list(args)
+            up[k] += h
+            down[k] -= h
+            f1, f0 = _cauchy_forms(*up), _cauchy_forms(*down)
+            for div in f1:
+                want.setdefault(div, {})[name] = (f1[div] - f0[div]) / (2 * h)
+    scale = {"p.loc": p[1], "p.scale": p[1], "q.loc": q[1], "q.scale": q[1]}
+    for div, grads in want.items():
+        r = gv.divergence(div, f"cauchy({p[0]!r}, {p[1]!r})", f"cauchy({q[0]!r}, {q[1]!r})")
+        if not (r.accurate and math.isfinite(r.value)):
+            continue
+        big = max(abs(float(g)) * scale[k] for k, g in grads.items())
+        for k, g in grads.items():
+            floor = max(1e-9 * big, 1e-12 * abs(r.value)) / scale[k]
+            assert abs(r.grad[k] - g) <= 1e-6 * abs(g) + floor, (div, k, r.grad[k], float(g))

@@ -24,6 +24,7 @@ import torch
 
 from ..distributions.continuous import LogNormalLaw
 from ..distributions.locscale import _LocScale
+from . import cauchy_forms as CF
 from . import gauss_kernels as GK
 from . import gaussian as G
 from . import kl_moments as KM
@@ -164,6 +165,56 @@ def _reverse_kl_laws(P, Q, params) -> Closed | None:
 @closed_form("jeffreys", "law")
 def _jeffreys_laws(P, Q, params) -> Closed | None:
     return KP.jeffreys(P, Q)
+
+
+# --- two Cauchy laws: functions of χ² (cauchy_forms) ------------------------------------
+
+
+def _ulps(value: torch.Tensor) -> float:
+    """Rounding of a value computed to a few ulps of itself."""
+    return float(8 * EPS * value.detach().abs().max())
+
+
+@closed_form("pearson", "law")
+def _pearson_cauchy(P, Q, params) -> Closed | None:
+    laws = CF.pair(P, Q)
+    if laws is None:
+        return None
+    v = CF.chi2(*laws)
+    return v, NO_INF, _ulps(v)
+
+
+closed_form("neyman", "law")(_pearson_cauchy)          # χ² is the same both ways round
+
+
+@closed_form("tv", "law")
+def _tv_cauchy(P, Q, params) -> Closed | None:
+    laws = CF.pair(P, Q)
+    if laws is None:
+        return None
+    v = CF.tv(*laws)
+    return v, NO_INF, _ulps(v)
+
+
+def _log_bc(P, Q) -> tuple[torch.Tensor, float] | None:
+    laws = CF.pair(P, Q)
+    lb = None if laws is None else CF.log_bc(*laws)
+    return None if lb is None else (lb, CF.bc_rounding(lb))
+
+
+@closed_form("hellinger", "law")
+def _hellinger_cauchy(P, Q, params) -> Closed | None:
+    out = _log_bc(P, Q)
+    if out is None:
+        return None
+    lb, bound = out               # BC ≤ 1: an error δ in log BC moves 1 − BC by δ·BC ≤ δ
+    return CF.hellinger(lb), NO_INF, bound
+
+
+@closed_form("log_chernoff", "law")
+def _log_chernoff_cauchy(P, Q, params) -> Closed | None:
+    out = _log_bc(P, Q) if params["alpha"] == 0.5 else None
+    return None if out is None else (out[0], NO_INF, out[1])
 
 
 # --- transport between Gaussians, kernels between Gaussian mixtures ----------------------
