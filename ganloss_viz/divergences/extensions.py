@@ -22,7 +22,8 @@ MAX_DOUBLINGS = 2100               # a power tail's, from 1e-308 to 1e308 widths
 
 def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     """Breaks beyond each law's outermost quantiles, at 1, 3, 7, ... times its last panel's
-    width, into the gap up to the next break of `pts`. The law's tail decays there over a
+    width, into the gap up to the next break of `pts` (a power tail's, up to the last:
+    `_power_reach`). The law's tail decays there over a
     few widths, an integrand such as √(pq) reaches further than the law itself, and the
     next break may belong to another law far away (a lognormal of width 1e-4 beside an
     exponential: one panel across would lose 1e-7 of the Bhattacharyya coefficient).
@@ -34,42 +35,21 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     b = np.stack(np.broadcast_arrays(*(np.atleast_1d(law.quantile_np(_OUTER))
                                        for law in laws)), -2)               # (..., L, 4)
     # a power tail's integrand (√(pq) of a Cauchy under a law 1e194 wide: 1/|x|) has the
-    # same share in every doubling out to the next break, however far: as many as needed
+    # same share in every doubling out to the last break, however far: as many as needed
     heavy = np.array([law.tail_alpha < math.inf for law in laws])[:, None]
     near = pts[..., None, :]
     exts, oks = [], []
     for side, edge, inner in ((1, b[..., 3:], b[..., 2:3]), (-1, b[..., :1], b[..., 1:2])):
-        step = np.abs(edge - inner)
-        collapsed = heavy & (step <= 1e-12 * np.abs(edge))
-        if collapsed.any():
-            # a law narrower than the frame's float spacing (a Cauchy of scale 2e-153 at
-            # 2.3, seen from a frame at 0): its quantiles coincide, yet its power tail
-            # reaches across the frame: doublings of its own width, from its centre
-            width = np.stack(np.broadcast_arrays(*(law.centre_width_np()[1] for law in laws)),
-                             -2)
-            step = np.where(collapsed, width, step)
+        step, collapsed = _last_step(laws, heavy, edge, inner)
         # only into the gap up to the next break of the mesh (another law's, usually
         # near: then nothing is added); none beyond (±inf) is the tail map's
         beyond = np.where(side * (near - edge) > step / 2, side * near, np.inf)
         nxt = side * beyond.min(-1, keepdims=True)
         j = _DOUBLINGS
         if heavy.any():
-            # a power tail goes on through other laws' panels out to the mesh's last
-            # break: a Cauchy of scale 1e-300 at 0 under one of scale 1e300 at 1e300,
-            # whose quartile rounds to 1.5e284 and whose next break is 4.9e299, gave
-            # √(pq) ∝ 1/x one panel across those 15 decades (Bhattacharyya 1e-2 off)
-            last = np.where(np.isfinite(beyond), beyond, -np.inf).max(-1, keepdims=True)
-            nxt = np.where(heavy & np.isfinite(last), side * last, nxt)
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                span = np.log2(np.abs(nxt / 2 - edge / 2)) + 1.0 - np.log2(step)
-            span = np.where(heavy & np.isfinite(span), span, 0.0)
-            k = int(np.ceil(span.max()))
-            if k > _DOUBLINGS.size:
-                j = np.arange(1, min(k, MAX_DOUBLINGS) + 1)
+            nxt, j = _power_reach(heavy, side, edge, step, beyond, nxt)
         with np.errstate(over="ignore", invalid="ignore"):      # (inf: not wanted)
-            # 2^j·step by ldexp: a Cauchy of scale 1e-300 beside a law at 1e300 needs
-            # 2000 doublings, and 2^j alone overflows past 1023
-            ext = edge + side * (np.ldexp(step, j) - step)
+            ext = _doubled(edge, side, step, j)
             ext = np.where(heavy | (j <= _DOUBLINGS.size), ext, np.inf)
             ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
             if collapsed.any():
@@ -94,6 +74,42 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     keep = np.take_along_axis(ok, order, -1)
     pad = np.broadcast_to(pts[..., :1], batch + (1,))
     return np.where(keep, np.take_along_axis(ext, order, -1), pad)
+
+
+def _last_step(laws, heavy: np.ndarray, edge: np.ndarray, inner: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(the width of each law's outermost panel, where it collapsed): a law narrower than
+    the frame's float spacing (a Cauchy of scale 2e-153 at 2.3, seen from a frame at 0)
+    has all its quantiles equal there, yet a power tail reaches across the frame: its
+    doublings then start from its own width."""
+    step = np.abs(edge - inner)
+    collapsed = heavy & (step <= 1e-12 * np.abs(edge))
+    if collapsed.any():
+        width = np.stack(np.broadcast_arrays(*(law.centre_width_np()[1] for law in laws)), -2)
+        step = np.where(collapsed, width, step)
+    return step, collapsed
+
+
+def _power_reach(heavy, side: int, edge, step, beyond, nxt) -> tuple[np.ndarray, np.ndarray]:
+    """(how far each law's doublings go, their exponents j): a power tail goes on through
+    other laws' panels out to the mesh's last break (a Cauchy of scale 1e-300 at 0 under
+    one of scale 1e300 at 1e300, whose quartile rounds to 1.5e284 and whose next break
+    is 4.9e299, had √(pq) ∝ 1/x one panel across those 15 decades), with as many
+    doublings as that takes (up to MAX_DOUBLINGS)."""
+    last = np.where(np.isfinite(beyond), beyond, -np.inf).max(-1, keepdims=True)
+    nxt = np.where(heavy & np.isfinite(last), side * last, nxt)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        span = np.log2(np.abs(nxt / 2 - edge / 2)) + 1.0 - np.log2(step)
+    k = int(np.ceil(np.where(heavy & np.isfinite(span), span, 0.0).max()))
+    j = np.arange(1, min(k, MAX_DOUBLINGS) + 1) if k > _DOUBLINGS.size else _DOUBLINGS
+    return nxt, j
+
+
+def _doubled(edge: np.ndarray, side: int, step: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """edge + side·(2^j − 1)·step, by ldexp: 2^j alone overflows past j = 1023, and a
+    Cauchy of scale 1e-300 beside a law at 1e300 needs 2000 doublings."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return edge + side * (np.ldexp(step, j) - step)
 
 
 def _support_ends(laws, side: int) -> np.ndarray | None:
@@ -139,8 +155,7 @@ def _outer_reach(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
         if not far.any():
             continue
         k = min(int(np.ceil(float((log_span - np.log2(step))[far].max()))) + 1, MAX_DOUBLINGS)
-        with np.errstate(over="ignore", invalid="ignore"):
-            ext = edge + side * (np.ldexp(step, np.arange(1, k + 1)) - step)
+        ext = _doubled(edge, side, step, np.arange(1, k + 1))
         ok = far & (side * (ext - edge) <= span) & (np.abs(ext) <= 1e307)
         parts.append(np.where(ok, ext, edge))
     return np.concatenate(parts, -1) if parts else s[..., :0]
