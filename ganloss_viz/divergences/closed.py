@@ -175,25 +175,21 @@ def _ulps(value: torch.Tensor) -> float:
     return float(8 * EPS * value.detach().abs().max())
 
 
-@closed_form("pearson", "law")
-def _pearson_cauchy(P, Q, params) -> Closed | None:
-    laws = CF.pair(P, Q)
-    if laws is None:
-        return None
-    v = CF.chi2(*laws)
-    return v, NO_INF, _ulps(v)
+def _cauchy_form(form: Callable[..., torch.Tensor]) -> Callable[..., Closed | None]:
+    """A closed form of two Cauchy laws computed to a few ulps of itself (None for
+    other pairs)."""
+    def closed_cauchy(P, Q, params) -> Closed | None:
+        laws = CF.pair(P, Q)
+        if laws is None:
+            return None
+        v = form(*laws)
+        return v, NO_INF, _ulps(v)
+    return closed_cauchy
 
 
-closed_form("neyman", "law")(_pearson_cauchy)          # χ² is the same both ways round
-
-
-@closed_form("tv", "law")
-def _tv_cauchy(P, Q, params) -> Closed | None:
-    laws = CF.pair(P, Q)
-    if laws is None:
-        return None
-    v = CF.tv(*laws)
-    return v, NO_INF, _ulps(v)
+closed_form("pearson", "law")(_cauchy_form(CF.chi2))
+closed_form("neyman", "law")(_cauchy_form(CF.chi2))      # χ² is the same both ways round
+closed_form("tv", "law")(_cauchy_form(CF.tv))
 
 
 def _log_bc(P, Q) -> tuple[torch.Tensor, float] | None:
