@@ -289,3 +289,17 @@ def test_close_mixtures_of_a_heavy_t_keep_their_derivatives():
                     ("q.components.1.df", 8.542679007199901e-08)):
         assert abs(r.grad[k] - want) <= 1e-6 * abs(want), (k, r.grad[k], want)
 
+
+def test_a_narrow_component_leading_past_its_own_mesh():
+    """Search seed 2045: a normal of scale 3.4e-4 beside a lognormal leads the mixture out
+    to z = 10.8, past its own quantile mesh; reverse KL was 8e-11 off (beyond 3 times its
+    error) and its derivative in that scale 1.7e-5 off. The switch now gets graded breaks
+    (components of widths 76 times apart). Reference: the search's mpmath values."""
+    P = ("mixture(components=[lognormal(-2.788, 0.4304689997932639), "
+         "normal(4.289, 0.0003425800096924472)], "
+         "weights=[0.523039428300639, 0.34801124504799985])")
+    r = gv.divergence("reverse_kl", P, "lognormal(2.078, 1.749073232716859)")
+    ref = 70.73863158843794
+    assert abs(r.value - ref) <= max(3 * r.error, 1e-12 * ref), r
+    want = -39.233043755085205
+    assert abs(r.grad["p.components.1.scale"] - want) <= 1e-6 * abs(want), r.grad
