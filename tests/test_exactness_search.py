@@ -152,14 +152,22 @@ def _perturbed(rng, law):
     return R.Law(law.family, tuple(args))
 
 
+def _at_most_1e300(x: float) -> float:
+    """A location within the spec's constraint (a shift of 1e300 scales of 1e151 gave
+    normal(inf, ...), which the engine rejects and the reference choked on)."""
+    return min(max(x, -1e300), 1e300)
+
+
 def _shifted(rng, law, dist):
     if law.family in ("normal", "laplace", "logistic", "cauchy", "gumbel"):
-        return R.Law(law.family, (law.args[0] + dist * law.args[1], law.args[1]))
+        return R.Law(law.family, (_at_most_1e300(law.args[0] + dist * law.args[1]),
+                                  law.args[1]))
     if law.family == "student_t":
-        return R.Law(law.family, (law.args[0], law.args[1] + dist * law.args[2], law.args[2]))
+        return R.Law(law.family, (law.args[0], _at_most_1e300(law.args[1] + dist * law.args[2]),
+                                  law.args[2]))
     if law.family == "uniform":
         w = law.args[1] - law.args[0]
-        lo = law.args[0] + dist * w
+        lo = _at_most_1e300(law.args[0] + dist * w)
         return R.uniform(lo, lo + max(w, 4 * abs(lo) * 2.0 ** -52))
     return draw_simple(rng)
 
