@@ -23,6 +23,7 @@ from .infinite import _diverges_1d, _diverges_2d
 from .nodes import Nodes, join, nodes_1d
 from .nodes2d import MAX_MESH_2D, nodes_2d, nodes_gauss_mixture_2d, nodes_product
 from .precision import EMBEDDED_ERROR
+from .stable import EPS
 from .transitions import crossing_breaks, sharp_crossings
 
 QUADRATURE = "quadrature"
@@ -44,7 +45,8 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
         # Both densities positive at every node: no singular parts, no masks.
         v = h.value(n.lp, n.lq)
         total = _wsum(n.w, v)
-        error = None if n.w_coarse is None else _gap(total, _wsum(n.w_coarse, v))
+        error = None if n.w_coarse is None else \
+            _gap(total, _wsum(n.w_coarse, v)) + _log_rounding(n.w, n.lp, n.lq, v)
         return total, _overflow_inf(total, singular), True, error
     fp, fq = torch.isfinite(n.lp), torch.isfinite(n.lq)
     both = fp & fq
@@ -109,10 +111,26 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
                 rough = None if rough is None else rough + share_rough
             # an overflowed finite value: inf, with no error bound
             total = torch.where(beyond, torch.full_like(total, math.inf), total)
-    error = None if rough is None else _gap(total, rough)
+    error = None if rough is None else _gap(total, rough) + _log_rounding(n.w, lp, lq, v)
     if unknown or bool(beyond.any()):
         error = math.inf
     return total, inf, bool((both & live).any()), error
+
+
+def _log_rounding(w: torch.Tensor, lp: torch.Tensor, lq: torch.Tensor, v: torch.Tensor
+                  ) -> float:
+    """What the log-densities' own rounding costs the sum: each is known to ε·|log p|,
+    and the integrand's terms (p·log(p/m) and q·log(q/m) for JS, of opposite signs where
+    p ≈ q) move by their size times that. A Cauchy of scale 1e-254 has log p ≈ 585 at its
+    centre, and JS of two such mixtures 1 % apart, 6.09e-6, was 4e-14 low under an error
+    of 1e-14 (search seed 2045), where the two rules share every rounding."""
+    w, lp, lq, v = w.detach(), lp.detach(), lq.detach(), v.detach()
+    live = w > 0
+    lw = torch.where(live, w, torch.ones_like(w)).log()
+    # w·p·|log p| as one exponential: p of 1e300 at a node of weight 1e-300 is no overflow
+    terms = sum(torch.exp(lw + t + torch.log(t.abs().clamp(min=1e-300))) for t in (lp, lq))
+    size = torch.where(live, terms + w * v.abs(), torch.zeros_like(w))
+    return float(EPS * size.sum(-1).max())
 
 
 # Within this fraction of the top, top − D has lost digits to rounding (and its gradient
