@@ -322,3 +322,18 @@ def test_rounding_of_large_log_densities_is_in_the_error():
     assert abs(r.value - 6.090826186321487e-06) <= 3 * r.error, r
     assert r.error < 1e-12, r                      # still a value to 1e-7 of itself
 
+
+def test_a_minor_components_switch_is_graded_on_both_sides():
+    """Search seed 2043: a normal of weight 2.9e-242 takes over from the other component
+    at x = 45.3, in an exponential's tail; the derivatives in that weight (∝ 1/w there)
+    come from within a few switch widths on both sides, and the panel before the switch,
+    40.5 to 45.1, held 100 e-folds of it in one 12-point rule: KL's, Hellinger's and
+    Bhattacharyya's were 2e-4 off. References: the search's (mpmath, 40 digits)."""
+    P = "exponential(0.6825706785781012)"
+    Q = ("mixture(components=[normal(4.139, 3.9331784894649493), "
+         "normal(-7.569362459505952, 1.5083087661156753)], "
+         "weights=[2.9125956012412687e-242, 0.26751748880990256])")
+    for div, want in (("kl", -1.4532270170813235e+228), ("hellinger", -3.423511775612105e+101),
+                      ("bhattacharyya", -9.200743776863977e+104)):
+        g = gv.divergence(div, P, Q).grad["q.weights.0"]
+        assert abs(g - want) <= 1e-6 * abs(want), (div, g, want)

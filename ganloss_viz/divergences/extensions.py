@@ -256,7 +256,8 @@ def _graded_switch(terms, pair: tuple[int, int], probe: np.ndarray, i: int, s: n
                    jump: float) -> np.ndarray:
     """The breaks of one switch inside the probe panel i (see `_switch_breaks`): its
     root, found on grids of SWITCH_GRID points until known to 1e-3 of the switch's own
-    width 1/slope, then breaks doubling away from it within the panel."""
+    width 1/slope, then breaks doubling away from it within the panel, and beyond it out
+    to 64 widths."""
     a, b = pair
     lo, hi = float(probe[i]), float(probe[i + 1])
     slope = jump / (hi - lo)
@@ -278,8 +279,12 @@ def _graded_switch(terms, pair: tuple[int, int], probe: np.ndarray, i: int, s: n
     # past a mesh end, the outward probes up to the switch become breaks too
     beyond = probe[((probe > s[-1]) & (probe <= probe[i + 1]))
                    | ((probe < s[0]) & (probe >= probe[i]))]
-    return np.concatenate([grid[(grid > probe[i]) & (grid < probe[i + 1])],
-                           probe[i:i + 2], beyond])
+    # and across the probe panel's ends within 64 switch widths: on the side where the
+    # other component leads, the share still falls e-fold per width (a normal of weight
+    # 3e-242 taking over from another at x = 45.3: ∂KL/∂weight was 2e-4 off, one panel
+    # from 40.5 to 45.1 holding 100 e-folds of it; search seed 2043)
+    keep = ((grid > probe[i]) & (grid < probe[i + 1])) | (np.abs(grid - root) <= 64 / slope)
+    return np.concatenate([grid[keep], probe[i:i + 2], beyond])
 
 
 def _fill_gaps(pts: np.ndarray) -> np.ndarray:
