@@ -47,8 +47,9 @@ def closed_form(div: str, kind: str) -> Callable:
 
 
 def _gaussians(P, Q):
-    gp, gq = G.single_gaussian(P), G.single_gaussian(Q)
-    return (gp, gq) if gp is not None and gq is not None else None
+    gp = G.single_gaussian(P)
+    gq = None if gp is None else G.single_gaussian(Q)       # (Q only where P is one)
+    return (gp, gq) if gq is not None else None
 
 
 def _laws(P, Q):
@@ -56,8 +57,9 @@ def _laws(P, Q):
 
 
 def _mixtures(P, Q):
-    gp, gq = P.gaussian_mixture(), Q.gaussian_mixture()
-    return (gp, gq, P.dim) if gp is not None and gq is not None else None
+    gp = P.gaussian_mixture()
+    gq = None if gp is None else Q.gaussian_mixture()
+    return (gp, gq, P.dim) if gq is not None else None
 
 
 def _lognormals(P, Q):

@@ -19,6 +19,7 @@ PEAK_STEPS = 40          # graded breaks on each side of a peak, at most
 _OUTER = np.array([MESH_LEVELS[0], MESH_LEVELS[1], MESH_LEVELS[-2], MESH_LEVELS[-1]])
 _DOUBLINGS = np.arange(1, 48)      # breaks 2^j − 1 last panel widths out: 1, 3, 7, ...
 MAX_DOUBLINGS = 2100               # a power tail's, from 1e-308 to 1e308 widths
+_FACTORS = 2.0 ** _DOUBLINGS - 1.0
 
 
 def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
@@ -47,11 +48,12 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
         beyond = np.where(side * (near - edge) > step / 2, side * near, np.inf)
         nxt = side * beyond.min(-1, keepdims=True)
         j = _DOUBLINGS
-        if heavy.any():
-            nxt, j = _power_reach(heavy, side, edge, step, beyond, nxt)
-        with np.errstate(over="ignore", invalid="ignore"):      # (inf: not wanted)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # (inf: not wanted)
+            if heavy.any():
+                nxt, j = _power_reach(heavy, side, edge, step, pts, nxt)
             ext = _doubled(edge, side, step, j)
-            ext = np.where(heavy | (j <= _DOUBLINGS.size), ext, np.inf)
+            if j is not _DOUBLINGS:
+                ext = np.where(heavy | (j <= _DOUBLINGS.size), ext, np.inf)
             ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
             if collapsed.any():
                 # none within 2^26 float spacings of a collapsed law: a panel ending on it
@@ -91,26 +93,30 @@ def _last_step(laws, heavy: np.ndarray, edge: np.ndarray, inner: np.ndarray
     return step, collapsed
 
 
-def _power_reach(heavy, side: int, edge, step, beyond, nxt) -> tuple[np.ndarray, np.ndarray]:
+def _power_reach(heavy, side: int, edge, step, pts, nxt) -> tuple[np.ndarray, np.ndarray]:
     """(how far each law's doublings go, their exponents j): a power tail goes on through
     other laws' panels out to the mesh's last break (a Cauchy of scale 1e-300 at 0 under
     one of scale 1e300 at 1e300, whose quartile rounds to 1.5e284 and whose next break
     is 4.9e299, had √(pq) ∝ 1/x one panel across those 15 decades), with as many
-    doublings as that takes (up to MAX_DOUBLINGS)."""
-    last = np.where(np.isfinite(beyond), beyond, -np.inf).max(-1, keepdims=True)
-    nxt = np.where(heavy & np.isfinite(last), side * last, nxt)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        span = np.log2(np.abs(nxt / 2 - edge / 2)) + 1.0 - np.log2(step)
+    doublings as that takes (up to MAX_DOUBLINGS). (Under the caller's np.errstate.)"""
+    last = side * (side * pts).max(-1, keepdims=True)[..., None]             # (..., 1, 1)
+    beyond = heavy & np.isfinite(last) & (side * (last - edge) > step / 2)
+    if not beyond.any():
+        return nxt, _DOUBLINGS            # the usual case: the power tail's mesh is the widest
+    nxt = np.where(beyond, last, nxt)
+    span = np.log2(np.abs(nxt / 2 - edge / 2)) + 1.0 - np.log2(step)
     k = int(np.ceil(np.where(heavy & np.isfinite(span), span, 0.0).max()))
     j = np.arange(1, min(k, MAX_DOUBLINGS) + 1) if k > _DOUBLINGS.size else _DOUBLINGS
     return nxt, j
 
 
 def _doubled(edge: np.ndarray, side: int, step: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """edge + side·(2^j − 1)·step, by ldexp: 2^j alone overflows past j = 1023, and a
-    Cauchy of scale 1e-300 beside a law at 1e300 needs 2000 doublings."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return edge + side * (np.ldexp(step, j) - step)
+    """edge + side·(2^j − 1)·step, by ldexp beyond the usual 47 doublings: 2^j alone
+    overflows past j = 1023, and a Cauchy of scale 1e-300 beside a law at 1e300 needs
+    2000. (Under the caller's np.errstate: inf where it overflows.)"""
+    if j is _DOUBLINGS:
+        return edge + side * step * _FACTORS
+    return edge + side * (np.ldexp(step, j) - step)
 
 
 def _support_ends(laws, side: int) -> np.ndarray | None:
@@ -156,7 +162,8 @@ def _outer_reach(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
         if not far.any():
             continue
         k = min(int(np.ceil(float((log_span - np.log2(step))[far].max()))) + 1, MAX_DOUBLINGS)
-        ext = _doubled(edge, side, step, np.arange(1, k + 1))
+        with np.errstate(over="ignore", invalid="ignore"):
+            ext = _doubled(edge, side, step, np.arange(1, k + 1))
         ok = far & (side * (ext - edge) <= span) & (np.abs(ext) <= 1e307)
         parts.append(np.where(ok, ext, edge))
     return np.concatenate(parts, -1) if parts else s[..., :0]

@@ -124,13 +124,10 @@ def _log_rounding(w: torch.Tensor, lp: torch.Tensor, lq: torch.Tensor, v: torch.
     p ≈ q) move by their size times that. A Cauchy of scale 1e-254 has log p ≈ 585 at its
     centre, and JS of two such mixtures 1 % apart, 6.09e-6, was 4e-14 low under an error
     of 1e-14 (search seed 2045), where the two rules share every rounding."""
-    w, lp, lq, v = w.detach(), lp.detach(), lq.detach(), v.detach()
-    live = w > 0
-    lw = torch.where(live, w, torch.ones_like(w)).log()
-    # w·p·|log p| as one exponential: p of 1e300 at a node of weight 1e-300 is no overflow
-    terms = sum(torch.exp(lw + t + torch.log(t.abs().clamp(min=1e-300))) for t in (lp, lq))
-    size = torch.where(live, terms + w * v.abs(), torch.zeros_like(w))
-    return float(EPS * size.sum(-1).max())
+    lp, lq = lp.detach(), lq.detach()
+    # (a density is below 1e300 even at a singular end: its exp does not overflow)
+    size = torch.exp(lp) * lp.abs() + torch.exp(lq) * lq.abs() + v.detach().abs()
+    return float(EPS * _wsum(w.detach(), size).abs().max())
 
 
 # Within this fraction of the top, top − D has lost digits to rounding (and its gradient
