@@ -48,9 +48,11 @@ size takes where the common support has its mass (a law 1e14 scales away has log
 -1e19: 16 more digits); a value is returned only when the passes agree to 1e-18, the
 quadrature's error estimate is below 1e-18 of it, it lies in the divergence's range and
 the internal cross-checks (JS two ways, BC two ways, renyi's integral two ways) agree.
-Bhattacharyya / renyi far below e^-100 are integrated in log-shifted form around their
-peak (found by golden section); where the log-integrand is too large for the precision
-to resolve the peak they get no reference, the others keep theirs.
+Bhattacharyya / renyi far below e^-100 (and renyi's integral far above e^1000, alpha > 1
+at large separations) are integrated in log-shifted form around their peak (found by
+golden section, the shift being the peak's height); where the log-integrand is too
+large for the precision to resolve the peak they get no reference, the others keep
+theirs.
 
 `reference_all(P, Q, alpha=..., renyi_alpha=..., bandwidth=...)` returns a dict
 div -> Ref(value, grad, nondiff) or None ("no reference": the two working precisions
@@ -1685,7 +1687,13 @@ def fdiv_values(P: Law, Q: Law, aa, ar, grads, gnames_p=(), gnames_q=()):
         gb.append((lp + lq) / 2)
         grr.append(ar * lp + (1 - ar) * lq)
     Mb = max(gb) if gb and max(gb) < -100 else 0
-    Mr = max(grr) if grr and max(grr) < -100 else 0
+    # renyi's integral for alpha > 1 can also be astronomically large (e^2e21 for normals
+    # 3e12 scales apart): beyond e^1000 it is shifted down, and its I - 1 form dropped
+    Mr = max(grr) if grr and not inf["renyi"] and (max(grr) < -100 or max(grr) > 1000) else 0
+    if Mr > 0:
+        live = [k for k in live if k != "renyiJ"]
+        nv = len(live)
+        n_both = nv + len(slots) * (len(gp) + len(gq))
     if Mb or Mr:
         # the astronomically small integrals live in a narrow peak: resolve it
         samples = []
@@ -1693,7 +1701,7 @@ def fdiv_values(P: Law, Q: Law, aa, ar, grads, gnames_p=(), gnames_q=()):
             if cp and cq:
                 pc = make_pieces([(a, b)], lay.pts)[0]
                 samples.append((pc, cp, cq))
-        extra = []
+        extra, tops = [], []
         for c0, c1 in ((mp.mpf(0.5), mp.mpf(0.5)), (ar, 1 - ar)):
             def gfun(x, cp=None, cq=None, c0=c0, c1=c1):
                 return c0 * MP.logpdf(x, cp, False)[0] + c1 * MQ.logpdf(x, cq, False)[0]
@@ -1704,8 +1712,13 @@ def fdiv_values(P: Law, Q: Law, aa, ar, grads, gnames_p=(), gnames_q=()):
             # one piece at a time: the peak's own piece decides
             bestpc = max(sv, key=lambda t: max((g for _, g in t[1]), default=-mp.inf))
             i = sv.index(bestpc)
-            extra += _peak_points([bestpc], functools.partial(gfun, cp=samples[i][1],
-                                                              cq=samples[i][2]))
+            g_i = functools.partial(gfun, cp=samples[i][1], cq=samples[i][2])
+            peak = _peak_points([bestpc], g_i)
+            extra += peak
+            tops.append(max([g_i(x) for x in peak], default=-mp.inf))
+        # the shifts go to the peak's own height: a sample can lie 1e17 nats below it
+        Mb = max(Mb, tops[0]) if Mb else 0
+        Mr = max(Mr, tops[1]) if Mr else 0
         lay = Layout(MP, MQ, extra)
         inf, _, ms = fdiv_decisions(MP, MQ, lay, aa, ar)
     jobs, p_jobs, q_jobs = [], [], []
@@ -1878,6 +1891,9 @@ def fdiv_values(P: Law, Q: Law, aa, ar, grads, gnames_p=(), gnames_q=()):
             out["renyi"] = (mp.log(Id) if Id < 0.5 else mp.log1p(Im1)) / (ar - 1)
         if "renyiI" in gslots:
             gout["renyi"] = {n: v / (Id * (ar - 1)) for n, v in gsum["renyiI"].items()}
+    # the logs' errors: relative errors of their integrals (which may be shifted by e^M)
+    errs["bhattacharyya"] = errs["bc"] / BC if BC > 0 else mp.mpf(0)
+    errs["renyi"] = 0 if inf["renyi"] else errs["renyiI"] / (sums["renyiI"] * abs(ar - 1))
     out["_err"] = dict(errs)
     return out, gout
 
@@ -2344,8 +2360,8 @@ def _compute(P, Q, aa, ar, bw, grads, which, full=True):
             for k in FDIVS:
                 errs[k] = e.get(k, mp.mpf(0))
             errs["gan"] = e["K"]
-            errs["bhattacharyya"] = e["bc"]
-            errs["renyi"] = e["renyiI"]
+            errs["bhattacharyya"] = e.get("bhattacharyya", e["bc"])
+            errs["renyi"] = e.get("renyi", e["renyiI"])
             if fgrads:
                 for full_, h in fd_names.items():
                     if h is None:
@@ -2497,10 +2513,11 @@ def _nondiff(P: Law, Q: Law):
     return {k for k, h in fd.items() if h is None}
 
 
-def _extra_digits(P: Law, Q: Law) -> int:
+def _extra_digits(P: Law, Q: Law, weight=1.0) -> int:
     """Digits to add to the working precision: log-densities of size 10^k where the
     common support has its mass (laws far apart on their own scales) leave k fewer
-    digits for the differences that the divergences are made of."""
+    digits for the differences that the divergences are made of; `weight` (the largest
+    factor an order gives a log-density: a log p - (a - 1) log q) multiplies them."""
     with mp.workdps(30):
         MP, MQ = Model(P, "p"), Model(Q, "q")
         lay = Layout(MP, MQ)
@@ -2517,7 +2534,7 @@ def _extra_digits(P: Law, Q: Law) -> int:
             return 0
         top = max(m for m, _ in pts)
         big = max(v for m, v in pts if m >= top - 200)
-        return int(min(60, max(0, int(mp.log10(max(big, 1))) - 3)))
+        return int(min(60, max(0, int(mp.log10(max(big * weight, 1))) - 3)))
 
 
 RANGE = {k: (0, mp.inf) for k in DIVS}
@@ -2553,7 +2570,8 @@ def reference_all(P: Law, Q: Law, alpha=0.5, renyi_alpha=0.5, bandwidth=1.0, gra
         which.add("w2")
     if "mmd" in divs:
         which.add("mmd")
-    extra = _extra_digits(P, Q)
+    extra = _extra_digits(P, Q, max(1, abs(renyi_alpha), abs(renyi_alpha - 1)) if
+                          "renyi" in divs else 1)
     dps = tuple(d + extra for d in dps)
     passes = []
     _WORK["left"] = work

@@ -1,0 +1,48 @@
+"""Issue 13, thirteenth round: the search's own reference, and what fresh seeds found.
+
+* Seed 2047: Rényi (α = 2.5) of normal(−4.944, 0.296) ‖ normal(3.09e12, 58.5) is
+  1.395e21, a closed form the engine had right. The search's mpmath reference said ∞:
+  its integral ∫p^α q^(1−α) = e^(3.5e21) went past the e^(1e15) where its exponential
+  stops, and only integrals far *below* 1 were shifted into range. Integrals beyond
+  e^1000 are now shifted too, and the logs' errors are relative errors of the integrals
+  (a shifted integral's absolute error meant nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import mpmath as mp
+import pytest
+
+import ganloss_viz as gv
+
+sys.path.insert(0, os.path.dirname(__file__))
+import mp_reference as R  # noqa: E402
+
+
+def _renyi_normals(m1, s1, m2, s2, a):
+    """Rényi divergence of order a between two normals (Gil, Alajaji and Linder 2013):
+    a (m1 − m2)² / (2 s_a²) − log(s_a / (s1^(1−a) s2^a)) / (a − 1),
+    s_a² = a s2² + (1 − a) s1², at 60 digits."""
+    with mp.workdps(60):
+        m1, s1, m2, s2, a = (mp.mpf(v) for v in (m1, s1, m2, s2, a))
+        sa2 = a * s2 ** 2 + (1 - a) * s1 ** 2
+        return a * (m1 - m2) ** 2 / (2 * sa2) - \
+            mp.log(mp.sqrt(sa2) / (s1 ** (1 - a) * s2 ** a)) / (a - 1)
+
+
+@pytest.mark.parametrize("p, q, a", [
+    ((-4.944, 0.296), (3.09e12, 58.5), 2.5),      # seed 2047: e^(3.5e21) inside
+    ((0.0, 1.0), (1e9, 3.0), 4.0),
+])
+def test_the_reference_resolves_renyi_integrals_far_above_1(p, q, a):
+    want = _renyi_normals(*p, *q, a)
+    ref = R.reference_all(R.normal(*p), R.normal(*q), renyi_alpha=a, divs=("renyi",),
+                          grads=False)["renyi"]
+    assert ref is not None and ref.value != mp.inf
+    assert abs(ref.value - float(want)) <= 1e-15 * float(want), (ref.value, want)
+    r = gv.divergence("renyi", f"normal({p[0]!r}, {p[1]!r})", f"normal({q[0]!r}, {q[1]!r})",
+                      alpha=a)
+    assert abs(r.value - float(want)) <= max(3 * r.error, 1e-12 * float(want)), r
