@@ -46,3 +46,28 @@ def test_the_reference_resolves_renyi_integrals_far_above_1(p, q, a):
     r = gv.divergence("renyi", f"normal({p[0]!r}, {p[1]!r})", f"normal({q[0]!r}, {q[1]!r})",
                       alpha=a)
     assert abs(r.value - float(want)) <= max(3 * r.error, 1e-12 * float(want)), r
+
+
+
+@pytest.mark.parametrize("p, q", [
+    (R.mixture([R.cauchy(0.0, 1.0), R.cauchy(1.0, 2.0)], [0.5, 0.5]),
+     R.mixture([R.cauchy(0.0, 1.5), R.cauchy(2.0, 1.0)], [0.3, 0.7])),
+    (R.cauchy(0.5, 1.0),                       # three power tails, one of index 0.5
+     R.mixture([R.cauchy(0.0, 1.0), R.student_t(0.5, 1.0, 2.0)], [0.6, 0.4])),
+    # seed 2048: every f-divergence raised (TypeError in the mesh) for this pair
+    (R.mixture([R.cauchy(16907969265676.709, 1.267794312477509),
+                R.cauchy(16907969265676.19, 1.267810907065128)],
+               [0.4309339947423079, 0.3550840501489408]),
+     R.mixture([R.cauchy(16907969265676.719, 1.2677944604660991),
+                R.cauchy(16907969265676.15, 1.2677944604660991)],
+               [0.4309339880671621, 0.3550838537763561])),
+])
+def test_more_than_two_power_tails_are_meshed(p, q):
+    """The coarse rule's mesh halves the tail panels of every power-tailed component; the
+    point sets of three or more were aligned by a function that took two, and any
+    f-divergence of, say, two mixtures of two Cauchy laws raised a TypeError."""
+    refs = R.reference_all(p, q, divs=("kl", "js", "hellinger"), grads=False)
+    for div, ref in refs.items():
+        assert ref is not None, div
+        r = gv.divergence(div, p.spec, q.spec)
+        assert abs(r.value - ref.value) <= max(3 * r.error, 1e-12 * ref.value), (div, r, ref)

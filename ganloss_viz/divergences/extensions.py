@@ -343,8 +343,10 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
     return np.sort(out, -1).reshape(batch + (out.shape[-1],))
 
 
-def _batch_align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if a.shape[:-1] == b.shape[:-1]:
-        return a, b                         # the usual case (a single value): as they are
-    batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
-    return np.broadcast_to(a, batch + a.shape[-1:]), np.broadcast_to(b, batch + b.shape[-1:])
+def _batch_align(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Point sets of a batch, broadcast to one batch shape (to be concatenated)."""
+    shapes = [a.shape[:-1] for a in arrays]
+    if all(s == shapes[0] for s in shapes):
+        return arrays                       # the usual case (a single value): as they are
+    batch = np.broadcast_shapes(*shapes)
+    return tuple(np.broadcast_to(a, batch + a.shape[-1:]) for a in arrays)
