@@ -6,10 +6,16 @@
   stops, and only integrals far *below* 1 were shifted into range. Integrals beyond
   e^1000 are now shifted too, and the logs' errors are relative errors of the integrals
   (a shifted integral's absolute error meant nothing).
+* Seed 2048: any f-divergence of two mixtures of two Cauchy laws raised a TypeError; a
+  crash search over mixtures of up to five components found an OverflowError (a law
+  beside a Student t at 2e253: a tail extension at +inf passed as a break on the left).
+* Seed 2048: Neyman's derivative in a weight of 1e-228 was 1.9e-5 off: χ²'s integrand
+  squared torch's expm1, whose derivative is 0 below −37 (the weight's −2/W was lost).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -71,3 +77,34 @@ def test_more_than_two_power_tails_are_meshed(p, q):
         assert ref is not None, div
         r = gv.divergence(div, p.spec, q.spec)
         assert abs(r.value - ref.value) <= max(3 * r.error, 1e-12 * ref.value), (div, r, ref)
+
+
+@pytest.mark.parametrize("p, q", [
+    ("mixture(components=[normal(2291648770097.1084, 0.19357358679829548), "
+     "student_t(8.651769877598776, 2.047865300911402e+253, 1.6285080039098788e+51)], "
+     "weights=[0.8, 3.7e-87])",
+     "mixture(components=[normal(-7.088893528881552e+241, 2.1624132561620223e-213), "
+     "gumbel(4.058, 4.714930109674949e+126), laplace(-1.3545866589551449e+197, "
+     "6.008270927845634)], weights=[0.86, 0.63, 0.99])"),
+])
+def test_laws_1e253_apart_beside_a_student_t(p, q):
+    """Apart by 1e253 on their scales, the overlap is below e^-1000: JS = ln 2, TV = 1,
+    squared Hellinger = 1 to the last bit (the search's crash run: OverflowError)."""
+    for div, want in (("js", math.log(2.0)), ("tv", 1.0), ("hellinger", 1.0)):
+        r = gv.divergence(div, p, q)
+        assert abs(r.value - want) <= max(3 * r.error, 1e-15), (div, r)
+        assert r.accurate, r
+
+
+def test_neyman_derivative_in_a_far_weight_of_1e_228():
+    """Seed 2048: ∂χ²_N/∂w₀ with Q's uniform of weight 9.9e-228 far from its logistic,
+    against the search's reference (mpmath, 40 digits): −2(N + 1)/W, as the identity
+    ∂/∂w₀ = (2∫q·c₀/p − 2(N + 1))/W gives with ∫q·c₀/p ≈ 1e-228."""
+    P = "cauchy(0.817, 2.570317581127656)"
+    Q = ("mixture(components=[uniform(4.281, 11.518052489231023), "
+         "logistic(-4.468, 0.0001330820777493194)], "
+         "weights=[9.868233063241702e-228, 0.3858229814141956])")
+    r = gv.divergence("neyman", P, Q)
+    assert abs(r.value - 52866.2108355265) <= max(3 * r.error, 1e-12 * r.value), r
+    want = -274049.05037925433
+    assert abs(r.grad["q.weights.0"] - want) <= 1e-6 * abs(want), r.grad

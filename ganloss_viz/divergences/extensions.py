@@ -53,8 +53,10 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
                 nxt, j = _power_reach(heavy, side, edge, step, pts, nxt)
             ext = _doubled(edge, side, step, j)
             if j is not _DOUBLINGS:
-                ext = np.where(heavy | (j <= _DOUBLINGS.size), ext, np.inf)
-            ok = np.isfinite(nxt) & (side * (nxt - ext) > step)
+                ext = np.where(heavy | (j <= _DOUBLINGS.size), ext, side * np.inf)
+            # (+inf on the left had passed as a break before nxt: kl of a Student t at
+            # 2e253 beside laws at −7e241 raised on 1875 infinite breaks)
+            ok = np.isfinite(nxt) & np.isfinite(ext) & (side * (nxt - ext) > step)
             if collapsed.any():
                 # none within 2^26 float spacings of a collapsed law: a panel ending on it
                 # rounds its last node onto the law's centre, and weighs the peak density

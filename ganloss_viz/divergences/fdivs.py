@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import torch
 from torch.nn.functional import softplus
 
+from .stable import expm1
+
 INF = math.inf
 LN2 = math.log(2.0)
 
@@ -65,7 +67,9 @@ def _pearson(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
     d = lp - lq
     big = d > 1.0
     d_small = torch.where(big, torch.zeros_like(d), d)
-    small = _e(lq) * torch.expm1(d_small) ** 2
+    # (stable.expm1: torch's own has a zero derivative below d = −37, and Neyman's
+    # ∂/∂weight of a far component of weight 1e-228 lost its −2/W there)
+    small = _e(lq) * expm1(d_small) ** 2
     lp_big = torch.where(big, lp, lq + 2.0)
     large = _e(2 * lp_big - lq) - 2 * _e(lp_big) + _e(lq)
     return torch.where(big, large, small)
