@@ -11,6 +11,12 @@
   beside a Student t at 2e253: a tail extension at +inf passed as a break on the left).
 * Seed 2048: Neyman's derivative in a weight of 1e-228 was 1.9e-5 off: χ²'s integrand
   squared torch's expm1, whose derivative is 0 below −37 (the weight's −2/W was lost).
+* The crash search also found: W1 and energy against a beta of b = 0.0045 with NaN shape
+  derivatives (a node at 1, where the density is inf, in an empty panel: inf·0); a
+  mixture weight of exactly 0 gave NaN derivatives without a word (its exponent cap
+  rounded: 8.8e18 + (700 − 8.8e18) is 2048, and exp of it inf), and its heavy component
+  still made W1 infinite; TV, W1 and W2 at P = Q reported derivatives 0 where they have
+  a kink (|change|).
 """
 
 from __future__ import annotations
@@ -108,3 +114,57 @@ def test_neyman_derivative_in_a_far_weight_of_1e_228():
     assert abs(r.value - 52866.2108355265) <= max(3 * r.error, 1e-12 * r.value), r
     want = -274049.05037925433
     assert abs(r.grad["q.weights.0"] - want) <= 1e-6 * abs(want), r.grad
+
+
+@pytest.mark.parametrize("b", [0.004484137330594716, 0.01, 0.05])
+def test_w1_shape_derivatives_of_a_beta_piled_at_1(b):
+    """W1(normal(0, 1) ‖ beta(a, b)): F_Q < F_P on [0, 1), so ∂W1/∂θ = ∂E[Q]/∂θ with
+    E[Q] = a/(a + b): ∂/∂a = b/(a + b)², ∂/∂b = −a/(a + b)²."""
+    a = 3.186482858475315
+    r = gv.divergence("w1", "normal(0, 1)", f"beta({a!r}, {b!r})")
+    for name, want in (("q.a", b / (a + b) ** 2), ("q.b", -a / (a + b) ** 2)):
+        assert abs(r.grad[name] - want) <= 1e-6 * abs(want), (name, r.grad)
+
+
+def test_a_weight_of_zero():
+    """A component of weight 0 is not there: the value is the other component's, its own
+    parameters have derivative 0, and the weight's derivative (from above only) is named,
+    not a number. W1 of two centred normals: |σ₁ − σ₂|·√(2/π)."""
+    P, Q = "normal(0, 1)", "mixture(components=[normal(0, 1.1), cauchy(0, 1)], weights=[1.0, 0.0])"
+    for div in ("w1", "tv", "js", "neyman", "kl"):
+        r = gv.divergence(div, P, Q)
+        alone = gv.divergence(div, P, "normal(0, 1.1)")
+        assert abs(r.value - alone.value) <= 1e-12 * alone.value + 3 * r.error, (div, r)
+        assert r.grad["q.components.1.loc"] == r.grad["q.components.1.scale"] == 0.0, r.grad
+        assert r.grad_notes == {"q.weights.1": "zero_weight"}, (div, r.grad_notes)
+        assert math.isnan(r.grad["q.weights.1"])
+        assert abs(r.grad["q.components.0.scale"] - alone.grad["q.scale"]) <= \
+            1e-6 * abs(alone.grad["q.scale"]), (div, r.grad, alone.grad)
+    w1 = gv.divergence("w1", P, Q).value
+    assert abs(w1 - 0.1 * math.sqrt(2 / math.pi)) <= 1e-12, w1
+
+
+@pytest.mark.parametrize("div, kinked", [("tv", True), ("w1", True), ("w2", True),
+                                         ("js", False), ("energy", False), ("mmd", False)])
+def test_derivatives_at_p_equal_q(div, kinked):
+    """TV(N(0,1), N(δ,1)) = erf(|δ|/(2√2)), W1 = W2 = |δ|: one-sided derivatives ±c at
+    δ = 0, no derivative; JS, energy and MMD² grow like δ²: derivative 0."""
+    r = gv.divergence(div, "normal(0, 1)", "normal(0, 1)")
+    assert r.value == 0.0
+    if kinked:
+        assert r.grad_notes == {k: "kink" for k in r.grad}, r.grad_notes
+        assert all(math.isnan(g) for g in r.grad.values())
+    else:
+        assert r.grad_notes == {} and all(g == 0.0 for g in r.grad.values()), r
+
+
+def test_every_nan_derivative_is_named():
+    """A crash-search pair whose Pearson χ² (4e61, not accurate) had NaN derivatives with
+    no note: each now says why it is not a number."""
+    P = ("mixture(components=[gamma(0.6867905125560134, 1.6701948883963484), "
+         "beta(0.5066529881343161, 6.458725969851618)], "
+         "weights=[2.9054824489400384e-163, 0.5475602673275647])")
+    Q = "student_t(5.797401604548092, 1274183309.1082025, 1.0452654328803304)"
+    r = gv.divergence("pearson", P, Q)
+    nan = [k for k, g in r.grad.items() if math.isnan(g)]
+    assert nan and all(k in r.grad_notes for k in nan), r

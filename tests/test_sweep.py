@@ -105,4 +105,5 @@ def test_monte_carlo_sweep_through_p_equals_q():
     s = gv.sweep("w1", "grid(4, 1, 0.3)", "grid(4, 1, 0.3)", "p.spacing", [0.5, 1.0, 1.5])
     assert s.method == "monte_carlo"
     assert s.div_values[1] == 0.0 and s.div_values[0] > 0 and s.div_values[2] > 0
-    assert np.isfinite(s.grads).all()
+    # W1 has a kink at P = Q (it grows like |change|): no derivative there
+    assert np.isfinite(s.grads[[0, 2]]).all() and np.isnan(s.grads[1])

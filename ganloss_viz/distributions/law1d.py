@@ -242,7 +242,7 @@ class Continuous1D:
             upto = torch.where(below, b[..., :1].expand_as(x), x)
             start = torch.where(below, upto, start)
         xx, ww = panel_nodes(start, upto, _CDF_NODES)
-        quad = base + (ww * self._lp_panels(xx).exp()).sum(-1)
+        quad = base + self._mass(xx, ww, mid)
         if end is not None:
             quad = torch.where(below, end, quad)
         # Above the median: 1 − the mass above x, summed from the right. Summed from the
@@ -278,7 +278,9 @@ class Continuous1D:
             # (beyond the last mesh point of a finite end: an empty panel at that point)
             frm = x if math.isinf(hi) else torch.where(beyond, last_b.expand_as(x), x)
             nx, nw = panel_nodes(frm, torch.where(beyond, frm, end), _CDF_NODES)
-            near = torch.gather(sf_b, -1, k) + (nw * self._lp_panels(nx).exp()).sum(-1)
+            # (as _mass: an empty panel at the end of a beta of b = 0.0045 holds a node at
+            # 1, where p is inf, and inf·0 made ∂W1/∂a NaN)
+            near = torch.gather(sf_b, -1, k) + self._mass(nx, nw, mid)
             quad = torch.where(upper, 1 - torch.where(beyond, far, near), quad)
         exact = torch.as_tensor(self.cdf_np(x.detach().numpy()), dtype=torch.float64)
         return exact + (quad - quad.detach())

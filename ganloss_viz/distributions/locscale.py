@@ -378,4 +378,5 @@ class StudentTLaw(_LocScale):
         v = _np(self.df)[..., 0]
         sc = _special()
         c = np.exp(sc.gammaln((v + 1) / 2) - sc.gammaln(v / 2)) / np.sqrt(v * np.pi)
-        return c * v ** ((v - 1) / 2) * self.array("scale")[..., 0] ** v
+        with np.errstate(over="ignore"):           # (a scale of 1e300: inf, not a warning)
+            return c * v ** ((v - 1) / 2) * self.array("scale")[..., 0] ** v

@@ -71,12 +71,13 @@ def _log_mixture(w: torch.Tensor, lps: list[torch.Tensor]) -> torch.Tensor:
         m = torch.where((W > 0) & finite, W.clamp(min=1e-300).log() + L, -INF).amax(0)
         ok = torch.isfinite(m)
         m = torch.where(ok, m, torch.zeros_like(m))
-    Lf = torch.where(finite, L, m)
-    with torch.no_grad():
-        # A zero weight's term is 0 whatever its density: its exponent is capped so
-        # that 0·exp stays 0 (the gradient p_c/p is then capped at e^700).
-        cap = (Lf - m).clamp(max=700.0) - (Lf - m)
-    e = torch.where(finite, torch.exp(Lf - m + cap), torch.zeros_like(Lf))
+    z = torch.where(finite, L, m) - m
+    # A zero weight's term is 0 whatever its density: its exponent is capped at 700 in
+    # value (not in slope) so that 0·exp stays 0 (the gradient p_c/p is then capped at
+    # e^700). Written as 700 + (z − z) with the difference detached on one side: as
+    # z + (700 − z) it rounded to 2048 where z is 8.8e18, and exp to inf.
+    z = torch.where(z > 700.0, 700.0 + (z - z.detach()), z)
+    e = torch.where(finite, torch.exp(z), torch.zeros_like(z))
     total = (W * e).sum(0)
     return torch.where(ok, log_or_minus_inf(total) + m, torch.full_like(total, -INF))
 
@@ -224,12 +225,15 @@ class Measure1D:
         return _cat(ends + [self.atom_loc])
 
     def tails(self) -> tuple[float, np.ndarray]:
-        """(alpha, coef): sf(x) ~ coef * |x|^-alpha on both sides (alpha=inf: light)."""
-        alphas = [law.tail_alpha for law in self.comps]
+        """(alpha, coef): sf(x) ~ coef * |x|^-alpha on both sides (alpha=inf: light).
+        A component of weight 0 (in every row) has no tail; where only some rows give the
+        heaviest weight 0, their coef is 0."""
+        w = _np(self.comp_w)
+        alphas = [law.tail_alpha for c, law in enumerate(self.comps)
+                  if self.comp_w is _ONE or bool((w[..., c] > 0).any())]
         alpha = min(alphas, default=INF)
         coef = np.zeros(())
         if math.isfinite(alpha):
-            w = _np(self.comp_w)
             for c, law in enumerate(self.comps):
                 if law.tail_alpha == alpha:
                     coef = coef + w[..., c] * law.tail_coef()

@@ -288,8 +288,8 @@ def _gan_compute(P, Q, pd, qd, params):
 
 def fdiv(name: str, label: str, latex: str, range_text: str, h: Integrand,
          generator: Generator, symmetric: bool = False, doc: str = "",
-         at_equality: float = 0.0, unit: str = "nats", compute=None, power=None
-         ) -> Divergence:
+         at_equality: float = 0.0, unit: str = "nats", compute=None, power=None,
+         kink_at_equality: bool = False) -> Divergence:
     """Register an f-divergence: its log-space integrand `h` (`fdivs.Integrand`) and its
     `generator` (f, f*, activation, optimal critic, with their LaTeX) are all the engine,
     the f-GAN losses and the pages need; its closed forms, if any, are registered in
@@ -299,7 +299,7 @@ def fdiv(name: str, label: str, latex: str, range_text: str, h: Integrand,
         name=name, label=label, group=GROUP_F, latex=latex, range_text=range_text,
         compute=compute or _f_compute(name, h, power), symmetric=symmetric, f0=h.f0,
         unit=unit, fprime_inf=h.fprime_inf, at_equality=at_equality, doc=doc,
-        **generator.fields()))
+        kink_at_equality=kink_at_equality, **generator.fields()))
 
 
 # KL and reverse KL integrate their balanced forms (fdivs.KL_BALANCED); the registry keeps
@@ -329,7 +329,7 @@ fdiv("hellinger", "Squared Hellinger",
      r"\tfrac12 \int (\sqrt p - \sqrt q)^2\,dx = 1 - \int \sqrt{pq}\,dx", "[0, 1]",
      HELLINGER, HELLINGER_F, symmetric=True, unit="")
 fdiv("tv", "Total variation", r"\tfrac12 \int |p - q|\,dx", "[0, 1]", TV, TV_F,
-     symmetric=True, unit="")
+     symmetric=True, unit="", kink_at_equality=True)
 
 register(Divergence(
     name="alpha", label="Amari α-divergence", group=GROUP_F,
@@ -353,12 +353,13 @@ register(Divergence(
     latex=r"\inf_{\gamma \in \Pi(P, Q)} \mathbb{E}_\gamma \|x - y\| "
           r"\;\overset{1\text{-D}}{=}\; \int |F_P - F_Q|\,dx",
     range_text="[0, ∞)", compute=_w_compute(1), symmetric=True, unit="units of x",
-    pointwise=PIC.W1,
+    pointwise=PIC.W1, kink_at_equality=True,
     doc="Keeps growing (slope 1) as P and Q move apart, where JS is stuck at ln 2."))
 register(Divergence(
     name="w2", label="Wasserstein-2", group=GROUP_IPM,
     latex=r"\Big(\inf_{\gamma \in \Pi(P, Q)} \mathbb{E}_\gamma \|x - y\|^2\Big)^{1/2}",
-    range_text="[0, ∞)", compute=_w_compute(2), symmetric=True, unit="units of x"))
+    range_text="[0, ∞)", compute=_w_compute(2), symmetric=True, unit="units of x",
+    kink_at_equality=True))
 register(Divergence(
     name="mmd", label="Squared MMD (Gaussian kernel)", group=GROUP_IPM,
     latex=r"\mathbb{E}\,k(X, X') + \mathbb{E}\,k(Y, Y') - 2\,\mathbb{E}\,k(X, Y),\quad "

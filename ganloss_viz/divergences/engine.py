@@ -20,7 +20,16 @@ from .closed import closed
 from .frames import logged, recentred, rescaled, rescaled_unit
 from .precision import coarse, embedded_error
 from .registry import GROUP_IPM, Divergence, get
-from .smoothness import JUMP, ONE_SIDED, TAILS, one_sided, tails_matched
+from .smoothness import (
+    FAILED,
+    KINK,
+    NAN_NOTES,
+    OVERFLOW,
+    idle_params,
+    one_sided,
+    tails_matched,
+    zero_weights,
+)
 
 METHODS = ("closed_form", "quadrature", "monte_carlo", "analytic_singular")
 # The transport distances that are lengths: D(P, Q) = k·D(P/k, Q/k) (MMD is not: its
@@ -35,8 +44,11 @@ class DivergenceResult:
     `error` bounds |value − truth| (0 only for a closed form evaluated stably).
     `accurate` is False where no method could guarantee the engine's accuracy: the value
     is then only as good as `error`. `grad_notes` names the parameters whose derivative
-    is not a plain number: "one_sided" (the two one-sided derivatives differ, e.g. at a
-    support end shared by P and Q; the entry is nan), "inf" or "-inf" (the entry too).
+    is not a plain number (`smoothness.NOTES` says each in words): "one_sided" (the two
+    one-sided derivatives differ, e.g. at a support end shared by P and Q), "jump",
+    "tails", "kink" (TV, W1, W2 at P = Q), "zero_weight" (a weight of 0: from above
+    only), "overflow" (the value overflowed), "failed" (numerically): the entry is nan;
+    "inf" or "-inf": the entry is that infinity.
     """
 
     div: str
@@ -50,7 +62,8 @@ class DivergenceResult:
 
 @dataclass(frozen=True)
 class SweepResult:
-    """Values and derivatives of D along one parameter (grads are nan where D = inf)."""
+    """Values and derivatives of D along one parameter (grads are nan where D = inf, and
+    where a point-by-point sweep meets a derivative that is not a number: `grad_notes`)."""
 
     div: str
     param: str
@@ -153,6 +166,10 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
             notes = one_sided(pd.realize(tp), qd.realize(tq),
                               {**{f"p.{k}": t for k, t in tp.items()},
                                **{f"q.{k}": t for k, t in tq.items()}})
+        if div.kink_at_equality:
+            idle = idle_params({f"{s}.{k}": t for s, d in (("p", pd), ("q", qd))
+                                for k, t in _leaves(d, False).items()})
+            notes.update({k: KINK for k in zeros if k not in notes and k not in idle})
         zeros.update({k: math.nan for k in notes})
         return DivergenceResult(div.name, div.at_equality, "closed_form", 0.0, zeros,
                                 grad_notes=notes)
@@ -171,7 +188,11 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
         grads = _gradient(value, leaves)
         notes = {k: ("inf" if g > 0 else "-inf") for k, g in grads.items() if math.isinf(g)}
         notes.update(marks)
-        grads.update({k: math.nan for k, n in notes.items() if n in (ONE_SIDED, JUMP, TAILS)})
+        if pd.dim == 1:
+            notes.update(zero_weights(pd, "p.") | zero_weights(qd, "q."))
+    idle = idle_params(leaves)
+    grads.update(dict.fromkeys(idle, 0.0))        # a component of weight 0 moves nothing
+    notes = {k: n for k, n in notes.items() if k not in idle}
     if error is None:
         with torch.no_grad(), coarse():
             rough, rough_inf, _, _ = _evaluate(div, pd.realize(_leaves(pd, False)),
@@ -187,6 +208,10 @@ def divergence(name: str, p, q, **params: float) -> DivergenceResult:
     if math.isinf(v) and not infinite or math.isnan(error):
         # A finite divergence that overflowed (or an estimate that failed): no bound.
         error = math.inf
+    if math.isinf(v) and not infinite:
+        notes.update({k: OVERFLOW for k in grads if k not in idle})
+    notes.update({k: FAILED for k, g in grads.items() if math.isnan(g) and k not in notes})
+    grads.update({k: math.nan for k, n in notes.items() if n in NAN_NOTES})
     return DivergenceResult(div=div.name, value=v, method=method, error=error, grad=grads,
                             accurate=_accurate(v, error, method), grad_notes=notes)
 

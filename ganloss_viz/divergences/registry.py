@@ -83,6 +83,8 @@ class Divergence:
     f0: float | None = None
     fprime_inf: float | None = None
     at_equality: float = 0.0     # D(P‖P): 0, or f(1) = −ln 4 for the GAN value
+    # D grows like |change| away from P = Q (TV, W1, W2): no derivative there
+    kink_at_equality: bool = False
     doc: str = ""
     make_generator: Callable[..., dict[str, Callable]] | None = None  # f etc. for params
     f_latex: str = ""                 # f(u)

@@ -44,8 +44,10 @@ def tails_infinite(P: Measure1D, Q: Measure1D, order: float) -> torch.Tensor:
     aq, cq = Q.tails()
     if min(ap, aq) > order:
         return torch.zeros((), dtype=torch.bool)
+    # a row whose heaviest components have weight 0 has no such tail (coef 0)
+    ap, aq = np.where(np.asarray(cp) > 0, ap, np.inf), np.where(np.asarray(cq) > 0, aq, np.inf)
     same = (ap == aq) & np.isclose(cp, cq, rtol=1e-12, atol=0.0)
-    return torch.as_tensor(~np.asarray(same))
+    return torch.as_tensor(~np.asarray(same) & (np.minimum(ap, aq) <= order))
 
 
 def _refined(f, P: Measure1D, Q: Measure1D, power: float, kink=None

@@ -84,8 +84,9 @@ def accuracy_warning(r: dict) -> None:
                    icon=":material/warning:")
 
 
-NOTE_SHORT = {"one_sided": "one-sided", "jump": "jumps", "tails": "undefined", "inf": "+∞",
-              "-inf": "−∞"}
+NOTE_SHORT = {"one_sided": "one-sided", "jump": "jumps", "tails": "undefined", "kink": "kink",
+              "zero_weight": "one-sided", "overflow": "overflow", "failed": "not computed",
+              "inf": "+∞", "-inf": "−∞"}
 
 
 def gradient_table(ctx: Context) -> None:
