@@ -181,6 +181,14 @@ def test_one_sided_derivatives_and_inaccurate_values_are_shown_as_such():
     assert any("Not accurate" in w.value for w in at.warning)
 
 
+def test_tv_at_p_equal_q_says_kink_instead_of_0():
+    # TV(N(0,1), N(δ,1)) = erf(|δ|/(2√2)): one-sided derivatives ±1/√(2π) at δ = 0
+    at = run({"p": "normal(0, 1)", "q": "normal(0, 1)", "div": "tv"})
+    grad = {r["parameter θ"]: r["∂D/∂θ"] for r in tables(at)[0]}
+    assert set(grad.values()) == {"kink"}, grad
+    assert "grows like |change|" in texts(at)
+
+
 def test_w1_integrand_is_the_gap_between_the_cdfs():
     at = run({"div": "w1"})
     assert metric_values(at)[0] == "1.16663"            # scipy: quad |F_P - F_Q|
