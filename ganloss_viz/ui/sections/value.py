@@ -109,8 +109,11 @@ def _gradient_table(ctx: Context) -> None:
             for name, g in ctx.result["grad"].items()]
     st.markdown(text_table(rows, right={"value", "∂D/∂θ"}))
     st.caption("By automatic differentiation; 0 where D is flat or infinite.")
+    by_note: dict[str, list[str]] = {}
     for name, note in notes.items():
-        st.caption(f"`{name}`: {NOTES[note]}.")
+        by_note.setdefault(note, []).append(f"`{name}`")
+    for note, names in by_note.items():       # one caption per reason, not per parameter
+        st.caption(f"{', '.join(names)}: {NOTES[note]}.")
 
 
 def every_divergence(ctx: Context) -> dict[str, dict]:
