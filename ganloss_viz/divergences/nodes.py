@@ -365,25 +365,35 @@ def _with_atoms(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     return np.concatenate(_batch_align(pts, locs), -1)
 
 
-# Geometric midpoints of a power-tailed law's half-decade quantile levels from 1e-6 to
-# 1e-2, both tails (`_power_tail_halves`): beyond 1e-6 the panels' share of the integral
+# Geometric subdivisions of a power-tailed law's half-decade quantile levels from 1e-6 to
+# 1e-2, both tails (`_power_tail_levels`): beyond 1e-6 the panels' share of the integral
 # is below 1e-6, and the 8-point rule's 2e-8 of it no longer counts.
-def _halves(lo: float, hi: float) -> np.ndarray:
-    """Geometric midpoints of the heavy mesh's levels in [lo, hi], in both tails."""
+def _subdivided(lo: float, hi: float, m: int) -> np.ndarray:
+    """The heavy mesh's levels in [lo, hi] cut into m geometric parts, in both tails."""
     levels = MESH_LEVELS_HEAVY[(MESH_LEVELS_HEAVY >= lo) & (MESH_LEVELS_HEAVY <= hi)]
-    mid = np.sqrt(levels[1:] * levels[:-1])
-    return np.concatenate([mid, 1 - mid[::-1]])
+    cuts = levels[:-1, None] * (levels[1:] / levels[:-1])[:, None] ** (np.arange(1, m) / m)
+    cuts = cuts.reshape(-1)
+    return np.concatenate([cuts, 1 - cuts[::-1]])
 
 
-_HALF_LEVELS = _halves(1e-6, 1e-2)
 # Tail index below which a half-decade of level spans more than twice its distance in x
-# (10^(0.5 / alpha) > 2): a Cauchy's panels span √10.
+# (10^(0.5 / alpha) > 2): a Cauchy's panels span √10, and are halved.
 HALVED_ALPHA = 0.5 / math.log10(2.0)
-# Below index 1 the other levels, 1e-12 to 1e-6 and 1e-2 to 0.35, span up to 10^(0.5/alpha)
-# as well (28 for a Student t of index 0.33): halved too. Close mixtures of such a t had
-# derivatives 2.7e-5 off (search seed 2043): they cancel to 1e-7 of their terms, and the
-# far panels carry its ∂/∂df's log|x|.
-_HALF_BODY = np.concatenate([_halves(1e-12, 1e-6), _halves(1e-2, 0.35)])
+
+
+@lru_cache(maxsize=32)
+def _power_tail_levels(parts: int, body: bool) -> np.ndarray:
+    """Levels that cut each half-decade of a power tail into `parts` (a ratio of at most 2
+    in x for index HALVED_ALPHA/parts). Below index 1 the other levels, 1e-12 to 1e-6 and
+    1e-2 to 0.35, span up to 10^(0.5/alpha) as well (28 for a Student t of index 0.33;
+    4e4 for index 0.108, whose ∂/∂df came out 1.8e-4 off, search seed 2049): cut too.
+    Close mixtures of a t of index 0.33 had derivatives 2.7e-5 off with halves alone
+    (seed 2043): they cancel to 1e-7 of their terms, and the far panels carry ∂/∂df's
+    log|x|."""
+    levels = [_subdivided(1e-6, 1e-2, parts)]
+    if body:
+        levels += [_subdivided(1e-12, 1e-6, parts), _subdivided(1e-2, 0.35, parts)]
+    return np.concatenate(levels)
 
 
 def _finite(pts: np.ndarray) -> np.ndarray:
@@ -400,12 +410,13 @@ def _finite(pts: np.ndarray) -> np.ndarray:
 
 def _power_tail_halves(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
     """Mesh points with the tail panels of power-tailed laws (index below HALVED_ALPHA)
-    halved, for node sets that carry the coarse rule: on a Cauchy's panels of ratio √10
-    the 12-point rule is exact to ~1e-15, but the 8-point one only to 2e-8 of each panel's
-    share, and that disagreement, the error estimate, asked an adaptive pass of
-    Hellinger(cauchy ‖ normal). Halved (ratio 1.8), both agree to 1e-13."""
-    extra = [np.atleast_1d(law.quantile_np(_HALF_LEVELS if law.tail_alpha >= 1 else
-                                           np.concatenate([_HALF_LEVELS, _HALF_BODY])))
+    cut to a ratio of at most 2 in x (halved for a Cauchy), for node sets that carry the
+    coarse rule: on a Cauchy's panels of ratio √10 the 12-point rule is exact to ~1e-15,
+    but the 8-point one only to 2e-8 of each panel's share, and that disagreement, the
+    error estimate, asked an adaptive pass of Hellinger(cauchy ‖ normal). Halved (ratio
+    1.8), both agree to 1e-13."""
+    extra = [np.atleast_1d(law.quantile_np(_power_tail_levels(
+                 max(2, math.ceil(HALVED_ALPHA / law.tail_alpha)), law.tail_alpha < 1)))
              for law in (*P.comps, *Q.comps) if law.tail_alpha < HALVED_ALPHA]
     if not extra:
         return pts
