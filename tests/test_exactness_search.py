@@ -270,6 +270,10 @@ def _natural_scales(P, Q, flat):
                 sc = [x.args[-1] for x in P.leaves() + Q.leaves()
                       if x.family in ("normal", "laplace", "logistic", "cauchy", "gumbel",
                                       "student_t")]
+                # (a uniform's width too: an atom inside a uniform of width 1 beside a
+                # Laplace of scale 5e298 took the latter, and its floor underflowed)
+                sc += [x.args[1] - x.args[0] for x in P.leaves() + Q.leaves()
+                       if x.family == "uniform"]
                 out[full] = min(sc) if sc else max(abs(v), 1.0)
         else:
             out[full] = abs(v)

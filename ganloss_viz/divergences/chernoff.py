@@ -29,6 +29,7 @@ from .integrals import (
     missed_mass,
     unseen,
 )
+from .stable import EPS
 
 
 def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float | None]:
@@ -61,6 +62,8 @@ def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             break
     if error is not None and fr is not None and missed_mass(n, P, Q) > MISSED_MASS:
         error = math.inf
+    if error is not None and math.isfinite(error):
+        error = error + _log_rounding(n.w, s, n.lp, n.lq, a)
     if a > 1:
         # P's mass where log q left the float range inside Q's support: p^a q^(1−a) is
         # beyond it there; half of P or more such, the coefficient overflows (inf)
@@ -81,6 +84,21 @@ def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
     if error is not None and kappa > KAPPA_OK:
         error = max(error, 100 * kappa)
     return lc, inf, (QUADRATURE if common else SINGULAR), error
+
+
+def _log_rounding(w: torch.Tensor, s: torch.Tensor, lp: torch.Tensor, lq: torch.Tensor,
+                  a: float) -> float:
+    """Rounding of the log coefficient: each node's exponent a·log p + (1 − a)·log q is
+    known to ε times its terms' size, weighed by the node's share of the sum, and as much
+    again for the normalising masses. Two Cauchy laws of scale 1.5e35 (log p ≈ −82) gave
+    a Rényi divergence 5e-15 off under an error of 1e-15 (search seed 2050)."""
+    with torch.no_grad():
+        live = (w > 0) & torch.isfinite(s)
+        t = torch.where(live, torch.log(torch.where(live, w, torch.ones_like(w))) + s,
+                        torch.full_like(s, -math.inf))
+        share = torch.softmax(t, -1)
+        mag = torch.where(live, (a * lp).abs() + ((1 - a) * lq).abs(), torch.zeros_like(s))
+        return 2 * EPS * float(torch.nan_to_num((share * mag).sum(-1), nan=0.0).max())
 
 
 # A node mass further than this from 1 is not quadrature error but mass no node sees (a

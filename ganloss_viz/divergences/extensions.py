@@ -62,9 +62,9 @@ def _tail_extensions(P: Measure1D, Q: Measure1D, pts: np.ndarray) -> np.ndarray:
                 # rounds its last node onto the law's centre, and weighs the peak density
                 # by the panel's width (Q's mass 1e194, MMD inf, in one frame for both)
                 ok &= ~collapsed | (side * (ext - edge) > 2.0 ** 26 * np.spacing(np.abs(edge)))
-        ends = _support_ends(laws, side)
-        if ends is not None:
-            ok &= side * (ends - ext) > 0                # not beyond a finite support end
+            ends = _support_ends(laws, side)
+            if ends is not None:
+                ok &= side * (ends - ext) > 0            # not beyond a finite support end
         exts.append(ext)
         oks.append(ok)
     if not (oks[0].any() or oks[1].any()):
