@@ -20,6 +20,9 @@
 * Seed 2049: JS, Hellinger and TV of a Student t of index 0.108 beside a narrow normal
   had derivatives up to 1.8e-4 off (values to 5e-7): its half-decades of level span
   4e4 in x, and halving them was not enough. Each is now cut to a ratio of 2.
+* Seed 2050: Rényi's error left out the log-densities' rounding (two Cauchy laws of
+  scale 1.5e35); W1's derivative in a weight of 1.2e-274 was 9.7e-4 off (a beta's
+  survival function taken as 1 − F, 0 near its end).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import os
 import sys
 
 import mpmath as mp
+import numpy as np
 import pytest
 
 import ganloss_viz as gv
@@ -199,3 +203,34 @@ def test_renyi_error_counts_the_log_densities_rounding():
     ref = 3.6339520818082737e-07
     assert abs(r.value - ref) <= max(3 * r.error, 1e-12 * ref), (r.value, r.error)
     assert r.error < 1e-12 * 1e3, r            # still a value to 1e-7 of itself
+
+
+def test_w1_derivative_in_a_weight_of_1e_274():
+    """Seed 2050: W1 of two mixtures of a beta and a gumbel of weight 1.2e-274, whose
+    derivative in that weight integrates the sign of S_Q − S_P up to the beta's end. The
+    beta's survival function was 1 − F, 0 within 6e-3 of 1, and the sign there came from
+    the gumbels instead (5.8210 for 5.8266). Reference: the search's (mpmath, 40 digits)."""
+    P = ("mixture(components=[beta(3.064317292724194, 8.057032068247699), "
+         "gumbel(3.627, 3.353429261983669)], weights=[0.9234236194371912, "
+         "1.2105605747920876e-274])")
+    Q = ("mixture(components=[beta(3.062625348839565, 8.057251284483959), "
+         "gumbel(3.627060987702364, 3.353100874748595)], weights=[0.9771255564482191, "
+         "1.210759038984341e-274])")
+    r = gv.divergence("w1", P, Q)
+    assert abs(r.value - 0.00011566282656459419) <= max(3 * r.error, 1e-12 * r.value), r
+    for name, want in (("p.weights.1", 5.82664907853738), ("q.weights.1", -5.50635455184074)):
+        assert abs(r.grad[name] - want) <= 1e-6 * abs(want), (name, r.grad[name])
+
+
+def test_beta_survival_function_near_its_end():
+    """I_(1−x)(b, a) against scipy's beta.sf, where 1 − F has no digits left."""
+    from scipy import stats
+
+    import ganloss_viz.distributions as D
+
+    law = D.dist("beta(3.06, 8.06)").realize().comps[0]
+    x = np.array([0.5, 0.9, 0.99, 0.999, 1 - 1e-6])
+    want = stats.beta(3.06, 8.06).sf(x)
+    got = law.sf_np(x)
+    assert np.allclose(got, want, rtol=1e-12, atol=0.0), (got, want)
+    assert want[-1] < 1e-40
