@@ -144,7 +144,11 @@ class Continuous1D:
         """exp(end_log_mass) where d > 0, else 0 (with a gradient of 0, not 0 · log 0)."""
         ok = d.detach() > 0
         lm = self.end_log_mass(side, torch.where(ok, d, torch.ones_like(d)))
-        return None if lm is None else torch.where(ok, lm.exp(), torch.zeros_like(lm))
+        if lm is None:
+            return None
+        # −inf, not the stand-in d = 1, where d ≤ 0: for a gamma of rate 2.8e61 that one's
+        # log-mass is 770, and the masked exp's backward pass 0·inf = NaN (W1's ∂/∂rate)
+        return torch.exp(torch.where(ok, lm, torch.full_like(lm, -math.inf)))
 
     def ppf(self, u: torch.Tensor) -> torch.Tensor:
         """Quantiles at levels u, for sampling (attached where the family allows)."""
