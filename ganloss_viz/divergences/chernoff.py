@@ -63,7 +63,7 @@ def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
     if error is not None and fr is not None and missed_mass(n, P, Q) > MISSED_MASS:
         error = math.inf
     if error is not None and math.isfinite(error):
-        error = error + _log_rounding(n.w, s, n.lp, n.lq, a)
+        error = error + _exponent_rounding(n.w, s, n.lp, n.lq, a)
     if a > 1:
         # P's mass where log q left the float range inside Q's support: p^a q^(1−a) is
         # beyond it there; half of P or more such, the coefficient overflows (inf)
@@ -86,8 +86,8 @@ def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
     return lc, inf, (QUADRATURE if common else SINGULAR), error
 
 
-def _log_rounding(w: torch.Tensor, s: torch.Tensor, lp: torch.Tensor, lq: torch.Tensor,
-                  a: float) -> float:
+def _exponent_rounding(w: torch.Tensor, s: torch.Tensor, lp: torch.Tensor,
+                       lq: torch.Tensor, a: float) -> float:
     """Rounding of the log coefficient: each node's exponent a·log p + (1 − a)·log q is
     known to ε times its terms' size, weighed by the node's share of the sum, and as much
     again for the normalising masses. Two Cauchy laws of scale 1.5e35 (log p ≈ −82) gave
