@@ -182,13 +182,16 @@ def zero_weights(d, prefix: str) -> dict[str, str]:
         return {}
     out = {}
     comps, weights = d.values["components"], d.values["weights"]
+    rest = None                        # realised only when a weight is 0 (rarely)
     with torch.no_grad():
-        rest = d.realize()
         for i, (c, w) in enumerate(zip(comps, weights, strict=True)):
-            if w == 0.0 and _outweighs(c.realize(), rest):
-                out[f"{prefix}weights.{i}"] = ZERO_WEIGHT
+            if w == 0.0:
+                rest = d.realize() if rest is None else rest
+                if _outweighs(c.realize(), rest):
+                    out[f"{prefix}weights.{i}"] = ZERO_WEIGHT
             out.update(zero_weights(c, f"{prefix}components.{i}."))
     return out
+
 
 def idle_params(leaves: dict) -> set[str]:
     """The parameters of components whose weight is exactly 0 ("q.components.1.loc" when
