@@ -176,7 +176,8 @@ class _LocScale(Continuous1D):
         return out
 
     def quantile_np(self, u):
-        return self.array("loc") + self.array("scale") * self.std_quantile(u)
+        with np.errstate(over="ignore", invalid="ignore"):   # past 1.8e308: ±inf, dropped
+            return self.array("loc") + self.array("scale") * self.std_quantile(u)
 
     def sf_np(self, x):
         if not self.symmetric:

@@ -321,6 +321,9 @@ def _with_gradient(value, log_k, d, s, s1, s2, leaves):
         ea, eb = _signed_exp(log_k, a), _signed_exp(log_k, b)
         k = torch.exp(log_k)
         grads = (ea, 2 * s1 * ea + k * s, eb, 2 * s2 * eb - k * s)
+        # past the float range (σ = 30: W2 ≈ e^900) the value is inf and so are these:
+        # inf · 0 would make it NaN
+        grads = tuple(torch.where(torch.isfinite(g), g, torch.zeros_like(g)) for g in grads)
     out = value.detach()
     for g, x in zip(grads, leaves, strict=True):
         out = out + g * (x - x.detach())

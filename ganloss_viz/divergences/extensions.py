@@ -87,7 +87,8 @@ def _last_step(laws, heavy: np.ndarray, edge: np.ndarray, inner: np.ndarray
     the frame's float spacing (a Cauchy of scale 2e-153 at 2.3, seen from a frame at 0)
     has all its quantiles equal there, yet a power tail reaches across the frame: its
     doublings then start from its own width."""
-    step = np.abs(edge - inner)
+    with np.errstate(invalid="ignore"):      # quantiles past the float range: inf − inf
+        step = np.abs(edge - inner)
     collapsed = heavy & (step <= 1e-12 * np.abs(edge))
     if collapsed.any():
         width = np.stack(np.broadcast_arrays(*(law.centre_width_np()[1] for law in laws)), -2)
@@ -316,7 +317,8 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
     n = g.shape[-1]
     left = np.max([wide_g[..., NEAR - k:NEAR - k + n] for k in range(1, NEAR + 1)], 0)
     right = np.max([wide_g[..., NEAR + k:NEAR + k + n] for k in range(1, NEAR + 1)], 0)
-    wide = g > GAP_RATIO * np.maximum(np.maximum(left, right), 1e-300)
+    with np.errstate(over="ignore"):        # (a ratio past 1.8e308: no gap is that wide)
+        wide = g > GAP_RATIO * np.maximum(np.maximum(left, right), 1e-300)
     if not wide.any():
         return s
     batch = s.shape[:-1]

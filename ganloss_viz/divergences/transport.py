@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.utils.checkpoint import checkpoint
 
-from ..distributions.continuous import LogNormalLaw, _np, ndtr, ndtri
+from ..distributions.continuous import LogNormalLaw, _np, ndtri
 from ..distributions.measure import Measure1D, _cat
 from ..distributions.quadrature import panel_nodes
 from .frames import centres_widths, frames, owned
@@ -29,6 +29,7 @@ from .stable import EPS
 
 _GRADED_U = 10.0 ** -np.arange(1, 31, dtype=np.float64)      # a break every decade
 _BIG = 1e308         # the widest bracket a quantile search may take
+FLOAT_MAX = float(np.finfo(np.float64).max)
 CHUNK = 8192         # nodes whose CDFs are evaluated at once (`_in_chunks`)
 _TOP = 1e-15          # levels above 1 - _TOP are not representable: tails done analytically
 
@@ -180,7 +181,35 @@ def w1_1d(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, float | None]:
     """(∫|F_P − F_Q|, its error), panels broken where the CDFs cross (found on the
     survival functions in right tails, where both CDFs round to 1: a crossing there
     leaves the value alone but sets the sign that ∂/∂θ integrates)."""
-    return _refined(lambda A, B, x: cdf_gap(A, B, x).abs(), P, Q, 1.0, kink=_cdf_sign)
+    value, error = _refined(lambda A, B, x: cdf_gap(A, B, x).abs(), P, Q, 1.0,
+                            kink=_cdf_sign)
+    return value, None if error is None else error + _beyond(P, Q, 1)
+
+
+def _beyond(P: Measure1D, Q: Measure1D, power: int) -> float:
+    """A bound on ∫|F_P − F_Q|^power past the largest double, where no
+    node goes: there |F_P − F_Q| ≤ S_P + S_Q = S, and ∫S^power ≤ S(M)^(power−1) ∫S with
+    ∫_M^∞ S = E[X − M; X > M] ≤ E[X; X > M], in closed form for lognormal components
+    (any other law's mass that far out is a power tail's, decided by `tails_infinite`,
+    or nothing). W1 of lognormal(0, 30) and normal(0, 1) is e^450 = 2.7e195, from
+    log x near 900: the nodes stop at 709.8, and it came out 3.9e185 called accurate."""
+    log_mass, log_moment = [], []
+    for M in (P, Q):
+        w = _np(M.comp_w)
+        for c, law in enumerate(M.comps):
+            if isinstance(law, LogNormalLaw):
+                lm, lx = law.log_beyond_np(FLOAT_MAX)
+                with np.errstate(divide="ignore"):
+                    lw = np.log(w[..., c])
+                log_mass.append(lw + lm)
+                log_moment.append(lw + lx)
+    if not log_mass:
+        return 0.0
+    with np.errstate(over="ignore"):
+        bound = np.exp(np.logaddexp.reduce(np.stack(np.broadcast_arrays(*log_moment)), 0)
+                       + (power - 1) * np.logaddexp.reduce(
+                           np.stack(np.broadcast_arrays(*log_mass)), 0))
+    return float(np.max(bound))
 
 
 def _cdf_sign(P: Measure1D, Q: Measure1D, x: torch.Tensor) -> torch.Tensor:
@@ -196,7 +225,8 @@ def _cdf_sign(P: Measure1D, Q: Measure1D, x: torch.Tensor) -> torch.Tensor:
 
 def energy_value_1d(P: Measure1D, Q: Measure1D) -> tuple[torch.Tensor, float | None]:
     """(2∫(F_P − F_Q)², its error)."""
-    return _refined(lambda A, B, x: 2 * cdf_gap(A, B, x) ** 2, P, Q, 2.0)
+    value, error = _refined(lambda A, B, x: 2 * cdf_gap(A, B, x) ** 2, P, Q, 2.0)
+    return value, None if error is None else error + 2 * _beyond(P, Q, 2)
 
 
 def energy_1d(P: Measure1D, Q: Measure1D) -> torch.Tensor:
@@ -332,9 +362,21 @@ def w2_1d(P: Measure1D, Q: Measure1D, with_rounding: bool = False):
     # quantile, and bisection's stand-in for −inf there made m 1e61 beside a W2 of 1e42)
     live = w.detach() > 0
     m = torch.where(live, d.detach().abs(), torch.zeros_like(d)).amax(-1).clamp(min=1e-300)
-    tail = _upper_tail_w2(P, Q, _TOP)
+    logs = _lognormal_tail_logs(P, Q, _TOP)
+    if logs:
+        # a lognormal tail past every node's |d| sets the unit (within the float range)
+        top = torch.stack(torch.broadcast_tensors(*(t.detach() for _, t in logs))).amax(0)
+        m = torch.maximum(m, torch.exp((0.5 * top).clamp(max=math.log(FLOAT_MAX))))
+    tail = _upper_tail_w2(P, Q, _TOP, m) + sum(
+        (sign * torch.exp(t - 2 * m.log()) for sign, t in logs), torch.zeros(()))
     ds = d / m.unsqueeze(-1)
-    value = m * safe_sqrt((w * ds * ds).sum(-1) + tail / m / m)
+    value = m * safe_sqrt((w * ds * ds).sum(-1) + tail)
+    # a lognormal's tail past the float range (E[X²] = e^(2μ + 2σ²) overflowed, or two
+    # such that cancel: inf − inf), or its quantiles (lognormal(300, 100): e^1100 at
+    # 1 − 1e-15, d/m = inf/inf): a finite W2 beyond the largest double, or not known
+    tail = torch.where(torch.isnan(tail), torch.full_like(tail, math.inf), tail)
+    value = torch.where(torch.isinf(tail) | torch.isinf(m), torch.full_like(value, math.inf),
+                        value)
     if with_rounding:
         return value, _level_rounding(Ps, Qs, u.detach(), w.detach(), d.detach(), m,
                                       value.detach(), xp.detach(), xq.detach())
@@ -370,8 +412,9 @@ def _level_rounding(Ps, Qs, u, w, d, m, value, xp, xq) -> float:
         return float(bound.max()) if bound.numel() else 0.0
 
 
-def _upper_tail_w2(P: Measure1D, Q: Measure1D, eps: float) -> torch.Tensor:
-    """∫ (F_P^-1 - F_Q^-1)^2 over u in (1 - eps, 1), from the power tails (detached).
+def _upper_tail_w2(P: Measure1D, Q: Measure1D, eps: float, m: torch.Tensor) -> torch.Tensor:
+    """∫ (F_P^-1 - F_Q^-1)^2 over u in (1 - eps, 1) from the power tails, in units of
+    m² (detached, per row).
 
     Levels this close to 1 are not representable; with sf(x) ~ c x^-a the quantile is
     (c / s)^(1/a) at s = 1 - u, and the integral has a closed form (light tails: 0).
@@ -387,28 +430,27 @@ def _upper_tail_w2(P: Measure1D, Q: Measure1D, eps: float) -> torch.Tensor:
             e = ei + ej                          # ∫_0^eps s^-e ds = eps^(1-e) / (1-e), e < 1
             if e < 1:
                 total = total + ki * kj * eps ** (1 - e) / (1 - e)
-    return torch.as_tensor(total + _lognormal_tail_w2(P, Q, eps), dtype=torch.float64)
+    return torch.as_tensor(total, dtype=torch.float64) / m / m
 
 
-def _lognormal_tail_w2(P: Measure1D, Q: Measure1D, eps: float) -> np.ndarray:
-    """The same integral for single lognormals, whose tail is light by the power rule
-    but whose quantile e^(μ + σz) still carries mass past 1 − 1e-15 (σ = 2.1: W2 was
-    off by 2e-3 with an error of 2e-4). With z0 = Φ^-1(1 − eps), ∫ over u > 1 − eps of
-    e^(μi + σi z) e^(μj + σj z) is e^(μi + μj + (σi + σj)²/2) Φ(σi + σj − z0)."""
+def _lognormal_tail_logs(P: Measure1D, Q: Measure1D, eps: float
+                         ) -> list[tuple[float, torch.Tensor]]:
+    """The same integral for single lognormals, as (sign, log) of its terms: their tail
+    is light by the power rule, but the quantile e^(μ + σz) still carries mass past
+    1 − 1e-15 (σ = 2.1: W2 was off by 2e-3 with an error of 2e-4). With
+    z0 = Φ^-1(1 − eps), ∫ over u > 1 − eps of e^(μi + σi z) e^(μj + σj z) is
+    e^(μi + μj + (σi + σj)²/2) Φ(σi + σj − z0). Attached: from σ = 6 on it is most of
+    W2 (lognormal(0.3, 8) against a point: 8.4e27, all of it past 1 − 1e-15), and
+    detached it left ∂W2/∂μ and ∂W2/∂σ at 0. In logs: for σ = 20, W2 = e^400 while
+    E[X²] = e^800 overflows."""
     laws = []
     for M, sign in ((P, 1.0), (Q, -1.0)):
         if len(M.comps) == 1 and not M.has_atoms and isinstance(M.comps[0], LogNormalLaw):
             law = M.comps[0]
-            laws.append((sign, _np(law.loc)[..., 0], _np(law.scale)[..., 0]))
+            laws.append((sign, law.loc[..., 0], law.scale[..., 0]))
     z0 = float(ndtri(np.array(1.0 - eps)))
-    total = np.zeros(())
-    for si, mi, ci in laws:
-        for sj, mj, cj in laws:
-            c = ci + cj
-            with np.errstate(over="ignore"):
-                upper = ndtr(torch.as_tensor(c - z0)).numpy()
-                total = total + si * sj * np.exp(mi + mj + 0.5 * c * c) * upper
-    return total
+    return [(si * sj, mi + mj + 0.5 * (ci + cj) ** 2 + torch.special.log_ndtr(ci + cj - z0))
+            for si, mi, ci in laws for sj, mj, cj in laws]
 
 
 # --- Gaussian mixtures: MMD and energy in closed form -----------------------------------
