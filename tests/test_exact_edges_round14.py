@@ -12,6 +12,9 @@
   on, where they pass the largest double, wrong values were called accurate; W2's tail
   past 1 − 1e-15 (all of W2 from σ = 6 on) had no gradient; the CDF at 0 was F(1e-300);
   W2 of lognormal(300, 100) raised.
+* Seed 2052: Neyman χ² of beta(1.11, 1.86) ‖ uniform(0, 1) was 2.2656 ± 0.0022 for
+  2.2826: q²/p goes like (1 − x)^-0.86 where the beta vanishes, 0.7 % of the value within
+  1e-16 of 1; the graded breaks only followed densities that blow up.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import math
 
 import mpmath as mp
 import pytest
+from scipy import special
 
 import ganloss_viz as gv
 
@@ -132,3 +136,27 @@ def test_w2_past_the_largest_double_is_inf_not_an_error(p, q):
     r = gv.divergence("w2", p, q)
     assert math.isinf(r.value) and not r.accurate, r
     assert all(k in r.grad_notes for k, g in r.grad.items() if math.isnan(g)), r
+
+
+@pytest.mark.parametrize("a, b", [
+    (1.1089831995570452, 1.8550432692633774),    # seed 2052: the end at 1
+    (1.8550432692633774, 1.1089831995570452),    # the same at 0
+    (1.5, 1.97),                                 # q²/p like d^-0.97
+    (0.7, 1.4),
+])
+def test_neyman_of_a_vanishing_beta_against_a_uniform(a, b):
+    """χ²_N(beta(a, b) ‖ U(0, 1)) = ∫ 1/p − 1 = B(a, b) B(2 − a, 2 − b) − 1, finite for
+    a, b < 2; ∂/∂a = V (ψ(a) − ψ(a + b) − ψ(2 − a) + ψ(4 − a − b)), V = B(a, b)B(2 − a,
+    2 − b), and the same in b. Moving the uniform's ends, where p = 0 beside q > 0, has
+    no finite derivative: named."""
+    V = special.beta(a, b) * special.beta(2 - a, 2 - b)
+    want = V - 1
+    common = -special.digamma(a + b) + special.digamma(4 - a - b)
+    d = {"p.a": V * (special.digamma(a) - special.digamma(2 - a) + common),
+         "p.b": V * (special.digamma(b) - special.digamma(2 - b) + common)}
+    r = gv.divergence("neyman", f"beta({a!r}, {b!r})", "uniform(0.0, 1.0)")
+    assert abs(r.value - want) <= max(3 * r.error, 1e-12 * want), (r, want)
+    assert r.accurate, r
+    for name, g in d.items():
+        assert abs(r.grad[name] - g) <= 1e-6 * abs(g), (name, r.grad, g)
+    assert set(r.grad_notes) == {"q.low", "q.high"}, r.grad_notes

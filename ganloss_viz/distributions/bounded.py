@@ -13,7 +13,8 @@ import torch
 from .asymptotics import LOG2_TERM, LOG_TERM, Growth, pow_term
 from .law1d import Continuous1D
 from .locscale import _finite_square, _log_half_square
-from .mesh import FINEST, INF, LOG_SQRT_2PI, _np, _special, graded, ndtr, ndtri
+from .mesh import (FINEST, INF, LOG_SQRT_2PI, _np, _special, graded, ndtr, ndtri,
+                   vanishing_share)
 
 
 class UniformLaw(Continuous1D):
@@ -134,6 +135,9 @@ class GammaLaw(_Positive):
 
     def unresolved_mass_np(self):
         return _special().gammainc(_np(self.k), FINEST)[..., 0]
+
+    def vanishing_share_np(self):
+        return vanishing_share(_np(self.k))
 
     def end_exponent(self, side):
         return self.k if side < 0 else None
@@ -279,6 +283,11 @@ class BetaLaw(Continuous1D):
         up there."""
         return [1.0] if bool((_np(self.b) < 1).any()) else []
 
+    def vanishing_anchors_np(self) -> list[float]:
+        """The end at 1 when the density vanishes there: a frame is centred on it for an
+        integrand with a negative power of the density (`frames._requested`)."""
+        return [1.0] if bool((_np(self.b) > 1).any()) else []
+
     def shifted(self, c):
         return BetaLaw(self.a[..., 0], self.b[..., 0], self.c + c)
 
@@ -318,6 +327,9 @@ class BetaLaw(Continuous1D):
         # derivative integrates came from whatever else was there (a gumbel of weight
         # 1e-32: 1e-3 of ∂W1/∂weight lost)
         return _special().betainc(_np(self.b), _np(self.a), np.clip((1 - _np(self.c)) - x, 0, 1))
+
+    def vanishing_share_np(self):
+        return max(vanishing_share(_np(self.a)), vanishing_share(_np(self.b)))
 
     def unresolved_mass_np(self):
         sc, a, b = _special(), _np(self.a), _np(self.b)

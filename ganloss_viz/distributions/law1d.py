@@ -77,6 +77,12 @@ class Continuous1D:
         the scale): what quadrature cannot see there (batch-shaped, usually 0)."""
         return np.zeros(())
 
+    def vanishing_share_np(self) -> float:
+        """The share of an integrand with a negative power of this density (`end_power`)
+        left inside the last graded break at an end where the density vanishes
+        (`mesh.vanishing_share`): 0 for the families without graded ends."""
+        return 0.0
+
     def end_growth(self, side: int, v: dict[str, np.ndarray]) -> Growth:
         """−log p as u = 1/|x − end| → ∞ at the finite support end on `side`, from inside:
         constant (no terms) for a density with a finite positive limit there."""

@@ -64,9 +64,9 @@ def _pure_atoms(M) -> bool:
 
 
 def _integral(h: Integrand, P, Q):
-    """`integral` with singular support ends graded for the integrand's highest power of
-    a density (its tail forms p^a q^b: Pearson's p²/q, 2)."""
-    with end_power(max((max(a, b) for a, b in h.tail_forms), default=1.0)):
+    """`integral` with support ends graded for the integrand's powers of a density (its
+    tail forms p^a q^b: Pearson's p²/q, 2 and −1)."""
+    with end_power(*(k for form in h.tail_forms for k in form)):
         return integral(h, P, Q)
 
 
@@ -125,7 +125,7 @@ def _log_coefficient(P, Q, a):
     """(log ∫ p^a q^(1-a), infinite mask, method, error of the log)."""
     if (c := closed("log_chernoff", P, Q, {"alpha": a})) is not None:
         return c[0], c[1], CLOSED, c[2]
-    with end_power(max(a, 1 - a)):
+    with end_power(a, 1 - a):
         return log_chernoff(a, P, Q)
 
 

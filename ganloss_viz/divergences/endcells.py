@@ -38,7 +38,7 @@ CELL_MIN = 1e-18
 GAP = 40.0
 
 
-def _regular_at(law, e: torch.Tensor) -> torch.Tensor:
+def regular_at(law, e: torch.Tensor) -> torch.Tensor:
     """Rows where `law`'s density is regular at e (e is not one of its support ends, or
     its density has a finite positive limit there), detached, shaped like e."""
     base = getattr(law, "law", law)         # an AffineLaw (shifted) declares its law's
@@ -167,10 +167,10 @@ def _one_cell(M, O, c, law, side, s, e, x, bd, bounds):
     # every other law of both measures regular at e
     for k, other in enumerate(M.comps):
         if k != c:
-            use = use & _regular_at(other, e)
+            use = use & regular_at(other, e)
     shift, rounding = None, 0.0
     if len(O.comps) == 1 and _log_polynomial(O.comps[0]):
-        regular = _regular_at(O.comps[0], e)
+        regular = regular_at(O.comps[0], e)
         if not bool(regular.all()):
             fit = _decay_shift(O, e, inward, d, s)
             if fit is None:
@@ -179,7 +179,7 @@ def _one_cell(M, O, c, law, side, s, e, x, bd, bounds):
             rounding = np.where(regular.numpy(), 0.0, fit[1])[..., 0]
     else:
         for other in O.comps:
-            use = use & _regular_at(other, e)
+            use = use & regular_at(other, e)
     if not bool(use.any()):
         return None
     ld = torch.log(d)

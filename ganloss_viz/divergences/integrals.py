@@ -471,6 +471,14 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             # mass times the integrand's size per unit of mass there (`per_mass`).
             hidden = unresolved_mass(P, Q, n.cell_mass)
             error = error + (per_mass(h) * hidden if hidden else 0.0) + n.cell_error
+            # an integrand with a negative power of a density that vanishes at an end,
+            # graded down to 1e-300 and no further (`mesh.vanishing_share`): at most
+            # that share of the value is left there
+            share = max((law.vanishing_share_np() for law in (*P.comps, *Q.comps)),
+                        default=0.0)
+            if share:
+                error = error + share * float(torch.where(
+                    inf, torch.zeros_like(total), total.detach()).abs().max())
         if error is not None and kappa > KAPPA_OK:
             # Positions are known to kappa widths only: the integrand's error is about
             # that many times its log-derivative (a few units where the mass is).
