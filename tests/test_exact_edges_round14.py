@@ -15,6 +15,10 @@
 * Seed 2052: Neyman χ² of beta(1.11, 1.86) ‖ uniform(0, 1) was 2.2656 ± 0.0022 for
   2.2826: q²/p goes like (1 − x)^-0.86 where the beta vanishes, 0.7 % of the value within
   1e-16 of 1; the graded breaks only followed densities that blow up.
+* Seed 2052: Bhattacharyya of a Student t of index 0.0034 and one of index 2.2, seven
+  units apart: ∂/∂p.loc 2e-4 off, ∂/∂p.scale 8 % (value right). Below index 1 the density
+  is a spike of width σ√ν, and the quantile mesh had nothing between the median and the
+  0.65 quantile, 4.5e43 σ out.
 """
 
 from __future__ import annotations
@@ -160,3 +164,17 @@ def test_neyman_of_a_vanishing_beta_against_a_uniform(a, b):
     for name, g in d.items():
         assert abs(r.grad[name] - g) <= 1e-6 * abs(g), (name, r.grad, g)
     assert set(r.grad_notes) == {"q.low", "q.high"}, r.grad_notes
+
+
+def test_bhattacharyya_beside_a_student_t_of_index_0_0034():
+    """Against the search's reference (mpmath, 40 digits, seed 2052), and translation:
+    ∂/∂p.loc = −∂/∂q.loc."""
+    P = "student_t(0.0034278284746496537, 3.398, 0.4412675255784345)"
+    Q = "student_t(2.2237044088334224, -4.008, 0.1328517795858708)"
+    r = gv.divergence("bhattacharyya", P, Q)
+    assert abs(r.value - 3.808770674027554) <= max(3 * r.error, 1e-12 * 3.8), r
+    want = {"p.loc": 0.06831921582342942, "p.scale": 3.442530415687864e-05,
+            "p.df": -142.75435935227108}
+    for name, g in want.items():
+        assert abs(r.grad[name] - g) <= 1e-6 * abs(g), (name, r.grad)
+    assert abs(r.grad["p.loc"] + r.grad["q.loc"]) <= 1e-9 * abs(r.grad["p.loc"]), r.grad

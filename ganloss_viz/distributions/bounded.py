@@ -13,8 +13,7 @@ import torch
 from .asymptotics import LOG2_TERM, LOG_TERM, Growth, pow_term
 from .law1d import Continuous1D
 from .locscale import _finite_square, _log_half_square
-from .mesh import (FINEST, INF, LOG_SQRT_2PI, _np, _special, graded, ndtr, ndtri,
-                   vanishing_share)
+from .mesh import FINEST, INF, LOG_SQRT_2PI, _np, _special, graded, ndtr, ndtri, vanishing_share
 
 
 class UniformLaw(Continuous1D):

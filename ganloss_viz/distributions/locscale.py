@@ -343,6 +343,20 @@ class StudentTLaw(_LocScale):
     def far_growth(self, side, v):
         return Growth({LOG_TERM: v["df"] + 1.0})
 
+    def extra_mesh_np(self):
+        """Below index 1 the density is a spike of width σ√ν on a 1/|x| slope out to σ, and
+        the quantile mesh has nothing there (for ν = 0.0034 the 0.65 quantile is 4.5e43
+        σ): points at σ√ν·2^k either side (k = −2 to 6; the gap filling goes on from
+        them). With the spike in one panel from the median, ∂/∂loc of Bhattacharyya
+        against a t of index 2.2 seven units away was 2e-4 off, ∂/∂scale 8 % (search
+        seed 2052)."""
+        nu = _np(self.df)
+        if not bool((nu < 1).any()):
+            return None
+        steps = np.sqrt(np.minimum(nu, 1.0)) * 2.0 ** np.arange(-2, 7)
+        scale, loc = self.array("scale"), self.array("loc")
+        return np.concatenate([loc - scale * steps[..., ::-1], loc + scale * steps], -1)
+
     def unresolved_mass_np(self):
         """Mass beyond the float range (|x| above 1.8e308), where no node can go: a t of
         index 0.0018 keeps a quarter of its mass out there (KL against it came out 6.69
