@@ -197,8 +197,12 @@ def w2_point_gm_2d(point: torch.Tensor, g) -> torch.Tensor:
 
 def _kernel_masses(P: Measure1D, Q: Measure1D, ell: float):
     n = nodes_1d(P, Q)
-    a = n.w * torch.exp(n.lp)
-    b = n.w * torch.exp(n.lq)
+    # each node's mass as exp(log w + log p): a gamma of shape 0.001 and rate 1e300 has a
+    # density of 1e317 at a node 1e-320 from 0, whose weight is 1e-320; w·p was inf there
+    # and the kernel sums NaN
+    live = n.w > 0
+    log_w = torch.where(live, n.w, torch.ones_like(n.w)).log()
+    a, b = (torch.where(live, torch.exp(log_w + lm), torch.zeros_like(lm)) for lm in (n.lp, n.lq))
     x = n.x
     # Nodes where neither measure has mass (a gap filled between laws 1e200 apart) add
     # nothing to the double sum: dropped, so the N x N kernel stays small.
