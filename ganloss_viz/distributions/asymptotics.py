@@ -52,6 +52,10 @@ class Growth:
         return Growth(out)
 
     def scaled(self, a: float) -> Growth:
+        # a = 0 is no term at all: KL's form p¹q⁰ scales −log q by 0, and a normal of
+        # scale 1e-300 has an infinite coefficient (0·inf = NaN)
+        if a == 0:
+            return Growth()
         return Growth({k: a * c for k, c in self.terms.items()})
 
     def __sub__(self, other: Growth) -> Growth:

@@ -368,7 +368,9 @@ class StudentTLaw(_LocScale):
         df, loc, scale = _np(self.df), self.array("loc"), self.array("scale")
         half = df / 2
         total = 0.0
-        for edge in (big - loc, big + loc):
+        with np.errstate(over="ignore"):        # a location of ∓1e308: that edge is inf
+            edges = (big - loc, big + loc)
+        for edge in edges:
             log_x = np.log(np.maximum(edge, 1e-300)) - np.log(scale)
             log_z = np.log(df) - 2 * log_x
             total = total + 0.5 * np.exp(half * log_z - np.log(half)
@@ -384,7 +386,8 @@ class StudentTLaw(_LocScale):
                 - self.scale.log() - (v + 1) / 2 * _log1p_sq(x, self.loc, self.scale, v))
 
     def quantile_np(self, u):
-        return self.array("loc") + self.array("scale") * _special().stdtrit(_np(self.df), u)
+        with np.errstate(over="ignore", invalid="ignore"):   # past 1.8e308: ±inf, dropped
+            return self.array("loc") + self.array("scale") * _special().stdtrit(_np(self.df), u)
 
     def cdf_np(self, x):
         return _special().stdtr(_np(self.df), (x - self.array("loc")) / self.array("scale"))

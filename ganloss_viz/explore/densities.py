@@ -79,7 +79,8 @@ def density_on(m: Measure1D, x: np.ndarray) -> np.ndarray:
     """exp(log-density of the continuous part) at x (0 outside the support)."""
     with torch.no_grad():
         ld = m.log_density(torch.as_tensor(x, dtype=torch.float64))
-    return np.exp(_np(ld))
+    with np.errstate(over="ignore"):          # a law of scale 1e-300 peaks at 1e300 and more
+        return np.exp(_np(ld))
 
 
 def densities_1d(p: Distribution, q: Distribution
@@ -103,10 +104,11 @@ def f_integrand(f, p_density: np.ndarray, q_density: np.ndarray) -> np.ndarray:
     p_d, q_d = np.asarray(p_density, float), np.asarray(q_density, float)
     out = np.full_like(q_d, np.nan)
     both = (q_d > 0)
-    with torch.no_grad():
+    with torch.no_grad(), np.errstate(over="ignore", invalid="ignore"):
+        # (densities that overflowed: inf/inf is NaN, "undefined" as above)
         u = torch.as_tensor(np.where(both, p_d / np.where(both, q_d, 1.0), 1.0))
         fu = _np(f(u))
-    out[both] = (q_d * fu)[both]
+        out[both] = (q_d * fu)[both]
     out[(q_d == 0) & (p_d == 0)] = 0.0
     out[~np.isfinite(out)] = np.nan
     return out
