@@ -198,3 +198,29 @@ def test_mmd_of_a_gamma_piled_at_0_does_not_raise():
         assert math.isfinite(r.value) and 0 <= r.value <= 2, r
         if q == "beta(2, 3)":
             assert abs(r.value - want) <= 3 * r.error, (r, want)
+
+
+@pytest.mark.parametrize("div, p, q, want", [
+    # references: the search's mpmath at 40 digits (tests/mp_reference.py)
+    ("tv", "lognormal(2.931, 14.19874383105893)",
+     "uniform(-271.9436845811565, 375230.6672463253)",
+     {"p.loc": -0.0034840020449758255, "p.scale": 0.0041603754648315465}),
+    ("bhattacharyya", "lognormal(-2.015, 14.472278018529286)",
+     "exponential(1.2711972586745472)",
+     {"p.loc": -0.0012367005327011693, "q.rate": -0.000972862806509395}),
+])
+def test_derivatives_against_a_lognormal_of_large_sigma(div, p, q, want):
+    r = gv.divergence(div, p, q)
+    assert r.accurate, r
+    for name, g in want.items():
+        assert abs(r.grad[name] - g) <= 1e-6 * abs(g), (name, r.grad, g)
+
+
+def test_w2_derivatives_in_a_uniforms_ends_beside_a_wide_lognormal():
+    """Both are below 1e-40 (the reference: −8.5e-68 and −1.7e-44) beside ∂/∂μ = W2 =
+    6.7e88: numbers, not NaN ('failed')."""
+    r = gv.divergence("w2", "lognormal(2.931, 14.19874383105893)",
+                      "uniform(-271.9436845811565, 375230.6672463253)")
+    assert not r.grad_notes, r.grad_notes
+    assert abs(r.grad["q.low"]) < 1e-40 and abs(r.grad["q.high"]) < 1e-40, r.grad
+    assert abs(r.grad["p.loc"] - r.value) <= 1e-10 * r.value, r.grad

@@ -361,7 +361,11 @@ def w2_1d(P: Measure1D, Q: Measure1D, with_rounding: bool = False):
     # (over nodes of positive weight: a level of exactly 0, a panel of no width, has no
     # quantile, and bisection's stand-in for −inf there made m 1e61 beside a W2 of 1e42)
     live = w.detach() > 0
-    m = torch.where(live, d.detach().abs(), torch.zeros_like(d)).amax(-1).clamp(min=1e-300)
+    # (and a dead node's d is 0: a panel of no width at level 0, a uniform's F at its low
+    # end, has nodes whose weights still move with its ends, and the lognormal's stand-in
+    # quantile there, −4e250, made their d² inf: ∂W2/∂low inf · 0 = NaN)
+    d = torch.where(live, d, torch.zeros_like(d))
+    m = d.detach().abs().amax(-1).clamp(min=1e-300)
     logs = _lognormal_tail_logs(P, Q, _TOP)
     if logs:
         # a lognormal tail past every node's |d| sets the unit (within the float range)
