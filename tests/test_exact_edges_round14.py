@@ -224,3 +224,15 @@ def test_w2_derivatives_in_a_uniforms_ends_beside_a_wide_lognormal():
     assert not r.grad_notes, r.grad_notes
     assert abs(r.grad["q.low"]) < 1e-40 and abs(r.grad["q.high"]) < 1e-40, r.grad
     assert abs(r.grad["p.loc"] - r.value) <= 1e-10 * r.value, r.grad
+
+
+def test_w1_beside_a_lognormal_of_sigma_37_ends():
+    """W1(lognormal(−4.938, 37.26) ‖ gamma(0.305, 1.89)) ≥ E[X] − E[Y] = e^(μ + σ²/2) −
+    0.16 ≈ 1e299: beyond the nodes' reach (they stop at 1.8e308 in x), so not accurate,
+    with an error that covers it. A tail weight above 2^1023 had made the summing loop's
+    unit inf, and the loop ran until the memory was gone (24 GB)."""
+    mu, s = -4.938, 37.25566718988992
+    r = gv.divergence("w1", f"lognormal({mu!r}, {s!r})",
+                      "gamma(0.30547664516090806, 1.8923754786195621)")
+    low = math.exp(mu + s * s / 2) - 0.30547664516090806 / 1.8923754786195621
+    assert not r.accurate and r.value + 3 * r.error >= low, (r, low)

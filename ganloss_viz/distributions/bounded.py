@@ -151,10 +151,12 @@ class GammaLaw(_Positive):
             if side < 0 else None
 
     def cdf_np(self, x):
-        return _special().gammainc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
+        with np.errstate(over="ignore"):      # λx past 1.8e308: inf, where F is 1
+            return _special().gammainc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
 
     def sf_np(self, x):
-        return _special().gammaincc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
+        with np.errstate(over="ignore"):
+            return _special().gammaincc(_np(self.k), np.clip(x, 0, None) * _np(self.rate))
 
     def char_fn(self, w):
         return torch.exp(-self.k * torch.log(1 - 1j * w / self.rate))

@@ -159,11 +159,16 @@ def _scaled_sum(w: torch.Tensor, v: torch.Tensor, ok: torch.Tensor) -> torch.Ten
 
 
 def _power_of_two(w: torch.Tensor) -> torch.Tensor:
-    """Per row, the power of two at or above the largest finite |w| (1 where none)."""
+    """Per row, the power of two at or above the largest finite |w| (1 where none), at
+    most 2^1023."""
     if w.shape[-1] == 0:
         return torch.ones(w.shape[:-1], dtype=w.dtype)
     big = torch.where(torch.isfinite(w), w.abs(), torch.zeros_like(w)).amax(-1)
-    return torch.where(big > 0, torch.exp2(torch.ceil(torch.log2(big))), torch.ones_like(big))
+    # at most 2^1023: a weight above it (a tail panel out to 1e308 beside a lognormal of
+    # σ = 37) made 2^1024 = inf, no band of `_scaled_sum` took it, and its loop ran on
+    # until the memory was gone (24 GB)
+    return torch.where(big > 0, torch.exp2(torch.ceil(torch.log2(big)).clamp(max=1023.0)),
+                       torch.ones_like(big))
 
 
 def cdf_gap(P: Measure1D, Q: Measure1D, x: torch.Tensor) -> torch.Tensor:
