@@ -19,6 +19,11 @@
   units apart: ∂/∂p.loc 2e-4 off, ∂/∂p.scale 8 % (value right). Below index 1 the density
   is a spike of width σ√ν, and the quantile mesh had nothing between the median and the
   0.65 quantile, 4.5e43 σ out.
+* Seed 2054: ∂KL/∂rate of exponential(6.6e-174) ‖ gamma(11, 5.8) is −1.3e347, past the
+  float range: it came out NaN ('failed'), not −inf (two infinite backward paths of
+  opposite signs through (rq − rp)/rp and log(rq/rp)). Neyman of a mixture against a
+  beta(0.51, 1.57) component: 1e-5 off under an error of 2e-7 (q²/p goes like x^-0.98
+  at 0, and the share inside the last graded break, 1e-300, was not counted).
 * MMD of gamma(0.001, rate 1e300) and a beta raised (found beside the search): a node
   1e-320 from 0 has a density of 1e317, and its mass w·p was inf.
 """
@@ -236,3 +241,28 @@ def test_w1_beside_a_lognormal_of_sigma_37_ends():
                       "gamma(0.30547664516090806, 1.8923754786195621)")
     low = math.exp(mu + s * s / 2) - 0.30547664516090806 / 1.8923754786195621
     assert not r.accurate and r.value + 3 * r.error >= low, (r, low)
+
+
+@pytest.mark.parametrize("p", ["exponential(6.596372873084694e-174)",
+                               "gamma(1.0, 6.596372873084694e-174)"])
+def test_kl_rate_derivative_past_the_float_range_is_minus_inf(p):
+    """KL(Exp(λ) ‖ Gamma(k, β)) = −log λ − 1 + lgamma k − k log β − (k − 1)(−log λ − γ)
+    + β/λ: ∂/∂λ = (k − 2)/λ − β/λ² = −1.3e347, beyond the float range: −inf, named."""
+    lam, k, beta = 6.596372873084694e-174, 11.02152628594982, 5.800234317725336
+    r = gv.divergence("kl", p, f"gamma({k!r}, {beta!r})")
+    want = (-math.log(lam) - 1 + math.lgamma(k) - k * math.log(beta)
+            + (k - 1) * (math.log(lam) + 0.5772156649015329) + beta / lam)
+    assert abs(r.value - want) <= 1e-12 * want, (r, want)
+    assert r.grad["p.rate"] == -math.inf and r.grad_notes.get("p.rate") == "-inf", r
+
+
+def test_neyman_against_a_beta_of_a_near_one_half():
+    """q²/p goes like x^(2a − 2) = x^-0.98 at 0: 1.3e-7 of it lies inside 1e-300, where
+    no node goes, and the error must cover it (the search's mpmath reference, seed 2054)."""
+    P = ("mixture(components=[cauchy(-3.406, 2.14473188239744), uniform(1.128, "
+         "2.5646204402484787)], weights=[0.5073457175768658, 6.097235006005866e-270])")
+    Q = ("mixture(components=[lognormal(-1.514, 0.009722096013890631), "
+         "beta(0.5117140028685018, 1.5686723240736418)], weights=[0.40113380328153436, "
+         "0.4668571966859718])")
+    r = gv.divergence("neyman", P, Q)
+    assert abs(r.value - 876.6554438925909) <= 3 * r.error, r

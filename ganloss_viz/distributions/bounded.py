@@ -13,7 +13,7 @@ import torch
 from .asymptotics import LOG2_TERM, LOG_TERM, Growth, pow_term
 from .law1d import Continuous1D
 from .locscale import _finite_square, _log_half_square
-from .mesh import FINEST, INF, LOG_SQRT_2PI, _np, _special, graded, ndtr, ndtri, vanishing_share
+from .mesh import FINEST, INF, LOG_SQRT_2PI, _np, _special, end_share, graded, ndtr, ndtri
 
 
 class UniformLaw(Continuous1D):
@@ -135,8 +135,8 @@ class GammaLaw(_Positive):
     def unresolved_mass_np(self):
         return _special().gammainc(_np(self.k), FINEST)[..., 0]
 
-    def vanishing_share_np(self):
-        return vanishing_share(_np(self.k))
+    def end_share_np(self):
+        return end_share(_np(self.k))
 
     def end_exponent(self, side):
         return self.k if side < 0 else None
@@ -330,8 +330,8 @@ class BetaLaw(Continuous1D):
         # 1e-32: 1e-3 of ∂W1/∂weight lost)
         return _special().betainc(_np(self.b), _np(self.a), np.clip((1 - _np(self.c)) - x, 0, 1))
 
-    def vanishing_share_np(self):
-        return max(vanishing_share(_np(self.a)), vanishing_share(_np(self.b)))
+    def end_share_np(self):
+        return max(end_share(_np(self.a)), end_share(_np(self.b)))
 
     def unresolved_mass_np(self):
         sc, a, b = _special(), _np(self.a), _np(self.b)

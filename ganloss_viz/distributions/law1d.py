@@ -77,10 +77,10 @@ class Continuous1D:
         the scale): what quadrature cannot see there (batch-shaped, usually 0)."""
         return np.zeros(())
 
-    def vanishing_share_np(self) -> float:
-        """The share of an integrand with a negative power of this density (`end_power`)
-        left inside the last graded break at an end where the density vanishes
-        (`mesh.vanishing_share`): 0 for the families without graded ends."""
+    def end_share_np(self) -> float:
+        """The share of an integrand with a power of this density above 1 or below 0
+        (`end_power`) left inside the last graded break at a support end
+        (`mesh.end_share`): 0 for the families without graded ends."""
         return 0.0
 
     def end_growth(self, side: int, v: dict[str, np.ndarray]) -> Growth:

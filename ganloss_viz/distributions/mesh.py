@@ -106,15 +106,20 @@ def _decades(exponent: np.ndarray) -> int:
     return int(np.clip(math.ceil(17.0 / max(e, 1e-9)), 16, 300))
 
 
-def vanishing_share(exponent: np.ndarray) -> float:
-    """The share of an integrand like d^(v − 1) (`_vanishing`) on (0, 1) that lies inside
-    the last graded break, d^v there: above 1e-17 only where the grading stops at 1e-300
-    (v < 0.057). Neyman's q²/p of a beta(1.5, 1.97) against a uniform goes like d^-0.97,
-    and 1e-9 of it lies within 1e-300 of 1, which no node sees."""
-    v = _vanishing(exponent)
-    if v is None:
+def end_share(exponent: np.ndarray) -> float:
+    """The share of an integrand like d^(v − 1) on (0, 1) that lies inside the last graded
+    break, d^v there, for the powers of `end_power` above 1 (a density that blows up, v =
+    k(e − 1) + 1) or below 0 (one that vanishes, `_vanishing`): above 1e-17 only where
+    the grading stops at 1e-300 (v < 0.057). Neyman's q²/p of a beta(1.5, 1.97) against a
+    uniform goes like d^-0.97, and 1e-9 of it lies within 1e-300 of 1, which no node
+    sees; of a beta(0.51, 1.57) in Q, like d^-0.98 at 0 (search seed 2054)."""
+    high = END_POWER.get()[1]
+    e = float(np.min(exponent))
+    vs = [v for v in (_vanishing(exponent), high * (e - 1) + 1 if high > 1 and e < 1 else None)
+          if v is not None and v > 0]
+    if not vs:
         return 0.0
-    share = 10.0 ** (-min(_decades(exponent), 300) * v)
+    share = 10.0 ** (-min(_decades(exponent), 300) * min(vs))
     return share if share > 1e-17 else 0.0
 
 

@@ -471,11 +471,10 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             # mass times the integrand's size per unit of mass there (`per_mass`).
             hidden = unresolved_mass(P, Q, n.cell_mass)
             error = error + (per_mass(h) * hidden if hidden else 0.0) + n.cell_error
-            # an integrand with a negative power of a density that vanishes at an end,
-            # graded down to 1e-300 and no further (`mesh.vanishing_share`): at most
-            # that share of the value is left there
-            share = max((law.vanishing_share_np() for law in (*P.comps, *Q.comps)),
-                        default=0.0)
+            # an integrand with a power of a density above 1 or below 0 at an end where
+            # it blows up or vanishes, graded down to 1e-300 and no further
+            # (`mesh.end_share`): at most that share of the value is left there
+            share = max((law.end_share_np() for law in (*P.comps, *Q.comps)), default=0.0)
             if share:
                 error = error + share * float(torch.where(
                     inf, torch.zeros_like(total), total.detach()).abs().max())
