@@ -266,3 +266,23 @@ def test_neyman_against_a_beta_of_a_near_one_half():
          "0.4668571966859718])")
     r = gv.divergence("neyman", P, Q)
     assert abs(r.value - 876.6554438925909) <= 3 * r.error, r
+
+
+def test_neyman_of_a_student_t_against_a_lognormal_of_sigma_17():
+    """q²/p weighs E[1/X] on the left of the lognormal, at z = −σ: its breaks now reach
+    z = −2σ − 9 (they stopped at −9: 1.5876e32 ± 2.4e30 for 1.8047e32; the reference is
+    the lognormal search's mpmath, benchmarks/lognormal_search.py seed 1)."""
+    r = gv.divergence("neyman", "student_t(0.41470735523328756, -1.544, 1.1957309429716363)",
+                      "lognormal(-0.83, 17.305883198937998)")
+    want = 1.804681372442348e+32
+    assert abs(r.value - want) <= max(3 * r.error, 1e-12 * want), r
+
+
+def test_kl_of_a_lognormal_whose_mean_is_beyond_the_float_range_of_x():
+    """KL(lognormal(0.149, 33.9) ‖ exponential(1.27)) = −H(P) − log λ + λE[X] with
+    E[X] = e^(μ + σ²/2) = 2.9e249, all of it from x > 1.8e308 where no node goes: not
+    accurate, and no error bound (it was 6.7e188 ± 5e186)."""
+    mu, s, lam = 0.149, 33.88255148800294, 1.2706900731713442
+    r = gv.divergence("kl", f"lognormal({mu!r}, {s!r})", f"exponential({lam!r})")
+    want = lam * math.exp(mu + s * s / 2)
+    assert not r.accurate and r.value + 3 * r.error >= want, r

@@ -77,6 +77,13 @@ class Continuous1D:
         the scale): what quadrature cannot see there (batch-shaped, usually 0)."""
         return np.zeros(())
 
+    def far_mass_np(self) -> float:
+        """The largest (over rows) mass beyond the largest double whose log-density falls
+        faster than a power there (a lognormal's): against it an unbounded f-divergence's
+        integrand has no bound per unit of mass (0 for the other families: a power
+        tail's mass out there counts in `unresolved_mass_np`)."""
+        return 0.0
+
     def end_share_np(self) -> float:
         """The share of an integrand with a power of this density above 1 or below 0
         (`end_power`) left inside the last graded break at a support end

@@ -280,6 +280,9 @@ def _target(total: torch.Tensor, inf: torch.Tensor) -> float:
     return float(1e-10 * finite.max() + 1e-14) if finite.numel() else 1e-14
 
 
+UNBOUNDED = 1e3        # `per_mass` of an f without finite limits at 0 and ∞
+
+
 def per_mass(h: Integrand) -> float:
     """A bound on |q·f(p/q)| per unit of p + q: 2|f(1)| + |f(0)| + |f'(∞)| where those are
     finite (a convex f lies below f(0) + u·f'(∞) and above its tangent at 1, whose slope
@@ -287,7 +290,7 @@ def per_mass(h: Integrand) -> float:
     the overlaps of `Integrand.overlap` too: √(pq) and min(p, q) are below (p + q)/2.)"""
     zero = torch.zeros(1, dtype=torch.float64)
     c = 2 * abs(float(h.value(zero, zero))) + abs(h.f0) + abs(h.fprime_inf)
-    return c if math.isfinite(c) else 1e3
+    return c if math.isfinite(c) else UNBOUNDED
 
 
 def unseen(M: Measure1D) -> np.ndarray:
@@ -475,6 +478,13 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             # it blows up or vanishes, graded down to 1e-300 and no further
             # (`mesh.end_share`): at most that share of the value is left there
             share = max((law.end_share_np() for law in (*P.comps, *Q.comps)), default=0.0)
+            if per_mass(h) == UNBOUNDED and any(law.far_mass_np() > 0
+                                                for law in (*P.comps, *Q.comps)):
+                # a lognormal's mass beyond 1.8e308 under an unbounded f: KL against an
+                # exponential weighs it by λx there (KL of lognormal(0.15, 33.9) ‖
+                # exponential(1.27) is 2.9e249, all of it from x > e^709; it came out
+                # 6.7e188 ± 5e186): no bound
+                error = math.inf
             if share:
                 error = error + share * float(torch.where(
                     inf, torch.zeros_like(total), total.detach()).abs().max())
