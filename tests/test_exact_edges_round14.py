@@ -286,3 +286,12 @@ def test_kl_of_a_lognormal_whose_mean_is_beyond_the_float_range_of_x():
     r = gv.divergence("kl", f"lognormal({mu!r}, {s!r})", f"exponential({lam!r})")
     want = lam * math.exp(mu + s * s / 2)
     assert not r.accurate and r.value + 3 * r.error >= want, r
+
+
+def test_w1_is_inf_when_one_mean_is_beyond_the_largest_double():
+    """W1 ≥ |E X − E Y|: lognormal(−4.3, 39.3) has mean e^767, lognormal(3, 5.7) e^19, so
+    W1 is beyond 1.8e308: inf, not accurate (it was 1.2e235 with an infinite error; the
+    lognormal search, seed 2)."""
+    r = gv.divergence("w1", "lognormal(-4.329, 39.27003368272927)",
+                      "lognormal(3.003, 5.700930786067932)")
+    assert math.isinf(r.value) and not r.accurate, r
