@@ -349,6 +349,29 @@ def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
     return join(parts)
 
 
+def _unseen_share(h: Integrand, P: Measure1D, Q: Measure1D, n: Nodes, total: torch.Tensor,
+                  inf: torch.Tensor) -> float:
+    """What the nodes cannot see, as an error term: mass nearer a singular end than
+    1e-300 (gamma, beta with a shape below ~0.06) or beyond the float range (a Student t
+    of scale 1e300) that no end cell carries, at most that mass times the integrand's
+    size per unit of mass there (`per_mass`), and the cells' own rounding; the share of
+    an integrand with a power of a density above 1 or below 0 left inside an end's
+    deepest graded break (`mesh.end_share`); inf for a lognormal's mass beyond 1.8e308
+    under an unbounded f (KL against an exponential weighs it by λx there: KL of
+    lognormal(0.15, 33.9) ‖ exponential(1.27) is 2.9e249, all of it from x > e^709, and
+    it came out 6.7e188 ± 5e186)."""
+    laws = (*P.comps, *Q.comps)
+    if any(law.far_mass_np() > 0 for law in laws) and per_mass(h) == UNBOUNDED:
+        return math.inf
+    hidden = unresolved_mass(P, Q, n.cell_mass)
+    out = (per_mass(h) * hidden if hidden else 0.0) + n.cell_error
+    share = max((law.end_share_np() for law in laws), default=0.0)
+    if share:
+        out += share * float(torch.where(inf, torch.zeros_like(total), total.detach())
+                              .abs().max())
+    return out
+
+
 # The nodes' own masses of P and Q, Σ w·p and Σ w·q, are 1 up to the quadrature's error
 # (1e-12 or better), less the mass nearer a singular end than 1e-300 (`unseen`), give or
 # take as much again (the nodes reach down to about that distance, not to it: a beta of
@@ -468,26 +491,7 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             # (frames only: one global frame's panels come from both laws' quantiles)
             error = math.inf
         if error is not None:
-            # Mass nearer a singular end than 1e-300 (gamma, beta with a shape below
-            # ~0.06) or beyond the float range (a Student t of scale 1e300) that no end
-            # cell carries: unseen by the nodes; its share of the integral is at most that
-            # mass times the integrand's size per unit of mass there (`per_mass`).
-            hidden = unresolved_mass(P, Q, n.cell_mass)
-            error = error + (per_mass(h) * hidden if hidden else 0.0) + n.cell_error
-            # an integrand with a power of a density above 1 or below 0 at an end where
-            # it blows up or vanishes, graded down to 1e-300 and no further
-            # (`mesh.end_share`): at most that share of the value is left there
-            share = max((law.end_share_np() for law in (*P.comps, *Q.comps)), default=0.0)
-            if any(law.far_mass_np() > 0 for law in (*P.comps, *Q.comps)) \
-                    and per_mass(h) == UNBOUNDED:
-                # a lognormal's mass beyond 1.8e308 under an unbounded f: KL against an
-                # exponential weighs it by λx there (KL of lognormal(0.15, 33.9) ‖
-                # exponential(1.27) is 2.9e249, all of it from x > e^709; it came out
-                # 6.7e188 ± 5e186): no bound
-                error = math.inf
-            if share:
-                error = error + share * float(torch.where(
-                    inf, torch.zeros_like(total), total.detach()).abs().max())
+            error = error + _unseen_share(h, P, Q, n, total, inf)
         if error is not None and kappa > KAPPA_OK:
             # Positions are known to kappa widths only: the integrand's error is about
             # that many times its log-derivative (a few units where the mass is).
