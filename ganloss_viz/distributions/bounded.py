@@ -13,7 +13,19 @@ import torch
 from .asymptotics import LOG2_TERM, LOG_TERM, Growth, pow_term
 from .law1d import Continuous1D
 from .locscale import _finite_square, _log_half_square
-from .mesh import FINEST, INF, LOG_SQRT_2PI, _np, _special, end_share, graded, ndtr, ndtri
+from .mesh import (
+    FINEST,
+    FLOAT_MAX,
+    INF,
+    LOG_MAX,
+    LOG_SQRT_2PI,
+    _np,
+    _special,
+    end_share,
+    graded,
+    ndtr,
+    ndtri,
+)
 
 
 class UniformLaw(Continuous1D):
@@ -234,8 +246,8 @@ class LogNormalLaw(_Positive):
             # (a margin of 1 in log x: a break at e^±709.78 rounds to inf or 0); rows of
             # σ ≤ 1 (a batch) get none: their breaks all fall on the mesh's median
             wide = s > 1
-            top = np.where(wide, np.minimum(2 * s + 9, (_LOG_MAX - 1 - mu) / s), 0.0)
-            bottom = np.where(wide, np.maximum(-2 * s - 9, (1 - _LOG_MAX - mu) / s), 0.0)
+            top = np.where(wide, np.minimum(2 * s + 9, (LOG_MAX - 1 - mu) / s), 0.0)
+            bottom = np.where(wide, np.maximum(-2 * s - 9, (1 - LOG_MAX - mu) / s), 0.0)
             k = np.nan_to_num(np.ceil((top - bottom) / dz), nan=0.0, posinf=0.0)
             k = int(min(max(float(np.max(k, initial=0.0)), 0.0), _FAR_BREAKS))
             if k == 0:
@@ -244,7 +256,7 @@ class LogNormalLaw(_Positive):
             return np.exp(mu + s * z)
 
     def far_mass_np(self):
-        return float(np.max(np.exp(self.log_beyond_np(np.finfo(np.float64).max)[0])))
+        return float(np.max(np.exp(self.log_beyond_np(FLOAT_MAX)[0])))
 
     def log_beyond_np(self, m: float) -> tuple[np.ndarray, np.ndarray]:
         """(log P(X > m), log E[X; X > m]) per row: e^(μ + σ²/2) Φ(σ − z), z =
@@ -256,7 +268,6 @@ class LogNormalLaw(_Positive):
         return log_ndtr(-z), mu + 0.5 * s * s + log_ndtr(s - z)
 
 
-_LOG_MAX = math.log(np.finfo(np.float64).max)
 _FAR_BREAKS = 1500     # log x spans 1420 at most: ≤ 1420 steps of 1 in log x
 
 

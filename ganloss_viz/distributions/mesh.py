@@ -18,6 +18,8 @@ import torch
 
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 INF = math.inf
+FLOAT_MAX = float(np.finfo(np.float64).max)     # the largest double, 1.8e308
+LOG_MAX = math.log(FLOAT_MAX)                    # 709.78
 # Quantile levels used to mesh a law for quadrature (both tails, geometric near 0 and 1).
 _LOW = [1e-12, 1e-9, 1e-6, 1e-4, 1e-3, 1e-2, 0.04, 0.1, 0.2, 0.33]
 MESH_LEVELS = np.array(_LOW + [0.5] + [1 - u for u in reversed(_LOW)])
@@ -119,7 +121,7 @@ def end_share(exponent: np.ndarray) -> float:
           if v is not None and v > 0]
     if not vs:
         return 0.0
-    share = 10.0 ** (-min(_decades(exponent), 300) * min(vs))
+    share = 10.0 ** (-_decades(exponent) * min(vs))
     return share if share > 1e-17 else 0.0
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..distributions.measure import Measure1D, log_or_minus_inf
-from ..distributions.mesh import absmax
+from ..distributions.mesh import LOG_MAX, absmax
 from .analytic import singular_masses
 from .fdivs import Integrand, _e
 from .frames import Frames, apart, frames, owned
@@ -205,7 +205,6 @@ def _kink_gauge(n: Nodes, P: Measure1D, Q: Measure1D) -> torch.Tensor:
     return out
 
 
-LOG_MAX = math.log(np.finfo(np.float64).max)      # 709.78: log of the largest double
 
 
 def _lost(h: Integrand, n: Nodes, fp, fq, singular

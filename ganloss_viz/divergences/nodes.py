@@ -28,7 +28,7 @@ import torch
 from ..distributions.continuous import MESH_LEVELS
 from ..distributions.law1d import LOST_LOG
 from ..distributions.measure import Measure1D, _cat, log_or_minus_inf
-from ..distributions.mesh import MESH_LEVELS_HEAVY, absmax
+from ..distributions.mesh import FLOAT_MAX, MESH_LEVELS_HEAVY, absmax
 from ..distributions.quadrature import gauss_legendre, tail_map, tail_power
 from .endcells import end_cells
 from .extensions import (
@@ -63,7 +63,6 @@ class Nodes:
 
 SNAP_ULPS = 4096
 _ENDS = [0, 1, 2, 3, -4, -3, -2, -1]     # a node set's outermost nodes, both rules' in it
-FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
 def _sorted_breaks(detached: np.ndarray, attached: torch.Tensor) -> torch.Tensor:

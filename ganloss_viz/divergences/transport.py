@@ -19,6 +19,7 @@ from torch.utils.checkpoint import checkpoint
 
 from ..distributions.continuous import LogNormalLaw, _np, ndtri
 from ..distributions.measure import Measure1D, _cat
+from ..distributions.mesh import FLOAT_MAX
 from ..distributions.quadrature import panel_nodes
 from .frames import centres_widths, frames, owned
 from .gaussian import safe_sqrt
@@ -29,7 +30,6 @@ from .stable import EPS
 
 _GRADED_U = 10.0 ** -np.arange(1, 31, dtype=np.float64)      # a break every decade
 _BIG = 1e308         # the widest bracket a quantile search may take
-FLOAT_MAX = float(np.finfo(np.float64).max)
 CHUNK = 8192         # nodes whose CDFs are evaluated at once (`_in_chunks`)
 _TOP = 1e-15          # levels above 1 - _TOP are not representable: tails done analytically
 
