@@ -40,6 +40,10 @@ def test_second_run_queues_and_can_be_cancelled(monkeypatch):
             second.get_by_role("button", name="Cancel").first.click()
             second.get_by_text("Cancelled while waiting in the queue").first.wait_for(
                 timeout=WAIT)
+            # the queued message goes with the rerun that drew the cancellation, which
+            # may still be finishing when the new message is already on the page
+            second.get_by_text("Queued: position").first.wait_for(state="detached",
+                                                                   timeout=WAIT)
             assert second.get_by_text("Queued: position").count() == 0
             first.get_by_role("button", name="Pause").first.click()
             first.get_by_text("Replay · Non-saturating GAN on ring8").first.wait_for(
