@@ -201,37 +201,72 @@ def test_blocked_energy_of_plane_gaussian_mixtures_matches_quadrature(monkeypatc
         return sum(wa * wb * e_abs(np.subtract(ma, mb), np.add(Sa, Sb))
                    for wa, ma, Sa in zip(*a, strict=True) for wb, mb, Sb in zip(*b, strict=True))
 
-    ref = 2 * e(p, q) - e(p, p) - e(q, q)
-    got = K.energy_gm_2d(*(tuple(torch.tensor(t, dtype=torch.float64) for t in g) for g in (p, q)))
-    assert float(got) == pytest.approx(ref, rel=1e-10)
+    def energy(p):
+        return 2 * e(p, q) - e(p, p) - e(q, q)
+
+    tp = tuple(torch.tensor(t, dtype=torch.float64, requires_grad=True) for t in p)
+    got = K.energy_gm_2d(tp, tuple(torch.tensor(t, dtype=torch.float64) for t in q))
+    assert float(got.detach()) == pytest.approx(energy(p), rel=1e-10)
+    # the gradient (recomputed block by block) against central differences of the reference
+    # in the second component's weight, first coordinate of its mean and first variance
+    gw, gm, gS = torch.autograd.grad(got, tp)
+    h = 1e-5
+
+    def moved(k, index, dx):
+        out = [np.array(t, dtype=float) for t in p]
+        out[k][index] += dx
+        return out
+
+    for k, index, g in ((0, (1,), gw[1]), (1, (1, 0), gm[1, 0]), (2, (1, 0, 0), gS[1, 0, 0])):
+        fd = (energy(moved(k, index, h)) - energy(moved(k, index, -h))) / (2 * h)
+        assert float(g) == pytest.approx(fd, rel=1e-6, abs=1e-9)
 
 
 # --- memory -------------------------------------------------------------------------------
 
-_MEMORY_CHILD = textwrap.dedent("""
+_LIMIT = textwrap.dedent("""
     import resource
     import torch
     from ganloss_viz.divergences import kernels as K
 
     torch.set_num_threads(1)     # one thread: no spinning pool on a busy test machine
-    n = 12_000                   # the whole kernel: 12 000² doubles = 1.15 GB
     g = torch.Generator().manual_seed(0)
-    x = (torch.rand(n, generator=g, dtype=torch.float64) * 50).requires_grad_()
-    ab = torch.rand(n, 2, generator=g, dtype=torch.float64).requires_grad_()
     size = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
     resource.setrlimit(resource.RLIMIT_AS, (size + (300 << 20),) * 2)
-    F = K._pair_forms(K.Gaussian(1.0), x.unsqueeze(-1), ab, x.unsqueeze(-1), ab)
-    F.sum().backward()
-    print(float(F[0, 0].detach()), float(x.grad.abs().sum()))
 """)
+
+# A kernel over 12 000 nodes: the whole matrix alone is 12 000² doubles = 1.15 GB.
+_NODES = """
+n = 12_000
+x = (torch.rand(n, generator=g, dtype=torch.float64) * 50).requires_grad_()
+ab = torch.rand(n, 2, generator=g, dtype=torch.float64).requires_grad_()
+F = K._pair_forms(K.Gaussian(1.0), x.unsqueeze(-1), ab, x.unsqueeze(-1), ab)
+F.sum().backward()
+print(float(F[0, 0].detach()), float(x.grad.abs().sum()))
+"""
+
+# The energy of two plane mixtures of 64 components, a batch of 8 pairs: 4096 component
+# pairs x 512 directions x 8 = 134 million entries per intermediate (1 GB each).
+_PLANE = """
+def mix():
+    w = torch.rand(8, 64, generator=g, dtype=torch.float64).requires_grad_()
+    mu = torch.randn(8, 64, 2, generator=g, dtype=torch.float64).requires_grad_()
+    A = torch.randn(8, 64, 2, 2, generator=g, dtype=torch.float64)
+    return w, mu, A @ A.mT + 0.1 * torch.eye(2, dtype=torch.float64)
+P, Q = mix(), mix()
+e = K.energy_gm_2d(P, Q)
+e.sum().backward()
+print(float(e[0].detach()), float(P[0].grad.abs().sum() + P[1].grad.abs().sum()))
+"""
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="address-space limit and /proc: Linux")
-def test_a_large_node_set_stays_within_300_mb_of_address_space():
-    # The whole kernel needs 1.15 GB. Blocks formed by autograd (checkpointed) left about
-    # a block of glibc's heap behind each, 1.7 GB here with glibc's default settings.
+@pytest.mark.parametrize("child", [_NODES, _PLANE], ids=["kernel-nodes", "plane-energy"])
+def test_large_blocked_sums_stay_within_300_mb_of_address_space(child):
+    # Blocks with their graphs kept by autograd (torch.utils.checkpoint) left about a block
+    # of glibc's heap behind each: both ran out of memory here, with glibc's defaults.
     env = dict(os.environ, PYTHONPATH=ROOT)
-    r = subprocess.run([sys.executable, "-c", _MEMORY_CHILD], env=env, capture_output=True,
+    r = subprocess.run([sys.executable, "-c", _LIMIT + child], env=env, capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     value, grad = map(float, r.stdout.split())
