@@ -82,7 +82,10 @@ class _Positive(Continuous1D):
         return 0.0, INF
 
     def log_prob(self, x):
-        xs = x.clamp(min=1e-300)
+        # read as it is below 1e-300 too, where a gamma of rate 1e5 has graded breaks (to
+        # 1e-305: clamped at 1e-300, its density there was off by 1e5^(k − 1)), but with
+        # no gradient in x there, where (k − 1)/x overflows
+        xs = torch.where(x >= 1e-300, x, x.detach().clamp(min=5e-324))
         lp = self._lp(xs)
         return torch.where(x > 0, lp, torch.full_like(lp, -INF))
 
@@ -147,8 +150,8 @@ class GammaLaw(_Positive):
     def unresolved_mass_np(self):
         return _special().gammainc(_np(self.k), FINEST)[..., 0]
 
-    def end_share_np(self):
-        return end_share(_np(self.k))
+    def end_share_np(self, side):
+        return end_share(_np(self.k)) if side < 0 else 0.0
 
     def end_exponent(self, side):
         return self.k if side < 0 else None
@@ -345,8 +348,8 @@ class BetaLaw(Continuous1D):
         # 1e-32: 1e-3 of ∂W1/∂weight lost)
         return _special().betainc(_np(self.b), _np(self.a), np.clip((1 - _np(self.c)) - x, 0, 1))
 
-    def end_share_np(self):
-        return max(end_share(_np(self.a)), end_share(_np(self.b)))
+    def end_share_np(self, side):
+        return end_share(_np(self.a if side < 0 else self.b))
 
     def unresolved_mass_np(self):
         sc, a, b = _special(), _np(self.a), _np(self.b)

@@ -84,9 +84,9 @@ class Continuous1D:
         tail's mass out there counts in `unresolved_mass_np`)."""
         return 0.0
 
-    def end_share_np(self) -> float:
+    def end_share_np(self, side: int) -> float:
         """The share of an integrand with a power of this density above 1 or below 0
-        (`end_power`) left inside the last graded break at a support end
+        (`end_power`) left inside the last graded break at the support end on `side`
         (`mesh.end_share`): 0 for the families without graded ends."""
         return 0.0
 
@@ -397,6 +397,9 @@ class AffineLaw(Continuous1D):
 
     def end_span_np(self):
         return _np(self.scale) * self.law.end_span_np()
+
+    def end_share_np(self, side):
+        return self.law.end_share_np(side)
 
     def end_log_mass(self, side, d):
         return self.law.end_log_mass(side, d / self.scale)

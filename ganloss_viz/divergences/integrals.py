@@ -22,6 +22,7 @@ from .frames import Frames, apart, frames, owned
 from .infinite import _diverges_1d, _diverges_2d
 from .nodes import Nodes, join, nodes_1d
 from .nodes2d import MAX_MESH_2D, nodes_2d, nodes_gauss_mixture_2d, nodes_product
+from .powercells import cell_sum, end_key
 from .precision import EMBEDDED_ERROR
 from .stable import EPS
 from .transitions import crossing_breaks, sharp_crossings
@@ -44,9 +45,10 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
     if extra_p is None and extra_q is None and _all_finite(n.lp + n.lq):
         # Both densities positive at every node: no singular parts, no masks.
         v = h.value(n.lp, n.lq)
-        total = _wsum(n.w, v)
-        error = None if n.w_coarse is None else \
-            _gap(total, _wsum(n.w_coarse, v)) + _log_rounding(n.w, n.lp, n.lq, v)
+        cells = cell_sum(h, n.power)
+        total = _wsum(n.w, v) + cells.value
+        error = None if n.w_coarse is None else cells.error + \
+            _gap(total, _wsum(n.w_coarse, v) + cells.value) + _log_rounding(n.w, n.lp, n.lq, v)
         return total, _overflow_inf(total, singular), True, error
     fp, fq = torch.isfinite(n.lp), torch.isfinite(n.lq)
     both = fp & fq
@@ -69,11 +71,12 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
     if extra_q is not None:
         has_q = has_q | (extra_q.detach() > 0)
     inf = torch.zeros(v.shape[:-1], dtype=torch.bool)
+    cells = cell_sum(h, n.power)
 
     def assemble(w: torch.Tensor) -> torch.Tensor:
         # Mass of P where q = 0 (and of Q where p = 0) as one minus the common part:
         # exact when the parts are singular (its gradient is then 0, not quadrature noise).
-        total = _wsum(w, v)
+        total = _wsum(w, v) + cells.value
         for has, e, c in ((has_p, ep, h.fprime_inf), (has_q, eq, h.f0)):
             common = _wsum(w, e)
             # clamped in value only: a mass of 5e-116 (a normal of weight 1e-115 beside an
@@ -111,7 +114,8 @@ def weighted_sum(h: Integrand, n: Nodes, extra_p: torch.Tensor | None = None,
                 rough = None if rough is None else rough + share_rough
             # an overflowed finite value: inf, with no error bound
             total = torch.where(beyond, torch.full_like(total, math.inf), total)
-    error = None if rough is None else _gap(total, rough) + _log_rounding(n.w, lp, lq, v)
+    error = None if rough is None else \
+        cells.error + _gap(total, rough) + _log_rounding(n.w, lp, lq, v)
     if unknown or bool(beyond.any()):
         error = math.inf
     return total, inf, bool((both & live).any()), error
@@ -355,7 +359,8 @@ def _unseen_share(h: Integrand, P: Measure1D, Q: Measure1D, n: Nodes, total: tor
     of scale 1e300) that no end cell carries, at most that mass times the integrand's
     size per unit of mass there (`per_mass`), and the cells' own rounding; the share of
     an integrand with a power of a density above 1 or below 0 left inside an end's
-    deepest graded break (`mesh.end_share`); inf for a lognormal's mass beyond 1.8e308
+    deepest graded break (`mesh.end_share`) where no power cell (`powercells`) took that
+    panel or one could not be fitted; inf for a lognormal's mass beyond 1.8e308
     under an unbounded f (KL against an exponential weighs it by λx there: KL of
     lognormal(0.15, 33.9) ‖ exponential(1.27) is 2.9e249, all of it from x > e^709, and
     it came out 6.7e188 ± 5e186)."""
@@ -364,7 +369,10 @@ def _unseen_share(h: Integrand, P: Measure1D, Q: Measure1D, n: Nodes, total: tor
         return math.inf
     hidden = unresolved_mass(P, Q, n.cell_mass)
     out = (per_mass(h) * hidden if hidden else 0.0) + n.cell_error
-    share = max((law.end_share_np() for law in laws), default=0.0)
+    unfitted = bool(cell_sum(h, n.power).unfitted.any())
+    share = max((law.end_share_np(side) for name, M in (("p", P), ("q", Q))
+                 for c, law in enumerate(M.comps) for side in (-1, 1)
+                 if unfitted or end_key(name, c, side) not in n.covered), default=0.0)
     if share:
         out += share * float(torch.where(inf, torch.zeros_like(total), total.detach())
                               .abs().max())

@@ -39,6 +39,7 @@ from .extensions import (
     _switch_breaks,
     _tail_extensions,
 )
+from .powercells import PowerCells, power_cells
 from .precision import COARSE_NODES, PANEL_NODES
 
 N_TAIL = 24
@@ -59,6 +60,8 @@ class Nodes:
     # ((log(−log p), exact), (log(−log q), exact)) at the nodes where a log-density rounded
     # to −inf inside its support (1-D line meshes; computed only when asked)
     far_log: Callable[[], tuple[tuple[torch.Tensor, bool], ...]] | None = None
+    power: PowerCells | None = None        # innermost panels at graded ends (`powercells`)
+    covered: frozenset = frozenset()       # the law ends (`end_key`) with such a cell
 
 
 SNAP_ULPS = 4096
@@ -490,12 +493,15 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
         w = torch.where(inside, w, torch.zeros_like(w))
         wc = None if wc is None else torch.where(inside, wc, torch.zeros_like(wc))
     lp, lq = P.log_density(x), Q.log_density(x)
-    carried, cell_error = 0.0, 0.0
+    carried, cell_error, power, covered = 0.0, 0.0, None, frozenset()
     if cells and P.comps and Q.comps:
         keep, entries, carried, cell_error = end_cells(P, Q, x, breaks, bounds)
-        if entries:
+        inside, power, covered = power_cells(P, Q, x, breaks, keep, bounds)
+        if entries or power is not None:
+            keep = keep & ~inside
             w = torch.where(keep, w, torch.zeros_like(w))
             wc = None if wc is None else torch.where(keep, wc, torch.zeros_like(wc))
+        if entries:
             x, w, lp, lq = (_cat([t] + [e[i] for e in entries])
                             for i, t in enumerate((x, w, lp, lq)))
             wc = None if wc is None else _cat([wc] + [e[1] for e in entries])
@@ -505,7 +511,7 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
             x, w, lp, lq = (_cat([x, aloc]), _cat([w, aw]), _cat([lp, alp]), _cat([lq, alq]))
             wc = None if wc is None else _cat([wc, aw])
     return Nodes(x, w, lp, lq, wc, breaks, carried, cell_error,
-                 lambda: (P.log_neg_log_density(x), Q.log_neg_log_density(x)))
+                 lambda: (P.log_neg_log_density(x), Q.log_neg_log_density(x)), power, covered)
 
 
 
@@ -529,7 +535,9 @@ def join(parts: list[Nodes]) -> Nodes:
     return Nodes(*(_cat([getattr(n, f) for n in parts]) for f in ("x", "w", "lp", "lq")), wc,
                  cell_mass=sum(n.cell_mass for n in parts),
                  cell_error=sum(n.cell_error for n in parts),
-                 far_log=lambda: _joined_far_log(parts))
+                 far_log=lambda: _joined_far_log(parts),
+                 power=PowerCells.join([n.power for n in parts]),
+                 covered=frozenset().union(*(n.covered for n in parts)))
 
 
 def _joined_far_log(parts: list[Nodes]) -> tuple[torch.Tensor, torch.Tensor]:

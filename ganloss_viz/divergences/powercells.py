@@ -1,0 +1,141 @@
+"""Power cells: the innermost panel at a graded support end, integrated in closed form.
+
+Graded breaks (`mesh.graded`) reach a support end no nearer than 1e-300 of the law's
+unit. Where an integrand is nearly non-integrable there, like d^(v − 1) with v below
+~0.06 (Neyman's q²/p of a beta(0.51, ·) in Q goes like d^-0.98 at 0), a share d^v of
+its value lies inside that last panel (1.3e-7 here), which its Gauss-Legendre nodes
+see only in part; the value's error counted it (`mesh.end_share`), but not the
+gradient: ∂/∂a of that share weighs log d ≈ −690, and the beta's ∂/∂a was 1.4e-6
+relative off (search seed 2054).
+
+The panel (e, e + d0) becomes one cell: its nodes are dropped, and the integrand h read
+at the panel's outer end and further out gives its power there, v = 1 + d log h / d log d,
+and the cell's integral h(d0)·d0/v, exact for h = C·d^(v − 1) (to the 1e-250 to which
+the laws' end forms hold). The reads are attached: ∂v/∂a carries the log-weighted
+share into the gradient.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..distributions.measure import Measure1D, _cat
+from .stable import EPS
+
+# The cell's outer end must be the end's deepest graded break, 1e-300 of the law's unit:
+# within this factor of the span where its end forms hold (`end_span_np`, 1e-250).
+DEEPEST = 1e-40
+
+
+# The integrand is read at d0, d0·RATIO and d0·RATIO²: v from the outer two (their log
+# ratio, 18.4, divides the rounding of log h, ~1e-13 at d = 1e-300), and the two halves'
+# disagreement measures how far h is from a pure power there.
+RATIO = 1e4
+
+
+@dataclass
+class PowerCells:
+    """The cells of a node set, K of them side by side: the log-densities at e ± d0·RATIO^j
+    for j = 0, 1, 2 (lp[j], lq[j]) and the cells' widths d0, all (..., K); d0 = 0 on rows
+    without the cell."""
+
+    lp: tuple[torch.Tensor, ...]
+    lq: tuple[torch.Tensor, ...]
+    d0: torch.Tensor
+
+    @staticmethod
+    def join(parts: list[PowerCells | None]) -> PowerCells | None:
+        parts = [c for c in parts if c is not None]
+        if not parts:
+            return None
+        return PowerCells(tuple(_cat([c.lp[j] for c in parts]) for j in range(3)),
+                          tuple(_cat([c.lq[j] for c in parts]) for j in range(3)),
+                          _cat([c.d0 for c in parts]))
+
+
+def power_cells(P: Measure1D, Q: Measure1D, x: torch.Tensor, breaks: torch.Tensor,
+                keep: torch.Tensor, bounds) -> tuple[torch.Tensor, PowerCells | None, set]:
+    """(inside, cells, covered): the nodes inside a cell (their weights are dropped), the
+    cells, and which law ends (`end_key`) have one in some row. Only ends that leave a
+    share of the integrand inside their deepest break (`end_share_np`) and whose panel no
+    end cell (`endcells`) has taken."""
+    inside = torch.zeros(x.shape, dtype=torch.bool)
+    found, covered = [], set()
+    bd = breaks.detach()
+    for M, name in ((P, "p"), (Q, "q")):
+        for c, law in enumerate(M.comps):
+            for side in (-1, 1):
+                e = law.lo if side < 0 else law.hi
+                if not law.end_share_np(side) or not isinstance(e, torch.Tensor):
+                    continue
+                got = _one(P, Q, law, side, e.detach(), x, bd, keep, bounds)
+                if got is not None:
+                    inside = inside | got[0]
+                    found.append(got[1])
+                    covered.add(end_key(name, c, side))
+    return inside, PowerCells.join(found), covered
+
+
+def end_key(name: str, c: int, side: int) -> tuple[str, int, int]:
+    """A law end's name, the same in every frame: measure, component, side."""
+    return name, c, side
+
+
+def _one(P, Q, law, side, e, x, bd, keep, bounds):
+    inward = -side
+    gap = (bd - e) * inward
+    d0 = torch.where(gap > 0, gap, torch.full_like(gap, np.inf)).amin(-1, keepdim=True)
+    deepest = torch.as_tensor(law.end_span_np(), dtype=torch.float64) * DEEPEST
+    use = d0 <= deepest
+    if bounds is not None:
+        use = use & (e >= bounds[0].unsqueeze(-1)) & (e < bounds[1].unsqueeze(-1))
+    step = (x.detach() - e) * inward
+    inside = (step > 0) & (step < d0)
+    # an end cell took the panel: its nodes are gone already
+    use = use & ~(inside & ~keep).any(-1, keepdim=True)
+    if not bool(use.any()):
+        return None
+    d0 = torch.where(use, d0, torch.zeros_like(d0))
+    at = [e + inward * torch.where(use, d0, torch.ones_like(d0)) * RATIO ** j for j in range(3)]
+    return inside & use, PowerCells(tuple(P.log_density(t) for t in at),
+                                     tuple(Q.log_density(t) for t in at), d0)
+
+
+@dataclass
+class CellSum:
+    """The cells' integrals summed per row (value), a bound on their error (error), and
+    which cells (..., K) could not be fitted (unfitted): h changes sign or is not finite
+    between the reads, v ≤ 0, or h is more than 1e-3 from a pure power there. An unfitted
+    cell counts h(d0)·d0, and the end's share of the value stays in the error."""
+
+    value: torch.Tensor | float
+    error: float
+    unfitted: np.ndarray
+
+
+def cell_sum(h, cells: PowerCells | None) -> CellSum:
+    if cells is None:
+        return CellSum(0.0, 0.0, np.zeros((), dtype=bool))
+    hs = [h.value(lp, lq) for lp, lq in zip(cells.lp, cells.lq, strict=True)]
+    live = cells.d0 > 0
+    same = (hs[0] * hs[1] > 0) & (hs[1] * hs[2] > 0)
+    for t in hs:
+        same = same & torch.isfinite(t)
+    logs = [torch.where(same, t.abs(), torch.ones_like(t)).log() for t in hs]
+    step = math.log(RATIO)
+    v = 1 + (logs[2] - logs[0]) / (2 * step)
+    with torch.no_grad():
+        # rounding: log h to a few ulps of its size, over the reads' log distance
+        rounding = 4 * EPS * sum(t.abs() for t in logs) / step
+        rel = (rounding + (logs[2] - 2 * logs[1] + logs[0]).abs() / step) / v.abs() \
+            + 4 * EPS * logs[0].abs()
+    ok = same & (v.detach() > 0) & (rel < 1e-3)
+    v = torch.where(ok, v, torch.ones_like(v))
+    h0 = torch.where(live & torch.isfinite(hs[0]), hs[0], torch.zeros_like(hs[0]))
+    cell = h0 * cells.d0 / v
+    error = torch.where(ok, cell.detach().abs() * rel, torch.zeros_like(rel)).sum(-1)
+    return CellSum(cell.sum(-1), float(error.max()), (live & ~ok & (h0 != 0)).detach().numpy())
