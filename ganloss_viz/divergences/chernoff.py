@@ -29,6 +29,7 @@ from .integrals import (
     missed_mass,
     unseen,
 )
+from .powercells import end_key, log_cell_sum
 from .stable import EPS
 
 
@@ -55,11 +56,17 @@ def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
         n = _framed_nodes(h, P, Q, fr, split)
         both = torch.isfinite(n.lp) & torch.isfinite(n.lq)
         s = torch.where(both, a * n.lp + (1 - a) * n.lq, torch.full_like(n.lp, -math.inf))
-        lc = _normalisedlog_wsum(n.w, s, n.lp, n.lq, a)
+        cells = log_cell_sum(lambda lp, lq: a * lp + (1 - a) * lq, n.power, s.shape[:-1])
+        lc = _normalisedlog_wsum(n.w, s, n.lp, n.lq, a, cells.value)
         error = None if n.w_coarse is None else _gap(
-            lc, _normalisedlog_wsum(n.w_coarse, s, n.lp, n.lq, a))
+            lc, _normalisedlog_wsum(n.w_coarse, s, n.lp, n.lq, a, cells.value))
         if error is None or not math.isfinite(error) or error <= 1e-10:
             break
+    if error is not None and cells.error:
+        with torch.no_grad():
+            share = float(torch.exp(cells.value - log_wsum(n.w, s).logaddexp(cells.value))
+                          .nan_to_num(nan=0.0).max())
+        error = error + cells.error * share
     if error is not None and fr is not None and missed_mass(n, P, Q) > MISSED_MASS:
         error = math.inf
     if error is not None and math.isfinite(error):
@@ -75,9 +82,11 @@ def log_chernoff(a: float, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
             lc = torch.where(lost >= 0.5, torch.full_like(lc, math.inf), lc)
     if error is not None and math.isfinite(error) and float(np.max(up + uq)) > 0:
         # The unseen part's share of the coefficient: at most P(E)^a Q(E)^(1−a) (Hölder)
-        # for a < 1; unbounded for a > 1.
+        # for a < 1. For a > 1, where E lies at graded beta and gamma ends, the share of
+        # p^a q^(1−a) inside their deepest breaks that no power cell took (`end_share`);
+        # elsewhere (a Student t's mass beyond the float range) unbounded.
         c = torch.exp(lc.detach()).clamp(min=1e-300).numpy()
-        share = up ** a * uq ** (1 - a) / c if a < 1 else np.where(up + uq > 0, np.inf, 0.0)
+        share = up ** a * uq ** (1 - a) / c if a < 1 else _end_shares(P, Q, n, cells)
         error = error + float(np.max(share))
     inf = _diverges_1d(h, P, Q) | (singular[0] if a > 1 else torch.zeros_like(singular[0]))
     common = bool(torch.isfinite(lc.detach()).any())
@@ -107,10 +116,26 @@ def _exponent_rounding(w: torch.Tensor, s: torch.Tensor, lp: torch.Tensor,
 MASS_SLACK = 1e-9
 
 
-def _normalisedlog_wsum(w, s, lp, lq, a: float) -> torch.Tensor:
-    """log Σ w e^s − a log Σ w p − (1 − a) log Σ w q (see `log_chernoff`), each node mass
-    used only where it is 1 up to quadrature error."""
+def _normalisedlog_wsum(w, s, lp, lq, a: float, cells: torch.Tensor) -> torch.Tensor:
+    """log (Σ w e^s + the power cells' e^cells) − a log Σ w p − (1 − a) log Σ w q (see
+    `log_chernoff`), each node mass used only where it is 1 up to quadrature error."""
     def log_mass(l):
         m = log_wsum(w, l)
         return torch.where(m.detach().abs() <= MASS_SLACK, m, torch.zeros_like(m))
-    return log_wsum(w, s) - a * log_mass(lp) - (1 - a) * log_mass(lq)
+    return log_wsum(w, s).logaddexp(cells) - a * log_mass(lp) - (1 - a) * log_mass(lq)
+
+
+def _end_shares(P, Q, n, cells) -> float:
+    """For a > 1: the largest share of the coefficient left inside a graded end's
+    deepest break with no power cell (all of them where a cell could not be fitted);
+    inf where a law keeps unseen mass elsewhere than at a graded end."""
+    unfitted = bool(cells.unfitted.any())
+    out = 0.0
+    for name, M in (("p", P), ("q", Q)):
+        for c, law in enumerate(M.comps):
+            graded = [side for side in (-1, 1) if law.end_exponent(side) is not None]
+            if float(np.max(law.unresolved_mass_np())) > 0 and not graded:
+                return math.inf
+            out = max([out] + [law.end_share_np(side) for side in graded
+                               if unfitted or end_key(name, c, side) not in n.covered])
+    return out

@@ -107,35 +107,64 @@ def _one(P, Q, law, side, e, x, bd, keep, bounds):
 
 @dataclass
 class CellSum:
-    """The cells' integrals summed per row (value), a bound on their error (error), and
-    which cells (..., K) could not be fitted (unfitted): h changes sign or is not finite
-    between the reads, v ≤ 0, or h is more than 1e-3 from a pure power there. An unfitted
-    cell counts h(d0)·d0, and the end's share of the value stays in the error."""
+    """The cells' integrals summed per row (value; its log where asked for in logs), a
+    bound on their error (error: absolute, or relative to the sum in logs), and which
+    cells (..., K) could not be fitted (unfitted): h changes sign or is not finite
+    between the reads, v ≤ 0, or h is more than 1e-3 from a pure power there. An
+    unfitted cell counts h(d0)·d0, and the end's share of the value stays in the error."""
 
     value: torch.Tensor | float
     error: float
     unfitted: np.ndarray
 
 
-def cell_sum(h, cells: PowerCells | None) -> CellSum:
-    if cells is None:
-        return CellSum(0.0, 0.0, np.zeros((), dtype=bool))
-    hs = [h.value(lp, lq) for lp, lq in zip(cells.lp, cells.lq, strict=True)]
-    live = cells.d0 > 0
-    same = (hs[0] * hs[1] > 0) & (hs[1] * hs[2] > 0)
-    for t in hs:
-        same = same & torch.isfinite(t)
-    logs = [torch.where(same, t.abs(), torch.ones_like(t)).log() for t in hs]
+def _fit(logs: list[torch.Tensor], same: torch.Tensor):
+    """(v, its relative error as the cell's, fitted) from log|h| at the three reads."""
     step = math.log(RATIO)
     v = 1 + (logs[2] - logs[0]) / (2 * step)
     with torch.no_grad():
-        # rounding: log h to a few ulps of its size, over the reads' log distance
+        # rounding: log h to a few ulps of its size, over the reads' log distance; and
+        # the halves' disagreement, how far h is from a pure power
         rounding = 4 * EPS * sum(t.abs() for t in logs) / step
         rel = (rounding + (logs[2] - 2 * logs[1] + logs[0]).abs() / step) / v.abs() \
             + 4 * EPS * logs[0].abs()
     ok = same & (v.detach() > 0) & (rel < 1e-3)
-    v = torch.where(ok, v, torch.ones_like(v))
+    return torch.where(ok, v, torch.ones_like(v)), torch.where(ok, rel, torch.zeros_like(rel)), ok
+
+
+def cell_sum(h, cells: PowerCells | None) -> CellSum:
+    """Σ ∫ h over the cells, h an integrand of the two log-densities (`Integrand`)."""
+    if cells is None:
+        return CellSum(0.0, 0.0, np.zeros((), dtype=bool))
+    hs = [h.value(lp, lq) for lp, lq in zip(cells.lp, cells.lq, strict=True)]
+    same = (hs[0] * hs[1] > 0) & (hs[1] * hs[2] > 0)
+    for t in hs:
+        same = same & torch.isfinite(t)
+    v, rel, ok = _fit([torch.where(same, t.abs(), torch.ones_like(t)).log() for t in hs], same)
+    live = cells.d0 > 0
     h0 = torch.where(live & torch.isfinite(hs[0]), hs[0], torch.zeros_like(hs[0]))
     cell = h0 * cells.d0 / v
-    error = torch.where(ok, cell.detach().abs() * rel, torch.zeros_like(rel)).sum(-1)
+    error = (cell.detach().abs() * rel).sum(-1)
     return CellSum(cell.sum(-1), float(error.max()), (live & ~ok & (h0 != 0)).detach().numpy())
+
+
+def log_cell_sum(log_h, cells: PowerCells | None, shape: torch.Size) -> CellSum:
+    """log Σ ∫ h over the cells (−inf without one), from log h = log_h(lp, lq) (the
+    Chernoff integrand's, which overflows in linear terms); the error is relative."""
+    if cells is None:
+        return CellSum(torch.full(shape, -math.inf, dtype=torch.float64), 0.0,
+                       np.zeros((), dtype=bool))
+    logs = [log_h(lp, lq) for lp, lq in zip(cells.lp, cells.lq, strict=True)]
+    same = cells.d0 > 0
+    for t in logs:
+        same = same & torch.isfinite(t)
+    v, rel, ok = _fit([torch.where(same, t, torch.zeros_like(t)) for t in logs], same)
+    live = same | (cells.d0 > 0) & torch.isfinite(logs[0])
+    t = torch.where(live, torch.where(live, logs[0], torch.zeros_like(logs[0]))
+                    + torch.where(live, cells.d0, torch.ones_like(cells.d0)).log() - v.log(),
+                    torch.full_like(logs[0], -math.inf))
+    total = torch.logsumexp(t, -1)
+    with torch.no_grad():
+        share = torch.where(live, torch.exp(t - total.unsqueeze(-1)), torch.zeros_like(t))
+        error = torch.nan_to_num((share * rel).sum(-1), nan=0.0)
+    return CellSum(total, float(error.max()), (live & ~ok).numpy())
