@@ -8,7 +8,10 @@ counted that share, but the gradient missed it: ∂/∂a weighs it by log d ≈ 
 seed 2054: 1.4e-6 relative off; below, a = 0.505 was 0.75 % off, a = 0.5001 99 %). The
 innermost panel is now integrated in closed form from the integrand's power there. And
 a gamma of rate 1e5 was read at 1e-300 below x = 1e-300, where its graded breaks reach
-1e-305: Neyman against it was 1.2e-3 off under an error of 1e-12.
+1e-305: Neyman against it was 1.2e-3 off under an error of 1e-12. Rényi of order above 1
+counted any mass within 1e-300 of a beta's or gamma's end as unbounded (not accurate for
+beta(2, 1) ‖ uniform). And a beta singular at 0 was recentred off 0 by its median (search
+seed 2055: TV of beta(0.0062, 2.6) ‖ uniform 0.77 ± 0.015 for 0.97).
 
 References: closed forms (∫ q²/p for a uniform P is ∫ q²; for exponential P and gamma Q,
 Γ(2k − 1)/Γ(k)²), scipy's gamma density, and the search's mpmath reference
@@ -21,7 +24,7 @@ import math
 
 import pytest
 import torch
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 import ganloss_viz as gv
 from ganloss_viz.divergences.engine import dist
@@ -130,3 +133,24 @@ def test_renyi_of_order_above_1_between_a_gamma_and_an_exponential(k, al):
                     ("exponential(1)", f"gamma({k!r}, 1)", 1 - al)):
         log_c = special.gammaln((k - 1) * s + 1) - s * special.gammaln(k)
         _within(gv.divergence("renyi", p, q, alpha=al), log_c / (al - 1))
+
+
+@pytest.mark.parametrize("div, want", [("js", 0.6476554332931139), ("tv", 0.9706452750883846),
+                                       ("hellinger", 0.888869695076411),
+                                       ("gan", -0.09098349453366267)])
+def test_a_beta_with_half_its_mass_within_1e_49_of_0_is_not_recentred(div, want):
+    """beta(0.0062, 2.6) ‖ uniform(0, 1), search seed 2055 (mpmath references): both laws
+    were moved by the beta's median, 1e-49, and the half of its mass that lies within
+    1e-49 of 0 fell between two doubles (TV 0.77 ± 0.015)."""
+    r = gv.divergence(div, "beta(0.006218271207067018, 2.60115321739079)", "uniform(0.0, 1.0)")
+    _within(r, want)
+
+
+def test_tv_of_a_beta_of_tiny_a_against_a_uniform_from_its_crossings():
+    # ½∫|p − 1| = Σ over the region where p > 1 of (F_P − F_U), its ends where p = 1
+    for a, b in ((0.0062, 2.6), (0.02, 1.5), (0.3, 4.0)):
+        # p falls through 1 once on (0, 1) for these shapes (a < 1 < b), before 0.5
+        assert stats.beta.logpdf(0.5, a, b) < 0
+        cross = optimize.brentq(lambda x, a=a, b=b: stats.beta.logpdf(x, a, b), 1e-300, 0.5)
+        r = gv.divergence("tv", f"beta({a!r}, {b!r})", "uniform(0, 1)")
+        _within(r, stats.beta.cdf(cross, a, b) - cross)

@@ -229,7 +229,7 @@ def recentred(P, Q):
     serves them both, where one anchor can: two laws near 1e12 are then integrated near
     0 by every method (Wasserstein, MMD and energy too, which have no frames of their
     own). Otherwise P and Q as they are."""
-    if P.dim != 1 or not (P.comps or Q.comps) or _requested(P, Q):
+    if P.dim != 1 or not (P.comps or Q.comps) or _requested(P, Q) or _singular_end(P, Q):
         return P, Q
     m, w, movable = _centres_widths(P, Q)
     if not movable.all() or bool((np.abs(m) <= RATIO * w).all()):
@@ -252,6 +252,19 @@ def recentred(P, Q):
     side, i = (Ps, k) if k < len(P.comps) else (Qs, k - len(P.comps))
     side.comps[i] = side.comps[i].at_origin()
     return Ps, Qs
+
+
+def _singular_end(P: Measure1D, Q: Measure1D) -> bool:
+    """Whether a law's density blows up at a support end (a beta's a or b below 1): its
+    graded breaks reach 1e-300 from the end only where the end stays at 0 or 1. A beta(
+    0.0062, 2.6) beside a uniform(0, 1) was moved by its median, 1e-49, and the half of its
+    mass within 1e-49 of 0 fell between two doubles: TV 0.77 ± 0.015 for 0.97."""
+    for law in (*P.comps, *Q.comps):
+        for side in (-1, 1):
+            s = law.end_exponent(side)
+            if s is not None and float(s.detach().min()) < 1:
+                return True
+    return False
 
 
 EXTREME = 1e100
