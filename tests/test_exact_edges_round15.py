@@ -154,3 +154,22 @@ def test_tv_of_a_beta_of_tiny_a_against_a_uniform_from_its_crossings():
         cross = optimize.brentq(lambda x, a=a, b=b: stats.beta.logpdf(x, a, b), 1e-300, 0.5)
         r = gv.divergence("tv", f"beta({a!r}, {b!r})", "uniform(0, 1)")
         _within(r, stats.beta.cdf(cross, a, b) - cross)
+
+
+def test_mmd_of_two_gumbels_7e103_apart_sees_both():
+    """Search seed 2056: one mesh for gumbels of scales 1e-269 and 3.6, 7e103 apart, had
+    nodes 1e88 apart where the second lies and none on the first: MMD² came out 0,
+    "accurate" (and raised once the kernel sums were blocked). Far apart, MMD² is
+    E k(X, X') + E k(Y, Y'): 1 for the first (a point, to 1e-269), and for the second
+    E e^(−Z²/2) with Z = Y − Y' logistic of the Gumbel's scale."""
+    from scipy import integrate
+    s = 3.5602737126819397
+    f = lambda z: math.exp(-z * z / 2) * stats.logistic.pdf(z, 0, s)  # noqa: E731
+    want = 1 + 2 * integrate.quad(f, 0, 60, epsabs=1e-16, epsrel=1e-13)[0]
+    r = gv.divergence("mmd", "gumbel(-1418688.239331278, 9.694828203296437e-270)",
+                      "gumbel(7.204984731751767e+103, 3.5602737126819397)", bandwidth=1.0)
+    _within(r, want)
+    # Z = s·L: d/ds E e^(−Z²/2) = E[−(Z²/s) e^(−Z²/2)]
+    ds = 2 * integrate.quad(lambda z: -z * z / s * f(z), 0, 60, epsabs=1e-16, epsrel=1e-13)[0]
+    assert r.grad["q.scale"] == pytest.approx(ds, rel=1e-6)
+    assert abs(r.grad["q.loc"]) < 1e-9

@@ -315,8 +315,8 @@ class GumbelLaw(_LocScale):
         return torch.where(under, torch.zeros_like(z), torch.exp(-torch.exp(-z)))
 
     def sf_np(self, x):
-        z = (x - self.array("loc")) / self.array("scale")
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):        # z past the float range: sf 0 or 1
+            z = (x - self.array("loc")) / self.array("scale")
             return -np.expm1(-np.exp(-z))
 
     @staticmethod

@@ -159,7 +159,7 @@ def log_cell_sum(log_h, cells: PowerCells | None, shape: torch.Size) -> CellSum:
     for t in logs:
         same = same & torch.isfinite(t)
     v, rel, ok = _fit([torch.where(same, t, torch.zeros_like(t)) for t in logs], same)
-    live = same | (cells.d0 > 0) & torch.isfinite(logs[0])
+    live = (cells.d0 > 0) & torch.isfinite(logs[0])
     t = torch.where(live, torch.where(live, logs[0], torch.zeros_like(logs[0]))
                     + torch.where(live, cells.d0, torch.ones_like(cells.d0)).log() - v.log(),
                     torch.full_like(logs[0], -math.inf))
