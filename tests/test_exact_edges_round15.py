@@ -173,3 +173,24 @@ def test_mmd_of_two_gumbels_7e103_apart_sees_both():
     ds = 2 * integrate.quad(lambda z: -z * z / s * f(z), 0, 60, epsabs=1e-16, epsrel=1e-13)[0]
     assert r.grad["q.scale"] == pytest.approx(ds, rel=1e-6)
     assert abs(r.grad["q.loc"]) < 1e-9
+
+
+def test_tv_gradient_of_a_lognormal_inside_a_normal_1e5_times_wider():
+    """Search seed 2057: ∂TV/∂(normal's location) 1.75 % off, ∂/∂scale 1.8e-5. The normal
+    has mass where the lognormal is 0 (x < 0), and TV's gradient there is already
+    −∫_A ∂q (A = {p > q}); the gauge that moves the ½ of ∫(1_A − ½)∂q added the
+    quadrature's noise in ∂(Σ w·q) instead. Reference: mpmath at 40 digits,
+    −∫_A ∂q/∂θ between the crossings of p and q."""
+    import mpmath as mp
+    m, s, mu, sg = -3.7687038215704547, 0.15648509715674805, 2.502, 16764.9838846844
+    with mp.workdps(40):
+        p = lambda x: mp.npdf(mp.log(x), m, s) / x  # noqa: E731
+        q = lambda x: mp.npdf(x, mu, sg)  # noqa: E731
+        f = lambda x: mp.log(p(x)) - mp.log(q(x))  # noqa: E731
+        x1 = mp.findroot(f, (mp.exp(m - 12 * s), mp.exp(m)), solver="anderson")
+        x2 = mp.findroot(f, (mp.exp(m), mp.exp(m + 12 * s)), solver="anderson")
+        d_mu = -mp.quad(lambda x: q(x) * (x - mu) / sg ** 2, [x1, mp.exp(m), x2])
+        d_sg = -mp.quad(lambda x: q(x) * (((x - mu) / sg) ** 2 - 1) / sg, [x1, mp.exp(m), x2])
+    r = gv.divergence("tv", f"lognormal({m!r}, {s!r})", f"normal({mu!r}, {sg!r})")
+    assert r.grad["q.loc"] == pytest.approx(float(d_mu), rel=1e-6)
+    assert r.grad["q.scale"] == pytest.approx(float(d_sg), rel=1e-6)
