@@ -29,7 +29,7 @@ from .integrals import (
     missed_mass,
     unseen,
 )
-from .powercells import end_key, log_cell_sum
+from .powercells import log_cell_sum, uncovered_share
 from .stable import EPS
 
 
@@ -126,16 +126,11 @@ def _normalisedlog_wsum(w, s, lp, lq, a: float, cells: torch.Tensor) -> torch.Te
 
 
 def _end_shares(P, Q, n, cells) -> float:
-    """For a > 1: the largest share of the coefficient left inside a graded end's
-    deepest break with no power cell (all of them where a cell could not be fitted);
-    inf where a law keeps unseen mass elsewhere than at a graded end."""
-    unfitted = bool(cells.unfitted.any())
-    out = 0.0
-    for name, M in (("p", P), ("q", Q)):
-        for c, law in enumerate(M.comps):
-            graded = [side for side in (-1, 1) if law.end_exponent(side) is not None]
-            if float(np.max(law.unresolved_mass_np())) > 0 and not graded:
-                return math.inf
-            out = max([out] + [law.end_share_np(side) for side in graded
-                               if unfitted or end_key(name, c, side) not in n.covered])
-    return out
+    """For a > 1: the share of the coefficient that graded ends leave unseen
+    (`uncovered_share`); inf where a law keeps unseen mass elsewhere than at a graded end
+    (a Student t's beyond the float range)."""
+    for law in (*P.comps, *Q.comps):
+        if float(np.max(law.unresolved_mass_np())) > 0 and all(
+                law.end_exponent(side) is None for side in (-1, 1)):
+            return math.inf
+    return uncovered_share(P, Q, n.covered, bool(cells.unfitted.any()))

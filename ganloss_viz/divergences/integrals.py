@@ -22,7 +22,7 @@ from .frames import Frames, apart, frames, owned
 from .infinite import _diverges_1d, _diverges_2d
 from .nodes import Nodes, join, nodes_1d
 from .nodes2d import MAX_MESH_2D, nodes_2d, nodes_gauss_mixture_2d, nodes_product
-from .powercells import cell_sum, end_key
+from .powercells import cell_sum, uncovered_share
 from .precision import EMBEDDED_ERROR
 from .stable import EPS
 from .transitions import crossing_breaks, sharp_crossings
@@ -377,10 +377,7 @@ def _unseen_share(h: Integrand, P: Measure1D, Q: Measure1D, n: Nodes, total: tor
         return math.inf
     hidden = unresolved_mass(P, Q, n.cell_mass)
     out = (per_mass(h) * hidden if hidden else 0.0) + n.cell_error
-    unfitted = bool(cell_sum(h, n.power).unfitted.any())
-    share = max((law.end_share_np(side) for name, M in (("p", P), ("q", Q))
-                 for c, law in enumerate(M.comps) for side in (-1, 1)
-                 if unfitted or end_key(name, c, side) not in n.covered), default=0.0)
+    share = uncovered_share(P, Q, n.covered, bool(cell_sum(h, n.power).unfitted.any()))
     if share:
         out += share * float(torch.where(inf, torch.zeros_like(total), total.detach())
                               .abs().max())

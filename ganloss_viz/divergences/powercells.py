@@ -85,6 +85,15 @@ def end_key(name: str, c: int, side: int) -> tuple[str, int, int]:
     return name, c, side
 
 
+def uncovered_share(P: Measure1D, Q: Measure1D, covered: frozenset, unfitted: bool) -> float:
+    """The largest share of an integrand left inside a graded end's deepest break
+    (`end_share_np`) where no power cell took that panel (any, where a cell could not be
+    fitted)."""
+    return max((law.end_share_np(side) for name, M in (("p", P), ("q", Q))
+                for c, law in enumerate(M.comps) for side in (-1, 1)
+                if unfitted or end_key(name, c, side) not in covered), default=0.0)
+
+
 def _one(P, Q, law, side, e, x, bd, keep, bounds):
     inward = -side
     gap = (bd - e) * inward
