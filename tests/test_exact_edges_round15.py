@@ -194,3 +194,24 @@ def test_tv_gradient_of_a_lognormal_inside_a_normal_1e5_times_wider():
     r = gv.divergence("tv", f"lognormal({m!r}, {s!r})", f"normal({mu!r}, {sg!r})")
     assert r.grad["q.loc"] == pytest.approx(float(d_mu), rel=1e-6)
     assert r.grad["q.scale"] == pytest.approx(float(d_sg), rel=1e-6)
+
+
+@pytest.mark.parametrize("div, kw", [("reverse_kl", {}), ("alpha", {"alpha": 0.5}),
+                                     ("kl", {}), ("tv", {})])
+def test_a_gamma_of_shape_0_001_and_rate_1e200_in_a_mixture_evaluates(div, kw):
+    """Crash search seed 6, pair 10: read below x = 1e-300 (for the gamma of rate 1e5
+    above), a gamma of shape 0.001 and rate 9.6e200 had a density of 1e317 at 5e-324,
+    past the float range, and reverse KL and α raised ('failed numerically'). Below the
+    smallest normal double it is now read there, under k/x."""
+    P = ("mixture(components=[beta(0.5516596000555205, 3.6923550682200195), normal(-0.501, "
+         "0.35144486272441444), logistic(-0.543, 2.4670307224653607)], weights=["
+         "0.632792154639452, 0.4674780960443361, 0.519019925382646])")
+    Q = ("mixture(components=[gamma(0.0010264922552663599, 9.625610069037822e+200), "
+         "logistic(-3.216, 7.454283545422081), beta(0.39164203507243656, 8.545398274798737), "
+         "student_t(1.6173677055160363, 2.976, 0.1240068435263384), gamma(6.525475021017913, "
+         "89572.01843523969)], weights=[0.6952914725472032, 0.18402380673222474, "
+         "0.837217979998048, 0.1784030024765445, 0.20113237693352776])")
+    r = gv.divergence(div, P, Q, **kw)
+    lo, hi = (-math.inf, math.inf) if div == "alpha" else (0.0, 1.0 if div == "tv" else math.inf)
+    assert lo <= r.value <= hi and not math.isnan(r.error), r
+    assert all(not math.isnan(g) or k in r.grad_notes for k, g in r.grad.items()), r

@@ -16,6 +16,7 @@ from .locscale import _finite_square, _log_half_square
 from .mesh import (
     FINEST,
     FLOAT_MAX,
+    FLOAT_TINY,
     INF,
     LOG_MAX,
     LOG_SQRT_2PI,
@@ -84,8 +85,10 @@ class _Positive(Continuous1D):
     def log_prob(self, x):
         # read as it is below 1e-300 too, where a gamma of rate 1e5 has graded breaks (to
         # 1e-305: clamped at 1e-300, its density there was off by 1e5^(k − 1)), but with
-        # no gradient in x there, where (k − 1)/x overflows
-        xs = torch.where(x >= 1e-300, x, x.detach().clamp(min=5e-324))
+        # no gradient in x there, where (k − 1)/x overflows, and not below the smallest
+        # normal double: a gamma of shape 0.001 is 1e317 at 5e-324 (beyond the float
+        # range; below 2.2e-308 it stays under k/x)
+        xs = torch.where(x >= 1e-300, x, x.detach().clamp(min=FLOAT_TINY))
         lp = self._lp(xs)
         return torch.where(x > 0, lp, torch.full_like(lp, -INF))
 

@@ -19,6 +19,7 @@ import torch
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 INF = math.inf
 FLOAT_MAX = float(np.finfo(np.float64).max)     # the largest double, 1.8e308
+FLOAT_TINY = float(np.finfo(np.float64).tiny)   # the smallest normal double, 2.2e-308
 LOG_MAX = math.log(FLOAT_MAX)                    # 709.78
 # Quantile levels used to mesh a law for quadrature (both tails, geometric near 0 and 1).
 _LOW = [1e-12, 1e-9, 1e-6, 1e-4, 1e-3, 1e-2, 0.04, 0.1, 0.2, 0.33]

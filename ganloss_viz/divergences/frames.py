@@ -26,7 +26,7 @@ import torch
 
 from ..distributions.continuous import Continuous1D, LogNormalLaw, NormalLaw
 from ..distributions.measure import Measure1D, _cat
-from ..distributions.mesh import END_POWER
+from ..distributions.mesh import END_POWER, FLOAT_TINY
 from .endcells import regular_at
 
 # A law is served by an anchor within RATIO widths of its centre: positions there keep
@@ -60,9 +60,6 @@ def _centres_widths(P: Measure1D, Q: Measure1D
     return m, w, movable
 
 
-TINY = float(np.finfo(np.float64).tiny)
-
-
 def centres_widths(laws) -> tuple[np.ndarray, np.ndarray]:
     """The laws' centres and widths (floored at the smallest double), batch + (C,).
 
@@ -86,7 +83,7 @@ def centres_widths(laws) -> tuple[np.ndarray, np.ndarray]:
         batch = np.broadcast_shapes(*(a.shape[:-1] for a in arrs))
         m = np.concatenate([np.broadcast_to(c, batch + (1,)) for c, _ in parts], -1)
         w = np.concatenate([np.broadcast_to(wd, batch + (1,)) for _, wd in parts], -1)
-    return m, np.maximum(w, TINY)
+    return m, np.maximum(w, FLOAT_TINY)
 
 
 def _requested(P: Measure1D, Q: Measure1D) -> list[tuple[float, float]]:
@@ -109,7 +106,7 @@ def _requested(P: Measure1D, Q: Measure1D) -> list[tuple[float, float]]:
                     if any(bool(regular_at(o, torch.tensor([e], dtype=torch.float64)).any())
                            for o in other.comps)]
             if anchors:
-                width = max(float(np.max(law.centre_width_np()[1])), TINY)
+                width = max(float(np.max(law.centre_width_np()[1])), FLOAT_TINY)
                 out += [(a, width) for a in anchors]
     return out
 
