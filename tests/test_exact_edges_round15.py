@@ -225,3 +225,34 @@ def test_a_sweep_over_the_beta_shape_agrees_with_the_closed_form():
     s = gv.sweep("neyman", "uniform(0, 1)", "beta(0.6, 1)", "q.a", grid)
     want = grid * grid / (2 * grid - 1) - 1
     np.testing.assert_allclose(np.asarray(s.div_values), want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("div, factor", [("w1", 1.0), ("energy", 2.0)])
+def test_a_mesh_of_three_points_with_a_gap_has_its_gap_filled(div, factor):
+    """Crash search seed 7, pair 23: a mesh of three points (fewer panels than the three
+    each side that set a gap's scale) made `_fill_gaps` pad with too few zeros, and W1,
+    MMD and energy raised. Q is a normal at −7.1e157 (weight 1 − 5e-127) and P lies
+    within 1e2 of 0: W1 = |loc| and energy = 2|loc| to far below 1e-12."""
+    P = ("mixture(components=[gamma(3.4691834266021604, 2.7012123961793808e+163), "
+         "gamma(0.7102394089512392, 8.305273250710902), uniform(-0.585, 0.6520066973123488), "
+         "gumbel(0.271, 0.7360021103810452), beta(2.161415326194373, 0.32562803951010744)], "
+         "weights=[0.43379317939108575, 1.3533444409030055e-215, 0.7836459782269264, "
+         "0.2986877372483556, 0.2869237146251568])")
+    Q = ("mixture(components=[normal(-7.133980121126234e+157, 1.3994310204438871), "
+         "beta(1.4338037529010188, 0.01234179693520452)], weights=[0.9055078549206097, "
+         "4.513829993689777e-127])")
+    r = gv.divergence(div, P, Q)
+    _within(r, factor * 7.133980121126234e+157)
+
+
+def test_fill_gaps_with_fewer_points_than_its_reach():
+    import numpy as np
+
+    from ganloss_viz.divergences.extensions import _fill_gaps
+    out = _fill_gaps(np.array([1.0, 2.0, 1e6]))          # two panels, fewer than three
+    assert list(out[:2]) == [1.0, 2.0] and out[-1] == 1e6
+    # from 2, steps of 1 doubling (3, 4, 6, 10, ...) up to the middle; from 1e6 none
+    inner = out[2:-1]
+    assert inner[0] == 3.0
+    assert ((inner[1:] - 2) == 2 * (inner[:-1] - 2)).all()
+    assert inner[-1] < 5e5 + 1 <= 2 * (inner[-1] - 2) + 2

@@ -312,7 +312,7 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
     # leave pairs of points 2 apart between their own panels of 1e18: one panel of 2
     # beside each gap would have it filled with 2 x 62 doublings (2400 breaks, 28 000
     # nodes, gigabytes in W1's CDFs and MMD's kernel matrix).
-    pad = np.zeros_like(g[..., :NEAR])
+    pad = np.zeros(g.shape[:-1] + (NEAR,))   # (not g's first NEAR: there may be fewer)
     wide_g = np.concatenate([pad, g, pad], -1)
     n = g.shape[-1]
     left = np.max([wide_g[..., NEAR - k:NEAR - k + n] for k in range(1, NEAR + 1)], 0)
