@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from ..distributions.asymptotics import (
+    LOG_TERM,
     NONE,
     Growth,
     integral_diverges,
@@ -196,6 +197,29 @@ def _in_unit(P: Measure1D, Q: Measure1D) -> tuple[Measure1D, Measure1D]:
     unit = 2.0 ** round(0.5 * (math.log2(float(w.min())) + math.log2(float(w.max()))))
     Ps, Qs = P.scaled(unit), Q.scaled(unit)
     return (P, Q) if Ps is None or Qs is None else (Ps, Qs)
+
+
+def tail_decay(forms, diff: bool, P: Measure1D, Q: Measure1D) -> float | None:
+    """The smallest d (over both tails and the rows) for which the dominant term falls off
+    like |x|^-d, its leading term in logs being −d·log |x|; None where none is a power.
+    KL of a Student t of index 1.18 against a Laplace goes like p·|x|/b, |x|^-1.18, not
+    like the density (|x|^-2.18), and the tail map made for the density left 0.45 % of KL
+    out (search seed 2061)."""
+    batch = _batch(P, Q)
+    n = int(np.prod(batch))
+    if not (P.comps and Q.comps and forms):
+        return None
+    P, Q = _in_unit(P, Q)
+    A, B = _Arrays(P, batch), _Arrays(Q, batch)
+    out = math.inf
+    for side in (1, -1):
+        (gp, ap), (gq, aq) = _far(A, side, n), _far(B, side, n)
+        keys, idx, coef = _dominant(forms, diff, gp, gq, n).leading(n)
+        for i, k in enumerate(keys):
+            rows = ap & aq & (idx == i) & (coef < 0)
+            if k == LOG_TERM and rows.any():
+                out = min(out, float(-coef[rows].max()))
+    return out if math.isfinite(out) else None
 
 
 def tails_diverge(forms, diff: bool, P: Measure1D, Q: Measure1D) -> torch.Tensor:

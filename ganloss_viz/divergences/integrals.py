@@ -16,7 +16,7 @@ import torch
 
 from ..distributions.measure import Measure1D, log_or_minus_inf
 from ..distributions.mesh import LOG_MAX, absmax
-from .analytic import singular_masses
+from .analytic import singular_masses, tail_decay
 from .fdivs import Integrand, _e
 from .frames import Frames, apart, frames, owned
 from .infinite import _diverges_1d, _diverges_2d
@@ -328,12 +328,13 @@ def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
     # (no embedded rule) skips the search, which would double its density calls, and the
     # outer reach, whose breaks (padded to the batch's widest row) doubled a mixture's.
     search = h.peak is not None and EMBEDDED_ERROR.get() and apart(P, Q)
+    decay = _decay(h, P, Q)
 
     def one(A, B, **kw):
         kink = (lambda x: A.log_density(x) - B.log_density(x)) if h.kink else None
         peak = (lambda x: h.peak(A.log_density(x), B.log_density(x))) if search else None
         return nodes_1d(A, B, kink=kink, peak=peak, coarse=EMBEDDED_ERROR.get(), split=split,
-                        reach=EMBEDDED_ERROR.get(), cells=True, **kw)
+                        reach=EMBEDDED_ERROR.get(), cells=True, decay=decay, **kw)
 
     if fr is None:
         n = one(P, Q, refine=refine)
@@ -358,6 +359,16 @@ def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
                          bounds=(fr.lo[..., k] - c, fr.hi[..., k] - c),
                          owned=owned(P, Q, fr, k)))
     return join(parts)
+
+
+def _decay(h: Integrand, P: Measure1D, Q: Measure1D) -> float | None:
+    """How fast the KL family's integrand falls off in a power tail, where the other law's
+    −log density grows like a power of x (`tail_decay`); None: like the heavier density."""
+    alpha = min(P.tails()[0], Q.tails()[0])
+    if not h.tail_diff or math.isinf(alpha):
+        return None
+    d = tail_decay(h.tail_forms, True, P, Q)
+    return d if d is not None and 1 < d < alpha + 1 else None
 
 
 def _unseen_share(h: Integrand, P: Measure1D, Q: Measure1D, n: Nodes, total: torch.Tensor,
