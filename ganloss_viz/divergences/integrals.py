@@ -364,8 +364,10 @@ def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
 def _decay(h: Integrand, P: Measure1D, Q: Measure1D) -> float | None:
     """How fast the KL family's integrand falls off in a power tail, where the other law's
     −log density grows like a power of x (`tail_decay`); None: like the heavier density."""
+    if not h.tail_diff:
+        return None
     alpha = min(P.tails()[0], Q.tails()[0])
-    if not h.tail_diff or math.isinf(alpha):
+    if math.isinf(alpha):
         return None
     d = tail_decay(h.tail_forms, True, P, Q)
     return d if d is not None and 1 < d < alpha + 1 else None
