@@ -199,18 +199,22 @@ def _in_unit(P: Measure1D, Q: Measure1D) -> tuple[Measure1D, Measure1D]:
     return (P, Q) if Ps is None or Qs is None else (Ps, Qs)
 
 
+def _arrays(P: Measure1D, Q: Measure1D) -> tuple[int, _Arrays, _Arrays]:
+    """(rows, P's laws, Q's laws) in a common unit, for the tail and end rules."""
+    batch = _batch(P, Q)
+    P, Q = _in_unit(P, Q)
+    return int(np.prod(batch)), _Arrays(P, batch), _Arrays(Q, batch)
+
+
 def tail_decay(forms, diff: bool, P: Measure1D, Q: Measure1D) -> float | None:
     """The smallest d (over both tails and the rows) for which the dominant term falls off
     like |x|^-d, its leading term in logs being −d·log |x|; None where none is a power.
     KL of a Student t of index 1.18 against a Laplace goes like p·|x|/b, |x|^-1.18, not
     like the density (|x|^-2.18), and the tail map made for the density left 0.45 % of KL
     out (search seed 2061)."""
-    batch = _batch(P, Q)
-    n = int(np.prod(batch))
     if not (P.comps and Q.comps and forms):
         return None
-    P, Q = _in_unit(P, Q)
-    A, B = _Arrays(P, batch), _Arrays(Q, batch)
+    n, A, B = _arrays(P, Q)
     out = math.inf
     for side in (1, -1):
         (gp, ap), (gq, aq) = _far(A, side, n), _far(B, side, n)
@@ -229,12 +233,10 @@ def tails_diverge(forms, diff: bool, P: Measure1D, Q: Measure1D) -> torch.Tensor
     multiplied by |log p − log q| (the KL family).
     """
     batch = _batch(P, Q)
-    n = int(np.prod(batch))
-    out = np.zeros(n, bool)
     if not (P.comps and Q.comps):
-        return torch.as_tensor(out.reshape(batch))
-    P, Q = _in_unit(P, Q)
-    A, B = _Arrays(P, batch), _Arrays(Q, batch)
+        return torch.zeros(batch, dtype=torch.bool)
+    n, A, B = _arrays(P, Q)
+    out = np.zeros(n, bool)
     for side in (1, -1):
         (gp, ap), (gq, aq) = _far(A, side, n), _far(B, side, n)
         if (ap & aq).any():

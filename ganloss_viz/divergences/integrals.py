@@ -217,8 +217,6 @@ def _kink_gauge(n: Nodes, P: Measure1D, Q: Measure1D,
     return out
 
 
-
-
 def _lost(h: Integrand, n: Nodes, fp, fq, singular
           ) -> tuple[torch.Tensor, Callable[[], tuple]]:
     """Per row, the mass at nodes where one log-density left the float range (−inf)
@@ -322,13 +320,14 @@ def unresolved_mass(P: Measure1D, Q: Measure1D, carried: np.ndarray | float = 0.
 
 
 def _framed_nodes(h: Integrand, P: Measure1D, Q: Measure1D, fr: Frames | None,
-                  split: int, refine: tuple[torch.Tensor, np.ndarray] | None = None) -> Nodes:
-    """The node set of a 1-D pair, frame by frame (see frames.py) where one is needed."""
+                  split: int, refine: tuple[torch.Tensor, np.ndarray] | None = None,
+                  decay: float | None = None) -> Nodes:
+    """The node set of a 1-D pair, frame by frame (see frames.py) where one is needed;
+    decay: how fast the integrand falls off in a power tail (`_decay`)."""
     # Peaks between far laws matter for the small gradients of single values; a sweep
     # (no embedded rule) skips the search, which would double its density calls, and the
     # outer reach, whose breaks (padded to the batch's widest row) doubled a mixture's.
     search = h.peak is not None and EMBEDDED_ERROR.get() and apart(P, Q)
-    decay = _decay(h, P, Q)
 
     def one(A, B, **kw):
         kink = (lambda x: A.log_density(x) - B.log_density(x)) if h.kink else None
@@ -494,8 +493,9 @@ def integral(h: Integrand, P, Q) -> tuple[torch.Tensor, torch.Tensor, str, float
         singular = singular_masses(P, Q)
         fr, kappa = frames(P, Q)
         refine, adaptive, level = None, ADAPTIVE_STEPS, 0
+        decay = _decay(h, P, Q)
         while True:
-            n = _framed_nodes(h, P, Q, fr, REFINE[level], refine)
+            n = _framed_nodes(h, P, Q, fr, REFINE[level], refine, decay)
             total, inf, common, error = weighted_sum(h, n, singular=singular)
             if h.kink:
                 total = total + _kink_gauge(n, P, Q, singular)
