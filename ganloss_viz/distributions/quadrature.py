@@ -30,7 +30,7 @@ def tail_nodes(edge: torch.Tensor, scale: torch.Tensor, n: int, side: int,
     Maps t in (0, 1) to x = edge + side * scale * ((1 - t)^-m - 1) / m (m = power; m = 1
     is t / (1 - t)). An integrand decaying like |x|^-g becomes (1 - t)^(m(g - 1) - 1):
     smooth for m = 1 when g >= 3 (densities of power tails of index >= 2, Gaussian tails),
-    and for m = 1 / (g - 1) below (a Student t of df 0.6: its squared survival function
+    and for m = 2 / (g - 1) below (a Student t of df 0.6: its squared survival function
     decays like x^-1.2, singular under m = 1; see tail_power).
     """
     u, dw = tail_map(n, power)
