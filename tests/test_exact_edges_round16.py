@@ -21,8 +21,11 @@ mean absolute deviation), differentiated by mpmath.
 
 from __future__ import annotations
 
+import math
+
 import mpmath as mp
 import pytest
+import torch
 
 import ganloss_viz as gv
 
@@ -84,3 +87,35 @@ def test_kl_of_a_student_t_against_a_laplace_in_df_with_much_of_it_beyond_the_me
     assert abs(r.value - want) <= max(3 * r.error, 1e-12 * abs(want)), (r, float(want))
     for k, g in grads.items():
         assert r.grad[k] == pytest.approx(float(g), rel=1e-6), (k, r.grad, float(g))
+
+
+def _roots(fn, nodes):
+    from ganloss_viz.divergences.nodes import crossings
+    calls = []
+
+    def counted(x):
+        calls.append(x.numel())
+        return fn(x)
+
+    return crossings(counted, torch.tensor(nodes, dtype=torch.float64)), len(calls)
+
+
+@pytest.mark.parametrize("fn, want", [
+    # Φ(x) = Φ((x − 1)/2): x = (x − 1)/2, x = −1 (W1's crossing of F_P and F_Q)
+    (lambda x: torch.special.ndtr(x) - torch.special.ndtr((x - 1) / 2), [-1.0]),
+    # N(0, 1) against N(0, 3): log p − log q = 0 at x² = 9 ln 3 / 4 (TV's kink)
+    (lambda x: -x * x / 2 + x * x / 18 + math.log(3.0), [-1.5 * math.sqrt(math.log(3.0)),
+                                                         1.5 * math.sqrt(math.log(3.0))]),
+    # a root where fn is flat to the tenth power: false position alone would crawl
+    (lambda x: torch.sign(x - 0.3) * (x - 0.3).abs() ** 10, [0.3]),
+    # a kink with a jump in slope of 1e6
+    (lambda x: torch.where(x < math.pi, 1e6 * (x - math.pi), x - math.pi), [math.pi]),
+])
+def test_crossings_are_found_to_the_float_spacing(fn, want):
+    """The crossing search (false position with bisection steps) against closed forms:
+    to a few float spacings, in at most 3·60 + 1 calls (bisection alone made 61)."""
+    roots, calls = _roots(fn, [-4.0, -2.5, -0.7, 0.5, 2.0, 3.5, 5.0])
+    assert roots.shape[-1] == len(want)
+    for r, w in zip(roots.tolist(), want, strict=True):
+        assert abs(r - w) <= 4 * 2.2e-16 * max(abs(w), 1e-300) + 1e-300, (r, w)
+    assert calls <= 181
