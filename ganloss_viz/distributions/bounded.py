@@ -60,7 +60,8 @@ class UniformLaw(Continuous1D):
         return ((x - self.lo) / self.width).clamp(0.0, 1.0)
 
     def sf_np(self, x):
-        return np.clip((_np(self.hi) - x) / _np(self.width), 0.0, 1.0)
+        with np.errstate(over="ignore"):    # (x 1e300 from a narrow uniform: inf, clipped)
+            return np.clip((_np(self.hi) - x) / _np(self.width), 0.0, 1.0)
 
     def quantile_np(self, u):
         lo, hi = _np(self.lo), _np(self.hi)
