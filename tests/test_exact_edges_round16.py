@@ -119,3 +119,74 @@ def test_crossings_are_found_to_the_float_spacing(fn, want):
     for r, w in zip(roots.tolist(), want, strict=True):
         assert abs(r - w) <= 4 * 2.2e-16 * max(abs(w), 1e-300) + 1e-300, (r, w)
     assert calls <= 181
+
+
+LO_P, HI_P, LO_Q, HI_Q = -3.371559569230563, 3.8223342482952836, -3.364, 3.8223608961579822
+WP, WQ = (0.26909060416086716, 0.5026589289323412), (0.25403203083093095, 0.49044180309596286)
+MIX_P = (f"mixture(components=[uniform({LO_P!r}, {HI_P!r}), lognormal(2.572008480995384, "
+         f"0.399051522813812)], weights=[{WP[0]!r}, {WP[1]!r}])")
+MIX_Q = (f"mixture(components=[uniform({LO_Q!r}, {HI_Q!r}), lognormal(2.572, "
+         f"0.37476728008757754)], weights=[{WQ[0]!r}, {WQ[1]!r}])")
+
+
+@pytest.mark.parametrize("div", ["js", "hellinger"])
+def test_the_derivative_in_a_uniform_end_beside_a_crossing_graded_onto_it(div):
+    """Search seed 3002: the uniforms' upper ends 2.7e-5 apart; p/q jumps across 1 at
+    P's end, and the crossing's graded breaks closed in on it to an ulp, detached: their
+    last panel took the end's Leibniz term (JS's ∂/∂(P's end) 0.0011 for −0.0142).
+    Reference: the jump term j(p(a⁻), q(a)) − j(p(a⁺), q(a)) plus ∫ ∂j/∂p · ∂p/∂a over
+    the uniform, ∂p/∂a = −w/(a − lo)² (w: the uniform's share of P's weights), by
+    scipy's quad on the mixtures' densities."""
+    from scipy import integrate, stats
+
+    ln_p = stats.lognorm(0.399051522813812, scale=math.exp(2.572008480995384))
+    ln_q = stats.lognorm(0.37476728008757754, scale=math.exp(2.572))
+
+    w_u, w_ln = (w / sum(WP) for w in WP)
+    v_u, v_ln = (w / sum(WQ) for w in WQ)
+
+    def p(x, inside=True):
+        return (w_u / (HI_P - LO_P) if inside and LO_P < x else 0.0) + w_ln * ln_p.pdf(x)
+
+    def q(x):
+        return (v_u / (HI_Q - LO_Q) if LO_Q < x < HI_Q else 0.0) + v_ln * ln_q.pdf(x)
+
+    if div == "js":
+        def j(a, b):
+            return 0.5 * sum(u * math.log(2 * u / (a + b)) for u in (a, b) if u > 0)
+
+        def dj(a, b):
+            return 0.5 * math.log(2 * a / (a + b))
+    else:
+        def j(a, b):
+            return 0.5 * (math.sqrt(a) - math.sqrt(b)) ** 2
+
+        def dj(a, b):
+            return 0.5 * (1 - math.sqrt(b / a))
+    jump = j(p(HI_P), q(HI_P)) - j(p(HI_P, inside=False), q(HI_P))
+    inner, _ = integrate.quad(lambda x: dj(p(x), q(x)), LO_P, HI_P, points=[LO_Q, 0.0],
+                              epsabs=1e-14, epsrel=1e-13, limit=200)
+    want = jump - w_u / (HI_P - LO_P) ** 2 * inner
+    r = gv.divergence(div, MIX_P, MIX_Q)
+    assert r.grad["p.components.0.high"] == pytest.approx(want, rel=1e-6), (r.grad, want)
+
+
+def test_tv_in_a_uniform_end_at_2e9_beside_a_second_uniform():
+    """Search seed 2065: the same loss at 2e9 (a float spacing of 2.4e-7), where ∂TV/∂(P's
+    upper end) came out half its value. The logistics (scale 4e5, 5000 scales away) add
+    nothing there: TV's derivative is the jump ½(|p_u − q_u| − q_u) at the end a plus
+    ½∫ sign(p − q)·∂p/∂a over P's uniform, ∂p/∂a = −w/(a − lo)²: in closed form."""
+    lo_p, a = 2092419473.0579188, 2092419474.7608254
+    lo_q, hi_q = 2092419473.058162, 2092419475.1505814
+    wp, wq = (0.1959638210687286, 0.9599667372066045), (0.19597456399261043, 0.9606704654725693)
+    w, v = wp[0] / sum(wp), wq[0] / sum(wq)
+    p_u, q_u = w / (a - lo_p), v / (hi_q - lo_q)
+    jump = 0.5 * (abs(p_u - q_u) - q_u)
+    signed = (lo_q - lo_p) + (a - lo_q) * math.copysign(1.0, p_u - q_u)
+    want = jump - 0.5 * signed * w / (a - lo_p) ** 2
+    P = (f"mixture(components=[uniform({lo_p!r}, {a!r}), logistic(0.174, 424564.87990883493)], "
+         f"weights=[{wp[0]!r}, {wp[1]!r}])")
+    Q = (f"mixture(components=[uniform({lo_q!r}, {hi_q!r}), logistic(-2.181508590886151, "
+         f"427557.8973990907)], weights=[{wq[0]!r}, {wq[1]!r}])")
+    r = gv.divergence("tv", P, Q)
+    assert r.grad["p.components.0.high"] == pytest.approx(want, rel=1e-6), (r.grad, want)

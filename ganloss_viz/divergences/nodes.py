@@ -70,26 +70,31 @@ _ENDS = [0, 1, 2, 3, -4, -3, -2, -1]     # a node set's outermost nodes, both ru
 
 
 def _sorted_breaks(detached: np.ndarray, attached: torch.Tensor) -> torch.Tensor:
-    """All breaks, ascending. A detached break within SNAP_ULPS float spacings of an
-    attached one (a normal's median on a uniform's end, a uniform's 1e-12 quantile five
-    ulps from its own end) becomes that attached break: otherwise the panel beside the
-    end would either not move with it, or be so narrow that its nodes round onto the end,
-    fall outside the (open) support, and take part of the end's Leibniz term with them."""
+    """All breaks, ascending, the detached ones snapped (`_snapped`)."""
+    return torch.sort(_cat([_snapped(detached, attached), attached]), dim=-1).values
+
+
+def _snapped(detached: np.ndarray, attached: torch.Tensor) -> torch.Tensor:
+    """The detached breaks, each within SNAP_ULPS float spacings of an attached one (a
+    normal's median on a uniform's end, a uniform's 1e-12 quantile five ulps from its own
+    end, a crossing's graded breaks toward a jump at a support end) made that attached
+    break: otherwise the panel beside the end would either not move with it, or be so
+    narrow that its nodes round onto the end, fall outside the (open) support, and take
+    part of the end's Leibniz term with them."""
     d = torch.as_tensor(np.ascontiguousarray(detached), dtype=torch.float64)
-    if not attached.shape[-1]:
-        return torch.sort(d, dim=-1).values
-    if d.shape[-1]:
-        batch = np.broadcast_shapes(d.shape[:-1], attached.shape[:-1])
-        d = d.expand(*batch, d.shape[-1])
-        a = attached.expand(*batch, attached.shape[-1])
-        ad = a.detach()
-        gap = (d.unsqueeze(-1) - ad.unsqueeze(-2)).abs()               # (..., K, J)
-        tol = SNAP_ULPS * torch.as_tensor(np.spacing(np.abs(ad.numpy())))
-        near = gap <= tol.unsqueeze(-2)
-        if bool(near.any()):
-            pick = torch.where(near, gap, torch.full_like(gap, math.inf)).argmin(-1)
-            d = torch.where(near.any(-1), torch.gather(a, -1, pick), d)
-    return torch.sort(_cat([d, attached]), dim=-1).values
+    if not (attached.shape[-1] and d.shape[-1]):
+        return d
+    batch = np.broadcast_shapes(d.shape[:-1], attached.shape[:-1])
+    d = d.expand(*batch, d.shape[-1])
+    a = attached.expand(*batch, attached.shape[-1])
+    ad = a.detach()
+    gap = (d.unsqueeze(-1) - ad.unsqueeze(-2)).abs()                   # (..., K, J)
+    tol = SNAP_ULPS * torch.as_tensor(np.spacing(np.abs(ad.numpy())))
+    near = gap <= tol.unsqueeze(-2)
+    if not bool(near.any()):
+        return d
+    pick = torch.where(near, gap, torch.full_like(gap, math.inf)).argmin(-1)
+    return torch.where(near.any(-1), torch.gather(a, -1, pick), d)
 
 
 def line_points(breaks: torch.Tensor, n: int, n_tail: int, n_coarse: int | None = None,
@@ -500,8 +505,11 @@ def nodes_1d(P: Measure1D, Q: Measure1D,
     if atoms and not (P.has_continuous or Q.has_continuous):
         return _atom_nodes(P, Q)                # densities of atoms only: no line mesh
     if refine is not None:
-        breaks = torch.sort(_cat([refine[0], torch.as_tensor(refine[1], dtype=torch.float64)]),
-                            dim=-1).values
+        # (its breaks snapped too: a crossing's graded breaks close in on a jump at a
+        # uniform's end, and the last ones, an ulp from the end, had taken its Leibniz
+        # term: JS's derivative in that end 0.0011 for −0.0142; seed 3002)
+        attached = _cat([P.jumps(), Q.jumps()])
+        breaks = torch.sort(_cat([refine[0], _snapped(refine[1], attached)]), dim=-1).values
     else:
         breaks = _breaks_1d(P, Q, kink, peak, n, bounds, reach, owned, coarse)
     if decay is None:
