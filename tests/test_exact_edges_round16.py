@@ -190,3 +190,18 @@ def test_tv_in_a_uniform_end_at_2e9_beside_a_second_uniform():
          f"427557.8973990907)], weights=[{wq[0]!r}, {wq[1]!r}])")
     r = gv.divergence("tv", P, Q)
     assert r.grad["p.components.0.high"] == pytest.approx(want, rel=1e-6), (r.grad, want)
+
+
+def test_w2_of_two_gumbels_at_minus_6e276_against_its_closed_form():
+    """Search seed 2066 flagged ∂W2/∂loc here, where the engine was right and the mpmath
+    reference lost the location's digits (it gave 0). One location-scale family:
+    W2² = ∫(Δμ + Δs·G⁻¹(u))² du = (Δμ + γΔs)² + (π²/6)Δs² (γ: Euler's constant), so at
+    Δμ = 0, ∂W2/∂μ_P = γΔs/W2 and ∂W2/∂s_P = Δs(γ² + π²/6)/W2."""
+    loc, s1, s2 = -6.223750981599501e+276, 1.5418992267071145, 1.5428596161821897
+    ds, k = s1 - s2, math.sqrt(0.5772156649015329 ** 2 + math.pi ** 2 / 6)
+    r = gv.divergence("w2", f"gumbel({loc!r}, {s1!r})", f"gumbel({loc!r}, {s2!r})")
+    want = abs(ds) * k
+    assert abs(r.value - want) <= max(3 * r.error, 1e-12 * want), (r, want)
+    assert r.grad["p.loc"] == pytest.approx(0.5772156649015329 * ds / want, rel=1e-6)
+    assert r.grad["q.loc"] == pytest.approx(-0.5772156649015329 * ds / want, rel=1e-6)
+    assert r.grad["p.scale"] == pytest.approx(ds * k * k / want, rel=1e-6)
