@@ -335,11 +335,12 @@ def _fill_gaps(pts: np.ndarray) -> np.ndarray:
     flat, flat_g = s.reshape(-1, s.shape[-1]), g.reshape(-1, g.shape[-1])
     flat_l, flat_r = left.reshape(flat_g.shape), right.reshape(flat_g.shape)
     flat_fl, flat_fr = from_left.reshape(flat_g.shape), from_right.reshape(flat_g.shape)
+    flat_w = wide.reshape(flat_g.shape)
     extras = {}
-    for i in np.nonzero(wide.reshape(flat_g.shape).any(-1))[0]:
+    for i in np.nonzero(flat_w.any(-1))[0]:
         r, gr, lr, rr = flat[i], flat_g[i], flat_l[i], flat_r[i]
         extra = []
-        for j in np.nonzero(flat_fl[i] | flat_fr[i])[0]:
+        for j in np.nonzero(flat_w[i])[0]:
             a, b = r[j], r[j + 1]
             mid = a + gr[j] / 2
             for edge, step, side, fill in ((a, lr[j], 1.0, flat_fl[i, j]),

@@ -50,7 +50,7 @@ def crossing_breaks(lr: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
         sharp = torch.from_numpy(_sharp(v[:-1].numpy(), v[1:].numpy()))
         if not bool(sharp.any()):
             return b[:0]
-        # one bracket a row: each row's single sign change, bisected
+        # one bracket a row: each row's single sign change, its root by `crossings`
         root = crossings(lr, torch.stack([xs[:-1][sharp], xs[1:][sharp]], -1))[:, 0]
         # the panel each root lies in
         k = torch.searchsorted(b, root).clamp(1, b.shape[-1] - 1)
