@@ -311,6 +311,10 @@ class Continuous1D:
         Nodes beyond the float range are left out (their mass is below any double),
         evaluated at `inside`, a point of the support, so that no NaN reaches the gradient."""
         ok = torch.isfinite(x.detach()) & torch.isfinite(w.detach()) & (w.detach() > 0)
+        while inside.dim() < x.dim():
+            # (a median of batch shape (..., 1) against a tail's nodes (..., 1, n): its
+            # batch axis went under the nodes' and a sweep of a t's df crashed W1)
+            inside = inside.unsqueeze(-1)
         xs = torch.where(ok, x, inside.expand_as(x))
         lw = torch.log(torch.where(ok, w, torch.ones_like(w)))
         return torch.where(ok, (lw + self._lp_panels(xs)).exp(), torch.zeros_like(w)).sum(-1)
