@@ -210,3 +210,51 @@ def test_w1_of_a_beta_beside_a_far_student_t_takes_the_t_tail_left_of_the_beta()
     assert abs(r.value - float(want)) <= max(3 * r.error, 1e-12 * float(want)), (r, want)
     # (within 2e-6 of it now; the rest is the t's CDF gradient on the beta's far panels)
     assert r.grad["q.df"] == pytest.approx(float(dwant), rel=1e-5)
+
+
+NEEDLE = ("2.561", "3.010967469991861e-30")
+BOX = ("-4.501", "-0.05745804081815287")
+
+
+def _log_bc(mu, s, lo, hi):
+    """log ∫_lo^hi √(p/(hi − lo)), p = N(μ, s²): √p is a normal density of scale √2 s
+    times (8π s²)^¼, so the integral is that factor times a difference of normal CDFs,
+    here a far lower tail: log of erfc of ~6e29, which mpmath keeps."""
+    t = mp.sqrt(2) * s
+    tail = mp.log(mp.erfc((mu - hi) / (mp.sqrt(2) * t)) - mp.erfc((mu - lo) / (mp.sqrt(2) * t))) \
+        - mp.log(2)
+    return mp.log(8 * mp.pi * s * s) / 4 + tail - mp.log(hi - lo) / 2
+
+
+@pytest.mark.parametrize("div, factor", [("bhattacharyya", -1), ("renyi", -2)])
+def test_chernoff_of_a_needle_beyond_a_uniform_end(div, factor):
+    """Search seed 2068: √(p q) of a normal of scale 3e-30, 2.6 beyond a uniform's upper
+    end, lies within 1e-60 of the end. The panel ending there stretched with it, moving
+    its last node (1 − t₁₂)/8 of the way less, and every derivative came out 0.99885 of
+    itself; the panels at a jump now translate with it."""
+    r = gv.divergence(div, f"normal({', '.join(NEEDLE)})", f"uniform({', '.join(BOX)})")
+    with mp.workdps(60):
+        args = [mp.mpf(float(v)) for v in NEEDLE + BOX]
+        want = factor * _log_bc(*args)
+        grads = {key: factor * mp.diff(lambda v, i=i: _log_bc(*(args[:i] + [v] + args[i + 1:])),
+                                       args[i])
+                 for i, key in ((0, "p.loc"), (1, "p.scale"), (3, "q.high"))}
+    assert abs(r.value - float(want)) <= max(3 * r.error, 1e-12 * abs(float(want))), (r, want)
+    for key, g in grads.items():
+        assert r.grad[key] == pytest.approx(float(g), rel=1e-9), key
+
+
+def test_tv_across_two_uniform_ends_keeps_its_jump_terms():
+    """Panels carried with a jump: TV of uniforms 2.4e-4 apart at their lower ends, where
+    ∂TV/∂(P's lower end) is exactly 0 (its jump ½ p_u against ½ ∫ ∂p_u = ½ p_u) and
+    ∂/∂(upper end) ½(|p_u − q_u| − q_u) − ½ p_u·(signed length)/(a − lo) in closed form."""
+    lo_p, a, lo_q, hi_q = -0.9420812, 0.7608254, -0.941838, 1.1505814
+    P = (f"mixture(components=[uniform({lo_p}, {a}), logistic(0.174, 424564.88)], "
+         "weights=[0.2, 0.8])")
+    Q = (f"mixture(components=[uniform({lo_q}, {hi_q}), logistic(-2.18, 427557.9)], "
+         "weights=[0.2, 0.8])")
+    r = gv.divergence("tv", P, Q)
+    p_u, q_u = 0.2 / (a - lo_p), 0.2 / (hi_q - lo_q)
+    want_hi = 0.5 * (abs(p_u - q_u) - q_u) - 0.5 * p_u
+    assert abs(r.grad["p.components.0.low"]) <= 1e-8
+    assert r.grad["p.components.0.high"] == pytest.approx(want_hi, rel=1e-6)
