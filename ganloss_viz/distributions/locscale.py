@@ -389,18 +389,20 @@ class StudentTLaw(_LocScale):
         with np.errstate(over="ignore", invalid="ignore"):   # past 1.8e308: ±inf, dropped
             return self.array("loc") + self.array("scale") * _special().stdtrit(_np(self.df), u)
 
-    def stop_loss(self, x: torch.Tensor, side: int) -> torch.Tensor:
+    def stop_loss(self, x: torch.Tensor, side: int,
+                  tail: torch.Tensor | None = None) -> torch.Tensor:
         """The tail's integral beyond x, ∫_x^∞ S (side +1) or ∫_−∞^x F (side −1), for an
         index above 1, in closed form: E[(X − x)+] = σ ν c_ν (1 + z²/ν)^−(ν−1)/2 / (ν − 1)
         − (x − loc) S(x), from the standard t's E[T; T > z] = (ν + z²) f(z) / (ν − 1), and
         its mirror image. W1 takes the tails of an index near 1 from it (`transport.
         heavy_tails`): there |x|^−ν decays too slowly for any node map, and much of the
-        integral lies past the largest double."""
+        integral lies past the largest double. tail: S(x) (side +1) or F(x), if known."""
         v = self.df
         log_k = (self.scale.log() + torch.lgamma((v + 1) / 2) - torch.lgamma(v / 2)
                  - 0.5 * torch.log(v * math.pi) + torch.log(v / (v - 1))
                  - (v - 1) / 2 * _log1p_sq(x, self.loc, self.scale, v))
-        tail = self.sf(x) if side > 0 else self.cdf(x)
+        if tail is None:
+            tail = self.sf(x) if side > 0 else self.cdf(x)
         return torch.exp(log_k) - side * (x - self.loc) * tail
 
     def cdf_np(self, x):
