@@ -113,19 +113,19 @@ HEAVY, HEAVY_FRAMED = 1.5, 3.0
 
 def heavy_tails(A: Measure1D, B: Measure1D, n, ok: torch.Tensor, bounds
                 ) -> tuple[torch.Tensor, torch.Tensor, float] | None:
-    """W1's tails past the outermost breaks for components of index in (1, HEAVY) (up to
-    HEAVY_FRAMED in a frame) that
-    have their tail's integral in closed form (`stop_loss`: the Student t). There the gap
-    |F_A − F_B| decays like |x|^−ν, ν near 1, which no node map follows (2/(ν − 1) would
-    be its power, and a t of index 1.0155 keeps a fifth of its tail's integral past the
-    largest double: W1 against a t of index 1.112 came out 192.17 ± 0.24 for 193.34,
-    search seed 2067). Where the gap keeps one sign σ over a tail (every node there, and
-    the heaviest tails' balance beyond), its integral is σ Σ_c a_c ∫ S_c (a_c: A's
-    weights, B's negated): each such component's quadrature is swapped for its closed
-    form in both rules, and the lighter ones stay with the nodes. Where the heaviest
-    tails say the sign turns past the last node (a t of index 1.0155 against one of
-    1.0156 and scale 1e6 crosses at 1e70683), twice their integral beyond that node goes
-    to the error; where the nodes see both signs, no swap, and the whole closed form.
+    """W1's tails past the outermost breaks for components of index in (1, HEAVY), up to
+    HEAVY_FRAMED in a frame, whose tails' integrals have a closed form (`stop_loss`: the
+    Student t). There the gap |F_A − F_B| decays like |x|^−ν, ν near 1, which no node
+    map follows (2/(ν − 1) would be its power, and a t of index 1.0155 keeps a fifth of
+    its tail's integral past the largest double: W1 against a t of index 1.112 came out
+    192.17 ± 0.24 for 193.34, search seed 2067). Where the gap keeps one sign σ over a
+    tail (every node there, and the heaviest tails' balance beyond), its integral is
+    σ Σ_c a_c ∫ S_c (a_c: A's weights, B's negated): each such component's quadrature is
+    swapped for its closed form in both rules, and the lighter ones stay with the nodes.
+    Where the heaviest tails say the sign turns past the last node (a t of index 1.0155
+    against one of 1.0156 and scale 1e6 crosses at 1e70683), twice their integral beyond
+    that node goes to the error; where the nodes see both signs, no swap, and the whole
+    closed form.
     (fine correction, coarse correction, error) of batch shape, or None."""
     limit = HEAVY if bounds is None else HEAVY_FRAMED
     heavy = [(sign * M.comp_w[..., c], law)
@@ -134,17 +134,14 @@ def heavy_tails(A: Measure1D, B: Measure1D, n, ok: torch.Tensor, bounds
              and bool((law.df.detach() > 1).all())]
     if not heavy:
         return None
-    x, w, wc = n.x, n.w, n.w_coarse
     fix = fix_c = torch.zeros((), dtype=torch.float64)
     error = 0.0
-    for side, edge in ((1, n.breaks[..., -1:]), (-1, n.breaks[..., :1])):
-        out = ok & (side * (x.detach() - edge.detach()) > 0)
-        k = int(out.sum(-1).max())
-        if k == 0:
+    for side in (1, -1):
+        tail = _tail_part(n, ok, side)
+        if tail is None:
             continue
-        part = slice(x.shape[-1] - k, None) if side > 0 else slice(0, k)
-        xt, mt = x[..., part], out[..., part]
-        xt = torch.where(mt, xt, edge.expand_as(xt))
+        edge, part, xt, mt = tail
+        w, wc = n.w[..., part], None if n.w_coarse is None else n.w_coarse[..., part]
         with torch.no_grad():
             gap = torch.where(mt, cdf_gap(A, B, xt), torch.zeros_like(xt))
         sigma = torch.where((gap >= 0).all(-1), 1.0, -1.0)        # the gap's sign there
@@ -163,11 +160,11 @@ def heavy_tails(A: Measure1D, B: Measure1D, n, ok: torch.Tensor, bounds
             s = law.sf(at) if side > 0 else law.cdf(at)
             exact = law.stop_loss(edge, side, s[..., :1])[..., 0]
             s = s[..., 1:]
-            d = a * (exact - _scaled_sum(w[..., part], s, mt))
+            d = a * (exact - _scaled_sum(w, s, mt))
             # the gap is Σ a_c F_c on the left, −Σ a_c S_c on the right: |gap| = −side σ Σ …
             fix = fix + torch.where(swap, -side * sigma * d, torch.zeros_like(d))
             if wc is not None:
-                dc = a * (exact - _scaled_sum(wc[..., part], s, mt))
+                dc = a * (exact - _scaled_sum(wc, s, mt))
                 fix_c = fix_c + torch.where(swap, -side * sigma * dc, torch.zeros_like(dc))
             with torch.no_grad():
                 size = (a * exact).abs()
@@ -181,6 +178,20 @@ def heavy_tails(A: Measure1D, B: Measure1D, n, ok: torch.Tensor, bounds
                                    + torch.where(flips, past, torch.zeros_like(past)), size)
                 error += float(torch.where(nu < limit, lost, torch.zeros_like(lost)).max())
     return fix, fix_c, error
+
+
+def _tail_part(n, ok: torch.Tensor, side: int):
+    """(edge, slice, nodes, mask) of a node set's tail past its outermost break on a side
+    (the mask: weighted nodes there; the others read at the edge), or None if it has none
+    there. The tails' nodes are the first or last of the set."""
+    edge = n.breaks[..., -1:] if side > 0 else n.breaks[..., :1]
+    out = ok & (side * (n.x.detach() - edge.detach()) > 0)
+    k = int(out.sum(-1).max())
+    if k == 0:
+        return None
+    part = slice(n.x.shape[-1] - k, None) if side > 0 else slice(0, k)
+    mt = out[..., part]
+    return edge, part, torch.where(mt, n.x[..., part], edge.expand_as(mt)), mt
 
 
 def _beyond_sign(heavy, side: int) -> torch.Tensor:
