@@ -70,10 +70,8 @@ _ENDS = [0, 1, 2, 3, -4, -3, -2, -1]     # a node set's outermost nodes, both ru
 
 
 def _sorted_breaks(detached: np.ndarray, attached: torch.Tensor) -> torch.Tensor:
-    """All breaks, ascending, the detached ones snapped (`_snapped`) and the panels at a
-    jump carried with it (`_carried`)."""
-    return _carried(torch.sort(_cat([_snapped(detached, attached), attached]), dim=-1).values,
-                    attached)
+    """All breaks, ascending, the detached ones snapped (`_snapped`)."""
+    return torch.sort(_cat([_snapped(detached, attached), attached]), dim=-1).values
 
 
 def _carried(breaks: torch.Tensor, attached: torch.Tensor) -> torch.Tensor:
@@ -421,7 +419,8 @@ def _breaks_1d(P: Measure1D, Q: Measure1D, kink, peak, n: int,
         extra = peak_breaks(peak, probe, breaks)
         detached = np.concatenate(_batch_align(detached, extra.numpy()), -1)
         breaks = _sorted_breaks(detached, attached)
-    return breaks
+    # (the sets above are read as values only: the root search, the peak probe)
+    return _carried(breaks, attached)
 
 
 def _common_centre(P: Measure1D, Q: Measure1D) -> np.ndarray | None:

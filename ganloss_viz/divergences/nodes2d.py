@@ -12,7 +12,7 @@ import torch
 from ..distributions.continuous import MESH_LEVELS_2D
 from ..distributions.measure import Measure2D, _cat
 from .extensions import _batch_align
-from .nodes import Nodes, _sorted_breaks, line_points, nodes_1d
+from .nodes import Nodes, _carried, _sorted_breaks, line_points, nodes_1d
 from .precision import PANEL_NODES
 
 N_PANEL_2D = 8
@@ -32,7 +32,8 @@ def _axis_breaks(P: Measure2D, Q: Measure2D, axis: int) -> torch.Tensor:
     k = max(len(r) for r in rows)
     merged = np.stack([np.pad(r, (0, k - len(r)), mode="edge") for r in rows])
     merged = merged.reshape(pts.shape[:-1] + (k,))
-    return _sorted_breaks(merged, _cat([P.jumps(axis), Q.jumps(axis)]))
+    jumps = _cat([P.jumps(axis), Q.jumps(axis)])
+    return _carried(_sorted_breaks(merged, jumps), jumps)
 
 
 MAX_MESH_2D = 400_000
