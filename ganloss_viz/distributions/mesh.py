@@ -86,7 +86,10 @@ def graded(exponent: np.ndarray) -> np.ndarray:
     uniform, like d^-0.86, kept 0.7 % of its value within 1e-16 of 1 and was 2.2656 ± 0.002
     for 2.2826 (search seed 2052). Where that power is not integrable the value is
     infinite (decided analytically), and no grading is asked for."""
-    decades = _decades(exponent)
+    return _halves(_decades(exponent))
+
+
+def _halves(decades: int) -> np.ndarray:
     return 10.0 ** -(np.arange(1, 2 * decades + 1, dtype=np.float64) / 2).clip(max=300)
 
 
@@ -106,7 +109,26 @@ def _decades(exponent: np.ndarray) -> int:
     v = _vanishing(exponent)
     if v is not None:
         e = min(e, v)
-    return int(np.clip(math.ceil(17.0 / max(e, 1e-9)), 16, 300))
+    return depth(e)
+
+
+def depth(v: float) -> int:
+    """Decades of grading for an integrand like d^(v − 1) at an end: enough that d^v
+    inside the last break is below 1e-17, 16 at least, 300 at most."""
+    return int(np.clip(math.ceil(17.0 / max(v, 1e-9)), 16, 300))
+
+
+def graded_for(v: float) -> np.ndarray:
+    """`graded` for an integrand whose own power at the end is d^(v − 1) (in the law's
+    unit; `powercells.joint_breaks`)."""
+    return _halves(depth(v))
+
+
+def share_within(v: float) -> float:
+    """The share d^v of such an integrand inside its deepest graded break, where above
+    1e-17 (v below 0.057), else 0."""
+    share = 10.0 ** (-depth(v) * v)
+    return share if share > 1e-17 else 0.0
 
 
 def end_share(exponent: np.ndarray) -> float:

@@ -9,6 +9,7 @@ Carlo last.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
@@ -18,6 +19,7 @@ from . import gaussian as G
 from . import kernels as K
 from . import pictures as PIC
 from . import transport as T
+from .analytic import end_decay
 from .chernoff import log_chernoff
 from .closed import NO_INF, closed
 from .fdivs import (
@@ -49,6 +51,7 @@ from .fdivs import (
 )
 from .integrals import QUADRATURE, SINGULAR, integral, unresolved_mass
 from .montecarlo import estimate
+from .powercells import joint_ends
 from .precision import EMBEDDED_ERROR, coarse
 from .registry import GROUP_F, GROUP_IPM, GROUP_OTHER, Divergence, register
 from .stable import EPS, expm1
@@ -63,10 +66,18 @@ def _pure_atoms(M) -> bool:
     return M.factors is not None and all(not f.has_continuous for f in M.factors)
 
 
+@contextlib.contextmanager
+def _graded_for(forms, diff: bool, P, Q):
+    """`end_power` for an integrand of tail forms p^a q^b (Pearson's p²/q: 2 and −1),
+    and `joint_ends` for the power it has at ends both laws share (1-D)."""
+    joint = end_decay(forms, diff, P, Q) if P.dim == 1 else {}
+    with end_power(*(k for form in forms for k in form)), joint_ends(joint):
+        yield
+
+
 def _integral(h: Integrand, P, Q):
-    """`integral` with support ends graded for the integrand's powers of a density (its
-    tail forms p^a q^b: Pearson's p²/q, 2 and −1)."""
-    with end_power(*(k for form in h.tail_forms for k in form)):
+    """`integral` with support ends graded for the integrand (`_graded_for`)."""
+    with _graded_for(h.tail_forms, h.tail_diff, P, Q):
         return integral(h, P, Q)
 
 
@@ -125,7 +136,7 @@ def _log_coefficient(P, Q, a):
     """(log ∫ p^a q^(1-a), infinite mask, method, error of the log)."""
     if (c := closed("log_chernoff", P, Q, {"alpha": a})) is not None:
         return c[0], c[1], CLOSED, c[2]
-    with end_power(a, 1 - a):
+    with _graded_for(((a, 1 - a),), False, P, Q):
         return log_chernoff(a, P, Q)
 
 

@@ -28,6 +28,7 @@ from ..distributions.continuous import Continuous1D, LogNormalLaw, NormalLaw
 from ..distributions.measure import Measure1D, _cat
 from ..distributions.mesh import END_POWER, FLOAT_TINY
 from .endcells import regular_at
+from .powercells import JOINT, end_key
 
 # A law is served by an anchor within RATIO widths of its centre: positions there keep
 # about 12 of float64's 16 digits relative to its width.
@@ -93,17 +94,21 @@ def _requested(P: Measure1D, Q: Measure1D) -> list[tuple[float, float]]:
     1 served nothing and the mass within 1e-16 of 1 was integrated where x rounds."""
     out = []
     negative = END_POWER.get()[0] < 0
-    for M, other in ((P, Q), (Q, P)):
-        for law in M.comps:
+    joint = JOINT.get()
+    for name, M, other in (("p", P, Q), ("q", Q, P)):
+        for c, law in enumerate(M.comps):
             anchors = getattr(law, "anchors_np", list)()
             if negative:
                 # a density that vanishes at 1 under an integrand with a negative power
                 # of it, beside a law with a positive density there (Neyman's q²/p of a
                 # beta(1.11, 1.86) against a uniform, like d^-0.86: 0.7 % of its value
-                # lay within 1e-16 of 1 and was 2.2656 ± 0.002 for 2.2826, seed 2052)
+                # lay within 1e-16 of 1 and was 2.2656 ± 0.002 for 2.2826, seed 2052),
+                # or where the integrand itself keeps a share within 1e-16 of that end
+                # (`powercells.JOINT`: p²/q where both vanish at nearly cancelling rates)
                 anchors = anchors + [
                     e for e in getattr(law, "vanishing_anchors_np", list)()
-                    if any(bool(regular_at(o, torch.tensor([e], dtype=torch.float64)).any())
+                    if end_key(name, c, 1) in joint
+                    or any(bool(regular_at(o, torch.tensor([e], dtype=torch.float64)).any())
                            for o in other.comps)]
             if anchors:
                 width = max(float(np.max(law.centre_width_np()[1])), FLOAT_TINY)

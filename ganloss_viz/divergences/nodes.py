@@ -39,7 +39,7 @@ from .extensions import (
     _switch_breaks,
     _tail_extensions,
 )
-from .powercells import PowerCells, power_cells
+from .powercells import PowerCells, joint_breaks, power_cells
 from .precision import COARSE_NODES, PANEL_NODES
 from .stable import EPS
 
@@ -382,6 +382,8 @@ def _breaks_1d(P: Measure1D, Q: Measure1D, kink, peak, n: int,
     2.8e13, past the reach of the plain map (400 outer panels) but not of the
     quadrature's, whose tail then held a crossing (W1 flagged, ± 0.018)."""
     detached = np.concatenate(_batch_align(P.mesh_np(MESH_LEVELS), Q.mesh_np(MESH_LEVELS)), -1)
+    if (joint := joint_breaks(P, Q)) is not None:
+        detached = np.concatenate(_batch_align(detached, joint), -1)
     if coarse:
         detached = _power_tail_halves(P, Q, detached)
     detached = _finite(detached)

@@ -17,13 +17,18 @@ share into the gradient.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import torch
 
 from ..distributions.measure import Measure1D, _cat
+from ..distributions.mesh import graded_for, share_within
 from .stable import EPS
 
 # The cell's outer end must be the end's deepest graded break, 1e-300 of the law's unit:
@@ -61,7 +66,7 @@ def power_cells(P: Measure1D, Q: Measure1D, x: torch.Tensor, breaks: torch.Tenso
                 keep: torch.Tensor, bounds) -> tuple[torch.Tensor, PowerCells | None, set]:
     """(inside, cells, covered): the nodes inside a cell (their weights are dropped), the
     cells, and which law ends (`end_key`) have one in some row. Only ends that leave a
-    share of the integrand inside their deepest break (`end_share_np`) and whose panel no
+    share of the integrand inside their deepest break (`_share`) and whose panel no
     end cell (`endcells`) has taken."""
     inside = torch.zeros(x.shape, dtype=torch.bool)
     found, covered = [], set()
@@ -70,12 +75,17 @@ def power_cells(P: Measure1D, Q: Measure1D, x: torch.Tensor, breaks: torch.Tenso
         for c, law in enumerate(M.comps):
             for side in (-1, 1):
                 e = law.lo if side < 0 else law.hi
-                if not law.end_share_np(side) or not isinstance(e, torch.Tensor):
+                if not _share(name, c, law, side) or not isinstance(e, torch.Tensor):
                     continue
                 got = _one(P, Q, law, side, e.detach(), x, bd, keep, bounds)
                 if got is not None:
-                    inside = inside | got[0]
-                    found.append(got[1])
+                    # the other law's end at the same point: its panel is the same cell
+                    # (taken once; Pearson of beta(3, 2) ‖ beta(5.98, 2) counted it twice)
+                    mine, cell = got
+                    taken = (mine & inside).any(-1, keepdim=True)
+                    cell.d0 = torch.where(taken, torch.zeros_like(cell.d0), cell.d0)
+                    inside = inside | mine
+                    found.append(cell)
                     covered.add(end_key(name, c, side))
     return inside, PowerCells.join(found), covered
 
@@ -85,11 +95,48 @@ def end_key(name: str, c: int, side: int) -> tuple[str, int, int]:
     return name, c, side
 
 
+# {law end: v} where the integrand being computed goes like d^(v − 1), v < 17/16, at an
+# end both laws share (`analytic.end_decay`): graded for v there (`joint_breaks`) with a
+# cell in its last panel, whatever either law's own exponent asks for.
+JOINT: ContextVar[Mapping] = ContextVar("joint_ends", default=MappingProxyType({}))
+
+
+@contextlib.contextmanager
+def joint_ends(ends: Mapping):
+    token = JOINT.set(ends)
+    try:
+        yield
+    finally:
+        JOINT.reset(token)
+
+
+def joint_breaks(P: Measure1D, Q: Measure1D) -> np.ndarray | None:
+    """Detached breaks graded toward each law end of `JOINT`, in the unit of the law's
+    distance from that end to its median."""
+    out = []
+    for (name, c, side), v in JOINT.get().items():
+        law = (P if name == "p" else Q).comps[c]
+        e = (law.lo if side < 0 else law.hi).detach().numpy()
+        unit = np.abs(law.quantile_np(np.array([0.5])) - e)
+        out.append(e - side * unit * graded_for(v))
+    if not out:
+        return None
+    batch = np.broadcast_shapes(*(o.shape[:-1] for o in out))
+    return np.concatenate([np.broadcast_to(o, batch + o.shape[-1:]) for o in out], -1)
+
+
+def _share(name: str, c: int, law, side: int) -> float:
+    """The share of the integrand inside the deepest graded break at a law end: the
+    law's own (`end_share_np`) or the joint power's there."""
+    v = JOINT.get().get(end_key(name, c, side))
+    return max(law.end_share_np(side), share_within(v) if v is not None else 0.0)
+
+
 def uncovered_share(P: Measure1D, Q: Measure1D, covered: frozenset, unfitted: bool) -> float:
     """The largest share of an integrand left inside a graded end's deepest break
-    (`end_share_np`) where no power cell took that panel (any, where a cell could not be
+    (`_share`) where no power cell took that panel (any, where a cell could not be
     fitted)."""
-    return max((law.end_share_np(side) for name, M in (("p", P), ("q", Q))
+    return max((_share(name, c, law, side) for name, M in (("p", P), ("q", Q))
                 for c, law in enumerate(M.comps) for side in (-1, 1)
                 if unfitted or end_key(name, c, side) not in covered), default=0.0)
 
@@ -101,7 +148,10 @@ def _one(P, Q, law, side, e, x, bd, keep, bounds):
     deepest = torch.as_tensor(law.end_span_np(), dtype=torch.float64) * DEEPEST
     use = d0 <= deepest
     if bounds is not None:
-        use = use & (e >= bounds[0].unsqueeze(-1)) & (e < bounds[1].unsqueeze(-1))
+        # the frame that holds the panel inside the end: an upper end at the frame's own
+        # upper bound is its (the frame centred on a beta's 1)
+        lo, hi = bounds[0].unsqueeze(-1), bounds[1].unsqueeze(-1)
+        use = use & ((e >= lo) & (e < hi) if side < 0 else (e > lo) & (e <= hi))
     step = (x.detach() - e) * inward
     inside = (step > 0) & (step < d0)
     # an end cell took the panel: its nodes are gone already
@@ -146,7 +196,10 @@ def cell_sum(h, cells: PowerCells | None) -> CellSum:
     if cells is None:
         return CellSum(0.0, 0.0, np.zeros((), dtype=bool))
     hs = [h.value(lp, lq) for lp, lq in zip(cells.lp, cells.lq, strict=True)]
-    same = (hs[0] * hs[1] > 0) & (hs[1] * hs[2] > 0)
+    # signs compared, not products: h near an end where p and q vanish is ~1e-300, and
+    # two such reads multiplied are 0 (Pearson of beta(2, 3) ‖ beta(2, 5.98) at 0)
+    signs = [torch.sign(t.detach()) for t in hs]
+    same = (signs[0] != 0) & (signs[0] == signs[1]) & (signs[1] == signs[2])
     for t in hs:
         same = same & torch.isfinite(t)
     v, rel, ok = _fit([torch.where(same, t.abs(), torch.ones_like(t)).log() for t in hs], same)
