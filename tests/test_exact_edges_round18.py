@@ -101,3 +101,18 @@ def test_sweep_toward_the_edge_of_integrability_agrees_with_the_closed_form():
         refs = [float(_pearson(2, 3, 2, mp.mpf(b))) for b in xs]
     for got, ref in zip(s.div_values, refs, strict=True):
         assert abs(got - ref) <= 1e-10 * ref, (got, ref)
+
+
+@pytest.mark.parametrize("params", [(2, 1, 3.98, 1.5), (3, 2, 5.99, 1)])
+def test_pearson_of_two_gammas_vanishing_together_at_0(params):
+    """p²/q of gamma(k_P, r_P) ‖ gamma(k_Q, r_Q) goes like x^(2k_P − k_Q − 1) at 0:
+    ∫ = r_P^(2k_P) Γ(k_Q) Γ(2k_P − k_Q) / (Γ(k_P)² r_Q^(k_Q) (2r_P − r_Q)^(2k_P − k_Q))."""
+    kp, rp, kq, rq = params
+    r = gv.divergence("pearson", f"gamma({kp}, {rp})", f"gamma({kq}, {rq})")
+    with mp.workdps(DPS):
+        kp, rp, kq, rq = (mp.mpf(v) for v in params)
+        ref = float(rp ** (2 * kp) * mp.gamma(kq) * mp.gamma(2 * kp - kq)
+                    / (mp.gamma(kp) ** 2 * rq ** kq * (2 * rp - rq) ** (2 * kp - kq)) - 1)
+    assert r.accurate
+    _bounded(r.value, r.error, ref)
+    assert abs(r.value - ref) <= 1e-12 * abs(ref)
