@@ -247,13 +247,15 @@ def tails_diverge(forms, diff: bool, P: Measure1D, Q: Measure1D) -> torch.Tensor
     return torch.as_tensor(out.reshape(batch))
 
 
-def _at_ends(forms, diff: bool, n: int, A: _Arrays, B: _Arrays):
+def _finite_ends(M: _Arrays) -> list[np.ndarray]:
+    return [x for _, _, lo, hi, _ in M.laws for x in (lo, hi) if np.isfinite(x).any()]
+
+
+def _at_ends(forms, diff: bool, n: int, A: _Arrays, B: _Arrays, ends=None):
     """(e, side, (−log p, −log q), log of the dominant term, all in u = 1/|x − e|, rows
     where both laws have a density beside e) for each finite support end e of either
-    measure and each side of it (+1: above e)."""
-    ends = [x for _, _, lo, hi, _ in A.laws + B.laws for x in (lo, hi)
-            if np.isfinite(x).any()]
-    for e in ends:
+    measure (or of `ends`) and each side of it (+1: above e)."""
+    for e in _finite_ends(A) + _finite_ends(B) if ends is None else ends:
         for side in (1, -1):
             (gp, ap), (gq, aq) = _near(A, e, side, n), _near(B, e, side, n)
             ok = ap & aq & np.isfinite(e)
@@ -272,6 +274,11 @@ def _own_v(E: np.ndarray, forms) -> np.ndarray:
     return np.where((E > 1) & (vanishing > 0), np.minimum(own, vanishing), own)
 
 
+def _bounded(M: Measure1D) -> bool:
+    """Has a law with a finite support end (those are tensors, infinite ones floats)."""
+    return any(isinstance(e, torch.Tensor) for law in M.comps for e in (law.lo, law.hi))
+
+
 # An integrand like d^(v − 1) keeps d^v of itself within d of the end: more than 1e-17
 # within 1e-16 (the reach of a law's own grading and of x beside 1) below this v.
 JOINT_V = 17 / 16
@@ -286,10 +293,14 @@ def end_decay(forms, diff: bool, P: Measure1D, Q: Measure1D) -> dict:
     densities vanish, and 2.7 % of its value lay beyond the 1e-8 at which either law's
     grading stopped (search seed 2069)."""
     out: dict = {}
-    if not (P.comps and Q.comps and forms):
+    if not (P.comps and Q.comps and forms and _bounded(P) and _bounded(Q)):
         return out
     n, A, B = _arrays(P, Q)
-    for e, side, growths, s, ok in _at_ends(forms, diff, n, A, B):
+    # only an end of both measures: beside a density with a finite positive limit the
+    # integrand's power is the other law's own
+    theirs = _finite_ends(B)
+    shared = [e for e in _finite_ends(A) if any((e == f).any() for f in theirs)]
+    for e, side, growths, s, ok in _at_ends(forms, diff, n, A, B, shared):
         keys, idx, coef = s.leading(n)
         if LOG_TERM not in keys:
             continue
