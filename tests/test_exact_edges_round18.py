@@ -8,6 +8,14 @@ power of the integrand itself at an end both laws share (`analytic.end_decay`) n
 the grading, the frame at 1, and the power cell of the last panel, which was counted
 once per law ending there and not at all at an upper end in the frame centred on it.
 
+A search over beta pairs near that edge for the orders outside [0, 1] (Pearson, Neyman,
+α of −1, 1.5 and 3, Rényi of 2 and 3) then found 24 of about 100 out of their bounds:
+where both laws blow up at the end, the end cell of the more singular one took the last
+panel as if the integrand followed its mass (the α-divergence of order −1 of
+beta(10.43, 0.233) ‖ beta(5.27, 0.118), like d^-0.996, 5.659 ± 0.001 for 5.997); where
+each law's own grading went deep enough, x beside 1 did not (no frame at 1: Pearson of
+beta(3.52, 1.87) ‖ beta(4.97, 3.46), like d^-0.72, 3e-5 of it within 1e-16).
+
 References: the closed form of ∫ p^a q^(1−a) for two betas, B(a·a_P + (1 − a)·a_Q,
 a·b_P + (1 − a)·b_Q) · B(a_Q, b_Q)^(a−1) / B(a_P, b_P)^a, in mpmath at 40 digits, and its
 derivatives by mpmath's numerical differentiation at that precision.
@@ -116,3 +124,31 @@ def test_pearson_of_two_gammas_vanishing_together_at_0(params):
     assert r.accurate
     _bounded(r.value, r.error, ref)
     assert abs(r.value - ref) <= 1e-12 * abs(ref)
+
+
+def _divergence(name, a, x):
+    c = _coefficient(a, *x)
+    if name == "renyi":
+        return mp.log(c) / (a - 1)
+    return (c - 1) / (a * (a - 1)) if name == "alpha" else c - 1
+
+
+@pytest.mark.parametrize("name, a, params", [
+    ("alpha", -1, (10.425, 0.232689, 5.2667, 0.118431)),   # both blow up at 1
+    ("pearson", 2, (3.51606, 1.86977, 4.9733, 3.45812)),   # both vanish: a frame at 1
+    ("renyi", 3, (10.3212, 0.506628, 14.215, 0.757724)),
+    ("neyman", -1, (0.438857, 7.57561, 0.223318, 3.79253)),  # both blow up at 0
+    ("alpha", 1.5, (0.619687, 0.144506, 1.38544, 0.406915)),
+])
+def test_two_betas_at_the_edge_of_integrability(name, a, params):
+    kw = {"alpha": float(a)} if name in ("alpha", "renyi") else {}
+    r = gv.divergence(name, _spec(*params[:2]), _spec(*params[2:]), **kw)
+    with mp.workdps(DPS):
+        x, A = [mp.mpf(v) for v in params], mp.mpf(a)
+        ref = _divergence(name, A, x)
+        assert r.accurate
+        _bounded(r.value, r.error, float(ref))
+        assert abs(r.value - ref) <= 1e-12 * abs(ref)
+        for i, k in enumerate(NAMES):
+            want = mp.diff(lambda t, i=i: _divergence(name, A, x[:i] + [t] + x[i + 1:]), x[i])
+            assert abs(r.grad[k] - want) <= 1e-6 * abs(want), (k, r.grad[k], want)

@@ -29,6 +29,7 @@ import torch
 
 from ..distributions.asymptotics import LOG2_TERM, LOG_TERM
 from ..distributions.measure import Measure1D
+from .powercells import JOINT, end_key
 from .stable import EPS
 
 # An end whose mass within the panel is below this is left to the nodes (the unseen-mass
@@ -121,6 +122,7 @@ def end_cells(P: Measure1D, Q: Measure1D, x: torch.Tensor, breaks: torch.Tensor,
     keep = torch.ones(x.shape, dtype=torch.bool)
     entries, carried, error = [], np.zeros(()), 0.0
     bd = breaks.detach()
+    joint = JOINT.get()
     for M, O, m_is_p in ((P, Q, True), (Q, P, False)):
         for c, law in enumerate(M.comps):
             for side in (-1, 1):
@@ -128,6 +130,9 @@ def end_cells(P: Measure1D, Q: Measure1D, x: torch.Tensor, breaks: torch.Tensor,
                 e = law.lo if side < 0 else law.hi
                 if s is None or not isinstance(e, torch.Tensor):
                     continue
+                if (j := joint.get(end_key("p" if m_is_p else "q", c, side))) and j.cells:
+                    continue            # the integrand is not the law's mass there
+
                 cell = _one_cell(M, O, c, law, side, s, e.detach(), x, bd, bounds)
                 if cell is None:
                     continue

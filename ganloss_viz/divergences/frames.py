@@ -98,18 +98,21 @@ def _requested(P: Measure1D, Q: Measure1D) -> list[tuple[float, float]]:
     for name, M, other in (("p", P, Q), ("q", Q, P)):
         for c, law in enumerate(M.comps):
             anchors = getattr(law, "anchors_np", list)()
+            vanishing = getattr(law, "vanishing_anchors_np", list)()
             if negative:
                 # a density that vanishes at 1 under an integrand with a negative power
                 # of it, beside a law with a positive density there (Neyman's q²/p of a
                 # beta(1.11, 1.86) against a uniform, like d^-0.86: 0.7 % of its value
-                # lay within 1e-16 of 1 and was 2.2656 ± 0.002 for 2.2826, seed 2052),
-                # or where the integrand itself keeps a share within 1e-16 of that end
-                # (`powercells.JOINT`: p²/q where both vanish at nearly cancelling rates)
+                # lay within 1e-16 of 1 and was 2.2656 ± 0.002 for 2.2826, seed 2052)
                 anchors = anchors + [
-                    e for e in getattr(law, "vanishing_anchors_np", list)()
-                    if end_key(name, c, 1) in joint
-                    or any(bool(regular_at(o, torch.tensor([e], dtype=torch.float64)).any())
+                    e for e in vanishing
+                    if any(bool(regular_at(o, torch.tensor([e], dtype=torch.float64)).any())
                            for o in other.comps)]
+            if end_key(name, c, 1) in joint:
+                # the integrand keeps a share within 1e-16 of the end, beside another law
+                # ending there too (`powercells.JOINT`: p²/q of two betas vanishing at 1
+                # at nearly cancelling rates)
+                anchors = anchors + [e for e in vanishing if e not in anchors]
             if anchors:
                 width = max(float(np.max(law.centre_width_np()[1])), FLOAT_TINY)
                 out += [(a, width) for a in anchors]

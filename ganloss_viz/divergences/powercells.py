@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -95,9 +96,22 @@ def end_key(name: str, c: int, side: int) -> tuple[str, int, int]:
     return name, c, side
 
 
-# {law end: v} where the integrand being computed goes like d^(v − 1), v < 17/16, at an
-# end both laws share (`analytic.end_decay`): graded for v there (`joint_breaks`) with a
-# cell in its last panel, whatever either law's own exponent asks for.
+class Joint(NamedTuple):
+    """The integrand's own power at an end both measures have, d^(v − 1): `graded`, its
+    breaks go deeper than either law's own (`joint_breaks`); `cells`, a power cell takes
+    its last panel (`_share`), not an end cell, whose mass d^E it does not follow."""
+
+    v: float
+    graded: bool
+    cells: bool
+
+    def merged(self, other: Joint) -> Joint:
+        return Joint(min(self.v, other.v), self.graded or other.graded,
+                     self.cells and other.cells)
+
+
+# {law end: Joint} for the integrand being computed (`analytic.end_decay`); every such
+# end at 1 also gets a frame there (`frames._requested`).
 JOINT: ContextVar[Mapping] = ContextVar("joint_ends", default=MappingProxyType({}))
 
 
@@ -114,7 +128,9 @@ def joint_breaks(P: Measure1D, Q: Measure1D) -> np.ndarray | None:
     """Detached breaks graded toward each law end of `JOINT`, in the unit of the law's
     distance from that end to its median."""
     out = []
-    for (name, c, side), v in JOINT.get().items():
+    for (name, c, side), (v, graded, _) in JOINT.get().items():
+        if not graded:
+            continue
         law = (P if name == "p" else Q).comps[c]
         e = (law.lo if side < 0 else law.hi).detach().numpy()
         unit = np.abs(law.quantile_np(np.array([0.5])) - e)
@@ -127,9 +143,10 @@ def joint_breaks(P: Measure1D, Q: Measure1D) -> np.ndarray | None:
 
 def _share(name: str, c: int, law, side: int) -> float:
     """The share of the integrand inside the deepest graded break at a law end: the
-    law's own (`end_share_np`) or the joint power's there."""
-    v = JOINT.get().get(end_key(name, c, side))
-    return max(law.end_share_np(side), share_within(v) if v is not None else 0.0)
+    law's own (`end_share_np`) or the joint power's there, where a power cell is to take
+    it."""
+    joint = JOINT.get().get(end_key(name, c, side))
+    return max(law.end_share_np(side), share_within(joint.v) if joint and joint.cells else 0.0)
 
 
 def uncovered_share(P: Measure1D, Q: Measure1D, covered: frozenset, unfitted: bool) -> float:
