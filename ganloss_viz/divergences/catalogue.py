@@ -99,23 +99,26 @@ def _f_compute(name: str, h: Integrand, power=None):
 
 def _unless_overflow(value, inf, error, P, Q, a, swap, c):
     """(value, error) with (e^lc − 1)/c where the integral overflowed to ∞ although the
-    support and tail rules find it finite (lc: the log-space Chernoff coefficient, whose
-    error is relative: the value's error is |value| times it; None lets the engine
-    compare with the coarse rule). A single value takes the new form's graph alone: the
-    overflowed one's backward would be 0·inf = NaN."""
+    support and tail rules find it finite (lc: the log-space Chernoff coefficient
+    (`_log_coefficient`, graded like the integral), whose error is relative: the value's
+    error is |value| times it; None lets the engine compare with the coarse rule). A
+    single value takes the new form's graph alone: the overflowed one's backward would be
+    0·inf = NaN. p³/q² of gamma(6.9, 5.62) ‖ gamma(10.35, 0.125) goes like x^-0.99 times
+    e^708 near 1e-300: its integral overflowed, the log form, graded for neither law's
+    joint power there, gave 2.68e38 for 7.67e38, and the value, shaped (1,) by its
+    frames, took a sweep's `where` and every derivative was NaN."""
     over = ~torch.isfinite(value.detach()) & ~inf
     if not bool(over.any()):
         return value, error
-    lc, _, _, lc_error = log_chernoff(a, *((Q, P) if swap else (P, Q)))
-    alt = expm1(lc) / c
-    big = float(torch.where(over, alt.detach().abs(), torch.zeros_like(alt)).max())
-    if value.dim() == 0:
+    lc, _, _, lc_error = _log_coefficient(*((Q, P) if swap else (P, Q)), a)
+    alt = (expm1(lc) / c).reshape(value.shape)
+    if value.numel() == 1:
         if lc_error is None:
             return alt, None
         # the log's own rounding, a few ulps of its size (662 for a value of 4e287), is
         # relative error of the value after exp: 4.8e-14 there
         rounding = 16 * EPS * float(lc.detach().abs())
-        return alt, 1.01 * big * (lc_error + rounding)
+        return alt, 1.01 * float(alt.detach().abs()) * (lc_error + rounding)
     # a sweep: its other points keep their integral (and the error is not used)
     return torch.where(over, alt, value), None
 
