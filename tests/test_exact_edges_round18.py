@@ -195,3 +195,19 @@ def test_two_singular_betas_whose_quantiles_lie_below_the_grading():
         ref = float(_divergence("alpha", mp.mpf(a), [mp.mpf(v) for v in params]))
     _bounded(r.value, r.error, ref)
     assert abs(r.value - ref) <= 1e-4 * ref
+
+
+def test_sweep_across_rows_whose_ends_need_different_cells():
+    """α of order −0.5 of beta(a, 3) ‖ beta(0.03, 3) goes like d^(0.045 − a/2 − 1) at 0:
+    where that is more singular than P's own mass (a > 0.03) a power cell takes the last
+    panel, elsewhere (a = 0.02) P's end cell. Decided for the whole sweep at once, the
+    end cells took every row, and a = 0.08 came out 3.425 for 3.571 (a single value: to
+    1e-7); from a = 0.09 on it is infinite."""
+    xs = np.array([0.02, 0.04, 0.06, 0.08, 0.1, 0.2])
+    s = gv.sweep("alpha", "beta(0.04, 3)", "beta(0.03, 3)", "p.a", xs, alpha=-0.5)
+    with mp.workdps(DPS):
+        c = [_coefficient(mp.mpf(-0.5), mp.mpf(a), 3, mp.mpf(0.03), 3) for a in xs[:4]]
+    for got, ci in zip(s.div_values[:4], c, strict=True):
+        ref = float((ci - 1) / 0.75)
+        assert abs(got - ref) <= 1e-6 * ref, (got, ref)
+    assert all(np.isinf(s.div_values[4:]))

@@ -299,6 +299,7 @@ def end_decay(forms, diff: bool, P: Measure1D, Q: Measure1D) -> dict[tuple, Join
     out: dict = {}
     if not (P.comps and Q.comps and forms and _bounded(P) and _bounded(Q)):
         return out
+    batch = _batch(P, Q)
     n, A, B = _arrays(P, Q)
     # only an end of both measures: beside a density with a finite positive limit the
     # integrand's power is the other law's own
@@ -314,7 +315,7 @@ def end_decay(forms, diff: bool, P: Measure1D, Q: Measure1D) -> dict[tuple, Join
             continue
         E = [np.broadcast_to(g.terms.get(LOG_TERM, 0.0), (n,)) + 1 for g in growths]
         graded = rows & (v < _own_v(E[0], forms)) & (v < _own_v(E[1], forms))
-        # an end cell carries a law's mass, d^E: right only where the integrand follows it
+        # an end cell carries a law's mass, d^E: wrong where the integrand is more singular
         cells = rows & (v < np.where(E[0] < 1, E[0], np.inf) - 1e-9) \
             & (v < np.where(E[1] < 1, E[1], np.inf) - 1e-9)
         for name, M in (("p", A), ("q", B)):
@@ -323,6 +324,6 @@ def end_decay(forms, diff: bool, P: Measure1D, Q: Measure1D) -> dict[tuple, Join
                 if at.any():
                     key = end_key(name, c, -side)
                     new = Joint(float(v[at].min()), bool(graded[at].any()),
-                                bool(cells[at].all()))
+                                (cells & at).reshape(batch))
                     out[key] = new if key not in out else out[key].merged(new)
     return out

@@ -130,10 +130,10 @@ def end_cells(P: Measure1D, Q: Measure1D, x: torch.Tensor, breaks: torch.Tensor,
                 e = law.lo if side < 0 else law.hi
                 if s is None or not isinstance(e, torch.Tensor):
                     continue
-                if (j := joint.get(end_key("p" if m_is_p else "q", c, side))) and j.cells:
-                    continue            # the integrand is not the law's mass there
-
-                cell = _one_cell(M, O, c, law, side, s, e.detach(), x, bd, bounds)
+                # rows where the integrand is not the law's mass there: a power cell's
+                j = joint.get(end_key("p" if m_is_p else "q", c, side))
+                skip = None if j is None else torch.as_tensor(j.cells)[..., None]
+                cell = _one_cell(M, O, c, law, side, s, e.detach(), x, bd, bounds, skip)
                 if cell is None:
                     continue
                 inside, entry, mass, rounding = cell
@@ -145,7 +145,7 @@ def end_cells(P: Measure1D, Q: Measure1D, x: torch.Tensor, breaks: torch.Tensor,
     return keep, entries, carried, error
 
 
-def _one_cell(M, O, c, law, side, s, e, x, bd, bounds):
+def _one_cell(M, O, c, law, side, s, e, x, bd, bounds, skip):
     inward = -side
     gap = (bd - e) * inward
     # the cell reaches the widest break within the law's end span (quantiles of a beta
@@ -161,6 +161,8 @@ def _one_cell(M, O, c, law, side, s, e, x, bd, bounds):
     lm_sing = lw + law.end_log_mass(side, d)                         # attached
     use = (s.detach() < 1) & (lm_sing.detach() > math.log(CELL_MIN)) & within.any(
         -1, keepdim=True)
+    if skip is not None:
+        use = use & ~skip
     if not bool(use.any()):
         return None
     mid = e + inward * d / 2

@@ -98,17 +98,18 @@ def end_key(name: str, c: int, side: int) -> tuple[str, int, int]:
 
 
 class Joint(NamedTuple):
-    """The integrand's own power at an end both measures have, d^(v − 1): `graded`, its
-    breaks go deeper than either law's own (`joint_breaks`); `cells`, a power cell takes
-    its last panel (`_share`), not an end cell, whose mass d^E it does not follow."""
+    """The integrand's own power at an end both measures have, d^(v − 1) (the smallest
+    v over the rows): `graded`, its breaks go deeper than either law's own
+    (`joint_breaks`); `cells`, the rows (batch-shaped) where a power cell takes its last
+    panel (`_share`), not an end cell, whose mass d^E the integrand does not follow."""
 
     v: float
     graded: bool
-    cells: bool
+    cells: np.ndarray
 
     def merged(self, other: Joint) -> Joint:
         return Joint(min(self.v, other.v), self.graded or other.graded,
-                     self.cells and other.cells)
+                     self.cells | other.cells)
 
 
 # {law end: Joint} for the integrand being computed (`analytic.end_decay`); every such
@@ -147,7 +148,8 @@ def _share(name: str, c: int, law, side: int) -> float:
     law's own (`end_share_np`) or the joint power's there, where a power cell is to take
     it."""
     joint = JOINT.get().get(end_key(name, c, side))
-    return max(law.end_share_np(side), share_within(joint.v) if joint and joint.cells else 0.0)
+    cells = joint is not None and bool(joint.cells.any())
+    return max(law.end_share_np(side), share_within(joint.v) if cells else 0.0)
 
 
 def uncovered_share(P: Measure1D, Q: Measure1D, covered: frozenset, unfitted: bool) -> float:
