@@ -60,6 +60,7 @@ class _Blocks:
     def __init__(self, x: torch.Tensor, y: torch.Tensor, rows: int, buffers: int,
                  reach: float = math.inf):
         self.x, self.y, self.reach = x, y, reach
+        self.line = y[..., 0].contiguous() if math.isfinite(reach) else None
         self.rows = max(1, min(rows, x.shape[-2]))
         self.bufs = [x.new_empty(*x.shape[:-2], self.rows, y.shape[-2]) for _ in range(buffers)]
 
@@ -69,14 +70,12 @@ class _Blocks:
 
     def columns(self, s: int, r: int) -> tuple[int, int]:
         """The columns j0 .. j1 within reach of rows s .. s + r in every batch row."""
-        m = self.y.shape[-2]
-        if math.isinf(self.reach):
-            return 0, m
-        y = self.y[..., 0].contiguous()
+        if self.line is None:
+            return 0, self.y.shape[-2]
         lo = self.x[..., s:s + 1, 0] - self.reach
         hi = self.x[..., s + r - 1:s + r, 0] + self.reach
-        j0 = int(torch.searchsorted(y, lo).min())
-        j1 = int(torch.searchsorted(y, hi, right=True).max())
+        j0 = int(torch.searchsorted(self.line, lo).min())
+        j1 = int(torch.searchsorted(self.line, hi, right=True).max())
         return j0, max(j0, j1)
 
     def buffer(self, i: int, r: int, m: int) -> torch.Tensor:
