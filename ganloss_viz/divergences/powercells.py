@@ -8,7 +8,9 @@ see only in part; the value's error counted it (`mesh.end_share`), but not the
 gradient: ∂/∂a of that share weighs log d ≈ −690, and the beta's ∂/∂a was 1.4e-6
 relative off (search seed 2054).
 
-The panel (e, e + d0) becomes one cell: its nodes are dropped, and the integrand h read
+The panel (e, e + d0), d0 the widest break within DEEPEST of the law's end span (the
+deepest graded break, or a joint one: `joint_breaks`), becomes one cell: its nodes
+(a singular law's quantiles among them) are dropped, and the integrand h read
 at the panel's outer end and further out gives its power there, v = 1 + d log h / d log d,
 and the cell's integral h(d0)·d0/v, exact for h = C·d^(v − 1) (to the 1e-250 to which
 the laws' end forms hold). The reads are attached: ∂v/∂a carries the log-weighted
@@ -32,8 +34,9 @@ from ..distributions.measure import Measure1D, _cat
 from ..distributions.mesh import graded_for, share_within
 from .stable import EPS
 
-# The cell's outer end must be the end's deepest graded break, 1e-300 of the law's unit:
-# within this factor of the span where its end forms hold (`end_span_np`, 1e-250).
+# The cell's outer end: the widest break within this factor of the span where the law's
+# end forms hold (`end_span_np`, 1e-250), which the deepest graded break, 1e-300 of the
+# law's unit, is.
 DEEPEST = 1e-40
 
 
